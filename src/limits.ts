@@ -1,0 +1,22 @@
+/**
+ * Every bound the broker enforces, in one place. Units are in the names. A limit that a Kafka
+ * config also sets (socket.request.max.bytes, ...) is the default for that config; the config
+ * module may lower or raise it within the hard bounds below.
+ */
+
+/** Largest request frame accepted (Kafka's socket.request.max.bytes default, 100 MiB). */
+export const MAX_REQUEST_FRAME_BYTES = 100 * 1024 * 1024;
+/** Largest number of requests read from one connection and not yet answered. */
+export const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 1024;
+/** Largest number of response bytes queued on a connection before we stop reading from it. */
+export const MAX_PENDING_WRITE_BYTES_PER_CONNECTION = 64 * 1024 * 1024;
+/** Default cap on simultaneously open client connections (max.connections). */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+/** Default idle time after which a connection is closed (connections.max.idle.ms). */
+export const DEFAULT_CONNECTIONS_MAX_IDLE_MS = 600_000;
+/** Largest tagged-field count accepted in one tagged-field section. */
+export const MAX_TAGGED_FIELDS = 1024;
+/** Deepest nesting of structs a schema may declare (guards the codec's recursion). */
+export const MAX_SCHEMA_DEPTH = 16;
+/** Largest client id, topic name or other string we keep from the wire (Kafka strings are int16-sized). */
+export const MAX_STRING_BYTES = 32767;

@@ -1,0 +1,4 @@
+/** APIs of schema group 1 (one file per API beside this one). */
+import type { ApiDef } from "../schema.ts";
+
+export const GROUP1_APIS: ApiDef[] = [];
