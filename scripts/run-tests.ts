@@ -1,3 +1,4 @@
+export {};
 /**
  * The README's test command (`bun run test`): runs the whole `bun test` suite, passes its output
  * through, and ends with one plain line `N passed, N failed` that CI reads. Extra arguments go to

@@ -1,0 +1,181 @@
+/**
+ * Broker configuration: embedded defaults, then an optional YAML file (`TAKHIN_CONFIG` or
+ * `--config <path>`), then `TAKHIN_*` environment variables, each validated before the broker
+ * starts. A bad value stops the broker with a ConfigError naming the key and what it accepts.
+ *
+ * YAML file: a flat mapping of the keys below, e.g.
+ *   kafka_port: 9092
+ *   data_dir: /var/lib/takhin
+ *   log_level: info
+ * Environment: the same key upper-cased with a TAKHIN_ prefix (TAKHIN_KAFKA_PORT=9092).
+ */
+import { readFileSync } from "node:fs";
+import { DEFAULT_CONNECTIONS_MAX_IDLE_MS, DEFAULT_MAX_CONNECTIONS, MAX_REQUEST_FRAME_BYTES } from "../limits.ts";
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+export type LogLevel = "debug" | "info" | "warn" | "error";
+
+export interface BrokerConfig {
+  host: string;
+  advertisedHost: string;
+  kafkaPort: number;
+  dataDir: string;
+  nodeId: number;
+  rack: string | null;
+  logLevel: LogLevel;
+  logFormat: "text" | "json";
+  maxConnections: number;
+  connectionsMaxIdleMs: number;
+  socketRequestMaxBytes: number;
+  autoCreateTopicsEnable: boolean;
+  numPartitions: number;
+  defaultReplicationFactor: number;
+}
+
+type Kind =
+  | { type: "int"; min: number; max: number }
+  | { type: "bool" }
+  | { type: "string"; nonEmpty?: boolean; nullable?: boolean }
+  | { type: "enum"; values: readonly string[] };
+
+interface KeySpec {
+  /** Key in YAML; the environment variable is TAKHIN_ + upper case of it. */
+  key: string;
+  prop: keyof BrokerConfig;
+  kind: Kind;
+  describe: string;
+}
+
+const PORT: Kind = { type: "int", min: 0, max: 65535 };
+
+const KEYS: KeySpec[] = [
+  { key: "host", prop: "host", kind: { type: "string", nonEmpty: true }, describe: "address to listen on" },
+  { key: "advertised_host", prop: "advertisedHost", kind: { type: "string", nonEmpty: true }, describe: "host clients are told to connect to" },
+  { key: "kafka_port", prop: "kafkaPort", kind: PORT, describe: "Kafka API port (0 picks a free port)" },
+  { key: "data_dir", prop: "dataDir", kind: { type: "string", nonEmpty: true }, describe: "directory for logs and metadata" },
+  { key: "node_id", prop: "nodeId", kind: { type: "int", min: 0, max: 2 ** 31 - 1 }, describe: "this broker's id" },
+  { key: "rack", prop: "rack", kind: { type: "string", nullable: true }, describe: "rack id reported in metadata" },
+  { key: "log_level", prop: "logLevel", kind: { type: "enum", values: ["debug", "info", "warn", "error"] }, describe: "log verbosity" },
+  { key: "log_format", prop: "logFormat", kind: { type: "enum", values: ["text", "json"] }, describe: "log line format" },
+  { key: "max_connections", prop: "maxConnections", kind: { type: "int", min: 1, max: 1_000_000 }, describe: "open client connections at most" },
+  { key: "connections_max_idle_ms", prop: "connectionsMaxIdleMs", kind: { type: "int", min: 1000, max: 2 ** 31 - 1 }, describe: "idle time before a connection is closed" },
+  { key: "socket_request_max_bytes", prop: "socketRequestMaxBytes", kind: { type: "int", min: 1024, max: MAX_REQUEST_FRAME_BYTES }, describe: "largest request frame" },
+  { key: "auto_create_topics_enable", prop: "autoCreateTopicsEnable", kind: { type: "bool" }, describe: "create unknown topics on Metadata/Produce" },
+  { key: "num_partitions", prop: "numPartitions", kind: { type: "int", min: 1, max: 100_000 }, describe: "partitions of an auto-created topic" },
+  { key: "default_replication_factor", prop: "defaultReplicationFactor", kind: { type: "int", min: 1, max: 1 }, describe: "replication factor of a new topic (one node)" },
+];
+
+export function defaultConfig(): BrokerConfig {
+  return {
+    host: "0.0.0.0",
+    advertisedHost: "",
+    kafkaPort: 9092,
+    dataDir: "./data",
+    nodeId: 0,
+    rack: null,
+    logLevel: "info",
+    logFormat: "text",
+    maxConnections: DEFAULT_MAX_CONNECTIONS,
+    connectionsMaxIdleMs: DEFAULT_CONNECTIONS_MAX_IDLE_MS,
+    socketRequestMaxBytes: MAX_REQUEST_FRAME_BYTES,
+    autoCreateTopicsEnable: true,
+    numPartitions: 1,
+    defaultReplicationFactor: 1,
+  };
+}
+
+function accepts(kind: Kind): string {
+  switch (kind.type) {
+    case "int":
+      return `an integer from ${kind.min} to ${kind.max}`;
+    case "bool":
+      return "true or false";
+    case "string":
+      return kind.nonEmpty ? "a non-empty string" : "a string";
+    case "enum":
+      return `one of ${kind.values.join(", ")}`;
+  }
+}
+
+function parseValue(spec: KeySpec, raw: unknown, source: string): unknown {
+  const bad = () =>
+    new ConfigError(`${source}: invalid value ${JSON.stringify(raw)} for ${spec.key} (${spec.describe}); accepts ${accepts(spec.kind)}`);
+  const kind = spec.kind;
+  switch (kind.type) {
+    case "int": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && /^-?\d+$/.test(raw.trim()) ? Number(raw) : NaN;
+      if (!Number.isInteger(n) || n < kind.min || n > kind.max) throw bad();
+      return n;
+    }
+    case "bool": {
+      if (raw === true || raw === "true") return true;
+      if (raw === false || raw === "false") return false;
+      throw bad();
+    }
+    case "string": {
+      if (raw === null && kind.nullable) return null;
+      if (typeof raw !== "string" && typeof raw !== "number") throw bad();
+      const s = String(raw);
+      if (kind.nonEmpty && s.length === 0) throw bad();
+      return s;
+    }
+    case "enum": {
+      if (typeof raw !== "string" || !kind.values.includes(raw)) throw bad();
+      return raw;
+    }
+  }
+}
+
+export interface LoadOptions {
+  env?: Record<string, string | undefined>;
+  /** Path of a YAML file; defaults to TAKHIN_CONFIG from env. */
+  file?: string;
+  /** Values set by code (embedding, tests); applied last. */
+  overrides?: Partial<BrokerConfig>;
+}
+
+/** Builds and validates the configuration; throws ConfigError naming the bad key. */
+export function loadConfig(opts: LoadOptions = {}): BrokerConfig {
+  const env = opts.env ?? process.env;
+  const cfg = defaultConfig() as unknown as Record<string, unknown>;
+  const file = opts.file ?? env.TAKHIN_CONFIG;
+  if (file) {
+    let parsed: unknown;
+    try {
+      parsed = Bun.YAML.parse(readFileSync(file, "utf8"));
+    } catch (e) {
+      throw new ConfigError(`config file ${file}: ${(e as Error).message}`);
+    }
+    if (parsed !== null && parsed !== undefined) {
+      if (typeof parsed !== "object" || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: expected a mapping of keys to values`);
+      for (const [key, raw] of Object.entries(parsed as Record<string, unknown>)) {
+        const spec = KEYS.find((k) => k.key === key);
+        if (!spec) throw new ConfigError(`config file ${file}: unknown key ${key}; known keys: ${KEYS.map((k) => k.key).join(", ")}`);
+        cfg[spec.prop] = parseValue(spec, raw, `config file ${file}`);
+      }
+    }
+  }
+  for (const spec of KEYS) {
+    const name = "TAKHIN_" + spec.key.toUpperCase();
+    const raw = env[name];
+    if (raw !== undefined) cfg[spec.prop] = parseValue(spec, raw, `environment variable ${name}`);
+  }
+  if (opts.overrides) {
+    for (const [prop, value] of Object.entries(opts.overrides)) {
+      const spec = KEYS.find((k) => k.prop === prop);
+      if (!spec) throw new ConfigError(`unknown configuration property ${prop}`);
+      cfg[prop] = parseValue(spec, value, "override");
+    }
+  }
+  const out = cfg as unknown as BrokerConfig;
+  if (!out.advertisedHost) out.advertisedHost = out.host === "0.0.0.0" || out.host === "::" ? "127.0.0.1" : out.host;
+  return out;
+}
+
+/** Every key with its environment variable and meaning (for the README and --help). */
+export function describeKeys(): { key: string; env: string; describe: string; accepts: string }[] {
+  return KEYS.map((k) => ({ key: k.key, env: "TAKHIN_" + k.key.toUpperCase(), describe: k.describe, accepts: accepts(k.kind) }));
+}

@@ -1,0 +1,322 @@
+/**
+ * One client connection: size-prefixed framing, in-order responses, write backpressure.
+ *
+ *   frame    := size:INT32 payload:size bytes
+ *   payload  := request header (header.ts) request body (schema of api_key at api_version)
+ *   response := size:INT32 response header response body
+ *
+ * Requests are dispatched as soon as their frame is complete, so several may be in flight; their
+ * responses are written strictly in request order (a later fast response waits for an earlier
+ * slow one). Reading pauses while too many requests are unanswered or too many response bytes are
+ * queued behind a slow reader, and resumes when they drain.
+ *
+ * What closes the connection (and only this connection): a frame size that is negative, smaller
+ * than a header or above socket.request.max.bytes; an API key or version the broker does not serve
+ * (except ApiVersions, answered with a v0 body and UNSUPPORTED_VERSION, as Kafka does); a header
+ * or body that does not decode. A handler that throws answers UNKNOWN_SERVER_ERROR instead.
+ */
+import type { Socket } from "bun";
+import { MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_PENDING_WRITE_BYTES_PER_CONNECTION } from "../limits.ts";
+import { codecFor, isFlexible } from "../protocol/codec.ts";
+import { ErrorCode } from "../protocol/errors.ts";
+import { API_VERSIONS_KEY, readHeaderPrefix, readHeaderRest, responseHeaderIsV1, writeResponseHeader } from "../protocol/header.ts";
+import { ApiVersions } from "../protocol/messages/api-versions.ts";
+import { DecodeError, Reader } from "../protocol/reader.ts";
+import { inRange, type MessageDef } from "../protocol/schema.ts";
+import { Writer } from "../protocol/writer.ts";
+import type { Logger } from "../util/log.ts";
+import type { BrokerContext, ConnectionInfo, RequestContext } from "./context.ts";
+import { NO_RESPONSE, type Handler } from "./registry.ts";
+
+/** Smallest payload that can hold a request header prefix (api key, version, correlation id). */
+const MIN_FRAME_BYTES = 8;
+
+interface Slot {
+  correlationId: number;
+  /** Encoded response ready to write; null while the handler runs. */
+  chunks: Uint8Array[] | null;
+  done: boolean;
+}
+
+export class Connection {
+  readonly info: ConnectionInfo;
+  private readonly log: Logger;
+  /** Received bytes not yet framed (fresh buffers from Bun, safe to keep). */
+  private inChunks: Uint8Array[] = [];
+  private inBytes = 0;
+  private readonly slots: Slot[] = [];
+  private outQueue: Uint8Array[] = [];
+  private outBytes = 0;
+  private paused = false;
+  closed = false;
+
+  constructor(
+    private readonly socket: Socket<unknown>,
+    private readonly broker: BrokerContext,
+    id: number,
+    private readonly onIdle: () => void,
+  ) {
+    this.info = { id, remoteAddress: socket.remoteAddress };
+    this.log = broker.log.child({ conn: id, remote: socket.remoteAddress });
+  }
+
+  /** Number of requests read and not yet answered. */
+  get inFlight(): number {
+    return this.slots.length;
+  }
+
+  onData(data: Uint8Array): void {
+    if (this.closed) return;
+    this.inChunks.push(data);
+    this.inBytes += data.length;
+    this.frameLoop();
+  }
+
+  private frameLoop(): void {
+    while (!this.closed && this.inBytes >= 4 && this.slots.length < MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION) {
+      const size = this.peekSize();
+      if (size < MIN_FRAME_BYTES || size > this.broker.config.socketRequestMaxBytes) {
+        this.log.warn("closing connection: bad frame size", {
+          sizeBytes: size,
+          maxBytes: this.broker.config.socketRequestMaxBytes,
+        });
+        this.close();
+        return;
+      }
+      if (this.inBytes < 4 + size) break;
+      const frame = this.take(4 + size).subarray(4);
+      this.dispatch(frame);
+    }
+    this.updatePause();
+  }
+
+  private peekSize(): number {
+    const first = this.inChunks[0];
+    if (first.length >= 4) return new DataView(first.buffer, first.byteOffset, 4).getInt32(0);
+    const b = new Uint8Array(4);
+    let o = 0;
+    for (const c of this.inChunks) {
+      for (let i = 0; i < c.length && o < 4; i++) b[o++] = c[i];
+      if (o === 4) break;
+    }
+    return new DataView(b.buffer).getInt32(0);
+  }
+
+  /** Removes n bytes from the front of the input, without copying when one chunk holds them. */
+  private take(n: number): Uint8Array {
+    this.inBytes -= n;
+    const first = this.inChunks[0];
+    if (first.length >= n) {
+      if (first.length === n) this.inChunks.shift();
+      else this.inChunks[0] = first.subarray(n);
+      return first.subarray(0, n);
+    }
+    const out = new Uint8Array(n);
+    let o = 0;
+    while (o < n) {
+      const c = this.inChunks[0];
+      const k = Math.min(c.length, n - o);
+      out.set(c.subarray(0, k), o);
+      o += k;
+      if (k === c.length) this.inChunks.shift();
+      else this.inChunks[0] = c.subarray(k);
+    }
+    return out;
+  }
+
+  private dispatch(frame: Uint8Array): void {
+    const r = new Reader(frame);
+    const { apiKey, apiVersion, correlationId } = readHeaderPrefix(r);
+    const registry = this.broker.registry;
+    const handler = registry.get(apiKey);
+    if (!handler || !registry.supports(apiKey, apiVersion)) {
+      if (apiKey === API_VERSIONS_KEY) {
+        this.answerUnsupportedApiVersions(correlationId, apiVersion);
+        return;
+      }
+      this.log.warn("closing connection: unsupported api", { apiKey, apiVersion, served: handler ? `${handler.minVersion}-${handler.maxVersion}` : "none" });
+      this.close();
+      return;
+    }
+    let clientId: string | null;
+    let request: unknown;
+    try {
+      clientId = readHeaderRest(r, isFlexible(handler.api.request, apiVersion));
+      request = codecFor(handler.api.request, apiVersion).decode(r);
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.log.warn("closing connection: malformed request", { api: handler.api.name, apiVersion, correlationId, error: e.message });
+      this.close();
+      return;
+    }
+    const slot: Slot = { correlationId, chunks: null, done: false };
+    this.slots.push(slot);
+    const ctx: RequestContext = { broker: this.broker, connection: this.info, apiKey, apiVersion, correlationId, clientId };
+    let result: unknown;
+    try {
+      result = handler.handle(ctx, request, apiVersion);
+    } catch (e) {
+      this.fail(slot, handler, request, apiVersion, e);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (res) => this.complete(slot, handler, request, apiVersion, res),
+        (e) => this.fail(slot, handler, request, apiVersion, e),
+      );
+    } else {
+      this.complete(slot, handler, request, apiVersion, result);
+    }
+  }
+
+  /** Kafka's answer to an ApiVersions version it does not know: a v0 body, error 35, all keys. */
+  private answerUnsupportedApiVersions(correlationId: number, apiVersion: number): void {
+    this.log.debug("ApiVersions of unsupported version answered with v0", { apiVersion });
+    const slot: Slot = { correlationId, chunks: null, done: false };
+    this.slots.push(slot);
+    const body = { errorCode: ErrorCode.UNSUPPORTED_VERSION, apiKeys: this.broker.registry.versions(), throttleTimeMs: 0 };
+    slot.chunks = encodeResponse(ApiVersions.response, 0, correlationId, false, body);
+    slot.done = true;
+    this.flushSlots();
+  }
+
+  private complete(slot: Slot, handler: Handler, request: unknown, version: number, response: unknown): void {
+    if (this.closed) return;
+    if (response === NO_RESPONSE) {
+      slot.done = true;
+      this.flushSlots();
+      return;
+    }
+    try {
+      const v1 = responseHeaderIsV1(handler.api.apiKey, isFlexible(handler.api.response, version));
+      slot.chunks = encodeResponse(handler.api.response, version, slot.correlationId, v1, response);
+    } catch (e) {
+      this.fail(slot, handler, request, version, e);
+      return;
+    }
+    slot.done = true;
+    this.flushSlots();
+  }
+
+  private fail(slot: Slot, handler: Handler, request: unknown, version: number, error: unknown): void {
+    if (this.closed) return;
+    this.log.error("handler failed; answering UNKNOWN_SERVER_ERROR", {
+      api: handler.api.name,
+      apiVersion: version,
+      correlationId: slot.correlationId,
+      error,
+    });
+    try {
+      const body = handler.errorResponse
+        ? handler.errorResponse(request, version, ErrorCode.UNKNOWN_SERVER_ERROR)
+        : topLevelErrorResponse(handler.api.response, version, ErrorCode.UNKNOWN_SERVER_ERROR);
+      if (body === null) throw new Error(`${handler.api.name} v${version} has no way to carry an error code`);
+      const v1 = responseHeaderIsV1(handler.api.apiKey, isFlexible(handler.api.response, version));
+      slot.chunks = encodeResponse(handler.api.response, version, slot.correlationId, v1, body);
+      slot.done = true;
+      this.flushSlots();
+    } catch (e) {
+      this.log.error("closing connection: could not encode an error response", { api: handler.api.name, error: e });
+      this.close();
+    }
+  }
+
+  private flushSlots(): void {
+    while (this.slots.length > 0 && this.slots[0].done) {
+      const slot = this.slots.shift()!;
+      if (slot.chunks) for (const c of slot.chunks) this.write(c);
+    }
+    // Answering may have freed room for frames that were already received.
+    if (this.inBytes >= 4) this.frameLoop();
+    else this.updatePause();
+  }
+
+  private write(chunk: Uint8Array): void {
+    if (this.closed || chunk.length === 0) return;
+    if (this.outQueue.length > 0) {
+      this.outQueue.push(chunk);
+      this.outBytes += chunk.length;
+      return;
+    }
+    const n = this.socket.write(chunk);
+    if (n < 0) {
+      this.close();
+      return;
+    }
+    if (n < chunk.length) {
+      this.outQueue.push(chunk.subarray(n));
+      this.outBytes += chunk.length - n;
+    }
+  }
+
+  onDrain(): void {
+    while (this.outQueue.length > 0 && !this.closed) {
+      const chunk = this.outQueue[0];
+      const n = this.socket.write(chunk);
+      if (n < 0) {
+        this.close();
+        return;
+      }
+      this.outBytes -= Math.max(n, 0);
+      if (n < chunk.length) {
+        this.outQueue[0] = chunk.subarray(n);
+        break;
+      }
+      this.outQueue.shift();
+    }
+    if (this.inBytes >= 4) this.frameLoop();
+    else this.updatePause();
+    if (this.slots.length === 0 && this.outQueue.length === 0) this.onIdle();
+  }
+
+  private updatePause(): void {
+    const shouldPause =
+      this.slots.length >= MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION || this.outBytes >= MAX_PENDING_WRITE_BYTES_PER_CONNECTION;
+    if (shouldPause && !this.paused) {
+      this.socket.pause();
+      this.paused = true;
+    } else if (!shouldPause && this.paused) {
+      this.socket.resume();
+      this.paused = false;
+    }
+    if (this.slots.length === 0 && this.outQueue.length === 0) this.onIdle();
+  }
+
+  /** True when nothing is being handled or waiting to be written. */
+  get quiet(): boolean {
+    return this.slots.length === 0 && this.outQueue.length === 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.inChunks = [];
+    this.outQueue = [];
+    this.socket.end();
+  }
+
+  onClosed(): void {
+    this.closed = true;
+    this.inChunks = [];
+    this.outQueue = [];
+  }
+}
+
+/** Encodes size + response header + body; the size is patched into the first chunk. */
+export function encodeResponse(def: MessageDef, version: number, correlationId: number, headerV1: boolean, body: unknown): Uint8Array[] {
+  const w = new Writer(512);
+  w.int32(0);
+  writeResponseHeader(w, correlationId, headerV1);
+  codecFor(def, version).encode(w, body);
+  const total = w.length;
+  const chunks = w.finish();
+  new DataView(chunks[0].buffer, chunks[0].byteOffset, 4).setInt32(0, total - 4);
+  return chunks;
+}
+
+/** A response of default values with the top-level errorCode set, or null if it has none. */
+function topLevelErrorResponse(def: MessageDef, version: number, errorCode: number): Record<string, unknown> | null {
+  const field = def.fields.find((f) => f.name === "errorCode" && inRange(f.versions, version));
+  if (!field) return null;
+  return { errorCode };
+}

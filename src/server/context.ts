@@ -1,0 +1,31 @@
+/** What a handler sees: the broker's services and the request's connection and header. */
+import type { TopicRegistry } from "../cluster/topics.ts";
+import type { BrokerConfig } from "../config/config.ts";
+import type { Logger } from "../util/log.ts";
+import type { HandlerRegistry } from "./registry.ts";
+
+export interface BrokerContext {
+  config: BrokerConfig;
+  log: Logger;
+  clusterId: string;
+  nodeId: number;
+  /** Host and port clients are told to connect to. */
+  advertisedHost: string;
+  advertisedPort: number;
+  registry: HandlerRegistry;
+  topics: TopicRegistry;
+}
+
+export interface ConnectionInfo {
+  id: number;
+  remoteAddress: string;
+}
+
+export interface RequestContext {
+  broker: BrokerContext;
+  connection: ConnectionInfo;
+  apiKey: number;
+  apiVersion: number;
+  correlationId: number;
+  clientId: string | null;
+}

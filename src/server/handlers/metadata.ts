@@ -1,0 +1,88 @@
+/**
+ * Metadata: the one broker, the cluster id and controller, and the topics asked for (all topics
+ * when the list is null, or empty in v0). Each partition is led by this broker with itself as the
+ * only replica.
+ */
+import type { TopicInfo } from "../../cluster/topics.ts";
+import { topicNameError } from "../../cluster/topics.ts";
+import { ErrorCode } from "../../protocol/errors.ts";
+import { Metadata } from "../../protocol/messages/metadata.ts";
+import { ZERO_UUID } from "../../protocol/reader.ts";
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from "../authorized-operations.ts";
+import type { BrokerContext } from "../context.ts";
+import type { Handler } from "../registry.ts";
+
+interface MetadataRequest {
+  topics: { topicId: string; name: string | null }[] | null;
+  allowAutoTopicCreation: boolean;
+  includeClusterAuthorizedOperations: boolean;
+  includeTopicAuthorizedOperations: boolean;
+}
+
+export function brokerList(b: BrokerContext) {
+  return [{ nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, rack: b.config.rack }];
+}
+
+function topicEntry(t: TopicInfo, b: BrokerContext, includeOps: boolean) {
+  const partitions = [];
+  for (let p = 0; p < t.partitions; p++) {
+    partitions.push({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p,
+      leaderId: b.nodeId,
+      leaderEpoch: 0,
+      replicaNodes: [b.nodeId],
+      isrNodes: [b.nodeId],
+      offlineReplicas: [],
+    });
+  }
+  return {
+    errorCode: ErrorCode.NONE,
+    name: t.name,
+    topicId: t.id,
+    isInternal: t.internal,
+    partitions,
+    topicAuthorizedOperations: includeOps ? TOPIC_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+function errorEntry(errorCode: number, name: string | null, topicId: string) {
+  return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
+}
+
+export const metadataHandler: Handler<MetadataRequest> = {
+  api: Metadata,
+  minVersion: 0,
+  maxVersion: 12,
+  handle(ctx, req, version) {
+    const b = ctx.broker;
+    const includeOps = req.includeTopicAuthorizedOperations;
+    const all = req.topics === null || (version === 0 && req.topics.length === 0);
+    const topics = [];
+    if (all) {
+      for (const t of b.topics.list()) topics.push(topicEntry(t, b, includeOps));
+    } else {
+      for (const wanted of req.topics!) {
+        if (wanted.name === null || wanted.name === undefined) {
+          const t = wanted.topicId !== ZERO_UUID ? b.topics.getById(wanted.topicId) : undefined;
+          topics.push(t ? topicEntry(t, b, includeOps) : errorEntry(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          continue;
+        }
+        if (topicNameError(wanted.name)) {
+          topics.push(errorEntry(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name, ZERO_UUID));
+          continue;
+        }
+        const t = b.topics.get(wanted.name);
+        topics.push(t ? topicEntry(t, b, includeOps) : errorEntry(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID));
+      }
+    }
+    return {
+      throttleTimeMs: 0,
+      brokers: brokerList(b),
+      clusterId: b.clusterId,
+      controllerId: b.nodeId,
+      topics,
+      clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+};

@@ -1,0 +1,53 @@
+/**
+ * The one registry of API handlers. It dispatches requests and is also the source of the
+ * ApiVersions answer, so adding an API is one new file under handlers/ plus one line in
+ * handlers/index.ts. A handler declares the version range it serves; the schema (src/protocol)
+ * must cover that range.
+ */
+import { inRange, type ApiDef } from "../protocol/schema.ts";
+import type { RequestContext } from "./context.ts";
+
+/** Returned by a handler when the protocol sends no response (Produce with acks=0). */
+export const NO_RESPONSE: unique symbol = Symbol("no response");
+
+export interface Handler<Req = any, Res = any> {
+  api: ApiDef;
+  minVersion: number;
+  maxVersion: number;
+  handle(ctx: RequestContext, request: Req, version: number): Res | typeof NO_RESPONSE | Promise<Res | typeof NO_RESPONSE>;
+  /**
+   * The response that carries `errorCode` for every part of this request; used when the handler
+   * threw. Without it the registry sets a top-level errorCode, if the response has one.
+   */
+  errorResponse?(request: Req, version: number, errorCode: number): Res;
+}
+
+export class HandlerRegistry {
+  private readonly byKey = new Map<number, Handler>();
+
+  register(h: Handler): void {
+    if (this.byKey.has(h.api.apiKey)) throw new Error(`handler for ${h.api.name} registered twice`);
+    for (const def of [h.api.request, h.api.response]) {
+      if (!inRange(def.valid, h.minVersion) || !inRange(def.valid, h.maxVersion)) {
+        throw new Error(`${h.api.name} handler serves ${h.minVersion}-${h.maxVersion} but ${def.name} schema covers ${def.valid.min}-${def.valid.max}`);
+      }
+    }
+    this.byKey.set(h.api.apiKey, h);
+  }
+
+  get(apiKey: number): Handler | undefined {
+    return this.byKey.get(apiKey);
+  }
+
+  supports(apiKey: number, version: number): boolean {
+    const h = this.byKey.get(apiKey);
+    return !!h && version >= h.minVersion && version <= h.maxVersion;
+  }
+
+  /** The ApiVersions list: every served API with its range, by key. */
+  versions(): { apiKey: number; minVersion: number; maxVersion: number }[] {
+    return [...this.byKey.values()]
+      .map((h) => ({ apiKey: h.api.apiKey, minVersion: h.minVersion, maxVersion: h.maxVersion }))
+      .sort((a, b) => a.apiKey - b.apiKey);
+  }
+}
