@@ -208,3 +208,18 @@ describe("handler failures", () => {
     }
   });
 });
+
+describe("DescribeCluster", () => {
+  test("reports the cluster id, this broker as controller and as the only broker", async () => {
+    const { DescribeCluster } = await import("../../src/protocol/messages/describe-cluster.ts");
+    const c = await RawClient.connect(tb.port);
+    const res = await c.call(DescribeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+    expect(res.errorCode).toBe(0);
+    expect(res.clusterId).toBe(tb.broker.context.clusterId);
+    expect(res.brokers).toEqual([{ brokerId: 0, host: "127.0.0.1", port: tb.port, rack: null }]);
+    expect(res.clusterAuthorizedOperations).toBeGreaterThan(0);
+    const controllers = await c.call(DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 2 }, 2);
+    expect(controllers.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    c.close();
+  });
+});
