@@ -26,7 +26,19 @@ export function topicNameError(name: string): string | null {
   return null;
 }
 
+/**
+ * Listeners that keep other parts of the broker (the partition logs, fetch sessions, ...) in step
+ * with the catalogue. They run synchronously after the change is persisted.
+ */
+export interface TopicListener {
+  created?(t: TopicInfo): void;
+  deleted?(t: TopicInfo): void;
+  partitionsAdded?(t: TopicInfo, previousCount: number): void;
+  configsChanged?(t: TopicInfo): void;
+}
+
 export class TopicRegistry {
+  private readonly listeners: TopicListener[] = [];
   private readonly byName = new Map<string, TopicInfo>();
   private readonly byId = new Map<string, TopicInfo>();
   private readonly path: string;
@@ -39,6 +51,10 @@ export class TopicRegistry {
       const doc = JSON.parse(readFileSync(this.path, "utf8")) as { version: number; topics: TopicInfo[] };
       for (const t of doc.topics) this.index({ ...t, internal: t.internal ?? t.name.startsWith("__") });
     }
+  }
+
+  listen(l: TopicListener): void {
+    this.listeners.push(l);
   }
 
   private index(t: TopicInfo): void {
@@ -67,6 +83,7 @@ export class TopicRegistry {
     const t: TopicInfo = { name, id: randomUuid(), partitions, configs, internal: name.startsWith("__") };
     this.index(t);
     this.save();
+    for (const l of this.listeners) l.created?.(t);
     return t;
   }
 
@@ -76,14 +93,18 @@ export class TopicRegistry {
     this.byName.delete(name);
     this.byId.delete(t.id);
     this.save();
+    for (const l of this.listeners) l.deleted?.(t);
     return t;
   }
 
   setPartitions(name: string, partitions: number): void {
     const t = this.byName.get(name);
     if (!t) throw new Error(`no topic ${name}`);
+    const previous = t.partitions;
+    if (partitions <= previous) throw new Error(`topic ${name} has ${previous} partitions; cannot change to ${partitions}`);
     t.partitions = partitions;
     this.save();
+    for (const l of this.listeners) l.partitionsAdded?.(t, previous);
   }
 
   setConfigs(name: string, configs: Record<string, string>): void {
@@ -91,5 +112,6 @@ export class TopicRegistry {
     if (!t) throw new Error(`no topic ${name}`);
     t.configs = configs;
     this.save();
+    for (const l of this.listeners) l.configsChanged?.(t);
   }
 }
