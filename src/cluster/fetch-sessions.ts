@@ -56,8 +56,9 @@ export interface ForgottenTopic {
 }
 
 export type SessionResolution =
-  | { errorCode: number; sessionId: 0 }
+  | { ok: false; errorCode: number; sessionId: 0 }
   | {
+      ok: true;
       errorCode: 0;
       /** Session id to answer with (0 when sessionless). */
       sessionId: number;
@@ -86,14 +87,14 @@ export class FetchSessionCache {
       if (sessionId !== 0) this.sessions.delete(sessionId);
       const partitions = requested.map((p) => ({ ...p }));
       if (sessionEpoch === FINAL_EPOCH || partitions.length > MAX_PARTITIONS_PER_FETCH_SESSION) {
-        return { errorCode: 0, sessionId: 0, incremental: false, session: null, partitions };
+        return { ok: true, errorCode: 0, sessionId: 0, incremental: false, session: null, partitions };
       }
       const session = this.create(partitions, nowMs);
-      return { errorCode: 0, sessionId: session.id, incremental: false, session, partitions };
+      return { ok: true, errorCode: 0, sessionId: session.id, incremental: false, session, partitions };
     }
     const session = this.sessions.get(sessionId);
-    if (!session) return { errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0 };
-    if (session.nextEpoch !== sessionEpoch) return { errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: 0 };
+    if (!session) return { ok: false, errorCode: ErrorCode.FETCH_SESSION_ID_NOT_FOUND, sessionId: 0 };
+    if (session.nextEpoch !== sessionEpoch) return { ok: false, errorCode: ErrorCode.INVALID_FETCH_SESSION_EPOCH, sessionId: 0 };
     for (const f of forgotten) for (const p of f.partitions) session.partitions.delete(partitionKey(f.topicKey, p));
     for (const p of requested) {
       const key = partitionKey(p.topicKey, p.partition);
@@ -108,7 +109,7 @@ export class FetchSessionCache {
     }
     session.nextEpoch = sessionEpoch === 2 ** 31 - 1 ? 1 : sessionEpoch + 1;
     this.touch(session, nowMs);
-    return { errorCode: 0, sessionId: session.id, incremental: true, session, partitions: [...session.partitions.values()] };
+    return { ok: true, errorCode: 0, sessionId: session.id, incremental: true, session, partitions: [...session.partitions.values()] };
   }
 
   /**

@@ -10,10 +10,10 @@ describe("FetchSessionCache", () => {
     const c = new FetchSessionCache();
     const full = c.resolve(0, 0, [p("a", 0), p("a", 1), p("b", 0)], [], 0);
     expect(full.errorCode).toBe(0);
-    if (full.errorCode !== 0) return;
+    if (!full.ok) return;
     expect(full.sessionId).toBeGreaterThan(0);
     const inc = c.resolve(full.sessionId, 1, [p("a", 1, 10n)], [{ topicKey: "b", partitions: [0] }], 1);
-    if (inc.errorCode !== 0) throw new Error("unexpected error");
+    if (!inc.ok) throw new Error("unexpected error");
     expect(inc.incremental).toBe(true);
     expect(inc.partitions.map((x) => `${x.topicKey}-${x.partition}-${x.fetchOffset}`).sort()).toEqual(["a-0-0", "a-1-10"]);
     expect(c.resolve(full.sessionId, 1, [], [], 2).errorCode).toBe(ErrorCode.INVALID_FETCH_SESSION_EPOCH);
@@ -24,7 +24,7 @@ describe("FetchSessionCache", () => {
   test("epoch -1 closes the session and fetches without one", () => {
     const c = new FetchSessionCache();
     const full = c.resolve(0, 0, [p("a", 0)], [], 0);
-    if (full.errorCode !== 0) throw new Error();
+    if (!full.ok) throw new Error();
     const last = c.resolve(full.sessionId, -1, [p("a", 0)], [], 1);
     expect(last.sessionId).toBe(0);
     expect(c.resolve(full.sessionId, 1, [], [], 2).errorCode).toBe(ErrorCode.FETCH_SESSION_ID_NOT_FOUND);
@@ -33,7 +33,7 @@ describe("FetchSessionCache", () => {
   test("incremental responses include only partitions with news", () => {
     const c = new FetchSessionCache();
     const full = c.resolve(0, 0, [p("a", 0)], [], 0);
-    if (full.errorCode !== 0) throw new Error();
+    if (!full.ok) throw new Error();
     const st = full.partitions[0];
     const same = { errorCode: 0, recordBytes: 0, highWatermark: 5n, lastStableOffset: 5n, logStartOffset: 0n };
     expect(c.shouldInclude(st, false, same)).toBe(true);
@@ -47,7 +47,7 @@ describe("FetchSessionCache", () => {
     const c = new FetchSessionCache(2);
     const a = c.resolve(0, 0, [p("a", 0)], [], 0);
     const b = c.resolve(0, 0, [p("b", 0)], [], 1);
-    if (a.errorCode !== 0 || b.errorCode !== 0) throw new Error();
+    if (!a.ok || !b.ok) throw new Error();
     c.resolve(a.sessionId, 1, [], [], 2); // a is now most recent
     c.resolve(0, 0, [p("c", 0)], [], 3);
     expect(c.size).toBe(2);
