@@ -1,11 +1,23 @@
 /** Every API handler the broker serves; the registry answers ApiVersions from this list. */
 import type { HandlerRegistry } from "../registry.ts";
+import { alterConfigsHandler } from "./alter-configs.ts";
 import { apiVersionsHandler } from "./api-versions.ts";
+import { createPartitionsHandler } from "./create-partitions.ts";
+import { createTopicsHandler } from "./create-topics.ts";
+import { deleteTopicsHandler } from "./delete-topics.ts";
 import { describeClusterHandler } from "./describe-cluster.ts";
+import { describeConfigsHandler } from "./describe-configs.ts";
+import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.ts";
 import { metadataHandler } from "./metadata.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(apiVersionsHandler);
   registry.register(metadataHandler);
   registry.register(describeClusterHandler);
+  registry.register(createTopicsHandler);
+  registry.register(deleteTopicsHandler);
+  registry.register(createPartitionsHandler);
+  registry.register(describeConfigsHandler);
+  registry.register(alterConfigsHandler);
+  registry.register(incrementalAlterConfigsHandler);
 }

@@ -1,8 +1,11 @@
 /**
  * Metadata: the one broker, the cluster id and controller, and the topics asked for (all topics
  * when the list is null, or empty in v0). Each partition is led by this broker with itself as the
- * only replica.
+ * only replica. An unknown topic named in the request is created when auto.create.topics.enable is
+ * on and the request allows it (always before v4); it is created synchronously, so the response
+ * already describes it (Kafka answers LEADER_NOT_AVAILABLE and clients retry; both work for them).
  */
+import { autoCreateTopic } from "../../cluster/topic-admin.ts";
 import type { TopicInfo } from "../../cluster/topics.ts";
 import { topicNameError } from "../../cluster/topics.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
@@ -72,7 +75,16 @@ export const metadataHandler: Handler<MetadataRequest> = {
           topics.push(errorEntry(ErrorCode.INVALID_TOPIC_EXCEPTION, wanted.name, ZERO_UUID));
           continue;
         }
-        const t = b.topics.get(wanted.name);
+        let t = b.topics.get(wanted.name);
+        if (!t && b.config.autoCreateTopicsEnable && req.allowAutoTopicCreation) {
+          const created = autoCreateTopic(b, wanted.name);
+          if ("errorCode" in created) {
+            topics.push(errorEntry(created.errorCode, wanted.name, ZERO_UUID));
+            continue;
+          }
+          b.log.info("topic auto-created", { topic: created.name, partitions: created.partitions, clientId: ctx.clientId });
+          t = created;
+        }
         topics.push(t ? topicEntry(t, b, includeOps) : errorEntry(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID));
       }
     }
