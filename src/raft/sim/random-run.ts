@@ -138,7 +138,8 @@ function randomFaults(rng: SeededRandom, membership: boolean): FaultAction[] {
   if (rng.chance(0.005)) out.push({ kind: "transfer", node: n() });
   if (membership && rng.chance(0.02)) out.push({ kind: "membership", node: n(), op: n() });
   if (rng.chance(0.01)) {
-    out.push({ kind: "lossy", dropPercent: rng.pick([0, 0, 5, 10, 30]), dupPercent: rng.pick([0, 5, 20]), maxDelayTicks: 1 + rng.nextInt(4) });
+    const maxDelayTicks = rng.chance(0.1) ? 2 * ELECTION_TIMEOUT_TICKS : 1 + rng.nextInt(4);
+    out.push({ kind: "lossy", dropPercent: rng.pick([0, 0, 5, 10, 30]), dupPercent: rng.pick([0, 5, 20]), maxDelayTicks });
   }
   return out;
 }
@@ -162,6 +163,7 @@ export function runSeed(options: RunOptions): RunResult {
     network: { dropRate: 0, duplicateRate: 0, maxDelayTicks: 1 + setup.nextInt(3) },
   });
   const rng = sim.rng.fork(77);
+  sim.tickSkipRate = setup.pick([0, 0, 0.05, 0.3]);
   const schedule = options.schedule ? [...options.schedule].sort((a, b) => a.tick - b.tick) : null;
   let next = 0;
   const result = (ok: boolean, failure?: string): RunResult => ({
@@ -197,6 +199,9 @@ export function runSeed(options: RunOptions): RunResult {
     sim.net.healLinks();
     sim.net.opts.dropRate = 0;
     sim.net.opts.duplicateRate = 0;
+    // Raft's timing requirement (§5.6): broadcast time well below the election timeout.
+    sim.net.opts.maxDelayTicks = Math.min(sim.net.opts.maxDelayTicks, 3);
+    sim.tickSkipRate = 0;
     for (const n of sim.nodes.values()) n.store.nextFault = null;
     for (const id of sim.allIds()) sim.restart(id);
     const healedAt = sim.now;

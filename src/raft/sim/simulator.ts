@@ -324,10 +324,14 @@ export class Simulator {
     for (let t = 0; t < ticks; t++) this.step();
   }
 
+  /** Probability that a node misses a tick (clock drift between nodes). */
+  tickSkipRate = 0;
+
   step(): void {
     this.now++;
     for (const node of this.nodes.values()) {
       if (!node.raft) continue;
+      if (this.tickSkipRate > 0 && this.rng.chance(this.tickSkipRate)) continue;
       const raft = node.raft;
       this.guard("tick", () => raft.tick());
       this.processReady(node);
