@@ -1,0 +1,73 @@
+/**
+ * Background maintenance of the open logs, on one timer: flush.ms flushes every tick, retention
+ * (retention.ms, retention.bytes, log start offset) every retentionCheckIntervalMs, and the
+ * partition checkpoints (recovery point, log start offset, high watermark) every
+ * checkpointIntervalMs. Bounded work per tick: one pass over the open logs.
+ */
+import type { PartitionLog } from "./partition-log.ts";
+
+export interface CleanerOptions {
+  clock?: () => number;
+  /** Timer period; 0 disables the timer (tests call runMaintenance). Default 1000. */
+  maintenanceIntervalMs?: number;
+  /** Kafka's log.retention.check.interval.ms. Default 300000. */
+  retentionCheckIntervalMs?: number;
+  /** Kafka's log.flush.offset.checkpoint.interval.ms. Default 60000. */
+  checkpointIntervalMs?: number;
+}
+
+export interface CleanerTickResult {
+  deletedSegments: number;
+  flushedLogs: number;
+  checkpointsWritten: number;
+}
+
+export class LogCleaner {
+  private timer: ReturnType<typeof setInterval> | null = null;
+  private lastRetentionMs: number;
+  private lastCheckpointMs: number;
+  private readonly clock: () => number;
+
+  constructor(
+    private readonly logs: () => Iterable<PartitionLog>,
+    private readonly options: CleanerOptions,
+  ) {
+    this.clock = options.clock ?? Date.now;
+    this.lastRetentionMs = this.clock();
+    this.lastCheckpointMs = this.clock();
+  }
+
+  start(): void {
+    const periodMs = this.options.maintenanceIntervalMs ?? 1000;
+    if (periodMs <= 0 || this.timer !== null) return;
+    this.timer = setInterval(() => {
+      try {
+        this.tick();
+      } catch (error) {
+        console.error("[takhin storage] maintenance failed:", error);
+      }
+    }, periodMs);
+    this.timer.unref?.();
+  }
+
+  stop(): void {
+    if (this.timer !== null) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One pass; `force` runs retention and checkpoints regardless of their intervals. */
+  tick(nowMs: number = this.clock(), force = false): CleanerTickResult {
+    const result: CleanerTickResult = { deletedSegments: 0, flushedLogs: 0, checkpointsWritten: 0 };
+    const retentionDue = force || nowMs - this.lastRetentionMs >= (this.options.retentionCheckIntervalMs ?? 300_000);
+    const checkpointDue = force || nowMs - this.lastCheckpointMs >= (this.options.checkpointIntervalMs ?? 60_000);
+    for (const log of this.logs()) {
+      if (log.isClosed) continue;
+      if (log.maybeFlushByTime(nowMs)) result.flushedLogs++;
+      if (retentionDue) result.deletedSegments += log.applyRetention(nowMs);
+      if (checkpointDue && log.saveCheckpoint()) result.checkpointsWritten++;
+    }
+    if (retentionDue) this.lastRetentionMs = nowMs;
+    if (checkpointDue) this.lastCheckpointMs = nowMs;
+    return result;
+  }
+}

@@ -1,0 +1,29 @@
+/** Storage errors; the Kafka layer maps each to its error code (named in the comment). */
+
+/** OFFSET_OUT_OF_RANGE: a read or delete-records offset outside [logStartOffset, logEndOffset]. */
+export class OffsetOutOfRangeError extends Error {
+  constructor(
+    readonly offset: number,
+    readonly logStartOffset: number,
+    readonly logEndOffset: number,
+  ) {
+    super(`offset ${offset} is outside [${logStartOffset}, ${logEndOffset}]`);
+    this.name = "OffsetOutOfRangeError";
+  }
+}
+
+/** CORRUPT_MESSAGE / INVALID_RECORD: the bytes handed to append are not whole v2 batches. */
+export class InvalidBatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "InvalidBatchError";
+  }
+}
+
+/** KAFKA_STORAGE_ERROR: the log was closed, or a write failed and the log stopped taking appends. */
+export class LogClosedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LogClosedError";
+  }
+}

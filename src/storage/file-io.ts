@@ -1,0 +1,133 @@
+/**
+ * Small file helpers for storage: whole positional writes, preallocation, durable small-file
+ * replacement, directory fsync, and the record of which files this process has memory-mapped
+ * (a mapped file must never shrink: truncating it crashes the process with SIGBUS on access, and
+ * Bun releases a mapping only when the array is garbage-collected).
+ */
+import { dlopen, FFIType } from "bun:ffi";
+import fs from "node:fs";
+import path from "node:path";
+import { ZERO_FILL_CHUNK_BYTES } from "./config.ts";
+
+/** Writes all of `bytes` at `position`; throws on failure (a short write is retried, not ignored). */
+export function writeFully(fd: number, bytes: Uint8Array, position: number): void {
+  let done = 0;
+  while (done < bytes.length) {
+    const written = fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
+    if (written <= 0) throw new Error(`write returned ${written} at position ${position + done}`);
+    done += written;
+  }
+}
+
+/** Reads exactly `length` bytes at `position` (fewer only at end of file). */
+export function readAt(fd: number, position: number, length: number): Uint8Array {
+  const out = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, out, done, length - done, position + done);
+    if (n <= 0) break;
+    done += n;
+  }
+  return done === length ? out : out.subarray(0, done);
+}
+
+type Fallocate = (fd: number, mode: number, offset: number, length: number) => number;
+
+function loadFallocate(): Fallocate | null {
+  if (process.platform !== "linux") return null;
+  try {
+    // bun:ffi is Bun-only; storage runs on Bun anyway (it needs Bun.mmap).
+    const libc = dlopen("libc.so.6", {
+      fallocate: { args: [FFIType.i32, FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i32 },
+    });
+    return libc.symbols.fallocate as unknown as Fallocate;
+  } catch {
+    return null;
+  }
+}
+
+const fallocate = loadFallocate();
+
+/**
+ * Grows the file to at least `sizeBytes`, reserving the blocks (fallocate) where the platform allows,
+ * else as a sparse extension (ftruncate). Never shrinks.
+ */
+export function preallocate(fd: number, currentSizeBytes: number, sizeBytes: number): void {
+  if (sizeBytes <= currentSizeBytes) return;
+  if (fallocate && fallocate(fd, 0, currentSizeBytes, sizeBytes - currentSizeBytes) === 0) return;
+  fs.ftruncateSync(fd, sizeBytes);
+}
+
+/** Overwrites [fromPos, toPos) with zeros, in bounded chunks. Never changes the file size. */
+export function zeroFill(fd: number, fromPos: number, toPos: number): void {
+  if (toPos <= fromPos) return;
+  const zeros = new Uint8Array(Math.min(ZERO_FILL_CHUNK_BYTES, toPos - fromPos));
+  for (let pos = fromPos; pos < toPos; pos += zeros.length) {
+    writeFully(fd, zeros.subarray(0, Math.min(zeros.length, toPos - pos)), pos);
+  }
+}
+
+/** Files (by device and inode) mapped at least once by this process. */
+const mappedInodes = new Set<string>();
+
+function inodeKey(stat: fs.Stats): string {
+  return `${stat.dev}:${stat.ino}`;
+}
+
+export function noteMapped(fd: number): void {
+  mappedInodes.add(inodeKey(fs.fstatSync(fd)));
+}
+
+export function wasMappedInThisProcess(fd: number): boolean {
+  return mappedInodes.has(inodeKey(fs.fstatSync(fd)));
+}
+
+/**
+ * Shrinks the file to `sizeBytes` only if this process never mapped it; otherwise leaves it as it is
+ * (the bytes past the logical end stay, and the caller's rules make sure they are never read).
+ * Returns whether the file was cut.
+ */
+export function truncateIfNeverMapped(fd: number, sizeBytes: number): boolean {
+  const stat = fs.fstatSync(fd);
+  if (stat.size <= sizeBytes) return false;
+  if (mappedInodes.has(inodeKey(stat))) return false;
+  fs.ftruncateSync(fd, sizeBytes);
+  return true;
+}
+
+export function fsyncDir(dir: string): void {
+  let fd = -1;
+  try {
+    fd = fs.openSync(dir, "r");
+    fs.fsyncSync(fd);
+  } catch {
+    // Some filesystems refuse fsync on a directory; the rename is still atomic.
+  } finally {
+    if (fd >= 0) fs.closeSync(fd);
+  }
+}
+
+/** Replaces `filePath` atomically and durably: write a temp file, fsync, rename, fsync the dir. */
+export function writeFileDurably(filePath: string, data: string | Uint8Array): void {
+  const tmp = `${filePath}.tmp`;
+  const fd = fs.openSync(tmp, "w");
+  try {
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    writeFully(fd, bytes, 0);
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+  fs.renameSync(tmp, filePath);
+  fsyncDir(path.dirname(filePath));
+}
+
+/** The file's text, or null when it does not exist. */
+export function readTextIfExists(filePath: string): string | null {
+  try {
+    return fs.readFileSync(filePath, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw error;
+  }
+}

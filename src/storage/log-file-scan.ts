@@ -1,0 +1,98 @@
+/**
+ * Scans batches in a segment's .log file through positional reads (not a mapping, so a file
+ * scanned at recovery can still be cut afterwards: it was never mapped). Reads bounded chunks and
+ * hands each valid batch to a callback; stops at the first invalid or incomplete batch.
+ */
+import fs from "node:fs";
+import { SCAN_FIELDS, scanBatches } from "../native/index.ts";
+import { BATCH_HEADER_BYTES, batchSizeAt } from "./batch-header.ts";
+import { SCAN_CHUNK_BATCHES } from "./config.ts";
+
+/** Bytes read per step while scanning a file. */
+export const SCAN_READ_CHUNK_BYTES = 16 * 1024 * 1024;
+/** Largest batch a scan accepts (a bigger declared size is treated as corruption). */
+export const MAX_SCANNED_BATCH_BYTES = 256 * 1024 * 1024;
+
+export type BatchVisitor = (
+  position: number,
+  sizeBytes: number,
+  baseOffset: number,
+  lastOffset: number,
+  maxTimestampMs: number,
+) => void;
+
+export interface ScanResult {
+  /** Position just past the last valid batch. */
+  endPosition: number;
+  /** lastOffset + 1 of the last valid batch (the expected base when none was found). */
+  nextOffset: number;
+  batchCount: number;
+}
+
+/**
+ * Scans [fromPosition, fileSizeBytes) of `fd`. `expectedBaseOffset` (>= 0) enforces dense offsets
+ * starting there; `offsetLimit` (>= 0) stops before a batch whose lastOffset reaches it.
+ */
+export function scanLogFile(
+  fd: number,
+  fileSizeBytes: number,
+  fromPosition: number,
+  expectedBaseOffset: number,
+  offsetLimit: number,
+  verifyCrc: boolean,
+  visit: BatchVisitor,
+): ScanResult {
+  const out = new Float64Array(SCAN_CHUNK_BATCHES * SCAN_FIELDS);
+  let buffer = new Uint8Array(Math.min(SCAN_READ_CHUNK_BYTES, Math.max(fileSizeBytes - fromPosition, 0)));
+  let chunkStart = fromPosition;
+  let expected = expectedBaseOffset;
+  let nextOffset = expectedBaseOffset;
+  let batchCount = 0;
+  for (;;) {
+    const wanted = Math.min(buffer.length, fileSizeBytes - chunkStart);
+    if (wanted < BATCH_HEADER_BYTES) break;
+    const got = readInto(fd, buffer, wanted, chunkStart);
+    const chunk = buffer.subarray(0, got);
+    let pos = 0;
+    for (;;) {
+      const n = scanBatches(chunk, pos, expected, offsetLimit, verifyCrc, out);
+      for (let i = 0; i < n; i++) {
+        const s = i * SCAN_FIELDS;
+        visit(chunkStart + out[s], out[s + 1], out[s + 2], out[s + 3], out[s + 4]);
+      }
+      if (n > 0) {
+        const last = (n - 1) * SCAN_FIELDS;
+        pos = out[last] + out[last + 1];
+        nextOffset = out[last + 3] + 1;
+        if (expected >= 0) expected = nextOffset;
+        batchCount += n;
+      }
+      if (n < SCAN_CHUNK_BATCHES) break;
+    }
+    const stopPosition = chunkStart + pos;
+    if (chunkStart + got >= fileSizeBytes) return { endPosition: stopPosition, nextOffset, batchCount };
+    // The scan stopped inside a chunk that is not the end of the file: continue only when the next
+    // batch merely runs past the chunk (its header, or its declared size, does not fit).
+    const remaining = got - pos;
+    if (remaining >= 12) {
+      const size = batchSizeAt(chunk, pos);
+      const fileLeft = fileSizeBytes - stopPosition;
+      if (size <= remaining || size < BATCH_HEADER_BYTES || size > fileLeft || size > MAX_SCANNED_BATCH_BYTES) {
+        return { endPosition: stopPosition, nextOffset, batchCount };
+      }
+      if (size > buffer.length) buffer = new Uint8Array(size);
+    }
+    chunkStart = stopPosition;
+  }
+  return { endPosition: chunkStart, nextOffset, batchCount };
+}
+
+function readInto(fd: number, buffer: Uint8Array, length: number, position: number): number {
+  let done = 0;
+  while (done < length) {
+    const n = fs.readSync(fd, buffer, done, length - done, position + done);
+    if (n <= 0) break;
+    done += n;
+  }
+  return done;
+}

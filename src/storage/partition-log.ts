@@ -1,0 +1,650 @@
+/**
+ * The log of one partition: a folder `<topic>-<partition>` of segments (segment.ts), the partition
+ * checkpoint (partition-checkpoint.ts), the leader-epoch checkpoint (leader-epoch-cache.ts) and the
+ * clean-shutdown marker (clean-shutdown.ts). Reserved for later issues: producer-state snapshots
+ * `<20-digit offset>.snapshot` in the same folder (left alone by this module).
+ *
+ * Offsets: logStartOffset <= highWatermark <= logEndOffset. Appends assign offsets by stamping
+ * baseOffset (and partitionLeaderEpoch) in place, then write the caller's bytes with positional
+ * writes; reads return views of memory-mapped segments. Everything here is synchronous and runs on
+ * the caller's thread; only the flush of a segment just rolled runs in the background.
+ *
+ * Recovery at open: without the clean-shutdown marker, every segment at or past the recovery point
+ * is scanned with CRC checks; a torn or corrupt tail is cut at the last valid batch (and later
+ * segments, which would leave a gap, are deleted); missing or corrupt index files are rebuilt.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { crc32c } from "../native/index.ts";
+import {
+  ATTRIBUTES_POS,
+  BATCH_HEADER_BYTES,
+  CRC_POS,
+  CRC_START_POS,
+  CURRENT_MAGIC,
+  LAST_OFFSET_DELTA_POS,
+  LEADER_EPOCH_POS,
+  MAGIC_POS,
+  MAX_TIMESTAMP_POS,
+  TIMESTAMP_TYPE_LOG_APPEND_BIT,
+  baseOffsetAt,
+  batchSizeAt,
+  maxTimestampAt,
+  readInt32,
+  writeInt32,
+  writeInt64,
+} from "./batch-header.ts";
+import { consumeCleanShutdownMarker, writeCleanShutdownMarker } from "./clean-shutdown.ts";
+import { MAX_APPEND_LISTENERS, MAX_SEGMENTS_PER_PARTITION, resolveLogConfig, type LogConfig } from "./config.ts";
+import { InvalidBatchError, LogClosedError, OffsetOutOfRangeError } from "./errors.ts";
+import { fsyncDir } from "./file-io.ts";
+import { LeaderEpochCache } from "./leader-epoch-cache.ts";
+import { readPartitionCheckpoint, writePartitionCheckpoint } from "./partition-checkpoint.ts";
+import { parseSegmentFileName, Segment, SEGMENT_BATCH_FIELDS } from "./segment.ts";
+
+/** Largest byte count accepted by one append call. */
+export const MAX_APPEND_BYTES = 256 * 1024 * 1024;
+
+export interface AppendOptions {
+  /** Leader appends: stamp every batch's partitionLeaderEpoch with this epoch. */
+  leaderEpoch?: number;
+  /** LogAppendTime topics: set maxTimestamp to this and the timestamp-type bit (the CRC is redone). */
+  logAppendTimeMs?: number;
+  /** false for replicated batches that carry their offsets (they must start at the log end). */
+  assignOffsets?: boolean;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** The LogAppendTime written, or -1. */
+  logAppendTimeMs: number;
+  batchCount: number;
+  sizeBytes: number;
+}
+
+export interface ReadOptions {
+  /** Batches starting at or past this are not returned. Default: the high watermark. */
+  maxOffsetExclusive?: number;
+  /** Return the first batch even when it is larger than maxBytes (Kafka's behaviour). Default true. */
+  minOneBatch?: boolean;
+}
+
+export interface ReadResult {
+  /** Views of mapped segments: whole batches, the first one holding the fetch offset. */
+  batches: Uint8Array[];
+  sizeBytes: number;
+  highWatermark: number;
+  logStartOffset: number;
+  logEndOffset: number;
+}
+
+export type LogEventKind = "append" | "high-watermark";
+
+export interface LogEvent {
+  kind: LogEventKind;
+  logEndOffset: number;
+  highWatermark: number;
+}
+
+export type LogListener = (event: LogEvent) => void;
+
+export interface PartitionLogOptions {
+  /** Wall clock for segment.ms, retention and flush.ms. Default Date.now. */
+  clock?: () => number;
+  /** Single-node mode: the high watermark follows the log end offset on every append. Default true. */
+  autoHighWatermark?: boolean;
+  /** Called with one line per notable event at open (recovery cuts, rebuilt indexes). */
+  log?: (message: string) => void;
+}
+
+export class PartitionLog {
+  private segments: Segment[];
+  private config: LogConfig;
+  private startOffset: number;
+  private endOffset: number;
+  private hwm: number;
+  private recoveryPoint: number;
+  private unflushedRecords = 0;
+  private lastFlushMs: number;
+  private closed = false;
+  private readonly listeners = new Set<LogListener>();
+  private batchScratch = new Float64Array(64 * SEGMENT_BATCH_FIELDS);
+  private flushChain: Promise<void> = Promise.resolve();
+  private lastSavedCheckpoint = "";
+  private readonly clock: () => number;
+  private readonly autoHighWatermark: boolean;
+  readonly epochs: LeaderEpochCache;
+
+  private constructor(
+    readonly dir: string,
+    readonly topic: string,
+    readonly partition: number,
+    config: LogConfig,
+    segments: Segment[],
+    state: { logStartOffset: number; highWatermark: number; recoveryPoint: number },
+    options: PartitionLogOptions,
+  ) {
+    this.config = config;
+    this.segments = segments;
+    this.clock = options.clock ?? Date.now;
+    this.autoHighWatermark = options.autoHighWatermark ?? true;
+    this.endOffset = segments[segments.length - 1].nextOffset;
+    this.startOffset = state.logStartOffset;
+    this.hwm = state.highWatermark;
+    this.recoveryPoint = state.recoveryPoint;
+    this.lastFlushMs = this.clock();
+    this.epochs = new LeaderEpochCache(dir);
+  }
+
+  /** Opens the log in `dir` (created when missing), recovering it when it was not closed cleanly. */
+  static open(
+    dir: string,
+    topic: string,
+    partition: number,
+    configOverrides: Partial<LogConfig> = {},
+    options: PartitionLogOptions = {},
+  ): PartitionLog {
+    const config = resolveLogConfig(configOverrides);
+    const clock = options.clock ?? Date.now;
+    const say = options.log ?? (() => {});
+    fs.mkdirSync(dir, { recursive: true });
+    const clean = consumeCleanShutdownMarker(dir);
+    const checkpoint = readPartitionCheckpoint(dir);
+    const bases = listSegmentBases(dir);
+    const skipRecovery = clean && checkpoint !== null;
+    const recoveryPoint = checkpoint?.recoveryPoint ?? 0;
+    const segments: Segment[] = [];
+    try {
+      for (let i = 0; i < bases.length; i++) {
+        const nextBase = i + 1 < bases.length ? bases[i + 1] : -1;
+        const recover = !skipRecovery && (nextBase < 0 || nextBase > recoveryPoint);
+        const { segment, report } = Segment.load(dir, bases[i], config, { recover, nextSegmentBase: nextBase, nowMs: clock() });
+        if (report.indexesRebuilt && !recover) say(`${dir}: rebuilt indexes of segment ${bases[i]}`);
+        if (recover && report.droppedTailBytes > 0 && segment.hasStaleTail) {
+          say(`${dir}: segment ${bases[i]} keeps ${report.droppedTailBytes} bytes past its valid end (mapped here)`);
+        }
+        segments.push(segment);
+        if (nextBase >= 0 && segment.nextOffset !== nextBase) {
+          say(`${dir}: segment ${bases[i]} ends at offset ${segment.nextOffset}, not ${nextBase}: dropping later segments`);
+          for (const later of bases.slice(i + 1)) Segment.deleteFiles(dir, later);
+          break;
+        }
+      }
+      if (segments.length === 0) segments.push(Segment.create(dir, checkpoint?.logStartOffset ?? 0, config, clock()));
+    } catch (error) {
+      for (const s of segments) s.close();
+      throw error;
+    }
+    const logEndOffset = segments[segments.length - 1].nextOffset;
+    const logStartOffset = Math.min(Math.max(checkpoint?.logStartOffset ?? 0, segments[0].baseOffset), logEndOffset);
+    const autoHwm = options.autoHighWatermark ?? true;
+    const highWatermark = autoHwm
+      ? logEndOffset
+      : Math.min(Math.max(checkpoint?.highWatermark ?? logStartOffset, logStartOffset), logEndOffset);
+    const log = new PartitionLog(dir, topic, partition, config, segments, {
+      logStartOffset,
+      highWatermark,
+      recoveryPoint: Math.min(recoveryPoint, logEndOffset),
+    }, options);
+    log.epochs.truncateFromEnd(logEndOffset);
+    log.epochs.truncateFromStart(logStartOffset);
+    log.writeCheckpoint();
+    return log;
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  get logEndOffset(): number {
+    return this.endOffset;
+  }
+
+  get highWatermark(): number {
+    return this.hwm;
+  }
+
+  /** Sum of the segments' logical sizes. */
+  get sizeBytes(): number {
+    let total = 0;
+    for (const s of this.segments) total += s.sizeBytes;
+    return total;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get logConfig(): Readonly<LogConfig> {
+    return this.config;
+  }
+
+  /** Base offsets of the segments, oldest first (for tests, DescribeLogDirs and tools). */
+  segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  /** The segments themselves (read-only use: tests and tools). */
+  segmentList(): readonly Segment[] {
+    return this.segments;
+  }
+
+  setConfig(overrides: Partial<LogConfig>): void {
+    this.config = resolveLogConfig({ ...this.config, ...overrides });
+    for (const s of this.segments) s.setConfig(this.config);
+  }
+
+  /**
+   * Appends one or more whole v2 batches. With assignOffsets (default), offsets from the log end
+   * are stamped into each batch's baseOffset; a leaderEpoch, when given, is stamped too. The bytes
+   * are written as they are (no copy) and must not change until this returns.
+   */
+  append(bytes: Uint8Array, options: AppendOptions = {}): AppendResult {
+    this.assertOpen();
+    if (bytes.length > MAX_APPEND_BYTES) throw new InvalidBatchError(`append of ${bytes.length} bytes exceeds ${MAX_APPEND_BYTES}`);
+    const baseOffset = this.endOffset;
+    const batchCount = this.describeBatches(bytes, options);
+    const scratch = this.batchScratch;
+    const lastOffset = scratch[(batchCount - 1) * SEGMENT_BATCH_FIELDS + 3];
+    const nowMs = this.clock();
+    let active = this.segments[this.segments.length - 1];
+    if (active.shouldRoll(bytes.length, lastOffset, nowMs)) active = this.roll(nowMs);
+    try {
+      active.append(bytes, scratch, batchCount);
+    } catch (error) {
+      // Bytes past the logical end may now be partly written: never append to this segment again.
+      active.hasStaleTail = true;
+      throw error;
+    }
+    this.endOffset = lastOffset + 1;
+    this.recordEpochs(bytes, batchCount, options);
+    this.unflushedRecords += lastOffset - baseOffset + 1;
+    if (this.unflushedRecords >= this.config.flushMessages) this.flush();
+    if (this.autoHighWatermark) this.hwm = this.endOffset;
+    this.notify("append");
+    return {
+      baseOffset,
+      lastOffset,
+      logAppendTimeMs: options.logAppendTimeMs ?? -1,
+      batchCount,
+      sizeBytes: bytes.length,
+    };
+  }
+
+  /** Validates the batch framing, stamps offsets (and epoch, LogAppendTime), fills the scratch. */
+  private describeBatches(bytes: Uint8Array, options: AppendOptions): number {
+    const assign = options.assignOffsets ?? true;
+    let next = this.endOffset;
+    let pos = 0;
+    let count = 0;
+    while (pos < bytes.length) {
+      if (bytes.length - pos < BATCH_HEADER_BYTES) throw new InvalidBatchError(`truncated batch header at byte ${pos}`);
+      const size = batchSizeAt(bytes, pos);
+      if (size < BATCH_HEADER_BYTES || size > bytes.length - pos) throw new InvalidBatchError(`bad batch length at byte ${pos}`);
+      if (bytes[pos + MAGIC_POS] !== CURRENT_MAGIC) throw new InvalidBatchError(`magic ${bytes[pos + MAGIC_POS]} at byte ${pos}`);
+      const delta = readInt32(bytes, pos + LAST_OFFSET_DELTA_POS);
+      if (delta < 0) throw new InvalidBatchError(`negative lastOffsetDelta at byte ${pos}`);
+      if (assign) {
+        writeInt64(bytes, pos, next);
+      } else if (baseOffsetAt(bytes, pos) !== next) {
+        throw new InvalidBatchError(`batch at byte ${pos} has baseOffset ${baseOffsetAt(bytes, pos)}, expected ${next}`);
+      }
+      if (options.leaderEpoch !== undefined) writeInt32(bytes, pos + LEADER_EPOCH_POS, options.leaderEpoch);
+      if (options.logAppendTimeMs !== undefined) {
+        bytes[pos + ATTRIBUTES_POS + 1] |= TIMESTAMP_TYPE_LOG_APPEND_BIT;
+        writeInt64(bytes, pos + MAX_TIMESTAMP_POS, options.logAppendTimeMs);
+        writeInt32(bytes, pos + CRC_POS, crc32c(bytes.subarray(pos + CRC_START_POS, pos + size)));
+      }
+      const slot = count * SEGMENT_BATCH_FIELDS;
+      if (slot + SEGMENT_BATCH_FIELDS > this.batchScratch.length) this.growScratch();
+      const scratch = this.batchScratch;
+      scratch[slot] = pos;
+      scratch[slot + 1] = size;
+      scratch[slot + 2] = next;
+      scratch[slot + 3] = next + delta;
+      scratch[slot + 4] = maxTimestampAt(bytes, pos);
+      next += delta + 1;
+      pos += size;
+      count++;
+    }
+    if (count === 0) throw new InvalidBatchError("append of no batches");
+    return count;
+  }
+
+  private growScratch(): void {
+    // Bounded: at most MAX_APPEND_BYTES / BATCH_HEADER_BYTES batches fit in one append.
+    const grown = new Float64Array(this.batchScratch.length * 2);
+    grown.set(this.batchScratch);
+    this.batchScratch = grown;
+  }
+
+  private recordEpochs(bytes: Uint8Array, batchCount: number, options: AppendOptions): void {
+    const scratch = this.batchScratch;
+    if (options.leaderEpoch !== undefined) {
+      if (options.leaderEpoch > this.epochs.latestEpoch()) this.epochs.assign(options.leaderEpoch, scratch[2]);
+      return;
+    }
+    for (let i = 0; i < batchCount; i++) {
+      const slot = i * SEGMENT_BATCH_FIELDS;
+      const epoch = readInt32(bytes, scratch[slot] + LEADER_EPOCH_POS);
+      if (epoch > this.epochs.latestEpoch()) this.epochs.assign(epoch, scratch[slot + 2]);
+    }
+  }
+
+  /** Starts a new active segment at the log end; the old one is flushed in the background. */
+  private roll(nowMs: number): Segment {
+    if (this.segments.length >= MAX_SEGMENTS_PER_PARTITION) throw new Error(`${this.dir}: too many segments`);
+    const sealed = this.segments[this.segments.length - 1];
+    let fresh: Segment;
+    if (sealed.isEmpty) {
+      // Only a segment with a stale tail is rolled while empty: replace it by a fresh file.
+      this.segments.pop();
+      sealed.delete();
+      fresh = Segment.create(this.dir, this.endOffset, this.config, nowMs);
+    } else {
+      fresh = Segment.create(this.dir, this.endOffset, this.config, nowMs);
+      this.scheduleFlush(sealed);
+    }
+    fsyncDir(this.dir);
+    this.segments.push(fresh);
+    return fresh;
+  }
+
+  private scheduleFlush(sealed: Segment): void {
+    this.flushChain = this.flushChain
+      .then(async () => {
+        if (this.closed || !this.segments.includes(sealed)) return;
+        await sealed.flushAsync();
+        if (this.closed || !this.segments.includes(sealed)) return;
+        sealed.persistIndexes(true);
+        this.recoveryPoint = Math.max(this.recoveryPoint, Math.min(sealed.nextOffset, this.endOffset));
+      })
+      .catch((error) => console.error(`[takhin storage] ${this.dir}: background flush failed:`, error));
+  }
+
+  /** Resolves when the background flushes scheduled so far are done. */
+  whenFlushed(): Promise<void> {
+    return this.flushChain;
+  }
+
+  /**
+   * Whole batches from the one holding `fetchOffset`, up to `maxBytes` (at least one batch unless
+   * minOneBatch is false), below the high watermark unless maxOffsetExclusive says otherwise.
+   * Throws OffsetOutOfRangeError outside [logStartOffset, logEndOffset].
+   */
+  read(fetchOffset: number, maxBytes: number, options: ReadOptions = {}): ReadResult {
+    this.assertOpen();
+    if (fetchOffset < this.startOffset || fetchOffset > this.endOffset) {
+      throw new OffsetOutOfRangeError(fetchOffset, this.startOffset, this.endOffset);
+    }
+    const limit = Math.min(options.maxOffsetExclusive ?? this.hwm, this.endOffset);
+    const minOneBatch = options.minOneBatch ?? true;
+    const batches: Uint8Array[] = [];
+    let sizeBytes = 0;
+    let offset = fetchOffset;
+    for (let i = this.segmentIndexFor(fetchOffset); i < this.segments.length && offset < limit; i++) {
+      const segment = this.segments[i];
+      const result = segment.read(offset, maxBytes - sizeBytes, limit, minOneBatch && batches.length === 0);
+      if (result.view !== null) {
+        batches.push(result.view);
+        sizeBytes += result.view.length;
+      }
+      if (!result.endReached) break;
+      offset = segment.nextOffset;
+    }
+    return { batches, sizeBytes, highWatermark: this.hwm, logStartOffset: this.startOffset, logEndOffset: this.endOffset };
+  }
+
+  /** Index of the last segment whose base offset is <= offset (0 when none). */
+  private segmentIndexFor(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = 0;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /**
+   * ListOffsets by timestamp: the first batch (at or past the log start) whose maxTimestamp is >=
+   * timestampMs, as its base offset and that timestamp; null when there is none. Batch granularity:
+   * records inside the batch that are older are returned too, and consumers skip them.
+   */
+  offsetForTimestamp(timestampMs: number): { offset: number; timestampMs: number } | null {
+    this.assertOpen();
+    for (const segment of this.segments) {
+      if (segment.maxTimestampMs < timestampMs) continue;
+      const found = segment.findByTimestamp(timestampMs);
+      if (found !== null) return { offset: Math.max(found.offset, this.startOffset), timestampMs: found.timestampMs };
+    }
+    return null;
+  }
+
+  /** The largest batch maxTimestamp in the log and the base offset of its batch (-1, -1 when empty). */
+  maxTimestamp(): { offset: number; timestampMs: number } {
+    let best = { offset: -1, timestampMs: -1 };
+    for (const segment of this.segments) {
+      if (segment.maxTimestampMs > best.timestampMs) {
+        const found = segment.findByTimestamp(segment.maxTimestampMs);
+        if (found !== null) best = found;
+      }
+    }
+    return best;
+  }
+
+  /** Sets the high watermark (replication); clamped to [logStartOffset, logEndOffset]. */
+  updateHighWatermark(offset: number): void {
+    const clamped = Math.min(Math.max(offset, this.startOffset), this.endOffset);
+    if (clamped === this.hwm) return;
+    this.hwm = clamped;
+    this.notify("high-watermark");
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` (which must not pass the high watermark)
+   * and deletes the segments wholly below it. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: number): number {
+    this.assertOpen();
+    if (offset > this.hwm || offset < 0) throw new OffsetOutOfRangeError(offset, this.startOffset, this.hwm);
+    if (offset <= this.startOffset) return this.startOffset;
+    this.startOffset = offset;
+    this.deleteSegmentsBelowStart();
+    this.epochs.truncateFromStart(this.startOffset);
+    this.writeCheckpoint();
+    return this.startOffset;
+  }
+
+  private deleteSegmentsBelowStart(): number {
+    let deleted = 0;
+    while (this.segments.length > 1 && this.segments[1].baseOffset <= this.startOffset) {
+      this.segments.shift()?.delete();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  /**
+   * Removes every batch at or past `offset` (a follower diverging from its leader). A batch holding
+   * `offset` goes whole, so the new log end may be below `offset`. See segment.ts for how this
+   * respects "a mapped file never shrinks".
+   */
+  truncateTo(offset: number): void {
+    this.assertOpen();
+    if (offset >= this.endOffset) return;
+    const nowMs = this.clock();
+    if (offset <= this.segments[0].baseOffset || offset <= this.startOffset) {
+      const target = Math.max(offset, 0);
+      for (const s of this.segments) s.delete();
+      this.segments = [Segment.create(this.dir, target, this.config, nowMs)];
+      this.startOffset = target;
+    } else {
+      while (this.segments[this.segments.length - 1].baseOffset >= offset) this.segments.pop()?.delete();
+      const last = this.segments[this.segments.length - 1];
+      const newEnd = last.truncateTo(offset);
+      if (last.isEmpty) {
+        this.segments.pop();
+        last.delete();
+        this.segments.push(Segment.create(this.dir, newEnd, this.config, nowMs));
+      } else if (last.hasStaleTail) {
+        this.segments.push(Segment.create(this.dir, newEnd, this.config, nowMs));
+      }
+    }
+    fsyncDir(this.dir);
+    this.endOffset = this.segments[this.segments.length - 1].nextOffset;
+    this.hwm = Math.min(this.hwm, this.endOffset);
+    this.recoveryPoint = Math.min(this.recoveryPoint, this.endOffset);
+    this.epochs.truncateFromEnd(this.endOffset);
+    this.writeCheckpoint();
+  }
+
+  /**
+   * Retention: deletes the oldest segments whose newest timestamp is older than retention.ms, then
+   * while the log is larger than retention.bytes, then those below the log start offset. Never the
+   * active segment, never a segment with offsets at or above the high watermark.
+   * Returns the number of segments deleted.
+   */
+  applyRetention(nowMs: number = this.clock()): number {
+    this.assertOpen();
+    const deletable = () => this.segments.length > 1 && this.segments[1].baseOffset <= this.hwm;
+    let deleted = 0;
+    const drop = () => {
+      this.segments.shift()?.delete();
+      deleted++;
+    };
+    const { retentionMs, retentionBytes } = this.config;
+    if (retentionMs >= 0) {
+      while (deletable() && nowMs - this.segments[0].maxTimestampMs > retentionMs) drop();
+    }
+    if (retentionBytes >= 0) {
+      let total = this.sizeBytes;
+      while (deletable() && total - this.segments[0].sizeBytes >= retentionBytes) {
+        total -= this.segments[0].sizeBytes;
+        drop();
+      }
+    }
+    while (deletable() && this.segments[1].baseOffset <= this.startOffset) drop();
+    if (deleted > 0) {
+      this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
+      this.epochs.truncateFromStart(this.startOffset);
+      this.writeCheckpoint();
+    }
+    return deleted;
+  }
+
+  /** fsyncs every segment with unflushed data (flush.messages / flush.ms, or on demand). */
+  flush(): void {
+    this.assertOpen();
+    for (const s of this.segments) if (s.hasUnflushedData) s.flush();
+    this.unflushedRecords = 0;
+    this.lastFlushMs = this.clock();
+  }
+
+  /** flush.ms: flushes when unflushed data is older than the policy allows. Returns whether it did. */
+  maybeFlushByTime(nowMs: number = this.clock()): boolean {
+    if (this.closed || this.unflushedRecords === 0 || nowMs - this.lastFlushMs < this.config.flushMs) return false;
+    this.flush();
+    return true;
+  }
+
+  /** Flushes everything and records recovery point = log end offset (periodic, and at close). */
+  checkpoint(): void {
+    this.assertOpen();
+    for (const s of this.segments) s.flush();
+    this.unflushedRecords = 0;
+    this.lastFlushMs = this.clock();
+    this.recoveryPoint = this.endOffset;
+    this.writeCheckpoint();
+  }
+
+  /** Writes the checkpoint file when its values changed since the last write (periodic task). */
+  saveCheckpoint(): boolean {
+    if (this.closed) return false;
+    const current = `${this.recoveryPoint}/${this.startOffset}/${this.hwm}`;
+    if (current === this.lastSavedCheckpoint) return false;
+    this.writeCheckpoint();
+    return true;
+  }
+
+  private writeCheckpoint(): void {
+    writePartitionCheckpoint(this.dir, {
+      recoveryPoint: this.recoveryPoint,
+      logStartOffset: this.startOffset,
+      highWatermark: this.hwm,
+    });
+    this.lastSavedCheckpoint = `${this.recoveryPoint}/${this.startOffset}/${this.hwm}`;
+  }
+
+  /** Wakes on appends and high-watermark moves; returns the unsubscribe function. */
+  subscribe(listener: LogListener): () => void {
+    if (this.listeners.size >= MAX_APPEND_LISTENERS) throw new Error(`${this.dir}: too many log listeners`);
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private notify(kind: LogEventKind): void {
+    if (this.listeners.size === 0) return;
+    const event: LogEvent = { kind, logEndOffset: this.endOffset, highWatermark: this.hwm };
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        console.error(`[takhin storage] ${this.dir}: log listener threw:`, error);
+      }
+    }
+  }
+
+  /** Flushes, checkpoints, writes the clean-shutdown marker and closes the files. */
+  close(): void {
+    if (this.closed) return;
+    this.checkpoint();
+    writeCleanShutdownMarker(this.dir, this.endOffset);
+    this.closed = true;
+    for (const s of this.segments) s.close();
+    this.listeners.clear();
+  }
+
+  /** Closes without flushing or marking clean (tests that simulate a crash; and deletion). */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const s of this.segments) s.close();
+    this.listeners.clear();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new LogClosedError(`${this.dir}: log is closed`);
+  }
+}
+
+/** Base offsets of the `.log` files in `dir`, ascending; removes temp files and orphan indexes. */
+function listSegmentBases(dir: string): number[] {
+  const names = fs.readdirSync(dir);
+  const bases: number[] = [];
+  const logNames = new Set<string>();
+  for (const name of names) {
+    const base = parseSegmentFileName(name);
+    if (base !== null) {
+      bases.push(base);
+      logNames.add(name.slice(0, -".log".length));
+    }
+  }
+  for (const name of names) {
+    if (name.endsWith(".tmp")) fs.rmSync(path.join(dir, name), { force: true });
+    const match = /^(\d{20})\.(index|timeindex|txnindex)$/.exec(name);
+    if (match && !logNames.has(match[1])) fs.rmSync(path.join(dir, name), { force: true });
+  }
+  return bases.sort((a, b) => a - b);
+}

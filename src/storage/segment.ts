@@ -1,0 +1,633 @@
+/**
+ * One log segment of a partition: `<base>.log`, `<base>.index`, `<base>.timeindex`, where <base> is
+ * the segment's base offset written as 20 decimal digits (Kafka's naming).
+ *
+ * `.log` format: Kafka v2 record batches back to back, exactly as producers sent them, with
+ * baseOffset and partitionLeaderEpoch stamped by the log. Bytes past the segment's logical end
+ * (`sizeBytes`) are not part of the log: they are zeros reserved ahead of appends (preallocation),
+ * or stale batches left behind by a truncation. `.index` and `.timeindex` formats: offset-index.ts
+ * and time-index.ts. Reserved for later issues: `<base>.txnindex` (aborted transactions) sits beside
+ * them and is deleted with the segment (see COMPANION_SUFFIXES); producer-state snapshots live at
+ * the partition level (`<offset>.snapshot`).
+ *
+ * A MAPPED FILE NEVER SHRINKS. Reads are views of `Bun.mmap` mappings, a mapping lives until the
+ * garbage collector frees it, and truncating a mapped file crashes the process (SIGBUS) when a stale
+ * view is touched. So:
+ *  - The log keeps a logical end per segment and never serves bytes past it; a mapping covers the
+ *    file's physical size, which only grows (appends, preallocation in chunks; a read past the
+ *    current mapping maps the file again).
+ *  - A file is physically cut only if this process never mapped it (file-io.ts keeps the record by
+ *    device and inode): that is the case for torn tails found at start-up, because recovery scans
+ *    with positional reads, not mappings.
+ *  - When a mapped segment must lose its tail (truncateTo, or recovery in a process that had mapped
+ *    the file before), only its logical end moves; the old bytes stay, so views already handed out
+ *    stay intact. Such a segment is flagged `hasStaleTail` and never appended to again: the
+ *    partition log rolls a new segment whose base offset is the new log end. On recovery a segment's
+ *    batches are accepted only below the next segment's base offset, so the stale bytes can never
+ *    come back, and the next start-up (a new process) cuts them physically.
+ *  - Deleting a segment unlinks its files; existing mappings keep the inode alive.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import {
+  BATCH_HEADER_BYTES,
+  baseOffsetAt,
+  batchSizeAt,
+  lastOffsetAt,
+  maxTimestampAt,
+} from "./batch-header.ts";
+import type { LogConfig } from "./config.ts";
+import {
+  MAX_PREALLOCATE_CHUNK_BYTES,
+  MIN_PREALLOCATE_CHUNK_BYTES,
+} from "./config.ts";
+import {
+  noteMapped,
+  preallocate,
+  readAt,
+  truncateIfNeverMapped,
+  wasMappedInThisProcess,
+  writeFully,
+} from "./file-io.ts";
+import { scanLogFile } from "./log-file-scan.ts";
+import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from "./offset-index.ts";
+import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from "./time-index.ts";
+
+export const LOG_SUFFIX = ".log";
+export const INDEX_SUFFIX = ".index";
+export const TIME_INDEX_SUFFIX = ".timeindex";
+/** Files that belong to a segment and go with it (".txnindex" is reserved for transactions). */
+export const COMPANION_SUFFIXES = [INDEX_SUFFIX, TIME_INDEX_SUFFIX, ".txnindex"] as const;
+const OFFSET_DIGITS = 20;
+
+export function segmentFileName(baseOffset: number, suffix: string): string {
+  return String(baseOffset).padStart(OFFSET_DIGITS, "0") + suffix;
+}
+
+/** The base offset named by a `.log` file name, or null when the name is not a segment's. */
+export function parseSegmentFileName(name: string): number | null {
+  if (!name.endsWith(LOG_SUFFIX)) return null;
+  const digits = name.slice(0, -LOG_SUFFIX.length);
+  if (digits.length !== OFFSET_DIGITS || !/^\d+$/.test(digits)) return null;
+  const value = Number(digits);
+  return Number.isSafeInteger(value) ? value : null;
+}
+
+/** Per-append batch descriptions, SEGMENT_BATCH_FIELDS doubles each (filled by the partition log). */
+export const SEGMENT_BATCH_FIELDS = 5;
+/** Slots: position within the appended bytes, size, baseOffset, lastOffset, maxTimestamp. */
+
+export interface SegmentLoadOptions {
+  /** Full scan with CRC checks and index rebuild (segments past the recovery point after a crash). */
+  recover: boolean;
+  /** Base offset of the following segment, or -1 for the last one: batches must end below it. */
+  nextSegmentBase: number;
+  nowMs: number;
+}
+
+export interface SegmentLoadReport {
+  /** Bytes of the file past the valid end (zeros of preallocation included). */
+  droppedTailBytes: number;
+  indexesRebuilt: boolean;
+}
+
+export interface SegmentRead {
+  view: Uint8Array | null;
+  endReached: boolean;
+}
+
+interface SegmentState {
+  sizeBytes: number;
+  allocatedBytes: number;
+  nextOffset: number;
+  maxTimestampMs: number;
+  offsetOfMaxTimestamp: number;
+  bytesSinceIndexEntry: number;
+  offsetIndex: OffsetIndex;
+  timeIndex: TimeIndex;
+  hasStaleTail: boolean;
+}
+
+export class Segment {
+  readonly logPath: string;
+  readonly indexPath: string;
+  readonly timeIndexPath: string;
+  /** Logical size: bytes of whole batches. */
+  sizeBytes: number;
+  /** lastOffset + 1 of the last batch; the base offset when empty. */
+  nextOffset: number;
+  /** Largest batch maxTimestamp in the segment; -1 when empty. */
+  maxTimestampMs: number;
+  /** Wall-clock time the segment was created or loaded: segment.ms counts from it. */
+  readonly rollBasisMs: number;
+  /** Bytes past the logical end may hold old batches: never append to this segment. */
+  hasStaleTail: boolean;
+  private allocatedBytes: number;
+  private offsetOfMaxTimestamp: number;
+  private bytesSinceIndexEntry: number;
+  private readonly offsetIndex: OffsetIndex;
+  private readonly timeIndex: TimeIndex;
+  private mapping: Uint8Array | null = null;
+  private fd: number;
+  private readonly headerScratch = new Uint8Array(BATCH_HEADER_BYTES);
+  /** Size already made durable by flush(). */
+  private flushedSizeBytes: number;
+
+  private constructor(
+    readonly dir: string,
+    readonly baseOffset: number,
+    private config: LogConfig,
+    fd: number,
+    state: SegmentState,
+    rollBasisMs: number,
+  ) {
+    this.logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
+    this.indexPath = path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX));
+    this.timeIndexPath = path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX));
+    this.fd = fd;
+    this.sizeBytes = state.sizeBytes;
+    this.allocatedBytes = state.allocatedBytes;
+    this.nextOffset = state.nextOffset;
+    this.maxTimestampMs = state.maxTimestampMs;
+    this.offsetOfMaxTimestamp = state.offsetOfMaxTimestamp;
+    this.bytesSinceIndexEntry = state.bytesSinceIndexEntry;
+    this.offsetIndex = state.offsetIndex;
+    this.timeIndex = state.timeIndex;
+    this.hasStaleTail = state.hasStaleTail;
+    this.rollBasisMs = rollBasisMs;
+    this.flushedSizeBytes = state.sizeBytes;
+  }
+
+  static create(dir: string, baseOffset: number, config: LogConfig, nowMs: number): Segment {
+    for (const suffix of [LOG_SUFFIX, ...COMPANION_SUFFIXES]) {
+      // A leftover of the same name (e.g. a segment just truncated away) is unlinked, never cut:
+      // it may still be mapped.
+      fs.rmSync(path.join(dir, segmentFileName(baseOffset, suffix)), { force: true });
+    }
+    const fd = fs.openSync(path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX)), "wx+");
+    const state: SegmentState = {
+      sizeBytes: 0,
+      allocatedBytes: 0,
+      nextOffset: baseOffset,
+      maxTimestampMs: -1,
+      offsetOfMaxTimestamp: baseOffset,
+      bytesSinceIndexEntry: 0,
+      offsetIndex: new OffsetIndex(maxOffsetIndexEntries(config)),
+      timeIndex: new TimeIndex(maxTimeIndexEntries(config)),
+      hasStaleTail: false,
+    };
+    const segment = new Segment(dir, baseOffset, config, fd, state, nowMs);
+    segment.flushedSizeBytes = 0;
+    return segment;
+  }
+
+  /** Opens an existing segment, validating (or rebuilding) its indexes and finding its valid end. */
+  static load(
+    dir: string,
+    baseOffset: number,
+    config: LogConfig,
+    options: SegmentLoadOptions,
+  ): { segment: Segment; report: SegmentLoadReport } {
+    const logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
+    const fd = fs.openSync(logPath, "r+");
+    try {
+      const fileSizeBytes = fs.fstatSync(fd).size;
+      let state: SegmentState | null = null;
+      if (!options.recover) state = loadWithIndexes(dir, fd, fileSizeBytes, baseOffset, config, options);
+      const indexesRebuilt = state === null;
+      if (state === null) state = rebuildByScan(fd, fileSizeBytes, baseOffset, config, options);
+      if (fileSizeBytes > state.sizeBytes) {
+        if (truncateIfNeverMapped(fd, state.sizeBytes)) state.allocatedBytes = state.sizeBytes;
+        else state.hasStaleTail = true;
+      }
+      const segment = new Segment(dir, baseOffset, config, fd, state, options.nowMs);
+      if (indexesRebuilt) segment.rewriteIndexFiles();
+      return { segment, report: { droppedTailBytes: fileSizeBytes - state.sizeBytes, indexesRebuilt } };
+    } catch (error) {
+      fs.closeSync(fd);
+      throw error;
+    }
+  }
+
+  setConfig(config: LogConfig): void {
+    this.config = config;
+  }
+
+  get isEmpty(): boolean {
+    return this.sizeBytes === 0;
+  }
+
+  get hasUnflushedData(): boolean {
+    return this.flushedSizeBytes !== this.sizeBytes;
+  }
+
+  /** Whether an append of `bytes` with offsets up to `lastOffset` must go to a new segment. */
+  shouldRoll(appendBytes: number, lastOffset: number, nowMs: number): boolean {
+    if (this.hasStaleTail) return true;
+    if (this.sizeBytes === 0) return false;
+    return (
+      this.sizeBytes + appendBytes > this.config.segmentBytes ||
+      nowMs - this.rollBasisMs > this.config.segmentMs ||
+      this.offsetIndex.isFull() ||
+      this.timeIndex.isFull() ||
+      lastOffset - this.baseOffset > 2 ** 31 - 1
+    );
+  }
+
+  /**
+   * Writes `bytes` (whole batches with offsets already stamped) at the logical end and indexes them.
+   * `batches` holds SEGMENT_BATCH_FIELDS doubles per batch.
+   */
+  append(bytes: Uint8Array, batches: Float64Array, batchCount: number): void {
+    if (this.hasStaleTail) throw new Error("append to a segment with a stale tail");
+    const start = this.sizeBytes;
+    this.reserve(start + bytes.length);
+    writeFully(this.fd, bytes, start);
+    for (let i = 0; i < batchCount; i++) {
+      const s = i * SEGMENT_BATCH_FIELDS;
+      this.indexBatch(start + batches[s], batches[s + 1], batches[s + 2], batches[s + 4]);
+    }
+    this.sizeBytes = start + bytes.length;
+    this.nextOffset = batches[(batchCount - 1) * SEGMENT_BATCH_FIELDS + 3] + 1;
+  }
+
+  private indexBatch(position: number, sizeBytes: number, baseOffset: number, maxTimestampMs: number): void {
+    if (maxTimestampMs > this.maxTimestampMs) {
+      this.maxTimestampMs = maxTimestampMs;
+      this.offsetOfMaxTimestamp = baseOffset;
+    }
+    if (this.bytesSinceIndexEntry > this.config.indexIntervalBytes) {
+      if (!this.offsetIndex.isFull()) this.offsetIndex.append(baseOffset - this.baseOffset, position);
+      this.timeIndex.maybeAppend(this.maxTimestampMs, this.offsetOfMaxTimestamp - this.baseOffset);
+      this.bytesSinceIndexEntry = 0;
+    }
+    this.bytesSinceIndexEntry += sizeBytes;
+  }
+
+  /** Makes the file at least `neededBytes` long, in growing preallocation chunks when enabled. */
+  private reserve(neededBytes: number): void {
+    if (neededBytes <= this.allocatedBytes) return;
+    if (!this.config.preallocate) {
+      this.allocatedBytes = neededBytes;
+      return;
+    }
+    const chunk = Math.min(Math.max(this.allocatedBytes, MIN_PREALLOCATE_CHUNK_BYTES), MAX_PREALLOCATE_CHUNK_BYTES);
+    const target = Math.max(neededBytes, Math.min(this.allocatedBytes + chunk, this.config.segmentBytes));
+    preallocate(this.fd, this.allocatedBytes, target);
+    this.allocatedBytes = target;
+  }
+
+  /** The mapping of the file, covering at least the logical end (maps again when it grew). */
+  private mapped(): Uint8Array {
+    const current = this.mapping;
+    if (current !== null && current.length >= this.sizeBytes) return current;
+    const fresh = Bun.mmap(this.logPath, { shared: true });
+    noteMapped(this.fd);
+    if (fresh.length < this.sizeBytes) throw new Error(`mapping of ${this.logPath} shorter than its log`);
+    this.mapping = fresh;
+    return fresh;
+  }
+
+  /** Header bytes of the batch at `position`: from the mapping when there is one, else read. */
+  private header(position: number): { buf: Uint8Array; at: number } {
+    const map = this.mapping;
+    if (map !== null && position + BATCH_HEADER_BYTES <= map.length) return { buf: map, at: position };
+    const bytes = readAt(this.fd, position, BATCH_HEADER_BYTES);
+    if (bytes.length < BATCH_HEADER_BYTES) throw new Error(`short header read at ${position} in ${this.logPath}`);
+    this.headerScratch.set(bytes);
+    return { buf: this.headerScratch, at: 0 };
+  }
+
+  /** Position of the batch holding `offset` (its lastOffset >= offset), or sizeBytes when none. */
+  positionOf(offset: number): number {
+    if (offset >= this.nextOffset) return this.sizeBytes;
+    let position = this.offsetIndex.lookupPosition(Math.max(0, offset - this.baseOffset));
+    while (position < this.sizeBytes) {
+      const { buf, at } = this.header(position);
+      if (lastOffsetAt(buf, at) >= offset) return position;
+      position += batchSizeAt(buf, at);
+    }
+    return this.sizeBytes;
+  }
+
+  /**
+   * Whole batches from the one holding `offset`: at most `maxBytes` (but at least one batch when
+   * `minOneBatch`), only batches whose baseOffset is below `maxOffsetExclusive`. The view is a
+   * subarray of the mapping; no record bytes are copied. `endReached` tells whether the read ran to
+   * the segment's end (so a caller may continue in the next segment).
+   */
+  read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): SegmentRead {
+    const start = this.positionOf(offset);
+    if (start >= this.sizeBytes) return { view: null, endReached: true };
+    const map = this.mapped();
+    let end = start;
+    while (end < this.sizeBytes) {
+      if (baseOffsetAt(map, end) >= maxOffsetExclusive) break;
+      const size = batchSizeAt(map, end);
+      if (end + size - start > maxBytes && !(minOneBatch && end === start)) break;
+      end += size;
+    }
+    return { view: end > start ? map.subarray(start, end) : null, endReached: end >= this.sizeBytes };
+  }
+
+  /** Base offset of the first batch whose maxTimestamp >= targetMs, with that timestamp; or null. */
+  findByTimestamp(targetMs: number): { offset: number; timestampMs: number } | null {
+    if (this.maxTimestampMs < targetMs) return null;
+    const relOffset = this.timeIndex.lookupRelOffset(targetMs);
+    let position = this.positionOf(this.baseOffset + relOffset);
+    while (position < this.sizeBytes) {
+      const { buf, at } = this.header(position);
+      const maxTs = maxTimestampAt(buf, at);
+      if (maxTs >= targetMs) return { offset: baseOffsetAt(buf, at), timestampMs: maxTs };
+      position += batchSizeAt(buf, at);
+    }
+    return null;
+  }
+
+  /**
+   * Drops every batch at or after the one holding `offset`; returns the new nextOffset. A file
+   * this process never mapped is cut; a mapped one keeps its bytes and is flagged `hasStaleTail`.
+   */
+  truncateTo(offset: number): number {
+    const cut = this.positionOf(offset);
+    if (cut >= this.sizeBytes) return this.nextOffset;
+    const cutHeader = this.header(cut);
+    const newNextOffset = baseOffsetAt(cutHeader.buf, cutHeader.at);
+    this.offsetIndex.truncateToPosition(cut);
+    this.timeIndex.truncateToRelOffset(newNextOffset - this.baseOffset);
+    this.sizeBytes = cut;
+    this.nextOffset = newNextOffset;
+    this.flushedSizeBytes = Math.min(this.flushedSizeBytes, cut);
+    this.recomputeTailStats();
+    if (wasMappedInThisProcess(this.fd)) {
+      this.hasStaleTail = true;
+    } else {
+      fs.ftruncateSync(this.fd, cut);
+      this.allocatedBytes = cut;
+    }
+    this.rewriteIndexFiles();
+    return newNextOffset;
+  }
+
+  /** Recomputes the running max timestamp and index spacing from the last index entry to the end. */
+  private recomputeTailStats(): void {
+    const lastEntry = this.offsetIndex.count - 1;
+    let position = lastEntry >= 0 ? this.offsetIndex.positionAt(lastEntry) : 0;
+    const lastTime = this.timeIndex.count - 1;
+    this.maxTimestampMs = lastTime >= 0 ? this.timeIndex.timestampAt(lastTime) : -1;
+    this.offsetOfMaxTimestamp = lastTime >= 0 ? this.baseOffset + this.timeIndex.relOffsetAt(lastTime) : this.baseOffset;
+    this.bytesSinceIndexEntry = 0;
+    while (position < this.sizeBytes) {
+      const { buf, at } = this.header(position);
+      const maxTs = maxTimestampAt(buf, at);
+      if (maxTs > this.maxTimestampMs) {
+        this.maxTimestampMs = maxTs;
+        this.offsetOfMaxTimestamp = baseOffsetAt(buf, at);
+      }
+      const size = batchSizeAt(buf, at);
+      this.bytesSinceIndexEntry += size;
+      position += size;
+    }
+  }
+
+  /** fsyncs the log (if it changed) and brings the index files up to date. */
+  flush(): void {
+    if (this.flushedSizeBytes !== this.sizeBytes) {
+      fs.fdatasyncSync(this.fd);
+      this.flushedSizeBytes = this.sizeBytes;
+    }
+    this.persistIndexes(true);
+  }
+
+  /** Asynchronous flush (used for segments just rolled); resolves when the data is durable. */
+  flushAsync(): Promise<void> {
+    const size = this.sizeBytes;
+    this.persistIndexes(false);
+    return new Promise((resolve, reject) => {
+      fs.fdatasync(this.fd, (error) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        this.flushedSizeBytes = Math.max(this.flushedSizeBytes, size);
+        resolve();
+      });
+    });
+  }
+
+  persistIndexes(sync: boolean): void {
+    this.withIndexFds((indexFd, timeFd) => {
+      this.offsetIndex.persist(indexFd);
+      this.timeIndex.persist(timeFd);
+      if (sync) {
+        fs.fsyncSync(indexFd);
+        fs.fsyncSync(timeFd);
+      }
+    });
+  }
+
+  private rewriteIndexFiles(): void {
+    this.withIndexFds((indexFd, timeFd) => {
+      this.offsetIndex.markUnpersisted();
+      this.timeIndex.markUnpersisted();
+      this.offsetIndex.persist(indexFd);
+      this.timeIndex.persist(timeFd);
+    });
+  }
+
+  private withIndexFds(work: (indexFd: number, timeFd: number) => void): void {
+    const flags = fs.constants.O_RDWR | fs.constants.O_CREAT;
+    const indexFd = fs.openSync(this.indexPath, flags, 0o644);
+    try {
+      const timeFd = fs.openSync(this.timeIndexPath, flags, 0o644);
+      try {
+        work(indexFd, timeFd);
+      } finally {
+        fs.closeSync(timeFd);
+      }
+    } finally {
+      fs.closeSync(indexFd);
+    }
+  }
+
+  /** Persists indexes and closes the file. Mappings stay valid until collected. */
+  close(): void {
+    if (this.fd < 0) return;
+    this.persistIndexes(false);
+    fs.closeSync(this.fd);
+    this.fd = -1;
+    this.mapping = null;
+  }
+
+  /** Closes and unlinks the segment's files. */
+  delete(): void {
+    if (this.fd >= 0) {
+      fs.closeSync(this.fd);
+      this.fd = -1;
+    }
+    this.mapping = null;
+    Segment.deleteFiles(this.dir, this.baseOffset);
+  }
+
+  /** Unlinks a segment's files (unlinking is safe for mapped files: the inode lives on). */
+  static deleteFiles(dir: string, baseOffset: number): void {
+    for (const suffix of [LOG_SUFFIX, ...COMPANION_SUFFIXES]) {
+      fs.rmSync(path.join(dir, segmentFileName(baseOffset, suffix)), { force: true });
+    }
+  }
+
+  /** Offset-index entries (relative offset, position), for tests and tools. */
+  indexEntries(): { offset: number; position: number }[] {
+    const out: { offset: number; position: number }[] = [];
+    for (let i = 0; i < this.offsetIndex.count; i++) {
+      out.push({ offset: this.baseOffset + this.offsetIndex.relOffsetAt(i), position: this.offsetIndex.positionAt(i) });
+    }
+    return out;
+  }
+
+  /** Reads the batch header at `position` through the file (for tests and tools). */
+  batchBaseOffsetAt(position: number): number {
+    const { buf, at } = this.header(position);
+    return baseOffsetAt(buf, at);
+  }
+}
+
+function maxOffsetIndexEntries(config: LogConfig): number {
+  return Math.max(1, Math.floor(config.segmentIndexBytes / OFFSET_INDEX_ENTRY_BYTES));
+}
+
+function maxTimeIndexEntries(config: LogConfig): number {
+  return Math.max(1, Math.floor(config.segmentIndexBytes / TIME_INDEX_ENTRY_BYTES));
+}
+
+function readWholeFile(filePath: string): Uint8Array | null {
+  try {
+    return new Uint8Array(fs.readFileSync(filePath));
+  } catch {
+    return null;
+  }
+}
+
+/** Fresh state for a segment whose indexes are rebuilt by scanning every batch. */
+function rebuildByScan(
+  fd: number,
+  fileSizeBytes: number,
+  baseOffset: number,
+  config: LogConfig,
+  options: SegmentLoadOptions,
+): SegmentState {
+  const state: SegmentState = {
+    sizeBytes: 0,
+    allocatedBytes: fileSizeBytes,
+    nextOffset: baseOffset,
+    maxTimestampMs: -1,
+    offsetOfMaxTimestamp: baseOffset,
+    bytesSinceIndexEntry: 0,
+    offsetIndex: new OffsetIndex(maxOffsetIndexEntries(config)),
+    timeIndex: new TimeIndex(maxTimeIndexEntries(config)),
+    hasStaleTail: false,
+  };
+  scanInto(state, fd, fileSizeBytes, 0, baseOffset, baseOffset, config, options.nextSegmentBase);
+  return state;
+}
+
+/** Scans from `fromPosition` and indexes each batch into `state` as appends would. */
+function scanInto(
+  state: SegmentState,
+  fd: number,
+  fileSizeBytes: number,
+  fromPosition: number,
+  expectedBaseOffset: number,
+  segmentBase: number,
+  config: LogConfig,
+  nextSegmentBase: number,
+): number {
+  const result = scanLogFile(fd, fileSizeBytes, fromPosition, expectedBaseOffset, nextSegmentBase, true,
+    (position, sizeBytes, batchBase, _lastOffset, maxTimestampMs) => {
+      if (maxTimestampMs > state.maxTimestampMs) {
+        state.maxTimestampMs = maxTimestampMs;
+        state.offsetOfMaxTimestamp = batchBase;
+      }
+      if (state.bytesSinceIndexEntry > config.indexIntervalBytes) {
+        if (!state.offsetIndex.isFull()) state.offsetIndex.append(batchBase - segmentBase, position);
+        state.timeIndex.maybeAppend(state.maxTimestampMs, state.offsetOfMaxTimestamp - segmentBase);
+        state.bytesSinceIndexEntry = 0;
+      }
+      state.bytesSinceIndexEntry += sizeBytes;
+    });
+  state.sizeBytes = result.endPosition;
+  state.nextOffset = result.batchCount > 0 ? result.nextOffset : expectedBaseOffset;
+  return result.batchCount;
+}
+
+/**
+ * Loads the index files and scans only the tail after the last offset-index entry (CRC-checked).
+ * Returns null when the indexes are missing, corrupt, or disagree with the log: rebuild instead.
+ */
+function loadWithIndexes(
+  dir: string,
+  fd: number,
+  fileSizeBytes: number,
+  baseOffset: number,
+  config: LogConfig,
+  options: SegmentLoadOptions,
+): SegmentState | null {
+  const indexBytes = readWholeFile(path.join(dir, segmentFileName(baseOffset, INDEX_SUFFIX)));
+  const timeBytes = readWholeFile(path.join(dir, segmentFileName(baseOffset, TIME_INDEX_SUFFIX)));
+  if (indexBytes === null || timeBytes === null) return null;
+  const offsetIndex = OffsetIndex.decode(indexBytes, maxOffsetIndexEntries(config), fileSizeBytes);
+  const timeIndex = TimeIndex.decode(timeBytes, maxTimeIndexEntries(config));
+  if (offsetIndex === null || timeIndex === null) return null;
+  const lastEntry = offsetIndex.count - 1;
+  const fromPosition = lastEntry >= 0 ? offsetIndex.positionAt(lastEntry) : 0;
+  const fromOffset = lastEntry >= 0 ? baseOffset + offsetIndex.relOffsetAt(lastEntry) : baseOffset;
+  const lastTime = timeIndex.count - 1;
+  const state: SegmentState = {
+    sizeBytes: 0,
+    allocatedBytes: fileSizeBytes,
+    nextOffset: baseOffset,
+    maxTimestampMs: lastTime >= 0 ? timeIndex.timestampAt(lastTime) : -1,
+    offsetOfMaxTimestamp: lastTime >= 0 ? baseOffset + timeIndex.relOffsetAt(lastTime) : baseOffset,
+    // The entry's own batch is counted again by the scan below; start as if just indexed.
+    bytesSinceIndexEntry: 0,
+    offsetIndex,
+    timeIndex,
+    hasStaleTail: false,
+  };
+  // Entries added during the tail scan must not repeat the last one: skip its batch for indexing.
+  const count = scanTail(state, fd, fileSizeBytes, fromPosition, fromOffset, baseOffset, config, options.nextSegmentBase);
+  if (lastEntry >= 0 && count === 0) return null; // the last entry does not point at a valid batch
+  if (lastTime >= 0 && baseOffset + timeIndex.relOffsetAt(lastTime) >= state.nextOffset) return null;
+  if (lastEntry >= 0 && fromPosition >= state.sizeBytes) return null;
+  return state;
+}
+
+function scanTail(
+  state: SegmentState,
+  fd: number,
+  fileSizeBytes: number,
+  fromPosition: number,
+  fromOffset: number,
+  segmentBase: number,
+  config: LogConfig,
+  nextSegmentBase: number,
+): number {
+  let first = true;
+  const result = scanLogFile(fd, fileSizeBytes, fromPosition, fromOffset, nextSegmentBase, true,
+    (position, sizeBytes, batchBase, _lastOffset, maxTimestampMs) => {
+      if (maxTimestampMs > state.maxTimestampMs) {
+        state.maxTimestampMs = maxTimestampMs;
+        state.offsetOfMaxTimestamp = batchBase;
+      }
+      if (!first && state.bytesSinceIndexEntry > config.indexIntervalBytes) {
+        if (!state.offsetIndex.isFull()) state.offsetIndex.append(batchBase - segmentBase, position);
+        state.timeIndex.maybeAppend(state.maxTimestampMs, state.offsetOfMaxTimestamp - segmentBase);
+        state.bytesSinceIndexEntry = 0;
+      }
+      first = false;
+      state.bytesSinceIndexEntry += sizeBytes;
+    });
+  state.sizeBytes = result.batchCount > 0 ? result.endPosition : fromPosition;
+  state.nextOffset = result.batchCount > 0 ? result.nextOffset : fromOffset;
+  return result.batchCount;
+}
