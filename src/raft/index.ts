@@ -58,3 +58,4 @@ export { Raft, DEFAULTS, type RaftOptions, type RaftInitialState, type ProposeRe
 export { type ConfChange, applyConfChange, encodeConf, decodeConf, isVoter, isMember } from "./config.ts";
 export { SeededRandom, type RandomSource } from "./rand.ts";
 export { type LogStore, type StoredState, MemoryStore, EMPTY_HARD_STATE } from "./storage.ts";
+export { FileStore, type FileStoreOptions, type RecoveryReport } from "./file-store.ts";
