@@ -257,7 +257,8 @@ export function createPartitions(b: AdminBroker, topics: CreatePartitionsRequest
     if (req.count > MAX_PARTITIONS_PER_TOPIC) {
       return res(fail(ErrorCode.INVALID_PARTITIONS, `A topic has at most ${MAX_PARTITIONS_PER_TOPIC} partitions; ${req.count} requested.`));
     }
-    if (req.assignments !== null) {
+    // Clients send an empty list as well as null for "no manual assignment".
+    if (req.assignments !== null && req.assignments.length > 0) {
       const added = req.count - t.partitions;
       if (req.assignments.length !== added) {
         return res(fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Attempted to add ${added} additional partition(s), but only ${req.assignments.length} assignment(s) were specified.`));

@@ -271,6 +271,13 @@ describe("CreatePartitions", () => {
     }
   });
 
+  test("an empty assignment list means no manual assignment, like null", async () => {
+    await createTopic("cp-empty", 1);
+    const res = await c.call(CreatePartitions, 1, { topics: [{ name: "cp-empty", count: 3, assignments: [] }], timeoutMs: 5000, validateOnly: false });
+    expect(res.results[0].errorCode).toBe(ErrorCode.NONE);
+    expect(await partitionsOf("cp-empty")).toBe(3);
+  });
+
   test("validate_only changes nothing", async () => {
     await createTopic("cp-v", 1);
     const res = await c.call(CreatePartitions, 3, { topics: [{ name: "cp-v", count: 4, assignments: null }], timeoutMs: 5000, validateOnly: true });
