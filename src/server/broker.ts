@@ -5,7 +5,10 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import { loadOrCreateMetaProperties } from "../cluster/meta-properties.ts";
+import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
+import { PartitionManager } from "../cluster/partition-manager.ts";
 import { TopicRegistry } from "../cluster/topics.ts";
+import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import { loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
 import type { BrokerContext } from "./context.ts";
@@ -41,6 +44,12 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const registry = new HandlerRegistry();
   registerHandlers(registry);
 
+  const topics = new TopicRegistry(config.dataDir);
+  const fetchSessions = new FetchSessionCache();
+  const partitions = new PartitionManager(config, topics, log, (t) => {
+    fetchSessions.forgetTopic(t.name);
+    fetchSessions.forgetTopic(t.id);
+  });
   const context: BrokerContext = {
     config,
     log,
@@ -49,7 +58,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     advertisedHost: config.advertisedHost,
     advertisedPort: config.kafkaPort,
     registry,
-    topics: new TopicRegistry(config.dataDir),
+    topics,
+    partitions,
+    fetchSessions,
+    producerIds: new ProducerIdAllocator(config.dataDir),
   };
 
   const connections = new Set<Connection>();
@@ -139,6 +151,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       quietWaiter = null;
       for (const c of connections) c.close();
       listener.stop(true);
+      try {
+        partitions.close();
+      } catch (e) {
+        log.error("closing partition logs failed", { error: e });
+      }
       log.info("takhin stopped");
     },
   };

@@ -1,5 +1,8 @@
 /** What a handler sees: the broker's services and the request's connection and header. */
+import type { FetchSessionCache } from "../cluster/fetch-sessions.ts";
+import type { PartitionManager } from "../cluster/partition-manager.ts";
 import type { TopicRegistry } from "../cluster/topics.ts";
+import type { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import type { BrokerConfig } from "../config/config.ts";
 import type { Logger } from "../util/log.ts";
 import type { HandlerRegistry } from "./registry.ts";
@@ -14,6 +17,9 @@ export interface BrokerContext {
   advertisedPort: number;
   registry: HandlerRegistry;
   topics: TopicRegistry;
+  partitions: PartitionManager;
+  fetchSessions: FetchSessionCache;
+  producerIds: ProducerIdAllocator;
 }
 
 export interface ConnectionInfo {

@@ -8,9 +8,17 @@ import { deleteTopicsHandler } from "./delete-topics.ts";
 import { describeClusterHandler } from "./describe-cluster.ts";
 import { describeConfigsHandler } from "./describe-configs.ts";
 import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.ts";
+import { fetchHandler } from "./fetch.ts";
+import { initProducerIdHandler } from "./init-producer-id.ts";
+import { listOffsetsHandler } from "./list-offsets.ts";
 import { metadataHandler } from "./metadata.ts";
+import { produceHandler } from "./produce.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
+  registry.register(produceHandler);
+  registry.register(fetchHandler);
+  registry.register(initProducerIdHandler);
+  registry.register(listOffsetsHandler);
   registry.register(apiVersionsHandler);
   registry.register(metadataHandler);
   registry.register(describeClusterHandler);

@@ -1,0 +1,130 @@
+/**
+ * The partitions this broker hosts, kept in step with the topic catalogue: a topic created there
+ * gets its logs opened here, a deleted one has them removed, added partitions are opened and
+ * config changes reach the logs. Also the wait used by Fetch long polling: a promise that
+ * resolves on the next append to any of a set of partitions, or at a timeout.
+ */
+import type { Logger } from "../util/log.ts";
+import type { BrokerConfig } from "../config/config.ts";
+import { LogManager, type LogConfig } from "../storage/index.ts";
+import { Partition } from "./partition.ts";
+import { effectiveTopicConfig, type EffectiveTopicConfig } from "./topic-config.ts";
+import type { TopicInfo, TopicListener, TopicRegistry } from "./topics.ts";
+
+/** The storage settings a topic's effective config implies. */
+export function logConfigOf(c: EffectiveTopicConfig): Partial<LogConfig> {
+  return {
+    segmentBytes: c.segmentBytes,
+    segmentMs: c.segmentMs,
+    segmentIndexBytes: c.segmentIndexBytes,
+    indexIntervalBytes: c.indexIntervalBytes,
+    retentionMs: c.cleanupPolicyDelete ? c.retentionMs : -1,
+    retentionBytes: c.cleanupPolicyDelete ? c.retentionBytes : -1,
+    flushMessages: c.flushMessages,
+    flushMs: c.flushMs,
+    preallocate: true,
+  };
+}
+
+export class PartitionManager implements TopicListener {
+  private readonly byTopic = new Map<string, Partition[]>();
+  readonly logs: LogManager;
+
+  constructor(
+    config: BrokerConfig,
+    private readonly topics: TopicRegistry,
+    private readonly log: Logger,
+    private readonly onTopicDeleted: (t: TopicInfo) => void = () => {},
+  ) {
+    this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line) });
+    for (const t of topics.list()) this.openTopic(t, 0);
+    // Logs on disk whose topic is no longer in the catalogue (deleted while down) are removed.
+    for (const tp of this.logs.listPartitions()) {
+      const t = topics.get(tp.topic);
+      if (!t || tp.partition >= t.partitions) {
+        log.warn("removing log of a partition not in the catalogue", { topic: tp.topic, partition: tp.partition });
+        this.logs.deleteLog(tp.topic, tp.partition);
+      }
+    }
+    topics.listen(this);
+  }
+
+  private openTopic(t: TopicInfo, fromPartition: number): void {
+    const effective = effectiveTopicConfig(t);
+    const list = this.byTopic.get(t.name) ?? [];
+    for (let p = fromPartition; p < t.partitions; p++) {
+      const log = this.logs.openLog(t.name, p, logConfigOf(effective));
+      list[p] = new Partition(t, p, log, effective);
+    }
+    this.byTopic.set(t.name, list);
+  }
+
+  get(topic: string, partition: number): Partition | undefined {
+    return this.byTopic.get(topic)?.[partition];
+  }
+
+  partitionsOf(topic: string): Partition[] {
+    return this.byTopic.get(topic) ?? [];
+  }
+
+  created(t: TopicInfo): void {
+    this.openTopic(t, 0);
+  }
+
+  deleted(t: TopicInfo): void {
+    const list = this.byTopic.get(t.name) ?? [];
+    this.byTopic.delete(t.name);
+    for (let p = 0; p < Math.max(list.length, t.partitions); p++) this.logs.deleteLog(t.name, p);
+    this.onTopicDeleted(t);
+  }
+
+  partitionsAdded(t: TopicInfo, previousCount: number): void {
+    this.openTopic(t, previousCount);
+  }
+
+  configsChanged(t: TopicInfo): void {
+    const effective = effectiveTopicConfig(t);
+    for (const p of this.byTopic.get(t.name) ?? []) {
+      p.config = effective;
+      p.log.setConfig(logConfigOf(effective));
+    }
+  }
+
+  /** Resolves true on the next append to any of `partitions`, false after `timeoutMs`. */
+  waitForAppend(partitions: Partition[], timeoutMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const unsubscribes: (() => void)[] = [];
+      let done = false;
+      const finish = (woke: boolean) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        for (const u of unsubscribes) u();
+        resolve(woke);
+      };
+      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
+      try {
+        for (const p of new Set(partitions)) unsubscribes.push(p.log.subscribe(() => finish(true)));
+      } catch (e) {
+        // Too many waiters on one log: answer now rather than wait unbounded.
+        this.log.warn("fetch wait refused", { error: (e as Error).message });
+        finish(false);
+      }
+    });
+  }
+
+  /** Producer snapshots, then every log closed cleanly. */
+  close(): void {
+    for (const list of this.byTopic.values()) {
+      for (const p of list) {
+        try {
+          p.saveProducerState();
+        } catch (e) {
+          this.log.warn("could not save producer state", { topic: p.topic.name, partition: p.index, error: e });
+        }
+      }
+    }
+    this.byTopic.clear();
+    this.logs.close();
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * A partition this broker leads: its log, its idempotent-producer state and the topic config
+ * that governs appends. Produce and Fetch handlers talk to this, never to the storage directly.
+ * One node: the leader is the whole ISR, the leader epoch is 0 and the high watermark follows the
+ * log end offset on every append.
+ */
+import { validateProducedBatch } from "./batch-validator.ts";
+import type { EffectiveTopicConfig } from "./topic-config.ts";
+import type { TopicInfo } from "./topics.ts";
+import { PartitionProducerState } from "../coordinator/producer-state.ts";
+import { ErrorCode } from "../protocol/errors.ts";
+import { BATCH_LOG_OVERHEAD_BYTES, TIMESTAMP_TYPE_BIT, iterateRecords, readBatchHeader } from "../protocol/record-batch.ts";
+import { batchRecords } from "../compression/index.ts";
+import { InvalidBatchError, type PartitionLog } from "../storage/index.ts";
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { join } from "node:path";
+
+export const LEADER_EPOCH = 0;
+const PRODUCER_SNAPSHOT_FILE = "producer-state.json";
+/** Bytes read per step while rebuilding producer state from the log. */
+const REBUILD_READ_BYTES = 8 * 1024 * 1024;
+
+export interface ProduceResult {
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+}
+
+export interface PartitionRead {
+  records: Uint8Array[];
+  sizeBytes: number;
+}
+
+export class Partition {
+  readonly producers = new PartitionProducerState();
+
+  constructor(
+    readonly topic: TopicInfo,
+    readonly index: number,
+    readonly log: PartitionLog,
+    public config: EffectiveTopicConfig,
+  ) {
+    this.loadProducerState();
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+  get highWatermark(): number {
+    return this.log.highWatermark;
+  }
+  get minInsyncReplicas(): number {
+    return this.config.minInsyncReplicas;
+  }
+
+  private result(errorCode: number, errorMessage: string | null, baseOffset = -1n, logAppendTimeMs = -1n): ProduceResult {
+    return { errorCode, errorMessage, baseOffset, logAppendTimeMs, logStartOffset: BigInt(this.log.logStartOffset) };
+  }
+
+  /** Validates and appends one client batch (Produce v3+). */
+  appendProduced(records: Uint8Array, nowMs: number): ProduceResult {
+    const c = this.config;
+    const logAppendTime = c.messageTimestampType === "LogAppendTime";
+    const v = validateProducedBatch(records, {
+      maxMessageBytes: c.maxMessageBytes,
+      logAppendTime,
+      nowMs,
+      timestampBeforeMaxMs: c.messageTimestampBeforeMaxMs,
+      timestampAfterMaxMs: c.messageTimestampAfterMaxMs,
+      compacted: c.cleanupPolicyCompact,
+    });
+    if (!v.ok) return this.result(v.errorCode, v.message);
+    const h = v.header;
+    const idempotent = h.producerId >= 0n;
+    const info = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
+    if (idempotent) {
+      const check = this.producers.check(info);
+      if (check.kind === "duplicate") return this.result(ErrorCode.NONE, null, BigInt(check.firstOffset), logAppendTime ? h.maxTimestamp : -1n);
+      if (check.kind === "error") return this.result(check.errorCode, check.message);
+    }
+    let baseOffset: number;
+    try {
+      baseOffset = this.log.append(records, { leaderEpoch: LEADER_EPOCH }).baseOffset;
+    } catch (e) {
+      if (e instanceof InvalidBatchError) return this.result(ErrorCode.CORRUPT_MESSAGE, e.message);
+      return this.result(ErrorCode.KAFKA_STORAGE_ERROR, `append failed: ${(e as Error).message}`);
+    }
+    if (idempotent) this.producers.record(info, baseOffset);
+    return this.result(ErrorCode.NONE, null, BigInt(baseOffset), logAppendTime ? BigInt(nowMs) : -1n);
+  }
+
+  /** Whole batches from fetchOffset up to the high watermark, as views of mapped segments. */
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): PartitionRead {
+    const r = this.log.read(fetchOffset, maxBytes, { minOneBatch });
+    return { records: r.batches, sizeBytes: r.sizeBytes };
+  }
+
+  /**
+   * ListOffsets by timestamp: the first offset whose record timestamp is >= timestampMs, with
+   * that timestamp; null when no record is that recent. The storage finds the batch; the records
+   * of that batch (decompressed if need be) give the exact record.
+   */
+  offsetForTimestamp(timestampMs: number): { offset: number; timestampMs: number } | null {
+    const found = this.log.offsetForTimestamp(timestampMs);
+    if (!found) return null;
+    return this.refineInBatch(found.offset, (ts) => ts >= timestampMs) ?? found;
+  }
+
+  /** The record with the largest timestamp (ListOffsets -3, KIP-734); -1/-1 when empty. */
+  maxTimestamp(): { offset: number; timestampMs: number } {
+    const best = this.log.maxTimestamp();
+    if (best.offset < 0) return best;
+    return this.refineInBatch(best.offset, (ts) => ts >= best.timestampMs) ?? best;
+  }
+
+  private refineInBatch(batchOffset: number, match: (timestampMs: number) => boolean): { offset: number; timestampMs: number } | null {
+    const r = this.log.read(batchOffset, 1, { minOneBatch: true, maxOffsetExclusive: this.log.logEndOffset });
+    const view = r.batches[0];
+    if (!view || view.length < BATCH_LOG_OVERHEAD_BYTES) return null;
+    const h = readBatchHeader(view, 0);
+    const batch = view.subarray(0, BATCH_LOG_OVERHEAD_BYTES + h.batchLength);
+    const logAppendTime = (h.attributes & TIMESTAMP_TYPE_BIT) !== 0;
+    try {
+      for (const rec of iterateRecords(batchRecords(batch), h.recordCount)) {
+        const ts = Number(logAppendTime ? h.maxTimestamp : h.baseTimestamp + rec.timestampDelta);
+        const offset = Number(h.baseOffset) + rec.offsetDelta;
+        if (offset >= this.log.logStartOffset && match(ts)) return { offset, timestampMs: ts };
+      }
+    } catch {
+      return null; // an unreadable batch keeps the batch-level answer
+    }
+    return null;
+  }
+
+  /** Writes the producer-state snapshot (at clean shutdown). */
+  saveProducerState(): void {
+    const path = join(this.log.dir, PRODUCER_SNAPSHOT_FILE);
+    const tmp = `${path}.tmp`;
+    const fd = openSync(tmp, "w");
+    try {
+      writeSync(fd, this.producers.toJSON(this.log.logEndOffset));
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, path);
+  }
+
+  /** Snapshot (if it does not reach past the log end), then the batches after it. */
+  private loadProducerState(): void {
+    const path = join(this.log.dir, PRODUCER_SNAPSHOT_FILE);
+    let from = this.log.logStartOffset;
+    if (existsSync(path)) {
+      const covered = this.producers.loadJSON(readFileSync(path, "utf8"));
+      if (covered !== null && covered <= this.log.logEndOffset && covered >= this.log.logStartOffset) from = covered;
+      else this.producers.clear();
+    }
+    this.rebuildProducerState(from);
+  }
+
+  private rebuildProducerState(fromOffset: number): void {
+    let offset = fromOffset;
+    const end = this.log.logEndOffset;
+    while (offset < end) {
+      const r = this.log.read(offset, REBUILD_READ_BYTES, { maxOffsetExclusive: end, minOneBatch: true });
+      if (r.sizeBytes === 0) break;
+      let next = offset;
+      for (const view of r.batches) {
+        for (let pos = 0; pos + BATCH_LOG_OVERHEAD_BYTES <= view.length; ) {
+          const h = readBatchHeader(view, pos);
+          const lastOffset = Number(h.baseOffset) + h.lastOffsetDelta;
+          if (h.producerId >= 0n && lastOffset >= offset) {
+            this.producers.record(
+              { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
+              Number(h.baseOffset),
+            );
+          }
+          next = Math.max(next, lastOffset + 1);
+          pos += BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+        }
+      }
+      if (next <= offset) break;
+      offset = next;
+    }
+  }
+}
