@@ -31,7 +31,6 @@ import {
   readBatchHeader,
   type BatchHeader,
 } from "../protocol/record-batch.ts";
-import { DecodeError } from "../protocol/reader.ts";
 
 export interface ValidationOptions {
   maxMessageBytes: number;
@@ -91,17 +90,15 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
   if (opts.compacted) {
     const codec = header.attributes & COMPRESSION_MASK;
     let body = records.subarray(BATCH_HEADER_BYTES, sizeBytes);
-    if (codec !== 0) {
-      if (!opts.decompress) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `cannot read compression ${codec} to check keys`);
-      body = opts.decompress(codec, body);
-    }
+    if (codec !== 0 && !opts.decompress) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `cannot read compression ${codec} to check keys`);
     try {
+      if (codec !== 0) body = opts.decompress!(codec, body);
       for (const rec of iterateRecords(body, header.recordCount)) {
         if (rec.key === null) return fail(ErrorCode.INVALID_RECORD, "compacted topic cannot accept a record without a key");
       }
     } catch (e) {
-      if (e instanceof DecodeError) return fail(ErrorCode.CORRUPT_MESSAGE, `malformed record: ${e.message}`);
-      throw e;
+      // A malformed record or a compressed section that does not decompress.
+      return fail(ErrorCode.CORRUPT_MESSAGE, `unreadable records: ${(e as Error).message}`);
     }
   }
 

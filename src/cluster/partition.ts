@@ -10,7 +10,8 @@ import type { TopicInfo } from "./topics.ts";
 import { PartitionProducerState } from "../coordinator/producer-state.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { BATCH_LOG_OVERHEAD_BYTES, TIMESTAMP_TYPE_BIT, iterateRecords, readBatchHeader } from "../protocol/record-batch.ts";
-import { batchRecords } from "../compression/index.ts";
+import { CompressionError, batchRecords, decompress, recompressBatch } from "../compression/index.ts";
+import { COMPRESSION_MASK, Compression } from "../protocol/record-batch.ts";
 import { InvalidBatchError, type PartitionLog } from "../storage/index.ts";
 import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
@@ -31,6 +32,18 @@ export interface ProduceResult {
 export interface PartitionRead {
   records: Uint8Array[];
   sizeBytes: number;
+}
+
+/** The codec a topic's compression.type asks for, or null for "producer" (keep as sent). */
+function targetCodec(compressionType: string): number | null {
+  switch (compressionType) {
+    case "producer":
+      return null;
+    case "uncompressed":
+      return Compression.none;
+    default:
+      return Compression[compressionType as keyof typeof Compression] ?? null;
+  }
 }
 
 export class Partition {
@@ -73,9 +86,20 @@ export class Partition {
       timestampBeforeMaxMs: c.messageTimestampBeforeMaxMs,
       timestampAfterMaxMs: c.messageTimestampAfterMaxMs,
       compacted: c.cleanupPolicyCompact,
+      decompress: (codec, data) => decompress(codec, data),
     });
     if (!v.ok) return this.result(v.errorCode, v.message);
     const h = v.header;
+    const target = targetCodec(c.compressionType);
+    if (target !== null && target !== (h.attributes & COMPRESSION_MASK)) {
+      // compression.type other than "producer": the broker recompresses batches that differ.
+      try {
+        records = recompressBatch(records, target);
+      } catch (e) {
+        if (e instanceof CompressionError) return this.result(ErrorCode.CORRUPT_MESSAGE, `cannot recompress batch: ${e.message}`);
+        throw e;
+      }
+    }
     const idempotent = h.producerId >= 0n;
     const info = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
     if (idempotent) {

@@ -12,6 +12,9 @@ import { fetchHandler } from "./fetch.ts";
 import { initProducerIdHandler } from "./init-producer-id.ts";
 import { listOffsetsHandler } from "./list-offsets.ts";
 import { metadataHandler } from "./metadata.ts";
+import { deleteRecordsHandler } from "./delete-records.ts";
+import { describeLogDirsHandler } from "./describe-log-dirs.ts";
+import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.ts";
 import { produceHandler } from "./produce.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
@@ -19,6 +22,9 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(fetchHandler);
   registry.register(initProducerIdHandler);
   registry.register(listOffsetsHandler);
+  registry.register(offsetForLeaderEpochHandler);
+  registry.register(deleteRecordsHandler);
+  registry.register(describeLogDirsHandler);
   registry.register(apiVersionsHandler);
   registry.register(metadataHandler);
   registry.register(describeClusterHandler);

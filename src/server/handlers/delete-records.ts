@@ -1,0 +1,31 @@
+/** DeleteRecords 0-2: moves each partition's log start offset up (-1 means the high watermark). */
+import { ErrorCode } from "../../protocol/errors.ts";
+import { DeleteRecords } from "../../protocol/messages/delete-records.ts";
+import type { Handler } from "../registry.ts";
+
+interface Request {
+  topics: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[];
+  timeoutMs: number;
+}
+
+export const deleteRecordsHandler: Handler<Request> = {
+  api: DeleteRecords,
+  minVersion: 0,
+  maxVersion: 2,
+  handle(ctx, req) {
+    const topics = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const partition = ctx.broker.partitions.get(t.name, p.partitionIndex);
+        if (!partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        const target = p.offset === -1n ? partition.highWatermark : Number(p.offset);
+        if (target < 0 || target > partition.highWatermark) {
+          return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(partition.logStartOffset), errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };
+        }
+        const low = partition.log.deleteRecordsBefore(target);
+        return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(low), errorCode: ErrorCode.NONE };
+      }),
+    }));
+    return { throttleTimeMs: 0, topics };
+  },
+};

@@ -1,0 +1,42 @@
+/** DescribeLogDirs 0-4: the one data directory, its partitions' sizes, and (v4) its disk space. */
+import { statfsSync } from "node:fs";
+import { resolve } from "node:path";
+import { ErrorCode } from "../../protocol/errors.ts";
+import { DescribeLogDirs } from "../../protocol/messages/describe-log-dirs.ts";
+import type { Handler } from "../registry.ts";
+
+interface Request {
+  topics: { topic: string; partitions: number[] }[] | null;
+}
+
+export const describeLogDirsHandler: Handler<Request> = {
+  api: DescribeLogDirs,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req) {
+    const b = ctx.broker;
+    const wanted = req.topics === null ? b.topics.list().map((t) => ({ topic: t.name, partitions: null as number[] | null })) : req.topics;
+    const topics = [];
+    for (const w of wanted) {
+      const partitions = b.partitions
+        .partitionsOf(w.topic)
+        .filter((p) => p && (w.partitions === null || w.partitions.includes(p.index)))
+        .map((p) => ({ partitionIndex: p.index, partitionSize: BigInt(p.log.sizeBytes), offsetLag: 0n, isFutureKey: false }));
+      if (partitions.length > 0) topics.push({ name: w.topic, partitions });
+    }
+    let totalBytes = -1n;
+    let usableBytes = -1n;
+    try {
+      const fs = statfsSync(b.config.dataDir, { bigint: true });
+      totalBytes = fs.blocks * fs.bsize;
+      usableBytes = fs.bavail * fs.bsize;
+    } catch {
+      // Space unknown: Kafka's -1.
+    }
+    return {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      results: [{ errorCode: ErrorCode.NONE, logDir: resolve(b.config.dataDir), topics, totalBytes, usableBytes }],
+    };
+  },
+};
