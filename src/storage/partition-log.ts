@@ -351,6 +351,12 @@ export class PartitionLog {
     return fresh;
   }
 
+  /** Rolls a new active segment now (when the active one holds data); Kafka's log.roll(). */
+  rollNow(): void {
+    this.assertOpen();
+    if (!this.segments[this.segments.length - 1].isEmpty) this.roll(this.clock());
+  }
+
   private scheduleFlush(sealed: Segment): void {
     this.flushChain = this.flushChain
       .then(async () => {
@@ -481,7 +487,11 @@ export class PartitionLog {
     this.assertOpen();
     if (offset >= this.endOffset) return;
     const nowMs = this.clock();
-    if (offset <= this.segments[0].baseOffset || offset <= this.startOffset) {
+    const holding = this.segments[this.segmentIndexFor(offset)];
+    const holdingPosition = holding.positionOf(offset);
+    const holdingBase = holdingPosition < holding.sizeBytes ? holding.batchBaseOffsetAt(holdingPosition) : offset;
+    if (offset <= this.segments[0].baseOffset || offset <= this.startOffset || holdingBase < this.startOffset) {
+      // Nothing at or above the log start would survive: start over at `offset`.
       const target = Math.max(offset, 0);
       for (const s of this.segments) s.delete();
       this.segments = [Segment.create(this.dir, target, this.config, nowMs)];
