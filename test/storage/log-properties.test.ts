@@ -2,7 +2,7 @@
  * Model-based properties of PartitionLog (fast-check): random sequences of append, read, roll,
  * truncate, delete-records, retention, high-watermark moves, clean close/reopen and crash at any
  * byte followed by recovery, checked against an in-memory model (a list of batches).
- * Runs: TAKHIN_PROPERTY_RUNS (default 150); fast-check prints the seed and path of a failure.
+ * Runs: TAKHIN_PROPERTY_RUNS (default 400); fast-check prints the seed and path of a failure.
  */
 import { expect, test } from "bun:test";
 import fc from "fast-check";
@@ -15,7 +15,7 @@ import { PartitionLog } from "../../src/storage/partition-log.ts";
 import { buildBatch, concatBytes } from "./batch-builder.ts";
 import { makeTempDir } from "./temp-dir.ts";
 
-const RUNS = Number(process.env.TAKHIN_PROPERTY_RUNS ?? 150);
+const RUNS = Number(process.env.TAKHIN_PROPERTY_RUNS ?? 400);
 const MAX_COMMANDS = 50;
 
 interface ModelBatch {
