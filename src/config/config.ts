@@ -63,7 +63,7 @@ const KEYS: KeySpec[] = [
   { key: "max_connections", prop: "maxConnections", kind: { type: "int", min: 1, max: 1_000_000 }, describe: "open client connections at most" },
   { key: "connections_max_idle_ms", prop: "connectionsMaxIdleMs", kind: { type: "int", min: 1000, max: 2 ** 31 - 1 }, describe: "idle time before a connection is closed" },
   { key: "socket_request_max_bytes", prop: "socketRequestMaxBytes", kind: { type: "int", min: 1024, max: MAX_REQUEST_FRAME_BYTES }, describe: "largest request frame" },
-  { key: "auto_create_topics_enable", prop: "autoCreateTopicsEnable", kind: { type: "bool" }, describe: "create unknown topics on Metadata/Produce" },
+  { key: "auto_create_topics_enable", prop: "autoCreateTopicsEnable", kind: { type: "bool" }, describe: "create unknown topics when a Metadata request allows it" },
   { key: "num_partitions", prop: "numPartitions", kind: { type: "int", min: 1, max: 100_000 }, describe: "partitions of an auto-created topic" },
   { key: "default_replication_factor", prop: "defaultReplicationFactor", kind: { type: "int", min: 1, max: 1 }, describe: "replication factor of a new topic (one node)" },
 ];
