@@ -8,7 +8,7 @@ import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { runSeed, type FaultAction, type ScheduledFault } from "../../src/raft/sim/random-run.ts";
 
-const CI_SEEDS = Number(process.env.TAKHIN_RAFT_SEEDS ?? 5000);
+const CI_SEEDS = Number(process.env.TAKHIN_RAFT_SEEDS ?? 10000);
 const SEED_START = Number(process.env.TAKHIN_RAFT_SEED_START ?? 1_000_000);
 const PROPERTY_RUNS = Number(process.env.TAKHIN_RAFT_PROPERTY_RUNS ?? 300);
 
@@ -59,7 +59,7 @@ const action: fc.Arbitrary<FaultAction> = fc.oneof(
   fc.constant({ kind: "healLinks" as const }),
   fc.tuple(nodeRef, fc.boolean()).map(([node, torn]) => ({ kind: "diskFault" as const, node, torn })),
   nodeRef.map((node) => ({ kind: "transfer" as const, node })),
-  fc.tuple(nodeRef, fc.integer({ min: 0, max: 2 })).map(([node, op]) => ({ kind: "membership" as const, node, op })),
+  fc.tuple(nodeRef, fc.integer({ min: 0, max: 3 })).map(([node, op]) => ({ kind: "membership" as const, node, op })),
   fc
     .record({ dropPercent: fc.integer({ min: 0, max: 50 }), dupPercent: fc.integer({ min: 0, max: 30 }), maxDelayTicks: fc.integer({ min: 1, max: 25 }) })
     .map((r) => ({ kind: "lossy" as const, ...r })),

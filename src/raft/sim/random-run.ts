@@ -109,10 +109,12 @@ function applyFault(sim: Simulator, a: FaultAction, maxNodeId: number): void {
       if (l === undefined) break;
       const conf = sim.nodes.get(l)!.raft!.conf;
       const id = 1 + (Math.abs(a.node) % maxNodeId);
-      const op = Math.abs(a.op) % 3;
-      if (op === 0 && !conf.voters.includes(id) && !conf.learners.includes(id)) sim.confChange(l, { kind: "addLearner", node: id });
+      const op = Math.abs(a.op) % 4;
+      const member = conf.voters.includes(id) || conf.learners.includes(id);
+      if (op === 0 && !member) sim.confChange(l, { kind: "addLearner", node: id });
       else if (op === 1 && conf.learners.includes(id)) sim.confChange(l, { kind: "promote", node: id });
-      else if (op === 2 && id !== l && (conf.learners.includes(id) || conf.voters.length > 3)) sim.confChange(l, { kind: "remove", node: id });
+      else if (op === 2 && id !== l && (conf.learners.includes(id) || conf.voters.length > 2)) sim.confChange(l, { kind: "remove", node: id });
+      else if (op === 3 && !conf.voters.includes(id)) sim.confChange(l, { kind: "addVoter", node: id });
       break;
     }
     case "lossy":
@@ -136,7 +138,7 @@ function randomFaults(rng: SeededRandom, membership: boolean): FaultAction[] {
   if (rng.chance(0.02)) out.push({ kind: "healLinks" });
   if (rng.chance(0.004)) out.push({ kind: "diskFault", node: n(), torn: rng.chance(0.5) });
   if (rng.chance(0.005)) out.push({ kind: "transfer", node: n() });
-  if (membership && rng.chance(0.02)) out.push({ kind: "membership", node: n(), op: n() });
+  if (membership && rng.chance(0.04)) out.push({ kind: "membership", node: n(), op: n() });
   if (rng.chance(0.01)) {
     const maxDelayTicks = rng.chance(0.1) ? 2 * ELECTION_TIMEOUT_TICKS : 1 + rng.nextInt(4);
     out.push({ kind: "lossy", dropPercent: rng.pick([0, 0, 5, 10, 30]), dupPercent: rng.pick([0, 5, 20]), maxDelayTicks });
