@@ -1,0 +1,315 @@
+/**
+ * The group coordinator: every group this broker coordinates and their committed offsets. Pure in
+ * the same sense as group-state.ts (time comes in as `nowMs`, deadlines fire on `tick`), so the
+ * property tests drive it directly; GroupService adds the real clock and the __consumer_offsets
+ * persistence through the `GroupStore` it is given.
+ *
+ * A group exists while it has members or offsets; an Empty group without offsets is forgotten.
+ */
+import { ErrorCode } from "../protocol/errors.ts";
+import { DEFAULT_GROUP_CONFIG, MAX_GROUPS, MAX_GROUP_ID_LENGTH, type GroupConfig } from "./group-config.ts";
+import { Group, type JoinRequest, type JoinResult, type SyncRequest, type SyncResult } from "./group-state.ts";
+import { OffsetStore, type OffsetEntry } from "./offsets-store.ts";
+
+/** Where the coordinator writes what must survive a restart; a throw means not stored. */
+export interface GroupStore {
+  offsetsCommitted(groupId: string, offsets: { topic: string; partition: number; entry: OffsetEntry }[]): void;
+  offsetsDeleted(groupId: string, partitions: { topic: string; partition: number }[]): void;
+  groupChanged(group: Group): void;
+  groupDeleted(groupId: string): void;
+}
+
+export const NO_STORE: GroupStore = {
+  offsetsCommitted() {},
+  offsetsDeleted() {},
+  groupChanged() {},
+  groupDeleted() {},
+};
+
+export interface CommitPartition {
+  partition: number;
+  offset: bigint;
+  leaderEpoch: number;
+  metadata: string | null;
+}
+
+export interface CommitRequest {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  generationId: number;
+  /** OffsetCommit v2-4 retention_time_ms; -1 = broker default. */
+  retentionTimeMs: number;
+  topics: { name: string; partitions: CommitPartition[] }[];
+}
+
+export type CommitResult = { name: string; partitions: { partition: number; errorCode: number }[] }[];
+
+/** Kafka's member id shape: the client id (or instance id), a dash, a UUID. */
+export function randomMemberId(prefix: string): string {
+  return `${prefix}-${crypto.randomUUID()}`;
+}
+
+export function groupIdError(groupId: string): number {
+  if (groupId.length === 0 || groupId.length > MAX_GROUP_ID_LENGTH) return ErrorCode.INVALID_GROUP_ID;
+  return ErrorCode.NONE;
+}
+
+export class GroupCoordinator {
+  readonly groups = new Map<string, Group>();
+  readonly offsets = new OffsetStore();
+  readonly config: GroupConfig;
+
+  constructor(
+    config: Partial<GroupConfig> = {},
+    private readonly store: GroupStore = NO_STORE,
+    private readonly newMemberId: (prefix: string) => string = randomMemberId,
+  ) {
+    this.config = { ...DEFAULT_GROUP_CONFIG, ...config };
+  }
+
+  private readonly events = {
+    metadataChanged: (g: Group) => {
+      try {
+        this.store.groupChanged(g);
+      } catch {
+        // Group metadata is advisory (members rejoin); offsets are what must not be lost.
+      }
+    },
+  };
+
+  get(groupId: string): Group | undefined {
+    return this.groups.get(groupId);
+  }
+
+  /** The group, created Empty when missing; null when the coordinator holds MAX_GROUPS already. */
+  getOrCreate(groupId: string, nowMs: number): Group | null {
+    let g = this.groups.get(groupId);
+    if (g) return g;
+    if (this.groups.size >= MAX_GROUPS) return null;
+    g = new Group(groupId, this.config, this.newMemberId, this.events, nowMs);
+    this.groups.set(groupId, g);
+    return g;
+  }
+
+  /** Drops an Empty group that holds nothing; one that had a generation waits for the retention sweep (as Kafka). */
+  private forgetIfUnused(g: Group): void {
+    if (g.generationId > 0) return;
+    if (g.state === "Empty" && g.members.size === 0 && g.pendingMembers.size === 0 && !this.offsets.hasGroup(g.groupId)) {
+      this.groups.delete(g.groupId);
+    }
+  }
+
+  join(groupId: string, req: JoinRequest, nowMs: number, respond: (r: JoinResult) => void): void {
+    const err = groupIdError(groupId);
+    const fail = (errorCode: number) =>
+      respond({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId: req.memberId, members: [], skipAssignment: false });
+    if (err !== ErrorCode.NONE) return fail(err);
+    const existing = this.groups.get(groupId);
+    if (!existing && req.memberId !== "") return fail(ErrorCode.UNKNOWN_MEMBER_ID);
+    const g = existing ?? this.getOrCreate(groupId, nowMs);
+    if (!g) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    g.join(req, nowMs, respond);
+    this.forgetIfUnused(g);
+  }
+
+  sync(groupId: string, req: SyncRequest, nowMs: number, respond: (r: SyncResult) => void): void {
+    const g = this.groups.get(groupId);
+    if (!g) return respond({ errorCode: groupIdError(groupId) || ErrorCode.UNKNOWN_MEMBER_ID, protocolType: null, protocolName: null, assignment: new Uint8Array(0) });
+    g.sync(req, nowMs, respond);
+  }
+
+  heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number, nowMs: number): number {
+    const g = this.groups.get(groupId);
+    if (!g) return groupIdError(groupId) || ErrorCode.UNKNOWN_MEMBER_ID;
+    return g.heartbeat(memberId, groupInstanceId, generationId, nowMs);
+  }
+
+  leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[], nowMs: number): { groupError: number; memberErrors: number[] } {
+    const g = this.groups.get(groupId);
+    if (!g) {
+      const e = groupIdError(groupId) || ErrorCode.UNKNOWN_MEMBER_ID;
+      return { groupError: e, memberErrors: members.map(() => e) };
+    }
+    const memberErrors = members.map((m) => g.leave(m.memberId, m.groupInstanceId, nowMs));
+    this.forgetIfUnused(g);
+    return { groupError: ErrorCode.NONE, memberErrors };
+  }
+
+  commit(req: CommitRequest, nowMs: number): CommitResult {
+    const everyPartition = (errorCode: number): CommitResult =>
+      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
+    const idErr = groupIdError(req.groupId);
+    if (idErr !== ErrorCode.NONE) return everyPartition(idErr);
+    let g = this.groups.get(req.groupId);
+    if (!g) {
+      // Only a client that assigns partitions itself may create a group by committing.
+      if (req.generationId >= 0 || req.memberId !== "" || req.groupInstanceId !== null) return everyPartition(ErrorCode.UNKNOWN_MEMBER_ID);
+      const created = this.getOrCreate(req.groupId, nowMs);
+      if (!created) return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      g = created;
+    }
+    const err = g.validateCommit(req.memberId, req.groupInstanceId, req.generationId, nowMs);
+    if (err !== ErrorCode.NONE) {
+      this.forgetIfUnused(g);
+      return everyPartition(err);
+    }
+    const accepted: { topic: string; partition: number; entry: OffsetEntry }[] = [];
+    const result: CommitResult = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const metadata = p.metadata ?? "";
+        let errorCode: number = ErrorCode.NONE;
+        if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        else if (!this.offsets.canPut(req.groupId, t.name, p.partition)) errorCode = ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+        else {
+          accepted.push({
+            topic: t.name,
+            partition: p.partition,
+            entry: {
+              offset: p.offset,
+              leaderEpoch: p.leaderEpoch,
+              metadata,
+              commitTimestampMs: nowMs,
+              expireTimestampMs: req.retentionTimeMs >= 0 ? nowMs + req.retentionTimeMs : -1,
+            },
+          });
+        }
+        return { partition: p.partition, errorCode };
+      }),
+    }));
+    if (accepted.length > 0) {
+      try {
+        this.store.offsetsCommitted(req.groupId, accepted);
+      } catch {
+        this.forgetIfUnused(g);
+        return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      }
+      for (const a of accepted) this.offsets.put(req.groupId, a.topic, a.partition, a.entry);
+    }
+    this.forgetIfUnused(g);
+    return result;
+  }
+
+  /** Committed offsets of the group; null topics = all it has committed. */
+  fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null): { name: string; partitions: { partition: number; entry: OffsetEntry | undefined }[] }[] {
+    if (topics === null) {
+      return [...this.offsets.topicsOf(groupId)].map(([name, parts]) => ({
+        name,
+        partitions: [...parts].map(([partition, entry]) => ({ partition, entry })),
+      }));
+    }
+    return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p, entry: this.offsets.get(groupId, t.name, p) })) }));
+  }
+
+  /** DeleteGroups for one group: only an Empty group (or one known only by its offsets) can go. */
+  deleteGroup(groupId: string, nowMs: number): number {
+    const idErr = groupIdError(groupId);
+    if (idErr !== ErrorCode.NONE) return idErr;
+    const g = this.groups.get(groupId);
+    if (!g) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (g.state !== "Empty") return ErrorCode.NON_EMPTY_GROUP;
+    try {
+      this.store.groupDeleted(groupId);
+    } catch {
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    g.markDead(nowMs);
+    this.offsets.deleteGroup(groupId);
+    this.groups.delete(groupId);
+    return ErrorCode.NONE;
+  }
+
+  /**
+   * OffsetDelete: a partition's offset can go unless a member of a consumer group is subscribed to
+   * its topic (GROUP_SUBSCRIBED_TO_TOPIC); `subscribed` tells which topics members subscribe to.
+   */
+  deleteOffsets(groupId: string, topics: { name: string; partitions: number[] }[], subscribed: (g: Group) => Set<string> | null):
+    { groupError: number; topics: { name: string; partitions: { partition: number; errorCode: number }[] }[] } {
+    const idErr = groupIdError(groupId);
+    if (idErr !== ErrorCode.NONE) return { groupError: idErr, topics: [] };
+    const g = this.groups.get(groupId);
+    if (!g) return { groupError: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    if (g.protocolType !== null && g.protocolType !== "consumer" && g.state !== "Empty") return { groupError: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    const subs = g.state === "Empty" ? new Set<string>() : subscribed(g);
+    const removed: { topic: string; partition: number }[] = [];
+    const out = topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        if (subs === null || subs.has(t.name)) return { partition: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        if (this.offsets.get(groupId, t.name, p)) removed.push({ topic: t.name, partition: p });
+        return { partition: p, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    if (removed.length > 0) {
+      try {
+        this.store.offsetsDeleted(groupId, removed);
+      } catch {
+        return { groupError: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
+      }
+      for (const r of removed) this.offsets.delete(groupId, r.topic, r.partition);
+    }
+    this.forgetIfUnused(g);
+    return { groupError: ErrorCode.NONE, topics: out };
+  }
+
+  /**
+   * offsets.retention: an Empty group's offsets expire retentionMs after the group became Empty
+   * (or after their commit, if later); an explicit expire timestamp (OffsetCommit v2-4) wins.
+   * Offsets of groups with members are kept (KIP-211). Returns the number removed.
+   */
+  expireOffsets(nowMs: number): number {
+    let removedCount = 0;
+    for (const groupId of [...this.offsets.groups()]) {
+      const g = this.groups.get(groupId);
+      const emptySince = !g || g.state === "Empty" ? (g?.stateTimestampMs ?? 0) : null;
+      const expired: { topic: string; partition: number }[] = [];
+      for (const [topic, parts] of this.offsets.topicsOf(groupId)) {
+        for (const [partition, e] of parts) {
+          const explicit = e.expireTimestampMs >= 0 && nowMs >= e.expireTimestampMs;
+          const byRetention = emptySince !== null && nowMs >= Math.max(emptySince, e.commitTimestampMs) + this.config.offsetsRetentionMs;
+          if (explicit || byRetention) expired.push({ topic, partition });
+        }
+      }
+      if (expired.length === 0) continue;
+      try {
+        this.store.offsetsDeleted(groupId, expired);
+      } catch {
+        continue;
+      }
+      for (const x of expired) this.offsets.delete(groupId, x.topic, x.partition);
+      removedCount += expired.length;
+    }
+    for (const g of [...this.groups.values()]) {
+      if (g.generationId === 0 || g.state !== "Empty" || g.members.size > 0 || g.pendingMembers.size > 0 || this.offsets.hasGroup(g.groupId)) continue;
+      try {
+        this.store.groupDeleted(g.groupId);
+      } catch {
+        continue;
+      }
+      this.groups.delete(g.groupId);
+    }
+    return removedCount;
+  }
+
+  tick(nowMs: number): void {
+    for (const g of [...this.groups.values()]) {
+      g.tick(nowMs);
+      this.forgetIfUnused(g);
+    }
+  }
+
+  /** Answers every waiting JoinGroup/SyncGroup (at shutdown) so no request hangs. */
+  shutdown(): void {
+    for (const g of this.groups.values()) {
+      for (const m of g.members.values()) {
+        const jw = m.joinWaiter;
+        const sw = m.syncWaiter;
+        m.joinWaiter = null;
+        m.syncWaiter = null;
+        jw?.({ errorCode: ErrorCode.NOT_COORDINATOR, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId: m.memberId, members: [], skipAssignment: false });
+        sw?.({ errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: new Uint8Array(0) });
+      }
+    }
+  }
+}

@@ -1,0 +1,362 @@
+/**
+ * The group state machine driven directly (no sockets, a fake clock): the rebalance paths one by
+ * one, then fast-check command sequences (join, sync, heartbeat, leave, commit, static restart,
+ * clock advance) over several clients with the coordinator's invariants checked after each step.
+ * Runs: TAKHIN_PROPERTY_RUNS (default 150); fast-check prints the seed and path of a failure.
+ */
+import { describe, expect, test } from "bun:test";
+import fc from "fast-check";
+import { GroupCoordinator } from "../../src/coordinator/group-coordinator.ts";
+import type { JoinRequest, JoinResult, SyncResult } from "../../src/coordinator/group-state.ts";
+import { ErrorCode } from "../../src/protocol/errors.ts";
+
+const SESSION_MS = 10_000;
+const REBALANCE_MS = 20_000;
+const GROUP = "g";
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+function coordinator(initialDelayMs = 0) {
+  let n = 0;
+  return new GroupCoordinator({ minSessionTimeoutMs: 1000, initialRebalanceDelayMs: initialDelayMs }, undefined, (p) => `${p}-${++n}`);
+}
+
+function joinReq(memberId: string, over: Partial<JoinRequest> = {}): JoinRequest {
+  return {
+    memberId,
+    groupInstanceId: null,
+    clientId: "c",
+    clientHost: "/127.0.0.1",
+    sessionTimeoutMs: SESSION_MS,
+    rebalanceTimeoutMs: REBALANCE_MS,
+    protocolType: "consumer",
+    protocols: [{ name: "range", metadata: enc.encode("t") }],
+    requireKnownMemberId: false,
+    supportsSkipAssignment: false,
+    ...over,
+  };
+}
+
+class Box<T> {
+  value: T | undefined;
+  set = (v: T) => {
+    this.value = v;
+  };
+}
+
+function join(c: GroupCoordinator, req: JoinRequest, now: number): Box<JoinResult> {
+  const b = new Box<JoinResult>();
+  c.join(GROUP, req, now, b.set);
+  return b;
+}
+
+function sync(c: GroupCoordinator, memberId: string, gen: number, now: number, assignments: { memberId: string; assignment: Uint8Array }[] = []): Box<SyncResult> {
+  const b = new Box<SyncResult>();
+  c.sync(GROUP, { memberId, groupInstanceId: null, generationId: gen, protocolType: null, protocolName: null, assignments }, now, b.set);
+  return b;
+}
+
+describe("group state machine: paths", () => {
+  test("v4+ join gets MEMBER_ID_REQUIRED, then joins with the id; a lone member leads and syncs to Stable", () => {
+    const c = coordinator();
+    const first = join(c, joinReq("", { requireKnownMemberId: true }), 0).value!;
+    expect(first.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    expect(first.memberId).not.toBe("");
+    const second = join(c, joinReq(first.memberId), 1).value!;
+    expect(second).toMatchObject({ errorCode: 0, generationId: 1, leader: first.memberId, protocolName: "range" });
+    expect(second.members.map((m) => m.memberId)).toEqual([first.memberId]);
+    expect(c.get(GROUP)!.state).toBe("CompletingRebalance");
+    const s = sync(c, first.memberId, 1, 2, [{ memberId: first.memberId, assignment: enc.encode("p0") }]).value!;
+    expect(s.errorCode).toBe(0);
+    expect(dec.decode(s.assignment)).toBe("p0");
+    expect(c.get(GROUP)!.state).toBe("Stable");
+  });
+
+  test("a second member makes the group rebalance; the join completes when both have joined", () => {
+    const c = coordinator();
+    const a = join(c, joinReq(""), 0).value!;
+    sync(c, a.memberId, 1, 0, [{ memberId: a.memberId, assignment: enc.encode("all") }]);
+    const b = join(c, joinReq(""), 10);
+    expect(b.value).toBeUndefined();
+    expect(c.heartbeat(GROUP, a.memberId, null, 1, 11)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    const a2 = join(c, joinReq(a.memberId), 12).value!;
+    expect(a2.generationId).toBe(2);
+    expect(b.value!.generationId).toBe(2);
+    expect(a2.leader).toBe(a.memberId);
+    expect(a2.members.length).toBe(2);
+    expect(b.value!.members.length).toBe(0);
+    // The follower's sync waits for the leader's.
+    const fs = sync(c, b.value!.memberId, 2, 13);
+    expect(fs.value).toBeUndefined();
+    sync(c, a.memberId, 2, 14, [
+      { memberId: a.memberId, assignment: enc.encode("p0") },
+      { memberId: b.value!.memberId, assignment: enc.encode("p1") },
+    ]);
+    expect(dec.decode(fs.value!.assignment)).toBe("p1");
+    // A stale generation is fenced.
+    expect(c.heartbeat(GROUP, a.memberId, null, 1, 15)).toBe(ErrorCode.ILLEGAL_GENERATION);
+  });
+
+  test("a member whose session expires is removed and the rest rebalance", () => {
+    const c = coordinator();
+    const a = join(c, joinReq(""), 0).value!;
+    sync(c, a.memberId, 1, 0);
+    const b = join(c, joinReq(""), 1);
+    join(c, joinReq(a.memberId), 1);
+    const bId = b.value!.memberId;
+    sync(c, bId, 2, 2);
+    sync(c, a.memberId, 2, 2);
+    expect(c.get(GROUP)!.state).toBe("Stable");
+    // Only a heartbeats.
+    for (let t = 3000; t <= 12_000; t += 3000) {
+      c.heartbeat(GROUP, a.memberId, null, 2, t);
+      c.tick(t);
+    }
+    expect(c.get(GROUP)!.members.has(bId)).toBe(false);
+    expect(c.get(GROUP)!.state).toBe("PreparingRebalance");
+    const a3 = join(c, joinReq(a.memberId), 12_001).value!;
+    expect(a3.generationId).toBe(3);
+  });
+
+  test("the rebalance timeout removes members that did not rejoin", () => {
+    const c = coordinator();
+    const a = join(c, joinReq(""), 0).value!;
+    const b = join(c, joinReq(""), 0);
+    join(c, joinReq(a.memberId), 0);
+    sync(c, a.memberId, 2, 0);
+    sync(c, b.value!.memberId, 2, 0);
+    join(c, joinReq(""), 100); // a third member triggers a rebalance
+    const a2 = join(c, joinReq(a.memberId), 200);
+    for (let t = 1000; t < REBALANCE_MS + 2000; t += 1000) {
+      c.heartbeat(GROUP, b.value!.memberId, null, 2, t); // heartbeats but never rejoins
+      c.tick(t);
+    }
+    expect(a2.value!.generationId).toBe(3);
+    expect(c.get(GROUP)!.members.has(b.value!.memberId)).toBe(false);
+  });
+
+  test("a static member rejoining with an unknown id in a Stable group keeps its assignment without a rebalance", () => {
+    const c = coordinator();
+    const s = join(c, joinReq("", { groupInstanceId: "i1" }), 0).value!;
+    sync(c, s.memberId, 1, 0, [{ memberId: s.memberId, assignment: enc.encode("mine") }]);
+    const again = join(c, joinReq("", { groupInstanceId: "i1" }), 100).value!;
+    expect(again.errorCode).toBe(0);
+    expect(again.generationId).toBe(1);
+    expect(again.memberId).not.toBe(s.memberId);
+    expect(c.get(GROUP)!.state).toBe("Stable");
+    // The old id is fenced; the new one gets the old assignment.
+    expect(c.heartbeat(GROUP, s.memberId, "i1", 1, 101)).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    expect(dec.decode(sync(c, again.memberId, 1, 102).value!.assignment)).toBe("mine");
+  });
+
+  test("commits: members of the current generation only; generation -1 only while the group is empty", () => {
+    const c = coordinator();
+    const commit = (memberId: string, gen: number) =>
+      c.commit({ groupId: GROUP, memberId, groupInstanceId: null, generationId: gen, retentionTimeMs: -1, topics: [{ name: "t", partitions: [{ partition: 0, offset: 5n, leaderEpoch: -1, metadata: "m" }] }] }, 0)[0]!.partitions[0]!.errorCode;
+    expect(commit("", -1)).toBe(0);
+    expect(c.fetchOffsets(GROUP, null)[0]!.partitions[0]!.entry!.metadata).toBe("m");
+    const a = join(c, joinReq(""), 0).value!;
+    expect(commit("", -1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(commit(a.memberId, 1)).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+    sync(c, a.memberId, 1, 0);
+    expect(commit(a.memberId, 1)).toBe(0);
+    expect(commit(a.memberId, 0)).toBe(ErrorCode.ILLEGAL_GENERATION);
+    expect(commit("nobody", 1)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+  });
+
+  test("the initial rebalance delay gathers members that join within it into one generation", () => {
+    const c = coordinator(300);
+    const a = join(c, joinReq(""), 0);
+    c.tick(100);
+    const b = join(c, joinReq(""), 200);
+    c.tick(400);
+    expect(a.value).toBeUndefined();
+    c.tick(500);
+    expect(a.value!.generationId).toBe(1);
+    expect(b.value!.generationId).toBe(1);
+  });
+
+  test("incompatible protocols and bad session timeouts are refused", () => {
+    const c = coordinator();
+    join(c, joinReq(""), 0);
+    expect(join(c, joinReq("", { protocols: [{ name: "other", metadata: new Uint8Array() }] }), 0).value!.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect(join(c, joinReq("", { protocolType: "connect" }), 0).value!.errorCode).toBe(ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    expect(join(c, joinReq("", { sessionTimeoutMs: 10 }), 0).value!.errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
+  });
+});
+
+// ------------------------------------------------------------------ properties
+
+const PARTITIONS = 6;
+const CLIENTS = 4;
+
+interface Client {
+  instanceId: string | null;
+  memberId: string;
+  generation: number;
+  members: string[];
+}
+
+type Cmd =
+  | { kind: "join"; c: number; v4: boolean }
+  | { kind: "sync"; c: number }
+  | { kind: "heartbeat"; c: number }
+  | { kind: "leave"; c: number }
+  | { kind: "commit"; c: number; stale: boolean }
+  | { kind: "restart"; c: number }
+  | { kind: "advance"; ms: number };
+
+const client = fc.integer({ min: 0, max: CLIENTS - 1 });
+const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("join" as const), c: client, v4: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant("sync" as const), c: client }) },
+  { weight: 3, arbitrary: fc.record({ kind: fc.constant("heartbeat" as const), c: client }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("leave" as const), c: client }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("commit" as const), c: client, stale: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const), c: client }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 25_000 }) }) },
+);
+
+function encodeAssignment(parts: number[]): Uint8Array {
+  return enc.encode(parts.join(","));
+}
+function decodeAssignment(b: Uint8Array): number[] {
+  const s = dec.decode(b);
+  return s === "" ? [] : s.split(",").map(Number);
+}
+
+function runScenario(cmds: Cmd[], initialDelayMs: number): void {
+  const c = coordinator(initialDelayMs);
+  let now = 0;
+  const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({ instanceId: i % 2 === 0 ? `static-${i}` : null, memberId: "", generation: -1, members: [] }));
+  /** generation -> partition -> owner member id, from every successful SyncGroup answer. */
+  const owners = new Map<number, Map<number, string>>();
+  /** generation -> leader/protocol seen in successful JoinGroup answers. */
+  const genInfo = new Map<number, string>();
+  let lastGeneration = 0;
+
+  const group = () => c.get(GROUP);
+  const checkInvariants = () => {
+    const g = group();
+    if (!g) return;
+    expect(g.generationId).toBeGreaterThanOrEqual(lastGeneration);
+    lastGeneration = g.generationId;
+    if (g.state === "Stable") for (const m of g.members.values()) expect(m.assignedGeneration).toBe(g.generationId);
+    if (g.state === "Empty") expect(g.members.size).toBe(0);
+    for (const [instance, id] of g.staticMembers) expect(g.members.get(id)?.groupInstanceId).toBe(instance);
+  };
+
+  const onJoin = (cl: Client) => (r: JoinResult) => {
+    if (r.errorCode === ErrorCode.NONE) {
+      // One generation at a time: every member of a generation hears the same protocol, and the leader is a member.
+      const info = String(r.protocolName);
+      expect(group()!.members.has(r.leader)).toBe(true);
+      const seen = genInfo.get(r.generationId);
+      if (seen !== undefined) expect(info).toBe(seen);
+      genInfo.set(r.generationId, info);
+      expect(r.generationId).toBe(group()!.generationId);
+      cl.memberId = r.memberId;
+      cl.generation = r.generationId;
+      cl.members = r.members.map((m) => m.memberId);
+    } else if (r.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+      cl.memberId = r.memberId;
+    } else if (r.errorCode === ErrorCode.UNKNOWN_MEMBER_ID || r.errorCode === ErrorCode.FENCED_INSTANCE_ID) {
+      cl.memberId = "";
+      cl.generation = -1;
+    }
+  };
+
+  for (const cmd of cmds) {
+    switch (cmd.kind) {
+      case "join": {
+        const cl = clients[cmd.c]!;
+        c.join(GROUP, joinReq(cl.memberId, { groupInstanceId: cl.instanceId, requireKnownMemberId: cmd.v4, supportsSkipAssignment: true }), now, onJoin(cl));
+        break;
+      }
+      case "sync": {
+        const cl = clients[cmd.c]!;
+        if (cl.generation < 0) break;
+        const gen = cl.generation;
+        const memberId = cl.memberId;
+        // A static member keeps its partitions across a restart: its identity is the instance id.
+        const ownerKey = cl.instanceId ?? memberId;
+        const assignments = cl.members.map((id, i) => ({
+          memberId: id,
+          assignment: encodeAssignment([...Array(PARTITIONS).keys()].filter((p) => p % cl.members.length === i)),
+        }));
+        c.sync(GROUP, { memberId, groupInstanceId: cl.instanceId, generationId: gen, protocolType: "consumer", protocolName: "range", assignments }, now, (r) => {
+          if (r.errorCode !== ErrorCode.NONE) return;
+          expect(gen).toBe(group()!.generationId);
+          let byPartition = owners.get(gen);
+          if (!byPartition) owners.set(gen, (byPartition = new Map()));
+          // Within a generation each partition belongs to at most one member.
+          for (const p of decodeAssignment(r.assignment)) {
+            const owner = byPartition.get(p);
+            if (owner !== undefined) expect(owner).toBe(ownerKey);
+            byPartition.set(p, ownerKey);
+          }
+        });
+        break;
+      }
+      case "heartbeat": {
+        const cl = clients[cmd.c]!;
+        const err = c.heartbeat(GROUP, cl.memberId, cl.instanceId, cl.generation, now);
+        if (err === ErrorCode.UNKNOWN_MEMBER_ID || err === ErrorCode.FENCED_INSTANCE_ID) {
+          cl.memberId = "";
+          cl.generation = -1;
+        }
+        break;
+      }
+      case "leave": {
+        const cl = clients[cmd.c]!;
+        c.leave(GROUP, [{ memberId: cl.memberId, groupInstanceId: cl.instanceId }], now);
+        cl.memberId = "";
+        cl.generation = -1;
+        break;
+      }
+      case "commit": {
+        const cl = clients[cmd.c]!;
+        const gen = cmd.stale ? cl.generation - 1 : cl.generation;
+        const g = group();
+        const before = g ? { generation: g.generationId, isMember: g.members.has(cl.memberId), state: g.state, size: g.members.size } : null;
+        const r = c.commit({ groupId: GROUP, memberId: cl.memberId, groupInstanceId: cl.instanceId, generationId: gen, retentionTimeMs: -1, topics: [{ name: "t", partitions: [{ partition: 0, offset: BigInt(now), leaderEpoch: -1, metadata: null }] }] }, now);
+        const err = r[0]!.partitions[0]!.errorCode;
+        if (err === ErrorCode.NONE) {
+          // Commits from a stale generation (or a non-member) are rejected.
+          const simple = gen < 0 && cl.memberId === "" && cl.instanceId === null && (before === null || before.size === 0);
+          if (!simple) {
+            expect(before).not.toBeNull();
+            expect(before!.isMember).toBe(true);
+            expect(gen).toBe(before!.generation);
+          }
+        }
+        break;
+      }
+      case "restart": {
+        // A process restart: the client forgets its member id (a static one keeps its instance id).
+        const cl = clients[cmd.c]!;
+        cl.memberId = "";
+        cl.generation = -1;
+        c.join(GROUP, joinReq("", { groupInstanceId: cl.instanceId, requireKnownMemberId: true, supportsSkipAssignment: true }), now, onJoin(cl));
+        break;
+      }
+      case "advance":
+        now += cmd.ms;
+        c.tick(now);
+        break;
+    }
+    checkInvariants();
+  }
+}
+
+describe("group state machine: properties", () => {
+  const numRuns = Number(process.env.TAKHIN_PROPERTY_RUNS ?? 150);
+  test("invariants hold over random command sequences", () => {
+    const seed = Number(process.env.TAKHIN_PROPERTY_SEED ?? Date.now() % 2 ** 31);
+    console.log(`group-state properties: seed ${seed} (TAKHIN_PROPERTY_SEED reproduces)`);
+    fc.assert(
+      fc.property(fc.array(cmdArb, { minLength: 1, maxLength: 80 }), fc.constantFrom(0, 0, 500), (cmds, delay) => runScenario(cmds, delay)),
+      { numRuns, seed },
+    );
+  });
+});
