@@ -132,6 +132,8 @@ export class Segment {
   private readonly headerScratch = new Uint8Array(BATCH_HEADER_BYTES);
   /** Size already made durable by flush(). */
   private flushedSizeBytes: number;
+  private asyncFlushesInFlight = 0;
+  private deferredCloseFd = -1;
 
   private constructor(
     readonly dir: string,
@@ -399,12 +401,24 @@ export class Segment {
     this.persistIndexes(true);
   }
 
-  /** Asynchronous flush (used for segments just rolled); resolves when the data is durable. */
+  /**
+   * Asynchronous flush (used for segments just rolled); resolves when the data is durable. While it
+   * runs, close() and delete() leave the descriptor open and the flush's completion closes it, so
+   * the descriptor number is never reused under the pending fdatasync.
+   */
   flushAsync(): Promise<void> {
+    if (this.fd < 0) return Promise.resolve();
     const size = this.sizeBytes;
     this.persistIndexes(false);
+    const fd = this.fd;
+    this.asyncFlushesInFlight++;
     return new Promise((resolve, reject) => {
-      fs.fdatasync(this.fd, (error) => {
+      fs.fdatasync(fd, (error) => {
+        this.asyncFlushesInFlight--;
+        if (this.asyncFlushesInFlight === 0 && this.deferredCloseFd >= 0) {
+          fs.closeSync(this.deferredCloseFd);
+          this.deferredCloseFd = -1;
+        }
         if (error) {
           reject(error);
           return;
@@ -413,6 +427,14 @@ export class Segment {
         resolve();
       });
     });
+  }
+
+  /** Closes the descriptor now, or when the in-flight asynchronous flush completes. */
+  private releaseFd(): void {
+    if (this.fd < 0) return;
+    if (this.asyncFlushesInFlight > 0) this.deferredCloseFd = this.fd;
+    else fs.closeSync(this.fd);
+    this.fd = -1;
   }
 
   persistIndexes(sync: boolean): void {
@@ -454,17 +476,13 @@ export class Segment {
   close(): void {
     if (this.fd < 0) return;
     this.persistIndexes(false);
-    fs.closeSync(this.fd);
-    this.fd = -1;
+    this.releaseFd();
     this.mapping = null;
   }
 
   /** Closes and unlinks the segment's files. */
   delete(): void {
-    if (this.fd >= 0) {
-      fs.closeSync(this.fd);
-      this.fd = -1;
-    }
+    this.releaseFd();
     this.mapping = null;
     Segment.deleteFiles(this.dir, this.baseOffset);
   }

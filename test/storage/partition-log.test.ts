@@ -346,3 +346,38 @@ describe("PartitionLog truncation, deletion, retention", () => {
     log.close();
   });
 });
+
+describe("clean-shutdown marker", () => {
+  test("with the marker the recovery scan is skipped; without it the same damage is cut", () => {
+    const dir = makeTempDir("marker");
+    const config = { indexIntervalBytes: 512 };
+    const log = openLog(dir, config);
+    for (let i = 0; i < 20; i++) log.append(buildBatch({ recordCount: 1, valueBytes: 200 }));
+    const batchSize = buildBatch({ recordCount: 1, valueBytes: 200 }).length;
+    log.close();
+    // Damage a record byte of batch 1 (before the last index entry): only a full scan notices.
+    const file = path.join(dir, "00000000000000000000.log");
+    const fd = fs.openSync(file, "r+");
+    fs.writeSync(fd, new Uint8Array([0xee]), 0, 1, batchSize + 100);
+    fs.closeSync(fd);
+    const clean = openLog(dir, config);
+    expect(clean.logEndOffset).toBe(20); // marker present: indexes trusted, no CRC scan of the body
+    clean.abandon(); // no marker now
+    const recovered = openLog(dir, config);
+    expect(recovered.logEndOffset).toBe(1); // full scan: cut at the damaged batch
+    recovered.close();
+  });
+});
+
+test("a rolled segment is flushed in the background and advances the recovery point", async () => {
+  const dir = makeTempDir("bgflush");
+  const log = openLog(dir, SMALL);
+  for (let i = 0; i < 60; i++) log.append(buildBatch({ recordCount: 2, valueBytes: 100 }));
+  await log.whenFlushed();
+  const segments = log.segmentList();
+  for (const s of segments.slice(0, -1)) expect(s.hasUnflushedData).toBe(false);
+  expect(log.saveCheckpoint()).toBe(true);
+  const text = fs.readFileSync(path.join(dir, "partition.checkpoint"), "utf8");
+  expect(text).toContain(`recovery-point ${segments[segments.length - 1].baseOffset}\n`);
+  log.close();
+});
