@@ -105,8 +105,11 @@ function applyFault(sim: Simulator, a: FaultAction, maxNodeId: number): void {
       break;
     }
     case "membership": {
-      const l = sim.leader();
-      if (l === undefined) break;
+      // Any node that believes it leads, stale ones included: a deposed leader's uncommitted
+      // configuration entry racing a new leader's is the classic single-server-change hazard.
+      const leaders = sim.leaders();
+      if (leaders.length === 0) break;
+      const l = leaders[Math.abs(a.op >> 2) % leaders.length]!.id;
       const conf = sim.nodes.get(l)!.raft!.conf;
       const id = 1 + (Math.abs(a.node) % maxNodeId);
       const op = Math.abs(a.op) % 4;
