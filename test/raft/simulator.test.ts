@@ -7,6 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { runSeed, type FaultAction, type ScheduledFault } from "../../src/raft/sim/random-run.ts";
+import { Simulator } from "../../src/raft/sim/simulator.ts";
 
 const CI_SEEDS = Number(process.env.TAKHIN_RAFT_SEEDS ?? 10000);
 const SEED_START = Number(process.env.TAKHIN_RAFT_SEED_START ?? 1_000_000);
@@ -38,6 +39,21 @@ describe("simulator", () => {
       const b = runSeed({ seed });
       expect(b).toEqual(a);
     }
+  });
+
+  test("a violation reports its seed and a trace of recent events", () => {
+    const sim = new Simulator({ seed: 4711, initialVoters: [1, 2, 3] });
+    sim.run(40);
+    sim.crash(1);
+    let message = "";
+    try {
+      sim.fail("synthetic violation");
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toStartWith("seed 4711: synthetic violation");
+    expect(message).toContain("trace:");
+    expect(message).toContain("crash 1");
   });
 
   // Seeds that once failed. 1944 and 2155: message delays of two election timeouts survived the
