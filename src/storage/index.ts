@@ -1,4 +1,16 @@
-/** Public surface of the storage layer. */
+/**
+ * Public surface of the storage layer.
+ *
+ *   const logs = LogManager.open("./data", { defaultConfig: { segmentBytes: 1 << 30 } });
+ *   const log = logs.openLog("orders", 0, topicConfig);            // opens (recovers) or creates
+ *   const { baseOffset, lastOffset } = log.append(batchesBytes, { leaderEpoch });
+ *   const { batches, highWatermark, logStartOffset } = log.read(fetchOffset, maxBytes);
+ *   const unsubscribe = log.subscribe((event) => wakeFetchWaiters(event));
+ *   logs.close();                                                    // clean-shutdown markers
+ *
+ * Errors: OffsetOutOfRangeError (OFFSET_OUT_OF_RANGE), InvalidBatchError (CORRUPT_MESSAGE),
+ * LogClosedError (KAFKA_STORAGE_ERROR / NOT_LEADER during shutdown).
+ */
 export { LogManager, partitionDirName, parsePartitionDirName } from "./log-manager.ts";
 export type { LogManagerOptions, TopicPartition } from "./log-manager.ts";
 export { PartitionLog, MAX_APPEND_BYTES } from "./partition-log.ts";
