@@ -98,8 +98,9 @@ def consume():
     c = Consumer({
         "bootstrap.servers": spec["bootstrap"],
         "client.id": spec["clientId"],
-        # librdkafka's consumer needs a group id, but assign() alone never joins: with FindCoordinator
-        # not advertised, the group stays in query-coord and no group API is sent.
+        # librdkafka's consumer needs a group id, but assign() alone never joins, and with explicit
+        # start offsets and no commits it never reads or writes group offsets. (While FindCoordinator
+        # is not advertised the group just stays in query-coord and no group API is sent at all.)
         "group.id": "takhin-assign-only",
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
