@@ -9,6 +9,8 @@ import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import { PartitionManager } from "../cluster/partition-manager.ts";
 import { TopicRegistry } from "../cluster/topics.ts";
 import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
+import { GroupService } from "../coordinator/group-service.ts";
+import type { GroupConfig } from "../coordinator/group-config.ts";
 import { loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
 import type { BrokerContext } from "./context.ts";
@@ -30,6 +32,8 @@ export interface StartOptions extends LoadOptions {
   /** A ready configuration, skipping env and file loading. */
   config?: BrokerConfig;
   log?: Logger;
+  /** Group coordinator settings (tests shorten the initial rebalance delay and session bounds). */
+  groups?: Partial<GroupConfig>;
 }
 
 interface SocketData {
@@ -62,7 +66,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     partitions,
     fetchSessions,
     producerIds: new ProducerIdAllocator(config.dataDir),
+    groups: new GroupService({ topics, partitions, log }, opts.groups),
   };
+  context.groups.start();
 
   const connections = new Set<Connection>();
   let nextConnectionId = 1;
@@ -141,6 +147,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       if (stopping) return;
       stopping = true;
       listener.stop(false);
+      // Pending JoinGroup/SyncGroup answers go out now (NOT_COORDINATOR) rather than holding up the drain.
+      context.groups.close();
       const deadline = Date.now() + graceMs;
       while ([...connections].some((c) => !c.quiet) && Date.now() < deadline) {
         await new Promise<void>((resolve) => {

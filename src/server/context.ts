@@ -3,6 +3,7 @@ import type { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import type { PartitionManager } from "../cluster/partition-manager.ts";
 import type { TopicRegistry } from "../cluster/topics.ts";
 import type { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
+import type { GroupService } from "../coordinator/group-service.ts";
 import type { BrokerConfig } from "../config/config.ts";
 import type { Logger } from "../util/log.ts";
 import type { HandlerRegistry } from "./registry.ts";
@@ -20,6 +21,8 @@ export interface BrokerContext {
   partitions: PartitionManager;
   fetchSessions: FetchSessionCache;
   producerIds: ProducerIdAllocator;
+  /** The group coordinator (consumer groups, committed offsets in __consumer_offsets). */
+  groups: GroupService;
 }
 
 export interface ConnectionInfo {

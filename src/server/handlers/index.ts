@@ -16,6 +16,17 @@ import { deleteRecordsHandler } from "./delete-records.ts";
 import { describeLogDirsHandler } from "./describe-log-dirs.ts";
 import { offsetForLeaderEpochHandler } from "./offset-for-leader-epoch.ts";
 import { produceHandler } from "./produce.ts";
+import { findCoordinatorHandler } from "./find-coordinator.ts";
+import { joinGroupHandler } from "./join-group.ts";
+import { syncGroupHandler } from "./sync-group.ts";
+import { heartbeatHandler } from "./heartbeat.ts";
+import { leaveGroupHandler } from "./leave-group.ts";
+import { offsetCommitHandler } from "./offset-commit.ts";
+import { offsetFetchHandler } from "./offset-fetch.ts";
+import { listGroupsHandler } from "./list-groups.ts";
+import { describeGroupsHandler } from "./describe-groups.ts";
+import { deleteGroupsHandler } from "./delete-groups.ts";
+import { offsetDeleteHandler } from "./offset-delete.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(produceHandler);
@@ -34,4 +45,15 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(describeConfigsHandler);
   registry.register(alterConfigsHandler);
   registry.register(incrementalAlterConfigsHandler);
+  registry.register(findCoordinatorHandler);
+  registry.register(joinGroupHandler);
+  registry.register(syncGroupHandler);
+  registry.register(heartbeatHandler);
+  registry.register(leaveGroupHandler);
+  registry.register(offsetCommitHandler);
+  registry.register(offsetFetchHandler);
+  registry.register(listGroupsHandler);
+  registry.register(describeGroupsHandler);
+  registry.register(deleteGroupsHandler);
+  registry.register(offsetDeleteHandler);
 }

@@ -1,0 +1,18 @@
+/** DeleteGroups 0-2: deletes Empty groups and their offsets (tombstones in __consumer_offsets); a group with members gets NON_EMPTY_GROUP. */
+import { DeleteGroups } from "../../protocol/messages/delete-groups.ts";
+import type { Handler } from "../registry.ts";
+
+interface DeleteGroupsRequest {
+  groupsNames: string[];
+}
+
+export const deleteGroupsHandler: Handler<DeleteGroupsRequest> = {
+  api: DeleteGroups,
+  minVersion: 0,
+  maxVersion: 2,
+  handle(ctx, req) {
+    const coordinator = ctx.broker.groups.coordinator;
+    const now = Date.now();
+    return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: coordinator.deleteGroup(groupId, now) })) };
+  },
+};

@@ -1,0 +1,20 @@
+/** Heartbeat 0-4: keeps a member's session alive and tells it when the group rebalances. */
+import { Heartbeat } from "../../protocol/messages/heartbeat.ts";
+import type { Handler } from "../registry.ts";
+
+interface HeartbeatRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+export const heartbeatHandler: Handler<HeartbeatRequest> = {
+  api: Heartbeat,
+  minVersion: 0,
+  maxVersion: 4,
+  handle(ctx, req, version) {
+    const errorCode = ctx.broker.groups.coordinator.heartbeat(req.groupId, req.memberId, version >= 3 ? req.groupInstanceId : null, req.generationId, Date.now());
+    return { throttleTimeMs: 0, errorCode };
+  },
+};

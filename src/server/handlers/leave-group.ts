@@ -1,0 +1,34 @@
+/**
+ * LeaveGroup 0-5: removes members and rebalances the rest. v0-2 name one member; v3+ a batch,
+ * each by member id or group.instance.id (a static member leaving on purpose), each with its own
+ * error code.
+ */
+import { ErrorCode } from "../../protocol/errors.ts";
+import { LeaveGroup } from "../../protocol/messages/leave-group.ts";
+import type { Handler } from "../registry.ts";
+
+interface LeaveGroupRequest {
+  groupId: string;
+  memberId: string;
+  members: { memberId: string; groupInstanceId: string | null; reason: string | null }[];
+}
+
+export const leaveGroupHandler: Handler<LeaveGroupRequest> = {
+  api: LeaveGroup,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req, version) {
+    const coordinator = ctx.broker.groups.coordinator;
+    const now = Date.now();
+    if (version < 3) {
+      const r = coordinator.leave(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }], now);
+      return { throttleTimeMs: 0, errorCode: r.memberErrors[0] ?? r.groupError, members: [] };
+    }
+    const r = coordinator.leave(req.groupId, req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })), now);
+    return {
+      throttleTimeMs: 0,
+      errorCode: r.groupError,
+      members: req.members.map((m, i) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode: r.memberErrors[i] ?? ErrorCode.UNKNOWN_SERVER_ERROR })),
+    };
+  },
+};

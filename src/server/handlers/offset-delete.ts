@@ -1,0 +1,30 @@
+/**
+ * OffsetDelete 0: deletes a group's committed offsets for partitions of topics no member
+ * subscribes to (GROUP_SUBSCRIBED_TO_TOPIC otherwise); an unknown group gets GROUP_ID_NOT_FOUND.
+ */
+import { OffsetDelete } from "../../protocol/messages/offset-delete.ts";
+import { groupSubscriptions } from "../../coordinator/group-consumer-protocol.ts";
+import type { Handler } from "../registry.ts";
+
+interface OffsetDeleteRequest {
+  groupId: string;
+  topics: { name: string; partitions: { partitionIndex: number }[] }[];
+}
+
+export const offsetDeleteHandler: Handler<OffsetDeleteRequest> = {
+  api: OffsetDelete,
+  minVersion: 0,
+  maxVersion: 0,
+  handle(ctx, req) {
+    const r = ctx.broker.groups.coordinator.deleteOffsets(
+      req.groupId,
+      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
+      groupSubscriptions,
+    );
+    return {
+      errorCode: r.groupError,
+      throttleTimeMs: 0,
+      topics: r.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partition, errorCode: p.errorCode })) })),
+    };
+  },
+};

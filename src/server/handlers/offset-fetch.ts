@@ -1,0 +1,52 @@
+/**
+ * OffsetFetch 1-9: committed offsets of a group (v8+: of several groups). A partition without a
+ * committed offset answers offset -1 with empty metadata; null topics (v2+) means every partition
+ * the group has committed. require_stable has nothing to wait for without transactions.
+ */
+import { ErrorCode } from "../../protocol/errors.ts";
+import { OffsetFetch } from "../../protocol/messages/offset-fetch.ts";
+import { groupIdError } from "../../coordinator/group-coordinator.ts";
+import type { BrokerContext } from "../context.ts";
+import type { Handler } from "../registry.ts";
+
+type Topics = { name: string; partitionIndexes: number[] }[] | null;
+
+interface OffsetFetchRequest {
+  groupId: string;
+  topics: Topics;
+  groups: { groupId: string; memberId: string | null; memberEpoch: number; topics: Topics }[];
+  requireStable: boolean;
+}
+
+function fetchGroup(b: BrokerContext, groupId: string, topics: Topics) {
+  const errorCode = groupIdError(groupId);
+  if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
+  const found = b.groups.coordinator.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })));
+  return {
+    errorCode: ErrorCode.NONE,
+    topics: found.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => ({
+        partitionIndex: p.partition,
+        committedOffset: p.entry?.offset ?? -1n,
+        committedLeaderEpoch: p.entry?.leaderEpoch ?? -1,
+        metadata: p.entry?.metadata ?? "",
+        errorCode: ErrorCode.NONE,
+      })),
+    })),
+  };
+}
+
+export const offsetFetchHandler: Handler<OffsetFetchRequest> = {
+  api: OffsetFetch,
+  minVersion: 1,
+  maxVersion: 9,
+  handle(ctx, req, version) {
+    const b = ctx.broker;
+    if (version >= 8) {
+      return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(b, g.groupId, g.topics) })) };
+    }
+    const r = fetchGroup(b, req.groupId, version >= 2 ? req.topics : (req.topics ?? []));
+    return { throttleTimeMs: 0, topics: r.topics, errorCode: r.errorCode };
+  },
+};

@@ -1,0 +1,88 @@
+/**
+ * Shared by the consumer-group tests: an in-process broker with test-sized group settings (a short
+ * initial rebalance delay, a low minimum session timeout), a child-process broker (`bun
+ * src/main.ts`) that can be SIGKILLed, and small helpers for records and client subprocesses.
+ */
+import { join } from "node:path";
+import type { GroupConfig } from "../../../src/coordinator/group-config.ts";
+import { startBroker } from "../../../src/server/broker.ts";
+import { createLogger, type Logger } from "../../../src/util/log.ts";
+import { tempDir, type TestBroker } from "../../helpers/broker.ts";
+
+export const TEST_GROUP_CONFIG: Partial<GroupConfig> = {
+  initialRebalanceDelayMs: 100,
+  minSessionTimeoutMs: 1000,
+  offsetsTopicPartitions: 8,
+};
+
+export async function startGroupBroker(groups: Partial<GroupConfig> = {}, dataDir = tempDir("takhin-groups-")): Promise<TestBroker> {
+  const logs: string[] = [];
+  const log: Logger = createLogger({
+    level: "debug",
+    format: "text",
+    sink: (line) => {
+      if (logs.length < 20_000) logs.push(line);
+      if (process.env.TAKHIN_TEST_LOGS) console.error(line);
+    },
+  });
+  const broker = await startBroker({
+    env: {},
+    overrides: { host: "127.0.0.1", kafkaPort: 0, dataDir, numPartitions: 1 },
+    log,
+    groups: { ...TEST_GROUP_CONFIG, ...groups },
+  });
+  return {
+    broker,
+    port: broker.kafkaPort,
+    dataDir,
+    bootstrap: `127.0.0.1:${broker.kafkaPort}`,
+    logs,
+    async stop() {
+      await broker.stop(1000);
+    },
+  };
+}
+
+const REPO_ROOT = join(import.meta.dir, "..", "..", "..");
+
+/** A broker in its own process (`bun src/main.ts`), for kill -9. Resolves once it logs readiness. */
+export async function spawnBroker(dataDir: string, timeoutMs = 20_000): Promise<{ port: number; proc: ReturnType<typeof Bun.spawn>; kill(): Promise<void> }> {
+  const proc = Bun.spawn(["bun", join(REPO_ROOT, "src", "main.ts")], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TAKHIN_DATA_DIR: dataDir, TAKHIN_KAFKA_PORT: "0", TAKHIN_HOST: "127.0.0.1", TAKHIN_ADVERTISED_HOST: "127.0.0.1", TAKHIN_LOG_FORMAT: "text" },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const kill = async () => {
+    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+    await proc.exited;
+  };
+  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
+  try {
+    let seen = "";
+    const decoder = new TextDecoder();
+    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
+    const errReader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
+    const pump = async (r: ReadableStreamDefaultReader<Uint8Array>) => {
+      for (;;) {
+        const { value, done } = await r.read();
+        if (done) return;
+        seen += decoder.decode(value);
+      }
+    };
+    void pump(reader);
+    void pump(errReader);
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      const m = seen.match(/takhin ready.*?kafka[=:"\s]+[^\s"]*:(\d+)/);
+      if (m) return { port: Number(m[1]), proc, kill };
+      if (proc.exitCode !== null || proc.signalCode !== null) break;
+      await Bun.sleep(20);
+    }
+    await kill();
+    throw new Error(`broker did not start: ${seen.slice(-2000)}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
