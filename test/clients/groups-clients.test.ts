@@ -1,0 +1,89 @@
+/**
+ * Real consumer-group clients against an in-process broker (short initial rebalance delay):
+ * confluent-kafka-python with the range, roundrobin and cooperative-sticky assignors, kcat -G,
+ * kafkajs, @platformatic/kafka and kafka-python. Scenarios: 3 members on 6 partitions get 2 each and
+ * read every record once; a member that leaves or dies is replaced with every partition owned; a
+ * static member restarted within its session timeout causes no rebalance; after a crash exactly the
+ * uncommitted tail is delivered again. Each client runs as a subprocess killed at its timeout.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
+import { removeDir, type TestBroker } from "../helpers/broker.ts";
+import { KCAT, NODE, PYTHON, runClient, SCRIPTS_DIR, type RunResult } from "./clients.ts";
+import { startGroupBroker } from "./scripts/groups-harness.ts";
+import { join } from "node:path";
+
+const CLIENT_TIMEOUT_MS = 60_000;
+const PARTITIONS = 6;
+const PER_PARTITION = 10;
+const TOTAL = PARTITIONS * PER_PARTITION;
+
+let tb: TestBroker;
+beforeAll(async () => {
+  tb = await startGroupBroker({ initialRebalanceDelayMs: 200 });
+});
+afterAll(async () => {
+  await tb.stop();
+  removeDir(tb.dataDir);
+});
+
+function topicWithRecords(name: string, partitions = PARTITIONS, perPartition = PER_PARTITION): void {
+  tb.broker.context.topics.create(name, partitions);
+  const enc = new TextEncoder();
+  for (let p = 0; p < partitions; p++) {
+    const part = tb.broker.context.partitions.get(name, p)!;
+    const records = Array.from({ length: perPartition }, (_, i) => ({ key: enc.encode(`k${p}`), value: enc.encode(`v${p}-${i}`) }));
+    expect(part.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
+  }
+}
+
+function json(r: RunResult): any {
+  const line = r.stdout.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+  if (r.timedOut || !line) throw new Error(`client failed (exit ${r.exitCode}, timedOut ${r.timedOut})\nstdout: ${r.stdout.slice(-2000)}\nstderr: ${r.stderr.slice(-3000)}`);
+  return JSON.parse(line);
+}
+
+const generation = (group: string) => tb.broker.context.groups.coordinator.get(group)?.generationId;
+const committed = (group: string, topic: string, p: number) => tb.broker.context.groups.coordinator.offsets.get(group, topic, p)?.offset;
+
+function expectTwoEach(assignments: number[][]): void {
+  expect(assignments.map((a) => a.length)).toEqual([2, 2, 2]);
+  expect(assignments.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
+}
+
+describe("confluent-kafka-python", () => {
+  for (const assignor of ["range", "roundrobin", "cooperative-sticky"]) {
+    test(`${assignor}: 3 members share 6 partitions, read every record once; after one leaves the other two own all`, async () => {
+      const topic = `cf-${assignor}`;
+      topicWithRecords(topic);
+      const out = json(await runClient([PYTHON, join(SCRIPTS_DIR, "groups-confluent.py"), tb.bootstrap, "three", topic, `g-${topic}`, assignor, String(TOTAL)], CLIENT_TIMEOUT_MS));
+      console.log(`confluent ${assignor}: ${JSON.stringify(out)} generation ${generation(`g-${topic}`)}`);
+      expectTwoEach(out.assignments);
+      expect(out.distinct).toBe(TOTAL);
+      expect(out.duplicates).toBe(0);
+      expect(out.afterLeave.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
+      for (let p = 0; p < PARTITIONS; p++) expect(committed(`g-${topic}`, topic, p)).toBe(BigInt(PER_PARTITION));
+    }, CLIENT_TIMEOUT_MS + 5000);
+  }
+
+  test("a static member restarted within its session timeout causes no rebalance", async () => {
+    const topic = "cf-static";
+    topicWithRecords(topic);
+    const out = json(await runClient([PYTHON, join(SCRIPTS_DIR, "groups-confluent.py"), tb.bootstrap, "static", topic, "g-cf-static", "range", String(TOTAL)], CLIENT_TIMEOUT_MS));
+    console.log(`confluent static: ${JSON.stringify(out)} generation ${generation("g-cf-static")}`);
+    expect(out.first).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(out.second).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(generation("g-cf-static")).toBe(1);
+  }, CLIENT_TIMEOUT_MS + 5000);
+
+  test("after a crash exactly the uncommitted tail is delivered again", async () => {
+    const topic = "cf-crash";
+    topicWithRecords(topic, 1, 40);
+    const args = (mode: string) => [PYTHON, join(SCRIPTS_DIR, "groups-confluent.py"), tb.bootstrap, mode, topic, "g-cf-crash", "range", "40"];
+    const first = json(await runClient(args("crash"), CLIENT_TIMEOUT_MS));
+    expect(first.offsets).toEqual([...Array(20).keys()]);
+    expect(committed("g-cf-crash", topic, 0)).toBe(20n);
+    const second = json(await runClient(args("resume"), CLIENT_TIMEOUT_MS));
+    expect(second.offsets).toEqual([...Array(20).keys()].map((i) => i + 20));
+  }, 2 * CLIENT_TIMEOUT_MS + 5000);
+});
