@@ -402,3 +402,27 @@ test(`PartitionLog matches its model (${RUNS} runs)`, () => {
     { numRuns: RUNS },
   );
 }, 600_000);
+
+test(`truncating mapped segments, appending, then crashing never resurrects cut batches (${Math.ceil(RUNS / 4)} runs)`, () => {
+  const root = makeTempDir("props-truncate");
+  let runId = 0;
+  const appends = fc.array(appendCommand, { minLength: 1, maxLength: 12 });
+  fc.assert(
+    fc.property(configArb, appends, truncateCommand, fc.array(appendCommand, { maxLength: 6 }), crashCommand,
+      (config, before, truncate, after, crash) => {
+        const dir = path.join(root, `run-${runId++}`);
+        const real: Real = { dir, config, nowMs: 1_000_000, log: null as unknown as PartitionLog };
+        real.log = openReal(real);
+        const model: Model = { batches: [], logStartOffset: 0, logEndOffset: 0, highWatermark: 0 };
+        try {
+          // TruncateCommand reads (maps) every segment before it truncates.
+          fc.modelRun(() => ({ model, real }), [...before, truncate, ...after, crash]);
+          checkAgainstModel(model, real.log);
+        } finally {
+          real.log.abandon();
+          fs.rmSync(dir, { recursive: true, force: true });
+        }
+      }),
+    { numRuns: Math.ceil(RUNS / 4) },
+  );
+}, 600_000);
