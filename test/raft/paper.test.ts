@@ -355,6 +355,19 @@ describe("§6 / diss. §4 membership changes", () => {
     expect(n.raft.conf.voters).toEqual([1, 2, 3]);
   });
 
+  test("diss. §4.1 (errata): a new leader refuses configuration changes until it has committed an entry of its term", () => {
+    const c = new Cluster([1, 2, 3]);
+    c.filter = (m) => m.type !== "appendResp";
+    c.elect(1);
+    expect(c.raft(1).role).toBe("leader");
+    c.nodes.set(4, newNode(4, []));
+    const early = c.raft(1).proposeConfChange({ kind: "addLearner", node: 4 });
+    expect(early.ok).toBe(false);
+    c.filter = () => true;
+    c.run(2);
+    expect(c.raft(1).proposeConfChange({ kind: "addLearner", node: 4 }).ok).toBe(true);
+  });
+
   test("diss. §4.1: the leader cannot remove itself; it must transfer leadership first", () => {
     const c = new Cluster([1, 2, 3]);
     c.elect(1);
