@@ -87,3 +87,62 @@ describe("confluent-kafka-python", () => {
     expect(second.offsets).toEqual([...Array(20).keys()].map((i) => i + 20));
   }, 2 * CLIENT_TIMEOUT_MS + 5000);
 });
+
+/** A long-running subprocess whose stdout/stderr are collected as they arrive. */
+function spawnCollecting(argv: string[]) {
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const state = { stdout: "", stderr: "", proc };
+  const pump = async (s: ReadableStream<Uint8Array>, k: "stdout" | "stderr") => {
+    const d = new TextDecoder();
+    for await (const chunk of s) state[k] += d.decode(chunk);
+  };
+  void pump(proc.stdout as ReadableStream<Uint8Array>, "stdout");
+  void pump(proc.stderr as ReadableStream<Uint8Array>, "stderr");
+  return state;
+}
+
+/** kcat's latest "% Group g rebalanced ...: assigned: t [0], t [1]" line, as partition numbers (null after a revoke). */
+function kcatAssignment(stderr: string): number[] | null {
+  const lines = stderr.split("\n").filter((l) => l.includes("rebalanced"));
+  const last = lines[lines.length - 1];
+  if (!last || !last.includes("assigned:")) return null;
+  return [...last.matchAll(/\[(\d+)\]/g)].map((m) => Number(m[1])).sort();
+}
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (cond()) return true;
+    await Bun.sleep(50);
+  }
+  return cond();
+}
+
+describe("kcat -G", () => {
+  test("3 members get 2 partitions each and read every record once; a SIGKILLed member is replaced within the session timeout", async () => {
+    const topic = "kcat-g";
+    topicWithRecords(topic);
+    const argv = (i: number) => [KCAT, "-b", tb.bootstrap, "-G", "g-kcat", topic, "-o", "beginning", "-u", "-f", "%p:%o\n", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=300", "-X", `client.id=takhin-groups-kcat-${i}`];
+    const members = [0, 1, 2].map((i) => spawnCollecting(argv(i)));
+    try {
+      const lines = () => members.flatMap((m) => m.stdout.split("\n").filter((l) => l.includes(":")));
+      const settled = await until(() => members.every((m) => kcatAssignment(m.stderr)?.length === 2) && new Set(lines()).size === TOTAL, 30_000);
+      const assignments = members.map((m) => kcatAssignment(m.stderr) ?? []);
+      console.log(`kcat: assignments ${JSON.stringify(assignments)}, records ${lines().length}, generation ${generation("g-kcat")}`);
+      expect(settled).toBe(true);
+      expectTwoEach(assignments);
+      expect(lines().length).toBe(TOTAL);
+      members[0]!.proc.kill("SIGKILL");
+      await members[0]!.proc.exited;
+      const rest = members.slice(1);
+      const replaced = await until(() => rest.flatMap((m) => kcatAssignment(m.stderr) ?? []).sort().join() === "0,1,2,3,4,5", 20_000);
+      console.log(`kcat after SIGKILL: ${JSON.stringify(rest.map((m) => kcatAssignment(m.stderr)))}, generation ${generation("g-kcat")}`);
+      expect(replaced).toBe(true);
+    } finally {
+      for (const m of members) {
+        m.proc.kill("SIGKILL");
+        await m.proc.exited;
+      }
+    }
+  }, 60_000);
+});
