@@ -17,6 +17,10 @@ import { makeTempDir } from "./temp-dir.ts";
 
 const RUNS = Number(process.env.TAKHIN_PROPERTY_RUNS ?? 400);
 const MAX_COMMANDS = 50;
+/** Replay a failure: TAKHIN_PROPERTY_SEED=<seed> TAKHIN_PROPERTY_PATH=<path> (both printed by fast-check). */
+const REPLAY: { seed?: number; path?: string } = process.env.TAKHIN_PROPERTY_SEED
+  ? { seed: Number(process.env.TAKHIN_PROPERTY_SEED), path: process.env.TAKHIN_PROPERTY_PATH }
+  : {};
 
 interface ModelBatch {
   base: number;
@@ -184,8 +188,9 @@ class TruncateCommand implements fc.Command<Model, Real> {
         model.logStartOffset = offset;
         model.logEndOffset = offset;
       } else {
+        // The batch holding `offset` goes whole: the log ends where that batch began.
         model.batches = model.batches.filter((b) => b.last < offset);
-        model.logEndOffset = model.batches.length > 0 ? model.batches[model.batches.length - 1].last + 1 : offset;
+        model.logEndOffset = holding !== undefined ? holding.base : offset;
       }
       model.highWatermark = Math.min(model.highWatermark, model.logEndOffset);
       model.logStartOffset = Math.min(model.logStartOffset, model.logEndOffset);
@@ -399,7 +404,7 @@ test(`PartitionLog matches its model (${RUNS} runs)`, () => {
         fs.rmSync(dir, { recursive: true, force: true });
       }
     }),
-    { numRuns: RUNS },
+    { numRuns: RUNS, ...REPLAY },
   );
 }, 600_000);
 
@@ -423,6 +428,6 @@ test(`truncating mapped segments, appending, then crashing never resurrects cut 
           fs.rmSync(dir, { recursive: true, force: true });
         }
       }),
-    { numRuns: Math.ceil(RUNS / 4) },
+    { numRuns: Math.ceil(RUNS / 4), ...REPLAY },
   );
 }, 600_000);
