@@ -5,6 +5,7 @@
  * is logged once. Callers import the functions from here and never care which one runs.
  */
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import { crc32cTs } from "./crc32c-ts.ts";
 import { floorIndexTs } from "./floor-index-ts.ts";
 import { scanBatchesTs } from "./scan-ts.ts";
@@ -27,7 +28,7 @@ function loadAddon(): NativeApi | null {
     return null;
   }
   try {
-    const addon = createRequire(import.meta.url)(ADDON_URL.pathname) as NativeApi;
+    const addon = createRequire(import.meta.url)(fileURLToPath(ADDON_URL)) as NativeApi;
     const check = addon.crc32c(new TextEncoder().encode("123456789"));
     if (check !== 0xe3069283) throw new Error(`crc32c check value wrong: ${check.toString(16)}`);
     return addon;
