@@ -281,9 +281,9 @@ export class GroupCoordinator {
       removedCount += expired.length;
     }
     for (const g of [...this.groups.values()]) {
-      if (g.generationId === 0 || g.state !== "Empty" || g.members.size > 0 || g.pendingMembers.size > 0 || this.offsets.hasGroup(g.groupId)) continue;
+      if (g.state !== "Empty" || g.members.size > 0 || g.pendingMembers.size > 0 || this.offsets.hasGroup(g.groupId)) continue;
       try {
-        this.store.groupDeleted(g.groupId);
+        if (g.generationId > 0) this.store.groupDeleted(g.groupId);
       } catch {
         continue;
       }

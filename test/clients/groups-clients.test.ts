@@ -146,3 +146,23 @@ describe("kcat -G", () => {
     }
   }, 60_000);
 });
+
+describe("kafkajs and kafka-python", () => {
+  const cases: [string, string, string][] = [
+    ["kafkajs 2.2.4", NODE, "groups-kafkajs.mjs"],
+    ["kafka-python 2.0.2", PYTHON, "groups-kafka-python.py"],
+  ];
+  for (const [name, interpreter, script] of cases) {
+    test(`${name}: 3 members share 6 partitions, read every record once; after one leaves the other two own all`, async () => {
+      const topic = `t-${script.replace(/\W/g, "")}`;
+      topicWithRecords(topic);
+      const group = `g-${topic}`;
+      const out = json(await runClient([interpreter, join(SCRIPTS_DIR, script), tb.bootstrap, topic, group, String(TOTAL)], CLIENT_TIMEOUT_MS));
+      console.log(`${name}: ${JSON.stringify(out)} generation ${generation(group)}`);
+      expectTwoEach(out.assignments);
+      expect(out.distinct).toBe(TOTAL);
+      expect(out.duplicates).toBe(0);
+      expect(out.afterLeave.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    }, CLIENT_TIMEOUT_MS + 5000);
+  }
+});

@@ -360,3 +360,24 @@ describe("group state machine: properties", () => {
     );
   });
 });
+
+describe("offsets retention", () => {
+  test("an empty group's offsets expire offsetsRetentionMs after commit; a group with members keeps them; explicit retention wins", () => {
+    const c = new GroupCoordinator({ minSessionTimeoutMs: 1000, initialRebalanceDelayMs: 0, offsetsRetentionMs: 1000 });
+    const commit = (groupId: string, memberId: string, gen: number, now: number, retentionTimeMs = -1) =>
+      c.commit({ groupId, memberId, groupInstanceId: null, generationId: gen, retentionTimeMs, topics: [{ name: "t", partitions: [{ partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }] }] }, now);
+    commit("simple", "", -1, 0);
+    commit("explicit", "", -1, 0, 100);
+    let member = "";
+    c.join("busy", joinReq(""), 0, (r) => (member = r.memberId));
+    c.sync("busy", { memberId: member, groupInstanceId: null, generationId: 1, protocolType: null, protocolName: null, assignments: [] }, 0, () => {});
+    commit("busy", member, 1, 0);
+    expect(c.expireOffsets(500)).toBe(1); // only the explicit one
+    expect(c.offsets.get("explicit", "t", 0)).toBeUndefined();
+    c.heartbeat("busy", member, null, 1, 900);
+    expect(c.expireOffsets(1000)).toBe(1); // the simple group's; the busy group has a member
+    expect(c.offsets.get("simple", "t", 0)).toBeUndefined();
+    expect(c.offsets.get("busy", "t", 0)?.offset).toBe(1n);
+    expect(c.get("simple")).toBeUndefined();
+  });
+});

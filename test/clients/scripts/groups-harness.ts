@@ -62,17 +62,11 @@ export async function spawnBroker(dataDir: string, timeoutMs = 20_000): Promise<
   try {
     let seen = "";
     const decoder = new TextDecoder();
-    const reader = (proc.stdout as ReadableStream<Uint8Array>).getReader();
-    const errReader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-    const pump = async (r: ReadableStreamDefaultReader<Uint8Array>) => {
-      for (;;) {
-        const { value, done } = await r.read();
-        if (done) return;
-        seen += decoder.decode(value);
-      }
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      for await (const chunk of stream) seen += decoder.decode(chunk);
     };
-    void pump(reader);
-    void pump(errReader);
+    void pump(proc.stdout as ReadableStream<Uint8Array>);
+    void pump(proc.stderr as ReadableStream<Uint8Array>);
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const m = seen.match(/takhin ready.*?kafka[=:"\s]+[^\s"]*:(\d+)/);
