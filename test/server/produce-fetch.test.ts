@@ -128,6 +128,29 @@ describe("produce and fetch", () => {
     expect(after.highWatermark).toBe(before + 4n);
   });
 
+  test("large pipelined produce frames that span many reads are each stored intact", async () => {
+    tb.broker.context.topics.create("big", 1);
+    const frames: Uint8Array[] = [];
+    const expected: string[] = [];
+    for (let i = 0; i < 6; i++) {
+      const value = `frame-${i}-`.repeat(30_000).slice(0, 300_000);
+      expected.push(value);
+      const records = buildRecordBatch({ records: [{ key: enc.encode(`k${i}`), value: enc.encode(value) }] });
+      frames.push(requestFrame(Produce, 9, 7000 + i, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "big", partitionData: [{ index: 0, records }] }] }));
+    }
+    const before = c.frames.length;
+    c.write(concat(frames));
+    const got = await c.waitFrames(before + 6);
+    expect(got.length).toBe(before + 6);
+    const values: string[] = [];
+    for (let offset = 0n; offset < 6n; offset++) {
+      const p = await fetchOnce("big", 0, offset);
+      const first = recordsOf(p.records)[0];
+      values.push(first.value);
+    }
+    expect(values).toEqual(expected);
+  });
+
   test("LogAppendTime topics stamp the broker's time", async () => {
     const t0 = Date.now();
     const r = await produce("stamped", 0, batch(1));
