@@ -33,6 +33,15 @@ export interface BrokerConfig {
   autoCreateTopicsEnable: boolean;
   numPartitions: number;
   defaultReplicationFactor: number;
+  /** offsets.retention.minutes: committed offsets of an Empty group expire this long after it emptied. */
+  offsetsRetentionMinutes: number;
+  /** offsets.topic.num.partitions: partitions of __consumer_offsets when it is first created. */
+  offsetsTopicNumPartitions: number;
+  /** group.initial.rebalance.delay.ms: how long an empty group's first rebalance waits for more members. */
+  groupInitialRebalanceDelayMs: number;
+  /** group.min.session.timeout.ms / group.max.session.timeout.ms: session timeouts a JoinGroup may ask for. */
+  groupMinSessionTimeoutMs: number;
+  groupMaxSessionTimeoutMs: number;
 }
 
 type Kind =
@@ -66,6 +75,11 @@ const KEYS: KeySpec[] = [
   { key: "auto_create_topics_enable", prop: "autoCreateTopicsEnable", kind: { type: "bool" }, describe: "create unknown topics when a Metadata request allows it" },
   { key: "num_partitions", prop: "numPartitions", kind: { type: "int", min: 1, max: 100_000 }, describe: "partitions of an auto-created topic" },
   { key: "default_replication_factor", prop: "defaultReplicationFactor", kind: { type: "int", min: 1, max: 1 }, describe: "replication factor of a new topic (one node)" },
+  { key: "offsets_retention_minutes", prop: "offsetsRetentionMinutes", kind: { type: "int", min: 1, max: 35_791_394 }, describe: "minutes an Empty group's committed offsets are kept" },
+  { key: "offsets_topic_num_partitions", prop: "offsetsTopicNumPartitions", kind: { type: "int", min: 1, max: 1000 }, describe: "partitions of __consumer_offsets when it is created" },
+  { key: "group_initial_rebalance_delay_ms", prop: "groupInitialRebalanceDelayMs", kind: { type: "int", min: 0, max: 2 ** 31 - 1 }, describe: "wait for more members before an empty group's first rebalance" },
+  { key: "group_min_session_timeout_ms", prop: "groupMinSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "smallest session timeout a consumer may ask for" },
+  { key: "group_max_session_timeout_ms", prop: "groupMaxSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "largest session timeout a consumer may ask for" },
 ];
 
 export function defaultConfig(): BrokerConfig {
@@ -84,6 +98,11 @@ export function defaultConfig(): BrokerConfig {
     autoCreateTopicsEnable: true,
     numPartitions: 1,
     defaultReplicationFactor: 1,
+    offsetsRetentionMinutes: 10080,
+    offsetsTopicNumPartitions: 50,
+    groupInitialRebalanceDelayMs: 3000,
+    groupMinSessionTimeoutMs: 6000,
+    groupMaxSessionTimeoutMs: 1_800_000,
   };
 }
 
@@ -171,6 +190,11 @@ export function loadConfig(opts: LoadOptions = {}): BrokerConfig {
     }
   }
   const out = cfg as unknown as BrokerConfig;
+  if (out.groupMinSessionTimeoutMs > out.groupMaxSessionTimeoutMs) {
+    throw new ConfigError(
+      `invalid value ${out.groupMinSessionTimeoutMs} for group_min_session_timeout_ms: above group_max_session_timeout_ms (${out.groupMaxSessionTimeoutMs})`,
+    );
+  }
   if (!out.advertisedHost) out.advertisedHost = out.host === "0.0.0.0" || out.host === "::" ? "127.0.0.1" : out.host;
   return out;
 }

@@ -3,6 +3,7 @@
  * maps. Times are in milliseconds, as the names say. Tests pass smaller values through the
  * GroupService constructor (e.g. a 0-100 ms initial rebalance delay).
  */
+import type { BrokerConfig } from "../config/config.ts";
 
 export interface GroupConfig {
   /** group.min.session.timeout.ms: a JoinGroup asking for less gets INVALID_SESSION_TIMEOUT. */
@@ -33,6 +34,17 @@ export const DEFAULT_GROUP_CONFIG: Readonly<GroupConfig> = Object.freeze({
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataMaxBytes: 4096,
 });
+
+/** The group settings the broker's configuration carries (offsets.retention.minutes and the rest). */
+export function groupConfigFrom(c: BrokerConfig): Partial<GroupConfig> {
+  return {
+    offsetsRetentionMs: c.offsetsRetentionMinutes * 60_000,
+    offsetsTopicPartitions: c.offsetsTopicNumPartitions,
+    initialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
+    minSessionTimeoutMs: c.groupMinSessionTimeoutMs,
+    maxSessionTimeoutMs: c.groupMaxSessionTimeoutMs,
+  };
+}
 
 /** Groups one coordinator holds at most; a new group beyond it gets COORDINATOR_NOT_AVAILABLE. */
 export const MAX_GROUPS = 100_000;

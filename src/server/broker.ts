@@ -10,7 +10,7 @@ import { PartitionManager } from "../cluster/partition-manager.ts";
 import { TopicRegistry } from "../cluster/topics.ts";
 import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import { GroupService } from "../coordinator/group-service.ts";
-import type { GroupConfig } from "../coordinator/group-config.ts";
+import { groupConfigFrom, type GroupConfig } from "../coordinator/group-config.ts";
 import { loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
 import type { BrokerContext } from "./context.ts";
@@ -66,7 +66,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     partitions,
     fetchSessions,
     producerIds: new ProducerIdAllocator(config.dataDir),
-    groups: new GroupService({ topics, partitions, log }, opts.groups),
+    groups: new GroupService({ topics, partitions, log }, { ...groupConfigFrom(config), ...opts.groups }),
   };
   context.groups.start();
 

@@ -4,13 +4,15 @@
  * kafkajs, @platformatic/kafka and kafka-python. Scenarios: 3 members on 6 partitions get 2 each and
  * read every record once; a member that leaves or dies is replaced with every partition owned; a
  * static member restarted within its session timeout causes no rebalance; after a crash exactly the
- * uncommitted tail is delivered again. Each client runs as a subprocess killed at its timeout.
+ * uncommitted tail is delivered again; a restarted consumer starts from the committed offsets;
+ * kcat -G -e members exit by themselves once they reach the end. The group API versions each client
+ * used are printed at the end. Each client runs as a subprocess killed at its timeout.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
 import { removeDir, type TestBroker } from "../helpers/broker.ts";
 import { KCAT, NODE, PYTHON, runClient, SCRIPTS_DIR, type RunResult } from "./clients.ts";
-import { startGroupBroker } from "./scripts/groups-harness.ts";
+import { formatApiVersions, recordGroupApiVersions, startGroupBroker } from "./scripts/groups-harness.ts";
 import { join } from "node:path";
 
 const CLIENT_TIMEOUT_MS = 60_000;
@@ -19,10 +21,13 @@ const PER_PARTITION = 10;
 const TOTAL = PARTITIONS * PER_PARTITION;
 
 let tb: TestBroker;
+let apiVersions: ReturnType<typeof recordGroupApiVersions>;
 beforeAll(async () => {
   tb = await startGroupBroker({ initialRebalanceDelayMs: 200 });
+  apiVersions = recordGroupApiVersions(tb.broker);
 });
 afterAll(async () => {
+  console.log(`group API versions used, by client:\n${formatApiVersions(apiVersions)}`);
   await tb.stop();
   removeDir(tb.dataDir);
 });
@@ -145,6 +150,58 @@ describe("kcat -G", () => {
       }
     }
   }, 60_000);
+});
+
+describe("kcat -G -e", () => {
+  test("3 members read every record once and each exits by itself (LeaveGroup answered, no hang on close)", async () => {
+    const topic = "kcat-e";
+    topicWithRecords(topic);
+    const argv = (i: number) => [KCAT, "-b", tb.bootstrap, "-G", "g-kcat-e", topic, "-e", "-X", "auto.offset.reset=earliest", "-u", "-f", "%p:%o\n", "-X", "session.timeout.ms=6000", "-X", "heartbeat.interval.ms=300", "-X", `client.id=takhin-groups-kcat-e-${i}`];
+    const members = [0, 1, 2].map((i) => spawnCollecting(argv(i)));
+    // A member that does not exit on its own is killed at the deadline and the test fails on its signal.
+    const killer = setTimeout(() => members.forEach((m) => m.proc.kill("SIGKILL")), 40_000);
+    try {
+      const exits = await Promise.all(members.map(async (m) => [await m.proc.exited, m.proc.signalCode ?? null]));
+      const lines = members.flatMap((m) => m.stdout.split("\n").filter((l) => l.includes(":")));
+      console.log(`kcat -e: exits ${JSON.stringify(exits)}, records ${lines.length}, group ${tb.broker.context.groups.coordinator.get("g-kcat-e")?.state}`);
+      expect(exits).toEqual([[0, null], [0, null], [0, null]]);
+      // Members that leave commit first, so a partition passed on is read on from there (no -o, which kcat re-applies on every assignment).
+      expect(new Set(lines).size).toBe(TOTAL);
+      expect(lines.length).toBe(TOTAL);
+      expect(tb.broker.context.groups.coordinator.get("g-kcat-e")?.state).toBe("Empty");
+      for (let p = 0; p < PARTITIONS; p++) expect(committed("g-kcat-e", topic, p)).toBe(BigInt(PER_PARTITION));
+    } finally {
+      clearTimeout(killer);
+      for (const m of members) m.proc.kill("SIGKILL");
+    }
+  }, 45_000);
+});
+
+describe("@platformatic/kafka 1.35", () => {
+  const script = join(SCRIPTS_DIR, "groups-platformatic.mjs");
+  test("3 members share 6 partitions, read every record once; after one leaves the other two own all; a restart resumes at the committed offsets", async () => {
+    const topic = "pf-g";
+    const group = "g-pf";
+    topicWithRecords(topic);
+    const out = json(await runClient([NODE, script, tb.bootstrap, "three", topic, group, String(TOTAL)], CLIENT_TIMEOUT_MS));
+    console.log(`platformatic: ${JSON.stringify(out)} generation ${generation(group)}`);
+    expectTwoEach(out.assignments);
+    expect(out.distinct).toBe(TOTAL);
+    expect(out.duplicates).toBe(0);
+    expect(out.afterLeave.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    for (let p = 0; p < PARTITIONS; p++) expect(committed(group, topic, p)).toBe(BigInt(PER_PARTITION));
+    // Two more records per partition; a new consumer of the group must read exactly those.
+    const enc = new TextEncoder();
+    for (let p = 0; p < PARTITIONS; p++) {
+      const records = [0, 1].map((i) => ({ key: null, value: enc.encode(`late${p}-${i}`) }));
+      expect(tb.broker.context.partitions.get(topic, p)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
+    }
+    const resumed = json(await runClient([NODE, script, tb.bootstrap, "resume", topic, group, String(2 * PARTITIONS)], CLIENT_TIMEOUT_MS));
+    console.log(`platformatic resume: ${JSON.stringify(resumed)}`);
+    const expected = [...Array(PARTITIONS).keys()].flatMap((p) => [`${p}:${PER_PARTITION}`, `${p}:${PER_PARTITION + 1}`]).sort();
+    expect(resumed.offsets).toEqual(expected);
+    for (let p = 0; p < PARTITIONS; p++) expect(committed(group, topic, p)).toBe(BigInt(PER_PARTITION + 2));
+  }, 2 * CLIENT_TIMEOUT_MS + 5000);
 });
 
 describe("kafkajs and kafka-python", () => {

@@ -361,6 +361,119 @@ describe("group state machine: properties", () => {
   });
 });
 
+/**
+ * The rebalance timeout, by property: a Stable group of 2-5 members is sent into a rebalance and some
+ * members go silent (they keep heartbeating, so only the rebalance timeout can remove them), while
+ * the clock moves in random steps below the session timeout.
+ * - PreparingRebalance: silent members never rejoin. Until the deadline the group waits for them;
+ *   at the deadline exactly the members that rejoined (and the newcomer) form the next generation.
+ * - CompletingRebalance: the leader is silent (its SyncGroup is what would end the phase), some
+ *   followers sync and wait. At the deadline the members that did not sync are removed, the waiting
+ *   SyncGroups are answered REBALANCE_IN_PROGRESS, and the rest form the next generation once they rejoin.
+ */
+describe("group state machine: rebalance timeout properties", () => {
+  const numRuns = Number(process.env.TAKHIN_PROPERTY_RUNS ?? 150);
+  const INITIAL_DELAY_MS = 100;
+  const scenario = fc.record({
+    silent: fc.array(fc.boolean(), { minLength: 2, maxLength: 5 }),
+    phase: fc.constantFrom("join" as const, "sync" as const),
+    steps: fc.array(fc.integer({ min: 200, max: SESSION_MS - 2000 }), { minLength: 1, maxLength: 30 }),
+  });
+
+  /** A Stable group of `n` members (one generation, thanks to the initial delay); returns their ids, leader first. */
+  function stableGroup(c: GroupCoordinator, n: number): string[] {
+    const boxes = Array.from({ length: n }, () => join(c, joinReq(""), 0));
+    c.tick(INITIAL_DELAY_MS);
+    const ids = boxes.map((b) => b.value!.memberId);
+    const gen = c.get(GROUP)!.generationId;
+    const leader = c.get(GROUP)!.leaderId!;
+    for (const id of ids) sync(c, id, gen, INITIAL_DELAY_MS, id === leader ? ids.map((m) => ({ memberId: m, assignment: enc.encode(m) })) : []);
+    expect(c.get(GROUP)!.state).toBe("Stable");
+    return [leader, ...ids.filter((id) => id !== leader)];
+  }
+
+  test("members that never rejoin or sync are removed at the rebalance timeout, and only they", () => {
+    const seed = Number(process.env.TAKHIN_PROPERTY_SEED ?? Date.now() % 2 ** 31);
+    console.log(`rebalance-timeout properties: seed ${seed} (TAKHIN_PROPERTY_SEED reproduces)`);
+    fc.assert(
+      fc.property(scenario, ({ silent, phase, steps }) => {
+        const c = coordinator(INITIAL_DELAY_MS);
+        const ids = stableGroup(c, silent.length);
+        const g = () => c.get(GROUP)!;
+        let now = INITIAL_DELAY_MS + 1;
+        const generation = g().generationId;
+        // The leader must stay silent in the sync phase: its SyncGroup alone would make the group Stable.
+        const isSilent = (i: number) => (phase === "sync" && i === 0) || silent[i]!;
+        const silentIds = ids.filter((_, i) => isSilent(i));
+        const activeIds = ids.filter((_, i) => !isSilent(i));
+        const joins = new Map<string, Box<JoinResult>>();
+        const syncs = new Map<string, Box<SyncResult>>();
+        let newcomer: Box<JoinResult>;
+        let deadline: number;
+
+        if (phase === "join") {
+          newcomer = join(c, joinReq(""), now); // a new member starts the rebalance
+          expect(g().state).toBe("PreparingRebalance");
+          deadline = g().rebalanceDeadlineMs;
+          for (const id of activeIds) joins.set(id, join(c, joinReq(id), now));
+          if (silentIds.length === 0) {
+            // Nobody to wait for: the join completes at once, long before any deadline.
+            expect(g().state).toBe("CompletingRebalance");
+            for (const box of [...joins.values(), newcomer]) expect(box.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: generation + 1 });
+            return;
+          }
+        } else {
+          // Everyone rejoins after a newcomer arrives; the new generation waits for the leader's sync.
+          newcomer = join(c, joinReq(""), now);
+          for (const id of ids) joins.set(id, join(c, joinReq(id), now));
+          expect(g().state).toBe("CompletingRebalance");
+          expect(g().leaderId).toBe(ids[0]!);
+          deadline = g().rebalanceDeadlineMs;
+          const gen = g().generationId;
+          for (const id of [...activeIds, newcomer.value!.memberId]) syncs.set(id, sync(c, id, gen, now));
+        }
+        const before = phase === "join" ? "PreparingRebalance" : "CompletingRebalance";
+        // The clock moves by the steps, over and over, until it passes the deadline.
+        for (let i = 0; now < deadline; i++) {
+          now += steps[i % steps.length]!;
+          c.tick(now);
+          if (now >= deadline) break;
+          // Before the deadline nobody is removed and the group still waits (silent ones heartbeat).
+          expect(g().state).toBe(before);
+          for (const id of ids) expect(g().members.has(id)).toBe(true);
+          for (const id of silentIds) {
+            const err = c.heartbeat(GROUP, id, null, g().generationId, now);
+            expect([ErrorCode.NONE, ErrorCode.REBALANCE_IN_PROGRESS] as number[]).toContain(err);
+          }
+        }
+        const group = g();
+        for (const id of silentIds) {
+          expect(group.members.has(id)).toBe(false);
+          expect(c.heartbeat(GROUP, id, null, group.generationId, now)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+        }
+        const survivors = [...activeIds, newcomer.value!.memberId].sort();
+        expect([...group.members.keys()].sort()).toEqual(survivors);
+        expect(group.members.has(group.leaderId!)).toBe(true);
+        if (phase === "join") {
+          // The join completed at the deadline: every survivor got the new generation.
+          expect(group.state).toBe("CompletingRebalance");
+          for (const box of [...joins.values(), newcomer]) expect(box.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: group.generationId });
+          const leaderAnswer = [...joins.values(), newcomer].find((b) => b.value!.memberId === group.leaderId)!;
+          expect(leaderAnswer.value!.members.map((m) => m.memberId).sort()).toEqual(survivors);
+        } else {
+          for (const box of syncs.values()) expect(box.value?.errorCode).toBe(ErrorCode.REBALANCE_IN_PROGRESS);
+          expect(group.state).toBe("PreparingRebalance");
+          // The survivors rejoin and form the next generation without the silent ones.
+          const again = survivors.map((id) => join(c, joinReq(id), now));
+          expect(group.state).toBe("CompletingRebalance");
+          for (const box of again) expect(box.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: group.generationId });
+        }
+      }),
+      { numRuns, seed },
+    );
+  });
+});
+
 describe("offsets retention", () => {
   test("an empty group's offsets expire offsetsRetentionMs after commit; a group with members keeps them; explicit retention wins", () => {
     const c = new GroupCoordinator({ minSessionTimeoutMs: 1000, initialRebalanceDelayMs: 0, offsetsRetentionMs: 1000 });

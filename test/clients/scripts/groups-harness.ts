@@ -5,7 +5,8 @@
  */
 import { join } from "node:path";
 import type { GroupConfig } from "../../../src/coordinator/group-config.ts";
-import { startBroker } from "../../../src/server/broker.ts";
+import { startBroker, type Broker } from "../../../src/server/broker.ts";
+import type { Handler } from "../../../src/server/registry.ts";
 import { createLogger, type Logger } from "../../../src/util/log.ts";
 import { tempDir, type TestBroker } from "../../helpers/broker.ts";
 
@@ -79,4 +80,43 @@ export async function spawnBroker(dataDir: string, timeoutMs = 20_000): Promise<
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** API keys of the group APIs (FindCoordinator 10 through OffsetDelete 47) whose versions are recorded. */
+const GROUP_API_KEYS = [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47];
+
+/**
+ * Wraps the broker's group handlers so every request is noted by client (its client id without a
+ * trailing "-<n>") and API: which versions each real client used. Returns the table, filled as
+ * requests arrive.
+ */
+export function recordGroupApiVersions(broker: Broker): Map<string, Map<string, Set<number>>> {
+  const seen = new Map<string, Map<string, Set<number>>>();
+  const registry = broker.context.registry;
+  const byKey = (registry as unknown as { byKey: Map<number, Handler> }).byKey;
+  for (const key of GROUP_API_KEYS) {
+    const h = registry.get(key);
+    if (!h) continue;
+    byKey.set(key, {
+      ...h,
+      handle(ctx, req, version) {
+        const client = (ctx.clientId ?? "(none)").replace(/-\d+$/, "");
+        let apis = seen.get(client);
+        if (!apis) seen.set(client, (apis = new Map()));
+        let versions = apis.get(h.api.name);
+        if (!versions) apis.set(h.api.name, (versions = new Set()));
+        versions.add(version);
+        return h.handle(ctx, req, version);
+      },
+    });
+  }
+  return seen;
+}
+
+/** One line per client: "client: JoinGroup v5, SyncGroup v3, ...". */
+export function formatApiVersions(seen: Map<string, Map<string, Set<number>>>): string {
+  return [...seen]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([client, apis]) => `${client}: ${[...apis].map(([api, vs]) => `${api} v${[...vs].sort((a, b) => a - b).join("/")}`).join(", ")}`)
+    .join("\n");
 }
