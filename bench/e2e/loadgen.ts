@@ -314,7 +314,7 @@ async function produce(spec: ProduceSpec): Promise<ProduceResult> {
 }
 
 async function consume(spec: ConsumeSpec): Promise<ConsumeResult> {
-  const c = await KafkaConnection.connect(spec.port);
+  const c = await KafkaConnection.connect(spec.port, "127.0.0.1", true);
   let offset = spec.fromOffset;
   let bytes = 0;
   let records = 0;

@@ -45,7 +45,14 @@ export class FrameAssembler {
   /** Size of the frame being assembled, or -1 while its prefix is incomplete. */
   private need = -1;
 
-  constructor(private readonly maxFrameBytes = 512 * 1024 * 1024) {}
+  /** Reused for frames that span chunks when the caller is done with each frame before the next. */
+  private scratch: Uint8Array | null = null;
+
+  constructor(
+    private readonly maxFrameBytes = 512 * 1024 * 1024,
+    /** Sequential request/response use (one request in flight): reuse one buffer for assembly. */
+    private readonly reuseBuffer = false,
+  ) {}
 
   /** Adds a chunk; returns the frames it completed (without their size prefixes). */
   push(chunk: Uint8Array, out: Uint8Array[]): void {
@@ -74,7 +81,15 @@ export class FrameAssembler {
       else this.chunks[0] = first.subarray(n);
       return first.subarray(0, n);
     }
-    const out = new Uint8Array(n);
+    let out: Uint8Array;
+    if (this.reuseBuffer) {
+      // Fresh memory costs page faults on every large response; a consumer that is done with a
+      // frame before it asks for the next can assemble them all in one buffer, as clients do.
+      if (this.scratch === null || this.scratch.length < n) this.scratch = new Uint8Array(Math.max(n, (this.scratch?.length ?? 0) * 2));
+      out = this.scratch.subarray(0, n);
+    } else {
+      out = new Uint8Array(n);
+    }
     let o = 0;
     while (o < n) {
       const c = this.chunks[0];
@@ -92,7 +107,7 @@ type Waiter = { resolve: (frame: Uint8Array) => void; reject: (e: Error) => void
 
 export class KafkaConnection {
   private socket!: Socket<undefined>;
-  private readonly frames = new FrameAssembler();
+  private frames = new FrameAssembler();
   private readonly waiting: Waiter[] = [];
   private writeQueue: Uint8Array[] = [];
   private drainWaiters: (() => void)[] = [];
@@ -101,8 +116,13 @@ export class KafkaConnection {
   /** Bytes of response frames received. */
   receivedBytes = 0;
 
-  static async connect(port: number, host = "127.0.0.1"): Promise<KafkaConnection> {
+  /**
+   * `sequential`: the caller awaits each response and is done with it before sending the next
+   * request (a consumer's fetch loop), so response frames may share one assembly buffer.
+   */
+  static async connect(port: number, host = "127.0.0.1", sequential = false): Promise<KafkaConnection> {
     const c = new KafkaConnection();
+    if (sequential) c.frames = new FrameAssembler(undefined, true);
     const completed: Uint8Array[] = [];
     c.socket = await Bun.connect<undefined>({
       hostname: host,
