@@ -27,12 +27,27 @@ export class HandlerRegistry {
 
   register(h: Handler): void {
     if (this.byKey.has(h.api.apiKey)) throw new Error(`handler for ${h.api.name} registered twice`);
+    this.checkRange(h);
+    this.byKey.set(h.api.apiKey, h);
+  }
+
+  /**
+   * Puts `h` in place of the handler for its API (or adds it) and returns the one it replaced.
+   * For instrumentation and fault injection in tests and benchmarks: wrap the returned handler.
+   */
+  replace(h: Handler): Handler | undefined {
+    this.checkRange(h);
+    const previous = this.byKey.get(h.api.apiKey);
+    this.byKey.set(h.api.apiKey, h);
+    return previous;
+  }
+
+  private checkRange(h: Handler): void {
     for (const def of [h.api.request, h.api.response]) {
       if (!inRange(def.valid, h.minVersion) || !inRange(def.valid, h.maxVersion)) {
         throw new Error(`${h.api.name} handler serves ${h.minVersion}-${h.maxVersion} but ${def.name} schema covers ${def.valid.min}-${def.valid.max}`);
       }
     }
-    this.byKey.set(h.api.apiKey, h);
   }
 
   get(apiKey: number): Handler | undefined {

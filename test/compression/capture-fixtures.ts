@@ -62,11 +62,11 @@ const tb = await startTestBroker({ nodeId: 1 });
 try {
   tb.broker.context.topics.create(TOPIC, 1);
   // Test-only: overwrite whatever the broker registered for these keys.
-  const byKey = (tb.broker.context.registry as unknown as { byKey: Map<number, Handler> }).byKey;
-  byKey.set(Produce.apiKey, produceRecorder);
+  const registry = tb.broker.context.registry;
+  registry.replace(produceRecorder);
   // librdkafka enables zstd only with Fetch 10+, and lz4 only with FindCoordinator 0 advertised.
-  byKey.set(Fetch.apiKey, stub(Fetch, 4, 12));
-  byKey.set(FindCoordinator.apiKey, stub(FindCoordinator, 0, 2));
+  registry.replace(stub(Fetch, 4, 12));
+  registry.replace(stub(FindCoordinator, 0, 2));
 
   const take = (): Uint8Array => {
     if (received.length !== 1) throw new Error(`expected one batch, got ${received.length}`);

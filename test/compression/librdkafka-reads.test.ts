@@ -66,9 +66,9 @@ beforeAll(async () => {
   log = new Uint8Array(Buffer.concat(parts));
   tb = await startTestBroker({ nodeId: 1 });
   tb.broker.context.topics.create(TOPIC, 1);
-  const byKey = (tb.broker.context.registry as unknown as { byKey: Map<number, Handler> }).byKey;
-  byKey.set(Fetch.apiKey, fetchStub());
-  byKey.set(FindCoordinator.apiKey, { api: FindCoordinator, minVersion: 0, maxVersion: 2, handle: () => { throw new Error("not served"); } });
+  const registry = tb.broker.context.registry;
+  registry.replace(fetchStub());
+  registry.replace({ api: FindCoordinator, minVersion: 0, maxVersion: 2, handle: () => { throw new Error("not served"); } });
 });
 
 afterAll(async () => {

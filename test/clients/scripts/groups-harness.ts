@@ -6,7 +6,6 @@
 import { join } from "node:path";
 import type { GroupConfig } from "../../../src/coordinator/group-config.ts";
 import { startBroker, type Broker } from "../../../src/server/broker.ts";
-import type { Handler } from "../../../src/server/registry.ts";
 import { createLogger, type Logger } from "../../../src/util/log.ts";
 import { tempDir, type TestBroker } from "../../helpers/broker.ts";
 
@@ -93,11 +92,10 @@ const GROUP_API_KEYS = [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47];
 export function recordGroupApiVersions(broker: Broker): Map<string, Map<string, Set<number>>> {
   const seen = new Map<string, Map<string, Set<number>>>();
   const registry = broker.context.registry;
-  const byKey = (registry as unknown as { byKey: Map<number, Handler> }).byKey;
   for (const key of GROUP_API_KEYS) {
     const h = registry.get(key);
     if (!h) continue;
-    byKey.set(key, {
+    registry.replace({
       ...h,
       handle(ctx, req, version) {
         const client = (ctx.clientId ?? "(none)").replace(/-\d+$/, "");

@@ -262,7 +262,7 @@ export function recordApiVersions(tb: TestBroker, seen = new Map<string, Map<str
         return original(ctx, req, version);
       },
     };
-    (registry as any).byKey.set(apiKey, wrapped);
+    registry.replace(wrapped);
   }
   return seen;
 }
