@@ -9,6 +9,9 @@
  *   bun run bench -- --micro           every micro-benchmark in bench/ (files named *.bench.ts, plus
  *                                      raft.ts), one after another in fresh processes
  *   bun run bench -- <substring>       only the micro-benchmarks whose file names contain it
+ *   bun run bench -- --bootstrap h:p | --target name=h:p | --workload w
+ *                                      OMB-style workloads against any Kafka-compatible broker,
+ *                                      side by side (bench/compare/cli.ts; README "Comparing brokers")
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -39,5 +42,10 @@ async function micro(filter: string): Promise<number> {
   return results.some((r) => r.exitCode !== 0) ? 1 : 0;
 }
 
+const COMPARE_FLAGS = ["--bootstrap", "--target", "--workload"];
+if (args.some((a) => COMPARE_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)))) {
+  const { runCompare } = await import("./compare/cli.ts");
+  process.exit(await runCompare(args));
+}
 if (args.includes("--micro") || filter !== undefined) process.exit(await micro(filter ?? ""));
 process.exit(await runHarness(args));
