@@ -22,6 +22,9 @@ interface MetadataRequest {
   includeTopicAuthorizedOperations: boolean;
 }
 
+/** First Metadata version whose topics may be named by id alone (null name). */
+const FIRST_NULL_NAME_VERSION = 12;
+
 export function brokerList(b: BrokerContext) {
   return [{ nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, rack: b.config.rack }];
 }
@@ -67,6 +70,11 @@ export const metadataHandler: Handler<MetadataRequest> = {
     } else {
       for (const wanted of req.topics!) {
         if (wanted.name === null || wanted.name === undefined) {
+          if (version < FIRST_NULL_NAME_VERSION) {
+            // Kafka refuses null topic names (lookups by id) before v12; the response cannot carry null.
+            topics.push(errorEntry(ErrorCode.INVALID_REQUEST, "", wanted.topicId));
+            continue;
+          }
           const t = wanted.topicId !== ZERO_UUID ? b.topics.getById(wanted.topicId) : undefined;
           topics.push(t ? topicEntry(t, b, includeOps) : errorEntry(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
           continue;
