@@ -21,6 +21,7 @@ function batchOf(bytes: number, recordBytes: number, keyed: boolean): Uint8Array
 }
 
 const base: ValidationOptions = {
+  zstdAllowed: true,
   maxMessageBytes: 8 << 20,
   logAppendTime: false,
   nowMs: Date.now(),

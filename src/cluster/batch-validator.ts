@@ -1,7 +1,8 @@
 /**
  * Validation of the records a client sends in a Produce request for one partition, as Kafka's
- * ProduceRequest and LogValidator do it for v3+ requests, without parsing records unless the
- * topic needs it:
+ * ProduceRequest and LogValidator do it for v3+ requests. Uncompressed batches of a non-compacted
+ * topic are checked by their header and CRC alone; records are parsed only for compressed batches
+ * and compacted topics:
  *
  * - exactly one v2 batch (magic 2) filling the records bytes        -> INVALID_RECORD
  * - a batch length that runs past the bytes or is below the header  -> CORRUPT_MESSAGE
@@ -10,6 +11,10 @@
  * - record count < 1 or lastOffsetDelta != count - 1                -> INVALID_RECORD
  * - a control batch from a client                                   -> INVALID_RECORD
  * - CreateTime outside message.timestamp.before/after.max.ms        -> INVALID_TIMESTAMP
+ * - an unknown codec id                                            -> INVALID_RECORD
+ * - zstd in a Produce request below v7                              -> UNSUPPORTED_COMPRESSION_TYPE
+ * - compressed records that do not decompress or parse              -> CORRUPT_MESSAGE
+ * - inner offset deltas other than 0..count-1 (compressed batches)  -> INVALID_RECORD
  * - a compacted topic: every record needs a key (records parsed)    -> INVALID_RECORD
  *
  * With message.timestamp.type=LogAppendTime the batch is stamped in place (timestamp-type bit and
@@ -32,7 +37,12 @@ import {
   type BatchHeader,
 } from "../protocol/record-batch.ts";
 
+const MAX_CODEC_ID = 4;
+const ZSTD_CODEC = 4;
+
 export interface ValidationOptions {
+  /** zstd batches are accepted from Produce v7 on (Kafka answers older ones UNSUPPORTED_COMPRESSION_TYPE). */
+  zstdAllowed: boolean;
   maxMessageBytes: number;
   logAppendTime: boolean;
   nowMs: number;
@@ -87,20 +97,34 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
     }
   }
 
-  if (opts.compacted) {
-    const codec = header.attributes & COMPRESSION_MASK;
+  const codec = header.attributes & COMPRESSION_MASK;
+  if (codec > MAX_CODEC_ID) return fail(ErrorCode.INVALID_RECORD, `unknown compression codec ${codec}`);
+  if (codec === ZSTD_CODEC && !opts.zstdAllowed) {
+    return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, "zstd needs produce version 7 or later");
+  }
+  // Compressed batches are opened to check their records (consumers must never receive a batch
+  // that does not decompress); compacted topics need every record's key.
+  if (codec !== 0 || opts.compacted) {
     let body = records.subarray(BATCH_HEADER_BYTES, sizeBytes);
-    if (codec !== 0 && !opts.decompress) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `cannot read compression ${codec} to check keys`);
+    if (codec !== 0 && !opts.decompress) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `cannot read compression ${codec}`);
     try {
       if (codec !== 0) body = opts.decompress!(codec, body);
+    } catch (e) {
+      return fail(ErrorCode.CORRUPT_MESSAGE, `compressed records do not decompress: ${(e as Error).message}`);
+    }
+    let expectedDelta = 0;
+    try {
       for (const rec of iterateRecords(body, header.recordCount)) {
-        if (rec.key === null) return fail(ErrorCode.INVALID_RECORD, "compacted topic cannot accept a record without a key");
+        if (rec.offsetDelta !== expectedDelta++) {
+          return fail(ErrorCode.INVALID_RECORD, `inner record offset delta ${rec.offsetDelta}, expected ${expectedDelta - 1}`);
+        }
+        if (opts.compacted && rec.key === null) return fail(ErrorCode.INVALID_RECORD, "compacted topic cannot accept a record without a key");
       }
     } catch (e) {
-      // A malformed record or a compressed section that does not decompress.
-      return fail(ErrorCode.CORRUPT_MESSAGE, `unreadable records: ${(e as Error).message}`);
+      return fail(ErrorCode.CORRUPT_MESSAGE, `malformed records: ${(e as Error).message}`);
     }
   }
+
 
   if (opts.logAppendTime) {
     view.setInt16(BATCH_OFFSET_ATTRIBUTES, header.attributes | TIMESTAMP_TYPE_BIT);

@@ -17,6 +17,9 @@ import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, w
 import { join } from "node:path";
 
 export const LEADER_EPOCH = 0;
+/** Kafka accepts zstd batches from Produce v7 on (KIP-110). */
+const FIRST_ZSTD_PRODUCE_VERSION = 7;
+const LATEST_PRODUCE_VERSION = 11;
 const PRODUCER_SNAPSHOT_FILE = "producer-state.json";
 /** Bytes read per step while rebuilding producer state from the log. */
 const REBUILD_READ_BYTES = 8 * 1024 * 1024;
@@ -76,10 +79,11 @@ export class Partition {
   }
 
   /** Validates and appends one client batch (Produce v3+). */
-  appendProduced(records: Uint8Array, nowMs: number): ProduceResult {
+  appendProduced(records: Uint8Array, nowMs: number, produceVersion = LATEST_PRODUCE_VERSION): ProduceResult {
     const c = this.config;
     const logAppendTime = c.messageTimestampType === "LogAppendTime";
     const v = validateProducedBatch(records, {
+      zstdAllowed: produceVersion >= FIRST_ZSTD_PRODUCE_VERSION,
       maxMessageBytes: c.maxMessageBytes,
       logAppendTime,
       nowMs,

@@ -42,7 +42,7 @@ function everyPartition(req: ProduceRequest, errorCode: number, errorMessage: st
   };
 }
 
-function produceOne(b: BrokerContext, topicName: string, index: number, records: Uint8Array | null, acks: number): ProduceResult | { errorCode: number; errorMessage: string } {
+function produceOne(b: BrokerContext, topicName: string, index: number, records: Uint8Array | null, acks: number, version: number): ProduceResult | { errorCode: number; errorMessage: string } {
   const nameError = topicNameError(topicName);
   if (nameError) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameError };
   const partition = b.partitions.get(topicName, index);
@@ -51,7 +51,7 @@ function produceOne(b: BrokerContext, topicName: string, index: number, records:
   if (acks === -1 && partition.minInsyncReplicas > 1) {
     return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, errorMessage: `min.insync.replicas is ${partition.minInsyncReplicas} but the ISR has 1 replica` };
   }
-  return partition.appendProduced(records, Date.now());
+  return partition.appendProduced(records, Date.now(), version);
 }
 
 export const produceHandler: Handler<ProduceRequest> = {
@@ -71,7 +71,7 @@ export const produceHandler: Handler<ProduceRequest> = {
     }
     const responses = req.topicData.map((t) => ({
       name: t.name,
-      partitionResponses: t.partitionData.map((p) => partitionResponse(p.index, produceOne(b, t.name, p.index, p.records, req.acks))),
+      partitionResponses: t.partitionData.map((p) => partitionResponse(p.index, produceOne(b, t.name, p.index, p.records, req.acks, version))),
     }));
     if (req.acks === 0) return NO_RESPONSE;
     return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
