@@ -28,7 +28,7 @@
  */
 import { closeSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { crc32c } from "./crc32c.ts";
+import { crc32c } from "../native/index.ts";
 import { decodeRecord, encodeRecord } from "./record-codec.ts";
 import { applySave, EMPTY_HARD_STATE, type LogStore, type StoredState } from "./storage.ts";
 import type { Entry, HardState, Snapshot } from "./types.ts";

@@ -8,7 +8,7 @@ import { appendFileSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmS
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
-import { crc32c } from "../../src/raft/crc32c.ts";
+import { crc32c } from "../../src/native/index.ts";
 import { FileStore, WAL_FILE } from "../../src/raft/file-store.ts";
 import { Raft } from "../../src/raft/raft.ts";
 import { SeededRandom } from "../../src/raft/rand.ts";
