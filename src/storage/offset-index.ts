@@ -9,29 +9,19 @@
  * start. The file is never memory-mapped, so it may be cut or rewritten freely; it is written at
  * flush, roll and close, and a file shorter than the index is still valid (merely sparser).
  */
-import fs from "node:fs";
 import { floorIndex } from "../native/index.ts";
 import { readInt32, writeInt32 } from "./batch-header.ts";
-import { writeFully } from "./file-io.ts";
+import { IndexFile } from "./index-file.ts";
 
 export const OFFSET_INDEX_ENTRY_BYTES = 8;
 const INITIAL_CAPACITY_ENTRIES = 64;
 
-export class OffsetIndex {
+export class OffsetIndex extends IndexFile {
   private relOffsets = new Uint32Array(INITIAL_CAPACITY_ENTRIES);
   private positions = new Uint32Array(INITIAL_CAPACITY_ENTRIES);
-  private entryCount = 0;
-  /** Entries already in the file. */
-  private persistedCount = 0;
 
-  constructor(readonly maxEntries: number) {}
-
-  get count(): number {
-    return this.entryCount;
-  }
-
-  isFull(): boolean {
-    return this.entryCount >= this.maxEntries;
+  constructor(maxEntries: number) {
+    super(maxEntries, OFFSET_INDEX_ENTRY_BYTES);
   }
 
   relOffsetAt(i: number): number {
@@ -79,36 +69,12 @@ export class OffsetIndex {
   truncateToPosition(position: number): void {
     let n = this.entryCount;
     while (n > 0 && this.positions[n - 1] >= position) n--;
-    this.entryCount = n;
-    if (this.persistedCount > n) this.persistedCount = -1; // file must be cut on next write
+    this.keep(n);
   }
 
-  /** The file no longer matches: the next persist rewrites it from scratch. */
-  markUnpersisted(): void {
-    this.persistedCount = -1;
-  }
-
-  clear(): void {
-    this.entryCount = 0;
-    this.persistedCount = -1;
-  }
-
-  /** Brings the file up to date: appends new entries, or rewrites it after a truncation. */
-  persist(fd: number): void {
-    if (this.persistedCount < 0) {
-      fs.ftruncateSync(fd, 0);
-      this.persistedCount = 0;
-    }
-    if (this.persistedCount === this.entryCount) return;
-    const from = this.persistedCount;
-    const bytes = new Uint8Array((this.entryCount - from) * OFFSET_INDEX_ENTRY_BYTES);
-    for (let i = from; i < this.entryCount; i++) {
-      const at = (i - from) * OFFSET_INDEX_ENTRY_BYTES;
-      writeInt32(bytes, at, this.relOffsets[i]);
-      writeInt32(bytes, at + 4, this.positions[i]);
-    }
-    writeFully(fd, bytes, from * OFFSET_INDEX_ENTRY_BYTES);
-    this.persistedCount = this.entryCount;
+  protected encodeEntry(bytes: Uint8Array, at: number, i: number): void {
+    writeInt32(bytes, at, this.relOffsets[i]);
+    writeInt32(bytes, at + 4, this.positions[i]);
   }
 
   /**

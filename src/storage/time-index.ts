@@ -8,28 +8,19 @@
  * maxTimestamp). Entries are added alongside offset-index entries when the maximum grew; timestamps
  * strictly increase, offsets never decrease. Never memory-mapped; written at flush, roll and close.
  */
-import fs from "node:fs";
 import { floorIndex } from "../native/index.ts";
 import { readInt32, readInt64, writeInt32, writeInt64 } from "./batch-header.ts";
-import { writeFully } from "./file-io.ts";
+import { IndexFile } from "./index-file.ts";
 
 export const TIME_INDEX_ENTRY_BYTES = 12;
 const INITIAL_CAPACITY_ENTRIES = 64;
 
-export class TimeIndex {
+export class TimeIndex extends IndexFile {
   private timestamps = new Float64Array(INITIAL_CAPACITY_ENTRIES);
   private relOffsets = new Uint32Array(INITIAL_CAPACITY_ENTRIES);
-  private entryCount = 0;
-  private persistedCount = 0;
 
-  constructor(readonly maxEntries: number) {}
-
-  get count(): number {
-    return this.entryCount;
-  }
-
-  isFull(): boolean {
-    return this.entryCount >= this.maxEntries;
+  constructor(maxEntries: number) {
+    super(maxEntries, TIME_INDEX_ENTRY_BYTES);
   }
 
   lastTimestamp(): number {
@@ -76,35 +67,12 @@ export class TimeIndex {
   truncateToRelOffset(relOffset: number): void {
     let n = this.entryCount;
     while (n > 0 && this.relOffsets[n - 1] >= relOffset) n--;
-    this.entryCount = n;
-    if (this.persistedCount > n) this.persistedCount = -1;
+    this.keep(n);
   }
 
-  /** The file no longer matches: the next persist rewrites it from scratch. */
-  markUnpersisted(): void {
-    this.persistedCount = -1;
-  }
-
-  clear(): void {
-    this.entryCount = 0;
-    this.persistedCount = -1;
-  }
-
-  persist(fd: number): void {
-    if (this.persistedCount < 0) {
-      fs.ftruncateSync(fd, 0);
-      this.persistedCount = 0;
-    }
-    if (this.persistedCount === this.entryCount) return;
-    const from = this.persistedCount;
-    const bytes = new Uint8Array((this.entryCount - from) * TIME_INDEX_ENTRY_BYTES);
-    for (let i = from; i < this.entryCount; i++) {
-      const at = (i - from) * TIME_INDEX_ENTRY_BYTES;
-      writeInt64(bytes, at, this.timestamps[i]);
-      writeInt32(bytes, at + 8, this.relOffsets[i]);
-    }
-    writeFully(fd, bytes, from * TIME_INDEX_ENTRY_BYTES);
-    this.persistedCount = this.entryCount;
+  protected encodeEntry(bytes: Uint8Array, at: number, i: number): void {
+    writeInt64(bytes, at, this.timestamps[i]);
+    writeInt32(bytes, at + 8, this.relOffsets[i]);
   }
 
   /** Parses a time index file; null when corrupt (partial entry or entries out of order). */
