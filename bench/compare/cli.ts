@@ -10,6 +10,7 @@
  *   --repeats N                         rounds per target, interleaved A B A B (default 2 with several targets)
  *   --duration 30s --warmup 5s          override the workloads' durations (s or m suffix)
  *   --out DIR                           where the report goes (default bench/results/compare/latest)
+ *   --client librdkafka|kafkajs         producer/consumer family (default librdkafka)
  *   --title TEXT   --data-dir DIR   --samples N   --list   --help
  *
  * With neither --bootstrap nor --target, one local Takhin is started (target "takhin").
@@ -19,7 +20,7 @@ import { join } from "node:path";
 import { loadDriver, parseBootstrap, parseTarget, type Target } from "./driver.ts";
 import { describeMachine } from "./machine.ts";
 import { writeReport, aggregate, REPORT_VERSION, type Report } from "./report.ts";
-import { abortAll, defaultWorkDir, PYTHON, runPlan } from "./runner.ts";
+import { abortAll, CLIENTS, defaultWorkDir, PYTHON, runPlan, type ClientFamily } from "./runner.ts";
 import { listWorkloads, loadWorkload, WorkloadError } from "./workload.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -37,6 +38,7 @@ export interface CliOptions {
   title: string;
   dataDir?: string;
   samplesCap: number;
+  client: ClientFamily;
   list: boolean;
   help: boolean;
 }
@@ -51,7 +53,7 @@ export function parseDuration(s: string, option: string): number {
 }
 
 export function parseArgs(argv: string[]): CliOptions {
-  const o: CliOptions = { targets: [], workloads: [], driver: undefined, repeats: 0, out: DEFAULT_OUT, title: "", samplesCap: 1_000_000, list: false, help: false };
+  const o: CliOptions = { targets: [], workloads: [], driver: undefined, repeats: 0, out: DEFAULT_OUT, title: "", samplesCap: 1_000_000, client: "librdkafka", list: false, help: false };
   let bootstrap: string | undefined;
   let name = "kafka";
   for (let i = 0; i < argv.length; i++) {
@@ -108,6 +110,12 @@ export function parseArgs(argv: string[]): CliOptions {
         o.samplesCap = v;
         break;
       }
+      case "--client": {
+        const v = value();
+        if (!(v in CLIENTS)) throw new WorkloadError("--client", `must be one of ${Object.keys(CLIENTS).join(", ")}`);
+        o.client = v as ClientFamily;
+        break;
+      }
       case "--list":
         o.list = true;
         break;
@@ -138,7 +146,7 @@ const HELP = `takhin-bench: run OpenMessaging-Benchmark-style workloads against 
   bun run bench -- --target default=local --target fsync=local\\;topic:flush.messages=1 --workload 100b-records
 
 Options: --bootstrap, --name, --target (repeatable), --workload (repeatable), --driver, --repeats,
---duration, --warmup, --out, --title, --data-dir, --samples, --list. See README "Comparing brokers".`;
+--duration, --warmup, --client, --out, --title, --data-dir, --samples, --list. See README "Comparing brokers".`;
 
 function log(msg: string): void {
   console.log(`[compare ${new Date().toISOString().slice(11, 19)}] ${msg}`);
@@ -195,7 +203,7 @@ export async function runCompare(argv: string[]): Promise<number> {
   process.once("SIGTERM", onSignal);
   log(`${o.targets.map((t) => t.name).join(" vs ")}; workloads ${workloads.map((w) => w.id).join(", ")}; ${o.repeats} round(s); work dir ${workDir}`);
   try {
-    const { runs, runtimes } = await runPlan({ workloads, targets: o.targets, driver, repeats: o.repeats, durationS: o.durationS, warmupS: o.warmupS, workDir, samplesCap: o.samplesCap, log });
+    const { runs, runtimes } = await runPlan({ workloads, targets: o.targets, driver, repeats: o.repeats, durationS: o.durationS, warmupS: o.warmupS, workDir, samplesCap: o.samplesCap, client: o.client, log });
     const report: Report = {
       version: REPORT_VERSION,
       title: o.title || `Broker comparison: ${o.targets.map((t) => t.name).join(" vs ")}`,
@@ -205,7 +213,7 @@ export async function runCompare(argv: string[]): Promise<number> {
       baseline: o.targets[0].name,
       targets: runtimes.map((r) => ({ name: r.target.name, bootstrap: r.bootstrap, spec: r.target.spec, local: r.target.bootstrap === "local" })),
       driver: { name: driver.name, file: driver.file ? driver.file.replace(`${ROOT}/`, "") : null, replicationFactor: driver.replicationFactor, producerConfig: driver.producerConfig, consumerConfig: driver.consumerConfig, commonConfig: driver.commonConfig, topicConfig: driver.topicConfig },
-      client: "librdkafka (confluent-kafka-python)",
+      client: CLIENTS[o.client],
       repeats: o.repeats,
       workloads: workloads.map((w) => ({ ...w, payloadFile: w.payloadFile ? w.payloadFile.replace(`${ROOT}/`, "") : null, durationS: o.durationS ?? w.testDurationMinutes * 60, warmupS: o.warmupS ?? w.warmupDurationMinutes * 60 })),
       rows: aggregate(runs, workloads.map((w) => w.id), o.targets.map((t) => t.name)),

@@ -115,7 +115,7 @@ export function markdown(r: Report): string {
         ["kernel", m.kernel],
         ["OS", m.os],
         ["load average at start", m.loadAvg],
-        ["clients", `librdkafka ${m.librdkafka} via confluent-kafka-python ${m.confluentKafka} (Python ${m.python}); harness on Bun ${m.bun}`],
+        ["clients", `${r.client}; librdkafka ${m.librdkafka} via confluent-kafka-python ${m.confluentKafka} (Python ${m.python}), Node ${m.node}; harness on Bun ${m.bun}`],
         ["commit", m.commit],
       ],
     ),
@@ -125,7 +125,7 @@ export function markdown(r: Report): string {
   out.push("## Targets", "");
   out.push(mdTable(["target", "bootstrap", "option"], r.targets.map((t) => [t.name + (t.name === r.baseline ? " (baseline)" : ""), t.local ? `local Takhin (${t.bootstrap})` : t.bootstrap, `\`--target ${t.spec}\``])), "");
   out.push("## Client settings", "");
-  out.push(`Driver \`${r.driver.name}\`${r.driver.file ? ` (${r.driver.file})` : ""}, replication factor ${r.driver.replicationFactor}. Every producer and consumer is its own ${r.client} process.`, "");
+  out.push(`Driver \`${r.driver.name}\`${r.driver.file ? ` (${r.driver.file})` : ""}, replication factor ${r.driver.replicationFactor}. Every producer and consumer is its own ${r.client} process${r.client.startsWith("kafkajs") ? " (kafkajs has no linger or batch.size: records due are sent as one send() per linger.ms tick; acks and compression.type apply)" : ""}.`, "");
   out.push(
     mdTable(
       ["", "settings"],

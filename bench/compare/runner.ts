@@ -22,6 +22,14 @@ import type { Workload } from "./workload.ts";
 
 export const WORKER = join(import.meta.dir, "clients", "omb_worker.py");
 export const PYTHON = "/usr/bin/python3";
+export const KAFKAJS_WORKER = join(import.meta.dir, "clients", "kafkajs_worker.mjs");
+
+/** Client families for producers and consumers (topic setup and teardown always use librdkafka's AdminClient). */
+export const CLIENTS = {
+  librdkafka: "librdkafka (confluent-kafka-python)",
+  kafkajs: "kafkajs 2.2.4 under Node",
+} as const;
+export type ClientFamily = keyof typeof CLIENTS;
 const ROOT = join(import.meta.dir, "..", "..");
 
 export interface RunPlan {
@@ -36,6 +44,7 @@ export interface RunPlan {
   workDir: string;
   /** Latency samples kept per client process (reservoir beyond). */
   samplesCap: number;
+  client: ClientFamily;
   log: (msg: string) => void;
 }
 
@@ -109,8 +118,9 @@ async function readLines(stream: ReadableStream<Uint8Array>, onLine: (l: string)
 }
 
 /** Starts a worker; `on(kind, payload)` sees READY/PROGRESS lines; resolves with the RESULT payload. */
-function worker(spec: Record<string, unknown>, timeoutMs: number, on?: (kind: string, payload: any) => void): Child {
-  const proc = Bun.spawn([PYTHON, WORKER, JSON.stringify(spec)], { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+function worker(spec: Record<string, unknown>, timeoutMs: number, on?: (kind: string, payload: any) => void, client: ClientFamily = "librdkafka"): Child {
+  const cmd = client === "kafkajs" ? ["node", KAFKAJS_WORKER] : [PYTHON, WORKER];
+  const proc = Bun.spawn([...cmd, JSON.stringify(spec)], { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   live.add(proc);
   const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
   let result: any = null;
@@ -219,7 +229,7 @@ export async function runOne(w: Workload, target: Target, bootstrap: string, rou
       for (const spec of consumerSpecs) {
         const ch = worker(spec, ((spec.hardTimeoutS as number) + 10) * 1000, (kind) => {
           if (kind === "READY" && ++ready === consumerSpecs.length) resolveReady();
-        });
+        }, plan.client);
         consumers.push(ch);
         children.push(ch);
       }
@@ -284,6 +294,7 @@ export async function runOne(w: Workload, target: Target, bootstrap: string, rou
               void startConsumers().then(() => sendGo(consumers));
             }
           },
+          plan.client,
         );
         producers.push(ch);
         children.push(ch);
@@ -304,6 +315,12 @@ export async function runOne(w: Workload, target: Target, bootstrap: string, rou
     }
     // Consumers in backlog mode may be started from a callback; wait until they exist.
     while (backlog && consumers.length < consumerSpecs.length) await Bun.sleep(50);
+    for (const c of consumers) {
+      try {
+        c.proc.stdin.write("DONE\n");
+        c.proc.stdin.flush();
+      } catch {}
+    }
     const consResults = await Promise.allSettled(consumers.map((c) => c.result));
     for (const t of cpuTimers) clearTimeout(t);
     const mem = sampler?.stop();

@@ -228,15 +228,21 @@ def produce():
 
 
 def consume():
-    go = {"warmUs": None, "endUs": None, "drainMaxS": 10.0}
+    go = {"warmUs": None, "endUs": None, "drainMaxS": 10.0, "doneAt": None, "seen": time.monotonic()}
 
     def read_stdin():
+        # "GO <warmUs> <endUs> <drainMaxS>": the measured window. "DONE": every producer has
+        # finished (flushed); drain until idle for a second, or for drainMaxS at most.
         for line in sys.stdin:
             parts = line.split()
             if parts and parts[0] == "GO":
                 go["drainMaxS"] = float(parts[3])
                 go["endUs"] = int(parts[2])
                 go["warmUs"] = int(parts[1])
+                go["seen"] = time.monotonic()
+            elif parts and parts[0] == "DONE":
+                go["seen"] = time.monotonic()
+                go["doneAt"] = time.monotonic()
 
     threading.Thread(target=read_stdin, daemon=True).start()
     assigned = {"count": -1}
@@ -295,8 +301,10 @@ def consume():
                     rbytes += len(v)
                 if warm <= ts < end:
                     samples.add(float(t - ts))
-        if end is not None and t >= end:
-            if mono - last_msg >= 1.0 or t >= end + go["drainMaxS"] * 1e6:
+        done_at = go["doneAt"]
+        if done_at is not None:
+            quiet = mono - max(last_msg, go["seen"])
+            if quiet >= 1.0 or mono >= done_at + go["drainMaxS"]:
                 break
     c.close()
     samples.write(spec["samplesFile"])
