@@ -11,7 +11,7 @@ import { writeRequestHeader } from "../../src/protocol/header.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import type { ApiDef } from "../../src/protocol/schema.ts";
 import { Writer } from "../../src/protocol/writer.ts";
-import { startBroker, type Broker } from "../../src/server/broker.ts";
+import { startBroker, type Broker, type StartOptions } from "../../src/server/broker.ts";
 import { createLogger, type Logger } from "../../src/util/log.ts";
 
 export interface TestBroker {
@@ -27,14 +27,21 @@ export function tempDir(prefix = "takhin-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 
-/** Starts a broker on 127.0.0.1:0; its log lines are kept in `logs` (and printed with TAKHIN_TEST_LOGS=1). */
-export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, dataDir = tempDir()): Promise<TestBroker> {
+/**
+ * Starts a broker on 127.0.0.1:0; its log lines are kept in `logs` (and printed with
+ * TAKHIN_TEST_LOGS=1). `extra` passes further start options (e.g. test-sized group settings).
+ */
+export async function startTestBroker(
+  overrides: Partial<BrokerConfig> = {},
+  dataDir = tempDir(),
+  extra: Pick<StartOptions, "groups"> = {},
+): Promise<TestBroker> {
   const logs: string[] = [];
   const log: Logger = createLogger({
     level: "debug",
     format: "text",
     sink: (line) => {
-      if (logs.length < 10_000) logs.push(line);
+      if (logs.length < 20_000) logs.push(line);
       if (process.env.TAKHIN_TEST_LOGS) console.error(line);
     },
   });
@@ -42,6 +49,7 @@ export async function startTestBroker(overrides: Partial<BrokerConfig> = {}, dat
     env: {},
     overrides: { host: "127.0.0.1", kafkaPort: 0, dataDir, ...overrides },
     log,
+    ...extra,
   });
   return {
     broker,

@@ -4,6 +4,7 @@
  * admin API versions it used from the broker's "admin request" debug lines.
  */
 import { join } from "node:path";
+import { runClient } from "../clients.ts";
 
 export const NODE = "/usr/bin/node";
 /** The system interpreter: the Debian packages of confluent-kafka and kafka-python live there. */
@@ -20,33 +21,13 @@ export interface ScriptResult {
 }
 
 export async function runScript(interpreter: string, script: string, args: string[], timeoutMs: number): Promise<ScriptResult> {
-  const proc = Bun.spawn([interpreter, join(ADMIN_SCRIPTS_DIR, script), ...args], {
-    cwd: ADMIN_SCRIPTS_DIR,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1", NODE_NO_WARNINGS: "1" },
-  });
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    proc.kill("SIGKILL");
-  }, timeoutMs);
+  const r = await runClient([interpreter, join(ADMIN_SCRIPTS_DIR, script), ...args], timeoutMs);
+  const last = r.stdout.trim().split("\n").pop() ?? "";
+  let json: any = null;
   try {
-    const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-    const last = stdout.trim().split("\n").pop() ?? "";
-    let json: any = null;
-    try {
-      json = JSON.parse(last);
-    } catch {}
-    return { exitCode, timedOut, stdout, stderr, json };
-  } finally {
-    clearTimeout(timer);
-    if (proc.exitCode === null && proc.signalCode === null) {
-      proc.kill("SIGKILL");
-      await proc.exited;
-    }
-  }
+    json = JSON.parse(last);
+  } catch {}
+  return { exitCode: r.exitCode, timedOut: r.timedOut, stdout: r.stdout, stderr: r.stderr, json };
 }
 
 /** "api -> sorted versions" used by `clientId`, from the broker's "admin request" debug lines. */

@@ -5,9 +5,8 @@
  */
 import { join } from "node:path";
 import type { GroupConfig } from "../../../src/coordinator/group-config.ts";
-import { startBroker, type Broker } from "../../../src/server/broker.ts";
-import { createLogger, type Logger } from "../../../src/util/log.ts";
-import { tempDir, type TestBroker } from "../../helpers/broker.ts";
+import type { Broker } from "../../../src/server/broker.ts";
+import { startTestBroker, tempDir, type TestBroker } from "../../helpers/broker.ts";
 
 export const TEST_GROUP_CONFIG: Partial<GroupConfig> = {
   initialRebalanceDelayMs: 100,
@@ -16,31 +15,7 @@ export const TEST_GROUP_CONFIG: Partial<GroupConfig> = {
 };
 
 export async function startGroupBroker(groups: Partial<GroupConfig> = {}, dataDir = tempDir("takhin-groups-")): Promise<TestBroker> {
-  const logs: string[] = [];
-  const log: Logger = createLogger({
-    level: "debug",
-    format: "text",
-    sink: (line) => {
-      if (logs.length < 20_000) logs.push(line);
-      if (process.env.TAKHIN_TEST_LOGS) console.error(line);
-    },
-  });
-  const broker = await startBroker({
-    env: {},
-    overrides: { host: "127.0.0.1", kafkaPort: 0, dataDir, numPartitions: 1 },
-    log,
-    groups: { ...TEST_GROUP_CONFIG, ...groups },
-  });
-  return {
-    broker,
-    port: broker.kafkaPort,
-    dataDir,
-    bootstrap: `127.0.0.1:${broker.kafkaPort}`,
-    logs,
-    async stop() {
-      await broker.stop(1000);
-    },
-  };
+  return startTestBroker({ numPartitions: 1 }, dataDir, { groups: { ...TEST_GROUP_CONFIG, ...groups } });
 }
 
 const REPO_ROOT = join(import.meta.dir, "..", "..", "..");
