@@ -13,7 +13,7 @@ import { BATCH_LOG_OVERHEAD_BYTES, TIMESTAMP_TYPE_BIT, iterateRecords, readBatch
 import { CompressionError, batchRecords, decompress, recompressBatch } from "../compression/index.ts";
 import { COMPRESSION_MASK, Compression } from "../protocol/record-batch.ts";
 import { InvalidBatchError, type PartitionLog } from "../storage/index.ts";
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 export const LEADER_EPOCH = 0;
@@ -165,17 +165,19 @@ export class Partition {
     return null;
   }
 
-  /** Writes the producer-state snapshot (at clean shutdown). */
+  /**
+   * Writes the producer-state snapshot (at clean shutdown). Partitions that never saw an
+   * idempotent producer write nothing. Not fsynced: the log is the source of truth, and a snapshot
+   * that did not reach the disk whole fails to parse and the state is rebuilt from the log.
+   */
   saveProducerState(): void {
     const path = join(this.log.dir, PRODUCER_SNAPSHOT_FILE);
-    const tmp = `${path}.tmp`;
-    const fd = openSync(tmp, "w");
-    try {
-      writeSync(fd, this.producers.toJSON(this.log.logEndOffset));
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
+    if (this.producers.size === 0) {
+      if (existsSync(path)) rmSync(path, { force: true });
+      return;
     }
+    const tmp = `${path}.tmp`;
+    writeFileSync(tmp, this.producers.toJSON(this.log.logEndOffset));
     renameSync(tmp, path);
   }
 

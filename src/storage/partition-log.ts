@@ -189,7 +189,15 @@ export class PartitionLog {
     }, options);
     log.epochs.truncateFromEnd(logEndOffset);
     log.epochs.truncateFromStart(logStartOffset);
-    log.writeCheckpoint();
+    // After a clean shutdown the checkpoint on disk usually says exactly this already: rewriting
+    // it durably for every partition was most of a many-partition restart.
+    const unchanged =
+      checkpoint !== null &&
+      checkpoint.recoveryPoint === log.recoveryPoint &&
+      checkpoint.logStartOffset === logStartOffset &&
+      checkpoint.highWatermark === highWatermark;
+    if (unchanged) log.lastSavedCheckpoint = `${log.recoveryPoint}/${logStartOffset}/${highWatermark}`;
+    else log.writeCheckpoint();
     return log;
   }
 
