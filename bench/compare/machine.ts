@@ -54,12 +54,11 @@ export function describeDisk(dir: string): string {
   let extra = "";
   if (device.startsWith("/dev/")) {
     const parent = run(["lsblk", "-ndo", "PKNAME", device]) || device.slice(5);
-    const info = run(["lsblk", "-ndo", "MODEL,ROTA", `/dev/${parent}`]).replace(/\s+/g, " ").trim();
-    if (info) {
-      const rota = info.endsWith(" 1") ? "rotational" : info.endsWith(" 0") ? "non-rotational" : "";
-      const model = info.replace(/ [01]$/, "").trim();
-      extra = `, ${[model, rota].filter(Boolean).join(", ")}`;
-    }
+    const model = run(["lsblk", "-ndo", "MODEL", `/dev/${parent}`]).trim();
+    const rotaFlag = run(["lsblk", "-ndo", "ROTA", `/dev/${parent}`]).trim();
+    const rota = rotaFlag === "1" ? "rotational (as the kernel reports it; virtual disks often say 1)" : rotaFlag === "0" ? "non-rotational" : "";
+    const parts = [model, rota].filter(Boolean);
+    if (parts.length) extra = `, ${parts.join(", ")}`;
   }
   return `${device} (${fstype}, ${sizeGiB} GiB${extra})`;
 }

@@ -186,10 +186,14 @@ async function consume() {
   let caughtUpRecords = 0;
   let lastMsg = performance.now();
   let assigned = -1;
+  let assignedAt = null;
   const timeline = new Map();
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     const parts = Object.values(e.payload.memberAssignment ?? {}).reduce((a, ps) => a + ps.length, 0);
-    if (assigned < 0) emit("READY", { partitions: parts });
+    if (assigned < 0) {
+      assignedAt = nowUs();
+      emit("READY", { partitions: parts });
+    }
     assigned = parts;
   });
   await consumer.connect();
@@ -243,7 +247,8 @@ async function consume() {
     errors: errors.slice(0, 5),
   };
   if (spec.backlog) {
-    out.catchUpSeconds = caughtUpAt && firstRecv ? (caughtUpAt - firstRecv) / 1e6 : null;
+    const began = assignedAt ?? firstRecv;
+    out.catchUpSeconds = caughtUpAt && began ? (caughtUpAt - began) / 1e6 : null;
     out.catchUpRecords = caughtUpRecords;
   }
   return out;

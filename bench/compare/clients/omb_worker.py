@@ -245,10 +245,11 @@ def consume():
                 go["doneAt"] = time.monotonic()
 
     threading.Thread(target=read_stdin, daemon=True).start()
-    assigned = {"count": -1}
+    assigned = {"count": -1, "at": None}
 
     def on_assign(_c, parts):
         if assigned["count"] < 0:
+            assigned["at"] = now_us()
             emit("READY", {"partitions": len(parts)})
         assigned["count"] = len(parts)
 
@@ -321,7 +322,10 @@ def consume():
         "errors": errors[:5],
     }
     if backlog:
-        out["catchUpSeconds"] = (caught_up_at - first_recv) / 1e6 if caught_up_at and first_recv else None
+        # From the first assignment, not the first message: librdkafka prefetches (up to
+        # queued.max.messages.kbytes) before the first consume() returns.
+        began = assigned["at"] or first_recv
+        out["catchUpSeconds"] = (caught_up_at - began) / 1e6 if caught_up_at and began else None
         out["catchUpRecords"] = caught_up_records
     return out
 
