@@ -7,11 +7,15 @@
  *
  * recv/send: raw loopback TCP between two Bun processes, writes of `chunkBytes` (the size of the
  * requests the broker gets), throughput measured at the receiver after `warmBytes`.
- * append: plain appends of `chunkBytes` into a new file in the data directory (what the broker
- * does, without anything else), measured after `warmBytes`; the file is removed afterwards.
+ * append: appends of `chunkBytes` into a new file in the data directory the way the broker's
+ * segments take them — space reserved ahead with fallocate in chunks that double from 1 MiB to
+ * 64 MiB, then positional writes — without anything else; measured after `warmBytes`; the file is
+ * removed afterwards.
  */
 import { closeSync, openSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
+import { MAX_PREALLOCATE_CHUNK_BYTES, MIN_PREALLOCATE_CHUNK_BYTES } from "../../src/storage/config.ts";
+import { preallocate } from "../../src/storage/file-io.ts";
 
 interface Spec {
   mode: "recv" | "send" | "append";
@@ -99,12 +103,19 @@ function append(spec: Spec): void {
   const path = join(spec.dir!, `append-limit-${process.pid}.bin`);
   const fd = openSync(path, "w");
   let written = 0;
+  let reservedBytes = 0;
   let tStart = 0;
   let fromBytes = 0;
   const warm = spec.warmBytes ?? 0;
   try {
     while (written < spec.totalBytes) {
-      written += writeSync(fd, chunk);
+      if (written + chunk.length > reservedBytes) {
+        const step = Math.min(Math.max(reservedBytes, MIN_PREALLOCATE_CHUNK_BYTES), MAX_PREALLOCATE_CHUNK_BYTES);
+        const target = Math.max(written + chunk.length, reservedBytes + step);
+        preallocate(fd, reservedBytes, target);
+        reservedBytes = target;
+      }
+      written += writeSync(fd, chunk, 0, chunk.length, written);
       if (tStart === 0 && written >= warm) {
         tStart = performance.now();
         fromBytes = written;
