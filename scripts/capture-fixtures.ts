@@ -21,6 +21,7 @@ import { readHeaderPrefix } from "../src/protocol/header.ts";
 import { Reader } from "../src/protocol/reader.ts";
 import { CAPTURED_CLIENTS, KCAT, runClient, type ClientSpec } from "../test/clients/clients.ts";
 import { removeDir, startTestBroker } from "../test/helpers/broker.ts";
+import { Outbox } from "../test/helpers/outbox.ts";
 
 const FIXTURES_DIR = join(import.meta.dir, "..", "test", "fixtures", "requests");
 const CLIENT_TIMEOUT_MS = 30_000;
@@ -34,36 +35,11 @@ interface Captured {
   frame: Uint8Array;
 }
 
-/** Writes everything, keeping what the socket did not accept until `drain`. */
-class Pipe {
-  private pending: Uint8Array[] = [];
-  constructor(private socket: Socket<any> | null = null) {}
-  attach(socket: Socket<any>): void {
-    this.socket = socket;
-    this.flush();
-  }
-  write(bytes: Uint8Array): void {
-    this.pending.push(bytes);
-    this.flush();
-  }
-  flush(): void {
-    if (!this.socket) return;
-    while (this.pending.length > 0) {
-      const head = this.pending[0];
-      const n = this.socket.write(head);
-      if (n < head.length) {
-        this.pending[0] = head.subarray(Math.max(0, n));
-        return;
-      }
-      this.pending.shift();
-    }
-  }
-}
 
 interface ProxyConn {
   id: number;
-  toBroker: Pipe;
-  toClient: Pipe;
+  toBroker: Outbox;
+  toClient: Outbox;
   upstream: Socket<any> | null;
   closed: boolean;
   inbuf: Uint8Array;
@@ -94,7 +70,7 @@ function startProxy(brokerPort: number) {
     port: 0,
     socket: {
       open(client) {
-        const conn: ProxyConn = { id: nextId++, toBroker: new Pipe(), toClient: new Pipe(client), upstream: null, closed: false, inbuf: new Uint8Array(0) };
+        const conn: ProxyConn = { id: nextId++, toBroker: new Outbox(), toClient: new Outbox(client), upstream: null, closed: false, inbuf: new Uint8Array(0) };
         client.data = { conn };
         conns.add(conn);
         Bun.connect({

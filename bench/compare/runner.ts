@@ -19,6 +19,7 @@ import { cpuPercent, MemSampler, readCpu, type CpuReading } from "../e2e/procsta
 import { summarize, type Summary } from "../e2e/stats.ts";
 import { librdkafkaConfig, type Driver, type Target } from "./driver.ts";
 import type { Workload } from "./workload.ts";
+import { readLines } from "../e2e/read-lines.ts";
 
 export const WORKER = join(import.meta.dir, "clients", "omb_worker.py");
 export const PYTHON = "/usr/bin/python3";
@@ -103,19 +104,6 @@ export function abortAll(): void {
   liveBrokers.clear();
 }
 
-async function readLines(stream: ReadableStream<Uint8Array>, onLine: (l: string) => void): Promise<void> {
-  const dec = new TextDecoder();
-  let rest = "";
-  for await (const chunk of stream) {
-    rest += dec.decode(chunk, { stream: true });
-    let i;
-    while ((i = rest.indexOf("\n")) >= 0) {
-      onLine(rest.slice(0, i));
-      rest = rest.slice(i + 1);
-    }
-  }
-  if (rest) onLine(rest);
-}
 
 /** Starts a worker; `on(kind, payload)` sees READY/PROGRESS lines; resolves with the RESULT payload. */
 function worker(spec: Record<string, unknown>, timeoutMs: number, on?: (kind: string, payload: any) => void, client: ClientFamily = "librdkafka"): Child {

@@ -20,6 +20,7 @@ import { summarizeProfile, type ProfileSummary } from "./profile.ts";
 import { fmt, fmtBytes, fmtRatio, mdTable, ratio } from "./report.ts";
 import { median, type Summary } from "./stats.ts";
 import { barChartSvg, lineChartSvg } from "./svg.ts";
+import { readLines } from "./read-lines.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
 const LOADGEN = join(import.meta.dir, "loadgen.ts");
@@ -102,19 +103,6 @@ interface ChildRun<T> {
   stderr: string;
 }
 
-async function lines(stream: ReadableStream<Uint8Array>, onLine: (l: string) => void): Promise<void> {
-  const dec = new TextDecoder();
-  let rest = "";
-  for await (const chunk of stream) {
-    rest += dec.decode(chunk, { stream: true });
-    let i;
-    while ((i = rest.indexOf("\n")) >= 0) {
-      onLine(rest.slice(0, i));
-      rest = rest.slice(i + 1);
-    }
-  }
-  if (rest) onLine(rest);
-}
 
 /**
  * Runs a child to completion. Its result is the JSON after "RESULT " or, for the client scripts,
@@ -134,14 +122,14 @@ async function runChild<T>(
   let lastLine: string | null = null;
   let stderr = "";
   const timer = setTimeout(() => proc.kill("SIGKILL"), opts.timeoutMs);
-  const out = lines(proc.stdout, (l) => {
+  const out = readLines(proc.stdout, (l) => {
     if (l === "MARK start" && opts.brokerPid) brokerA = readCpu(opts.brokerPid);
     else if (l === "MARK end" && opts.brokerPid) brokerB = readCpu(opts.brokerPid);
     else if (l.startsWith("RESULT ")) result = l.slice(7);
     else if (l.startsWith("{")) lastJson = l;
     if (l.trim()) lastLine = l;
   });
-  const err = lines(proc.stderr, (l) => {
+  const err = readLines(proc.stderr, (l) => {
     if (stderr.length < 20_000) stderr += l + "\n";
   });
   const exitCode = await proc.exited;
@@ -195,7 +183,7 @@ async function loopbackLimit(chunkBytes: number, totalBytes: number): Promise<Ra
   let result: { bytes: number; seconds: number } | null = null;
   let gotPort!: () => void;
   const portKnown = new Promise<void>((r) => (gotPort = r));
-  const reading = lines(recv.stdout, (l) => {
+  const reading = readLines(recv.stdout, (l) => {
     if (l.startsWith("PORT ")) {
       port = Number(l.slice(5));
       gotPort();

@@ -7,6 +7,7 @@
  */
 import { join } from "node:path";
 import type { TestBroker } from "../../helpers/broker.ts";
+import { Outbox } from "../../helpers/outbox.ts";
 
 export const PC_SCRIPTS_DIR = import.meta.dir;
 export const NODE = "/usr/bin/node";
@@ -289,27 +290,6 @@ export function comparable(r: WireRecord): WireRecord {
   return { p: r.p, k: r.k, v: r.v, h: r.h.map(([n, v]) => [n, v] as [string, string]), ts: r.ts };
 }
 
-/** Writes everything to a socket, keeping what it did not accept until `drain`. */
-class Outbox {
-  private pending: Uint8Array[] = [];
-  socket: import("bun").Socket<any> | null = null;
-  write(bytes: Uint8Array): void {
-    this.pending.push(bytes);
-    this.flush();
-  }
-  flush(): void {
-    if (!this.socket) return;
-    while (this.pending.length > 0) {
-      const head = this.pending[0];
-      const n = this.socket.write(head);
-      if (n < head.length) {
-        this.pending[0] = head.subarray(Math.max(0, n));
-        return;
-      }
-      this.pending.shift();
-    }
-  }
-}
 
 /** Splits a byte stream into Kafka frames (size prefix kept). */
 class Framer {
@@ -348,7 +328,7 @@ export function startLossyProxy(brokerPort: number, dropEvery: number) {
       open(client) {
         stats.connections++;
         const st = { toBroker: new Outbox(), toClient: new Outbox(), up: null as import("bun").Socket<any> | null, inFrames: new Framer(), outFrames: new Framer(), doomed: new Set<number>(), closed: false };
-        st.toClient.socket = client;
+        st.toClient.attach(client);
         client.data = st;
         Bun.connect({
           hostname: "127.0.0.1",
@@ -376,7 +356,7 @@ export function startLossyProxy(brokerPort: number, dropEvery: number) {
           (up) => {
             if (st.closed) return void up.end();
             st.up = up;
-            st.toBroker.socket = up;
+            st.toBroker.attach(up);
             st.toBroker.flush();
           },
           () => void client.end(),
