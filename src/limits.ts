@@ -6,6 +6,8 @@
 
 /** Largest request frame accepted (Kafka's socket.request.max.bytes default, 100 MiB). */
 export const MAX_REQUEST_FRAME_BYTES = 100 * 1024 * 1024;
+/** Default budget of request bytes held in memory across all connections (queued.max.request.bytes). */
+export const DEFAULT_QUEUED_MAX_REQUEST_BYTES = 512 * 1024 * 1024;
 /** Largest number of requests read from one connection and not yet answered. */
 export const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 1024;
 /** Largest number of response bytes queued on a connection before we stop reading from it. */

@@ -10,7 +10,7 @@
  * Environment: the same key upper-cased with a TAKHIN_ prefix (TAKHIN_KAFKA_PORT=9092).
  */
 import { readFileSync } from "node:fs";
-import { DEFAULT_CONNECTIONS_MAX_IDLE_MS, DEFAULT_MAX_CONNECTIONS, MAX_REQUEST_FRAME_BYTES } from "../limits.ts";
+import { DEFAULT_CONNECTIONS_MAX_IDLE_MS, DEFAULT_MAX_CONNECTIONS, DEFAULT_QUEUED_MAX_REQUEST_BYTES, MAX_REQUEST_FRAME_BYTES } from "../limits.ts";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -30,6 +30,7 @@ export interface BrokerConfig {
   maxConnections: number;
   connectionsMaxIdleMs: number;
   socketRequestMaxBytes: number;
+  queuedMaxRequestBytes: number;
   autoCreateTopicsEnable: boolean;
   numPartitions: number;
   defaultReplicationFactor: number;
@@ -71,6 +72,7 @@ const KEYS: KeySpec[] = [
   { key: "log_format", prop: "logFormat", kind: { type: "enum", values: ["text", "json"] }, describe: "log line format" },
   { key: "max_connections", prop: "maxConnections", kind: { type: "int", min: 1, max: 1_000_000 }, describe: "open client connections at most" },
   { key: "connections_max_idle_ms", prop: "connectionsMaxIdleMs", kind: { type: "int", min: 1000, max: 2 ** 31 - 1 }, describe: "idle time before a connection is closed" },
+  { key: "queued_max_request_bytes", prop: "queuedMaxRequestBytes", kind: { type: "int", min: 1024, max: 2 ** 40 }, describe: "request bytes held in memory across all connections" },
   { key: "socket_request_max_bytes", prop: "socketRequestMaxBytes", kind: { type: "int", min: 1024, max: MAX_REQUEST_FRAME_BYTES }, describe: "largest request frame" },
   { key: "auto_create_topics_enable", prop: "autoCreateTopicsEnable", kind: { type: "bool" }, describe: "create unknown topics when a Metadata request allows it" },
   { key: "num_partitions", prop: "numPartitions", kind: { type: "int", min: 1, max: 100_000 }, describe: "partitions of an auto-created topic" },
@@ -95,6 +97,7 @@ export function defaultConfig(): BrokerConfig {
     maxConnections: DEFAULT_MAX_CONNECTIONS,
     connectionsMaxIdleMs: DEFAULT_CONNECTIONS_MAX_IDLE_MS,
     socketRequestMaxBytes: MAX_REQUEST_FRAME_BYTES,
+    queuedMaxRequestBytes: DEFAULT_QUEUED_MAX_REQUEST_BYTES,
     autoCreateTopicsEnable: true,
     numPartitions: 1,
     defaultReplicationFactor: 1,

@@ -17,6 +17,7 @@ import type { BrokerContext } from "./context.ts";
 import { Connection } from "./connection.ts";
 import { registerHandlers } from "./handlers/index.ts";
 import { HandlerRegistry } from "./registry.ts";
+import { RequestMemory } from "./request-memory.ts";
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -62,6 +63,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     advertisedHost: config.advertisedHost,
     advertisedPort: config.kafkaPort,
     registry,
+    requestMemory: new RequestMemory(config.queuedMaxRequestBytes),
     topics,
     partitions,
     fetchSessions,

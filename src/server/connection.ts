@@ -7,8 +7,9 @@
  *
  * Requests are dispatched as soon as their frame is complete, so several may be in flight; their
  * responses are written strictly in request order (a later fast response waits for an earlier
- * slow one). Reading pauses while too many requests are unanswered or too many response bytes are
- * queued behind a slow reader, and resumes when they drain.
+ * slow one). Reading pauses while too many requests are unanswered, too many response bytes are
+ * queued behind a slow reader, or the broker's request memory is spent (request-memory.ts), and
+ * resumes when they drain.
  *
  * What closes the connection (and only this connection): a frame size that is negative, smaller
  * than a header or above socket.request.max.bytes; an API key or version the broker does not serve
@@ -57,6 +58,14 @@ export class Connection {
    * after a request that completed synchronously, when nothing can still refer to its bytes.
    */
   private assembly: Uint8Array | null = null;
+  /** Bytes of the frame being received that are reserved in the broker's request memory. */
+  private reservedBytes = 0;
+  /** Paused because the broker's request memory was spent (see request-memory.ts). */
+  private waitingForMemory = false;
+  private readonly retryAfterMemory = () => {
+    this.waitingForMemory = false;
+    if (!this.closed) this.frameLoop();
+  };
   closed = false;
 
   constructor(
@@ -92,11 +101,26 @@ export class Connection {
         this.close();
         return;
       }
+      if (this.reservedBytes === 0) {
+        if (!this.broker.requestMemory.tryReserve(size)) {
+          this.waitingForMemory = true;
+          this.broker.requestMemory.waitForRoom(this.retryAfterMemory);
+          break;
+        }
+        this.reservedBytes = size;
+      }
       if (this.inBytes < 4 + size) break;
       this.skip(4);
       const reusable = this.peekApiKey() === PRODUCE_KEY;
       const frame = this.take(size, reusable);
-      const finished = this.dispatch(frame);
+      const reserved = this.reservedBytes;
+      this.reservedBytes = 0;
+      let finished: boolean;
+      try {
+        finished = this.dispatch(frame);
+      } finally {
+        this.broker.requestMemory.release(reserved);
+      }
       // A frame assembled in the shared buffer whose request is still running keeps that buffer.
       if (reusable && !finished && this.assembly !== null && frame.buffer === this.assembly.buffer) this.assembly = null;
     }
@@ -349,7 +373,9 @@ export class Connection {
 
   private updatePause(): void {
     const shouldPause =
-      this.slots.length >= MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION || this.outBytes >= MAX_PENDING_WRITE_BYTES_PER_CONNECTION;
+      this.waitingForMemory ||
+      this.slots.length >= MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION ||
+      this.outBytes >= MAX_PENDING_WRITE_BYTES_PER_CONNECTION;
     if (shouldPause && !this.paused) {
       this.socket.pause();
       this.paused = true;
@@ -365,8 +391,17 @@ export class Connection {
     return this.slots.length === 0 && this.outQueue.length === 0;
   }
 
+  /** Gives back this connection's share of the request memory (on close). */
+  private releaseMemory(): void {
+    if (this.waitingForMemory) this.broker.requestMemory.forget(this.retryAfterMemory);
+    this.waitingForMemory = false;
+    if (this.reservedBytes > 0) this.broker.requestMemory.release(this.reservedBytes);
+    this.reservedBytes = 0;
+  }
+
   close(): void {
     if (this.closed) return;
+    this.releaseMemory();
     this.closed = true;
     this.inChunks = [];
     this.outQueue = [];
@@ -374,6 +409,7 @@ export class Connection {
   }
 
   onClosed(): void {
+    this.releaseMemory();
     this.closed = true;
     this.inChunks = [];
     this.outQueue = [];

@@ -7,6 +7,7 @@ import type { GroupService } from "../coordinator/group-service.ts";
 import type { BrokerConfig } from "../config/config.ts";
 import type { Logger } from "../util/log.ts";
 import type { HandlerRegistry } from "./registry.ts";
+import type { RequestMemory } from "./request-memory.ts";
 
 export interface BrokerContext {
   config: BrokerConfig;
@@ -17,6 +18,8 @@ export interface BrokerContext {
   advertisedHost: string;
   advertisedPort: number;
   registry: HandlerRegistry;
+  /** Broker-wide budget for request bytes held in memory (queued.max.request.bytes). */
+  requestMemory: RequestMemory;
   topics: TopicRegistry;
   partitions: PartitionManager;
   fetchSessions: FetchSessionCache;

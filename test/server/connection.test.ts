@@ -229,3 +229,57 @@ describe("DescribeCluster", () => {
     c.close();
   });
 });
+
+describe("request memory (queued_max_request_bytes)", () => {
+  test("connections whose frames exceed the shared budget wait their turn and all are answered", async () => {
+    const { Produce } = await import("../../src/protocol/messages/produce.ts");
+    const { buildRecordBatch } = await import("../../src/protocol/record-batch.ts");
+    // Budget of 256 KiB; six connections each send a ~200 KiB produce frame at once.
+    const small = await startTestBroker({ queuedMaxRequestBytes: 256 * 1024 });
+    try {
+      small.broker.context.topics.create("mem", 1);
+      const value = new Uint8Array(200 * 1024).fill(7);
+      const clients = await Promise.all(Array.from({ length: 6 }, () => RawClient.connect(small.port)));
+      const frames = clients.map((_, i) =>
+        requestFrame(Produce, 9, i + 1, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "mem", partitionData: [{ index: 0, records: buildRecordBatch({ records: [{ value }] }) }] }] }),
+      );
+      clients.forEach((c, i) => c.write(frames[i]));
+      for (const c of clients) expect((await c.waitFrames(1, 10_000)).length).toBe(1);
+      expect(small.broker.context.partitions.get("mem", 0)!.logEndOffset).toBe(6);
+      // Every reservation was given back.
+      expect(small.broker.context.requestMemory.used).toBe(0);
+      // A frame larger than the whole budget is still served when nothing else is held.
+      const big = buildRecordBatch({ records: [{ value: new Uint8Array(400 * 1024) }] });
+      const res = await clients[0].call(Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: "mem", partitionData: [{ index: 0, records: big }] }] }, 99);
+      expect(res.responses[0].partitionResponses[0].errorCode).toBe(0);
+      for (const c of clients) c.close();
+    } finally {
+      await small.stop();
+      removeDir(small.dataDir);
+    }
+  });
+
+  test("a half-sent frame gives its reservation back when its connection closes", async () => {
+    const small = await startTestBroker({ queuedMaxRequestBytes: 64 * 1024 });
+    try {
+      const c = await RawClient.connect(small.port);
+      // Declares 60,000 bytes, sends the header only, then hangs up.
+      c.write(new Uint8Array([0, 0, 0xea, 0x60, 0, 18, 0, 3, 0, 0, 0, 1]));
+      await Bun.sleep(50);
+      expect(small.broker.context.requestMemory.used).toBe(60_000);
+      c.close();
+      await c.waitClosed();
+      await Bun.sleep(50);
+      expect(small.broker.context.requestMemory.used).toBe(0);
+      await (async () => {
+        const probe = await RawClient.connect(small.port);
+        const res = await probe.call(ApiVersions, 3, { clientSoftwareName: "p", clientSoftwareVersion: "1" });
+        expect(res.errorCode).toBe(0);
+        probe.close();
+      })();
+    } finally {
+      await small.stop();
+      removeDir(small.dataDir);
+    }
+  });
+});
