@@ -10,45 +10,7 @@ import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
 import { RawClient, removeDir, tempDir } from "../helpers/broker.ts";
-
-interface Child {
-  proc: ReturnType<typeof Bun.spawn>;
-  port: number;
-  stderr: () => string;
-}
-
-async function spawnBroker(dataDir: string): Promise<Child> {
-  const proc = Bun.spawn(["bun", "src/main.ts"], {
-    env: { ...process.env, TAKHIN_DATA_DIR: dataDir, TAKHIN_KAFKA_PORT: "0", TAKHIN_HOST: "127.0.0.1" },
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  let text = "";
-  const reader = (proc.stderr as ReadableStream<Uint8Array>).getReader();
-  const dec = new TextDecoder();
-  const deadline = Date.now() + 15_000;
-  let port = 0;
-  while (Date.now() < deadline && port === 0) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += dec.decode(value);
-    const m = /takhin ready kafka=127\.0\.0\.1:(\d+)/.exec(text);
-    if (m) port = Number(m[1]);
-  }
-  // Keep draining so the child never blocks on a full pipe.
-  (async () => {
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      text += dec.decode(value);
-    }
-  })();
-  if (port === 0) {
-    proc.kill(9);
-    throw new Error(`broker did not report readiness: ${text}`);
-  }
-  return { proc, port, stderr: () => text };
-}
+import { spawnBroker } from "../helpers/broker-process.ts";
 
 const enc = new TextEncoder();
 async function produceN(port: number, topic: string, batches: number): Promise<void> {
@@ -78,14 +40,12 @@ describe("broker process", () => {
     await meta.call(Metadata, 12, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "life" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
     meta.close();
     await produceN(b.port, "life", 10);
-    b.proc.kill("SIGTERM");
-    expect(await b.proc.exited).toBe(0);
-    expect(b.stderr()).toContain("takhin stopped");
+    expect(await b.stop()).toBe(0);
+    expect(b.output()).toContain("takhin stopped");
     expect(existsSync(join(dir, "life-0", ".clean-shutdown"))).toBe(true);
     const again = await spawnBroker(dir);
     expect(await latestOffset(again.port, "life")).toBe(10n);
-    again.proc.kill("SIGTERM");
-    await again.proc.exited;
+    await again.stop();
     removeDir(dir);
   }, 60_000);
 
@@ -97,13 +57,11 @@ describe("broker process", () => {
     await meta.call(Metadata, 12, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "crash" }], allowAutoTopicCreation: true, includeTopicAuthorizedOperations: false });
     meta.close();
     await produceN(b.port, "crash", 25);
-    b.proc.kill(9);
-    await b.proc.exited;
+    await b.kill();
     expect(existsSync(join(dir, "crash-0", ".clean-shutdown"))).toBe(false);
     const again = await spawnBroker(dir);
     expect(await latestOffset(again.port, "crash")).toBe(25n);
-    again.proc.kill("SIGTERM");
-    await again.proc.exited;
+    await again.stop();
     removeDir(dir);
   }, 60_000);
 });

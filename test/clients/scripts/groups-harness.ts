@@ -18,43 +18,9 @@ export async function startGroupBroker(groups: Partial<GroupConfig> = {}, dataDi
   return startTestBroker({ numPartitions: 1 }, dataDir, { groups: { ...TEST_GROUP_CONFIG, ...groups } });
 }
 
-const REPO_ROOT = join(import.meta.dir, "..", "..", "..");
 
 /** A broker in its own process (`bun src/main.ts`), for kill -9. Resolves once it logs readiness. */
-export async function spawnBroker(dataDir: string, timeoutMs = 20_000): Promise<{ port: number; proc: ReturnType<typeof Bun.spawn>; kill(): Promise<void> }> {
-  const proc = Bun.spawn(["bun", join(REPO_ROOT, "src", "main.ts")], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, TAKHIN_DATA_DIR: dataDir, TAKHIN_KAFKA_PORT: "0", TAKHIN_HOST: "127.0.0.1", TAKHIN_ADVERTISED_HOST: "127.0.0.1", TAKHIN_LOG_FORMAT: "text" },
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const kill = async () => {
-    if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
-    await proc.exited;
-  };
-  const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
-  try {
-    let seen = "";
-    const decoder = new TextDecoder();
-    const pump = async (stream: ReadableStream<Uint8Array>) => {
-      for await (const chunk of stream) seen += decoder.decode(chunk);
-    };
-    void pump(proc.stdout as ReadableStream<Uint8Array>);
-    void pump(proc.stderr as ReadableStream<Uint8Array>);
-    const deadline = Date.now() + timeoutMs;
-    while (Date.now() < deadline) {
-      const m = seen.match(/takhin ready.*?kafka[=:"\s]+[^\s"]*:(\d+)/);
-      if (m) return { port: Number(m[1]), proc, kill };
-      if (proc.exitCode !== null || proc.signalCode !== null) break;
-      await Bun.sleep(20);
-    }
-    await kill();
-    throw new Error(`broker did not start: ${seen.slice(-2000)}`);
-  } finally {
-    clearTimeout(timer);
-  }
-}
+export { spawnBroker } from "../../helpers/broker-process.ts";
 
 /** API keys of the group APIs (FindCoordinator 10 through OffsetDelete 47) whose versions are recorded. */
 const GROUP_API_KEYS = [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47];
