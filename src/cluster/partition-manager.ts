@@ -37,7 +37,11 @@ export class PartitionManager implements TopicListener {
     private readonly onTopicDeleted: (t: TopicInfo) => void = () => {},
   ) {
     this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line) });
-    for (const t of topics.list()) this.openTopic(t, 0);
+    // Opening every partition durably one by one (marker removal, checkpoints) was most of a
+    // many-partition start; nothing is appended before the listener starts, so one sync suffices.
+    this.logs.withDeferredSync(() => {
+      for (const t of topics.list()) this.openTopic(t, 0);
+    });
     // Logs on disk whose topic is no longer in the catalogue (deleted while down) are removed.
     for (const tp of this.logs.listPartitions()) {
       const t = topics.get(tp.topic);

@@ -32,21 +32,60 @@ export function readAt(fd: number, position: number, length: number): Uint8Array
 }
 
 type Fallocate = (fd: number, mode: number, offset: number, length: number) => number;
+type Syncfs = (fd: number) => number;
 
-function loadFallocate(): Fallocate | null {
-  if (process.platform !== "linux") return null;
+function loadLibc(): { fallocate: Fallocate | null; syncfs: Syncfs | null } {
+  if (process.platform !== "linux") return { fallocate: null, syncfs: null };
   try {
     // bun:ffi is Bun-only; storage runs on Bun anyway (it needs Bun.mmap).
     const libc = dlopen("libc.so.6", {
       fallocate: { args: [FFIType.i32, FFIType.i32, FFIType.i64, FFIType.i64], returns: FFIType.i32 },
+      syncfs: { args: [FFIType.i32], returns: FFIType.i32 },
     });
-    return libc.symbols.fallocate as unknown as Fallocate;
+    return { fallocate: libc.symbols.fallocate as unknown as Fallocate, syncfs: libc.symbols.syncfs as unknown as Syncfs };
   } catch {
-    return null;
+    return { fallocate: null, syncfs: null };
   }
 }
 
-const fallocate = loadFallocate();
+const { fallocate, syncfs } = loadLibc();
+
+/** Depth of open deferSync() calls; while above 0, syncFd and fsyncDir do nothing. */
+let deferDepth = 0;
+
+/**
+ * Runs `work` with the storage's fsyncs deferred, then makes everything durable at once with one
+ * syncfs(2) of the filesystem holding `dir` — for the many small durable writes of opening or
+ * closing every partition (thousands of fsyncs otherwise). A caller that needs an order between
+ * two groups of writes (data before the clean-shutdown markers that vouch for it) uses two calls.
+ * Without syncfs the writes stay individually durable.
+ */
+export function deferSync<T>(dir: string, work: () => T): T {
+  if (syncfs === null) return work();
+  deferDepth++;
+  try {
+    return work();
+  } finally {
+    deferDepth--;
+    if (deferDepth === 0) syncFilesystem(dir);
+  }
+}
+
+function syncFilesystem(dir: string): void {
+  const fd = fs.openSync(dir, "r");
+  try {
+    if (syncfs!(fd) !== 0) throw new Error(`syncfs failed for ${dir}`);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** fsync (or fdatasync with dataOnly) unless inside deferSync(). */
+export function syncFd(fd: number, dataOnly = false): void {
+  if (deferDepth > 0) return;
+  if (dataOnly) fs.fdatasyncSync(fd);
+  else fs.fsyncSync(fd);
+}
 
 /**
  * Grows the file to at least `sizeBytes`, reserving the blocks (fallocate) where the platform allows,
@@ -96,6 +135,7 @@ export function truncateIfNeverMapped(fd: number, sizeBytes: number): boolean {
 }
 
 export function fsyncDir(dir: string): void {
+  if (deferDepth > 0) return;
   let fd = -1;
   try {
     fd = fs.openSync(dir, "r");
@@ -114,7 +154,7 @@ export function writeFileDurably(filePath: string, data: string | Uint8Array): v
   try {
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     writeFully(fd, bytes, 0);
-    fs.fsyncSync(fd);
+    syncFd(fd);
   } finally {
     fs.closeSync(fd);
   }

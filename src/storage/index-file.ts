@@ -44,17 +44,23 @@ export abstract class IndexFile {
   /** Writes entry i into `bytes` at `at`. */
   protected abstract encodeEntry(bytes: Uint8Array, at: number, i: number): void;
 
-  /** Brings the file up to date: appends new entries, or rewrites it after a truncation. */
-  persist(fd: number): void {
+  /**
+   * Brings the file up to date: appends new entries, or rewrites it after a truncation. Returns
+   * whether the file changed (so the caller knows whether it needs an fsync).
+   */
+  persist(fd: number): boolean {
+    let changed = false;
     if (this.persistedCount < 0) {
       fs.ftruncateSync(fd, 0);
       this.persistedCount = 0;
+      changed = true;
     }
-    if (this.persistedCount === this.entryCount) return;
+    if (this.persistedCount === this.entryCount) return changed;
     const from = this.persistedCount;
     const bytes = new Uint8Array((this.entryCount - from) * this.entryBytes);
     for (let i = from; i < this.entryCount; i++) this.encodeEntry(bytes, (i - from) * this.entryBytes, i);
     writeFully(fd, bytes, from * this.entryBytes);
     this.persistedCount = this.entryCount;
+    return true;
   }
 }

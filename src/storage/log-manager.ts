@@ -9,6 +9,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { LogCleaner, type CleanerOptions } from "./cleaner.ts";
 import { resolveLogConfig, type LogConfig } from "./config.ts";
+import { deferSync } from "./file-io.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 
 export interface TopicPartition {
@@ -109,19 +110,35 @@ export class LogManager {
     return this.cleaner.tick(nowMs, force);
   }
 
-  /** Stops maintenance and closes every log cleanly (flush, checkpoint, clean-shutdown marker). */
+  /**
+   * Runs `work` (e.g. opening every partition at start) with the storage's fsyncs deferred to one
+   * syncfs at the end; see deferSync in file-io.ts. Nothing may be appended inside it.
+   */
+  withDeferredSync<T>(work: () => T): T {
+    return deferSync(this.dataDir, work);
+  }
+
+  /**
+   * Stops maintenance and closes every log cleanly (flush, checkpoint, clean-shutdown marker), in
+   * two durable steps so that no marker can reach the disk before the data it vouches for: first
+   * every log's data and checkpoint, then every marker.
+   */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.cleaner.stop();
     let firstError: unknown = null;
-    for (const log of this.logs.values()) {
-      try {
-        log.close();
-      } catch (error) {
-        firstError ??= error;
+    const each = (step: (log: PartitionLog) => void) => {
+      for (const log of this.logs.values()) {
+        try {
+          step(log);
+        } catch (error) {
+          firstError ??= error;
+        }
       }
-    }
+    };
+    deferSync(this.dataDir, () => each((log) => log.checkpoint()));
+    deferSync(this.dataDir, () => each((log) => log.close()));
     this.logs.clear();
     if (firstError !== null) throw firstError;
   }

@@ -580,7 +580,7 @@ export class PartitionLog {
     this.unflushedRecords = 0;
     this.lastFlushMs = this.clock();
     this.recoveryPoint = this.endOffset;
-    this.writeCheckpoint();
+    if (`${this.recoveryPoint}/${this.startOffset}/${this.hwm}` !== this.lastSavedCheckpoint) this.writeCheckpoint();
   }
 
   /** Writes the checkpoint file when its values changed since the last write (periodic task). */

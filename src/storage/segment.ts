@@ -45,6 +45,7 @@ import {
   noteMapped,
   preallocate,
   readAt,
+  syncFd,
   truncateIfNeverMapped,
   wasMappedInThisProcess,
   writeFully,
@@ -395,7 +396,7 @@ export class Segment {
   /** fsyncs the log (if it changed) and brings the index files up to date. */
   flush(): void {
     if (this.flushedSizeBytes !== this.sizeBytes) {
-      fs.fdatasyncSync(this.fd);
+      syncFd(this.fd, true);
       this.flushedSizeBytes = this.sizeBytes;
     }
     this.persistIndexes(true);
@@ -439,12 +440,10 @@ export class Segment {
 
   persistIndexes(sync: boolean): void {
     this.withIndexFds((indexFd, timeFd) => {
-      this.offsetIndex.persist(indexFd);
-      this.timeIndex.persist(timeFd);
-      if (sync) {
-        fs.fsyncSync(indexFd);
-        fs.fsyncSync(timeFd);
-      }
+      const wroteOffsets = this.offsetIndex.persist(indexFd);
+      const wroteTimes = this.timeIndex.persist(timeFd);
+      if (sync && wroteOffsets) syncFd(indexFd);
+      if (sync && wroteTimes) syncFd(timeFd);
     });
   }
 
