@@ -12,6 +12,14 @@
  *   and Fetch versions Takhin serves), and left at Sarama's default (0.8.2.0: Produce v0 and Fetch
  *   v0, which Takhin refuses as Kafka 4 does; metadata still works).
  *
+ * - kafka-go (golang-github-segmentio-kafka-go-dev, 0.2.1): it predates message format v2 and
+ *   produces with Produce v2 and fetches with Fetch v2, which Takhin, like Kafka 4 (KIP-896), does
+ *   not serve: the produce is answered UNSUPPORTED_VERSION and the fetch closes the connection,
+ *   both reported to the caller. What it does speak works: metadata, CreateTopics v0 with configs,
+ *   DeleteTopics v1, ListOffsets v1, and the consumer-group protocol: three readers on six
+ *   partitions own two each and commit offsets; their sessions expire (its Close sends no
+ *   LeaveGroup); a restarted reader starts at the committed offsets.
+ *
  * The API versions each client used are printed at the end. Every client run is a subprocess
  * killed at its deadline. A missing Go toolchain or client source fails the suite with the
  * packages to install (.ci/run installs them).
@@ -41,6 +49,7 @@ const GO_DIR = join(import.meta.dir, "go");
 const GOPATH_SYSTEM = "/usr/share/gocode";
 const CLIENTS = {
   sarama: { pkg: "golang-github-shopify-sarama-dev", src: "github.com/Shopify/sarama" },
+  "kafka-go": { pkg: "golang-github-segmentio-kafka-go-dev", src: "github.com/segmentio/kafka-go" },
 } as const;
 type ClientName = keyof typeof CLIENTS;
 
@@ -371,5 +380,87 @@ describe("sarama", () => {
     const want = Array.from({ length: 6 }, (_, p) => Array.from({ length: 5 }, (_, i) => `${p}:${10 + i}`)).flat().sort();
     expect(offsets).toEqual(want);
     for (let p = 0; p < 6; p++) expect(committed(group, topic, p)).toBe(15n);
+  }, TEST_TIMEOUT_MS);
+});
+
+describe("kafka-go", () => {
+  test("metadata: the broker and the named topics with their partition counts; no topics when none are named", async () => {
+    tb.broker.context.topics.create("go-kafka-go-meta", 4);
+    tb.broker.context.topics.create("go-kafka-go-meta2", 2);
+    const out = await run("kafka-go", "metadata", { clientId: "go-kafka-go", topics: ["go-kafka-go-meta", "go-kafka-go-meta2"] });
+    console.log(`kafka-go metadata: ${JSON.stringify(out)}`);
+    expect(out.named.brokers).toEqual([{ nodeId: tb.broker.context.nodeId, host: "127.0.0.1", port: tb.port }]);
+    expect(out.named.topics).toEqual([
+      { name: "go-kafka-go-meta", partitions: 4 },
+      { name: "go-kafka-go-meta2", partitions: 2 },
+    ]);
+    // ReadPartitions() without names sends Metadata v1 with an empty topic array, which asks for
+    // no topics (null would ask for all), so Kafka and Takhin both answer none.
+    expect(out.all.topics).toEqual([]);
+  }, TEST_TIMEOUT_MS);
+
+  test("CreateTopics with configs, again (already exists, which it calls success), DeleteTopics, again (unknown)", async () => {
+    const topic = "go-kafka-go-admin";
+    const configs = { "retention.ms": "7200000", "cleanup.policy": "compact" };
+    const created = await run("kafka-go", "admin", { clientId: "go-kafka-go", topic, partitions: 3, configs });
+    console.log(`kafka-go admin: ${JSON.stringify(created)}`);
+    expect(created.create).toBeNull();
+    // This kafka-go turns TOPIC_ALREADY_EXISTS into success.
+    expect(created.createAgain).toBeNull();
+    expect(created.partitions).toEqual({ count: 3, error: null });
+    expect(tb.broker.context.topics.get(topic)?.configs).toMatchObject(configs);
+    const deleted = await run("kafka-go", "delete", { clientId: "go-kafka-go", topic });
+    console.log(`kafka-go delete: ${JSON.stringify(deleted)}`);
+    expect(deleted.delete).toBeNull();
+    expect(deleted.deleteAgain).toMatch(/unknown topic/i);
+    expect(tb.broker.context.topics.get(topic)).toBeUndefined();
+  }, TEST_TIMEOUT_MS);
+
+  test("ListOffsets v1: first and last offset of each partition", async () => {
+    const topic = "go-kafka-go-offsets";
+    topicWithRecords(topic, 3, 7);
+    const out = await run("kafka-go", "offsets", { clientId: "go-kafka-go", topic, partitions: 3 });
+    expect(out.offsets).toEqual([0, 1, 2].map((partition) => ({ partition, first: 0, last: 7, error: null })));
+  }, TEST_TIMEOUT_MS);
+
+  test("Produce v2 is answered UNSUPPORTED_VERSION and Fetch v2 closes the connection; both reach the caller", async () => {
+    const topic = "go-kafka-go-old-formats";
+    topicWithRecords(topic, 1, 2);
+    const produced = await run("kafka-go", "produce", { clientId: "go-kafka-go", topic });
+    console.log(`kafka-go produce: ${JSON.stringify(produced)}`);
+    for (const codec of ["none", "gzip"]) expect(produced[codec].error).toMatch(/^\[35\] Unsupported Version/);
+    expect(tb.broker.context.partitions.get(topic, 0)!.logEndOffset).toBe(2);
+    const fetched = await run("kafka-go", "fetch", { clientId: "go-kafka-go", topic });
+    console.log(`kafka-go fetch: ${JSON.stringify(fetched)}`);
+    expect(fetched.error).toMatch(/EOF|connection reset|broken pipe/);
+  }, TEST_TIMEOUT_MS);
+
+  test("consumer group: 3 readers on 6 partitions own 2 each and commit; sessions expire; a restarted reader starts at the commits", async () => {
+    const topic = "go-kafka-go-group";
+    const group = "g-go-kafka-go";
+    topicWithRecords(topic, 6, 10);
+    const commitOffsets = Object.fromEntries([0, 1, 2, 3, 4, 5].map((p) => [String(p), 3 + p]));
+    const first = await run("kafka-go", "group", { clientId: "go-kafka-go-group", topic, partitions: 6, group, members: 3, stableMs: 700, timeoutMs: 20_000, commitOffsets }, 40_000);
+    console.log(`kafka-go group: ${JSON.stringify({ ...first, logs: undefined })}`);
+    if (!first.stable) console.log(JSON.stringify(first.logs, null, 1));
+    expect(first.stable).toBe(true);
+    const owned = first.assignments.map((a: Record<string, number>) => Object.keys(a).map(Number).sort());
+    expect(owned.map((a: number[]) => a.length)).toEqual([2, 2, 2]);
+    expect(owned.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    // Nothing committed yet: each reader would start at the first offset (-2).
+    for (const a of first.assignments) for (const o of Object.values(a)) expect(o).toBe(-2);
+    expect(first.commitErrors).toEqual([]);
+    expect(first.closeErrors).toEqual([]);
+    for (let p = 0; p < 6; p++) expect(committed(group, topic, p)).toBe(BigInt(3 + p));
+    // This kafka-go's Close sends no LeaveGroup: the broker expires the members at their 1.5 s
+    // session timeout, and the empty group keeps its offsets.
+    const until = Date.now() + 8000;
+    while ((tb.broker.context.groups.coordinator.get(group)?.members.size ?? 0) > 0 && Date.now() < until) await Bun.sleep(100);
+    expect(tb.broker.context.groups.coordinator.get(group)?.members.size ?? 0).toBe(0);
+    for (let p = 0; p < 6; p++) expect(committed(group, topic, p)).toBe(BigInt(3 + p));
+
+    const second = await run("kafka-go", "group", { clientId: "go-kafka-go-group", topic, partitions: 6, group, members: 1, stableMs: 300, timeoutMs: 20_000, commitOffsets: {} }, 40_000);
+    expect(second.stable).toBe(true);
+    expect(second.assignments).toEqual([commitOffsets]);
   }, TEST_TIMEOUT_MS);
 });
