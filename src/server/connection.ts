@@ -78,11 +78,6 @@ export class Connection {
     this.log = broker.log.child({ conn: id, remote: socket.remoteAddress });
   }
 
-  /** Number of requests read and not yet answered. */
-  get inFlight(): number {
-    return this.slots.length;
-  }
-
   onData(data: Uint8Array): void {
     if (this.closed) return;
     this.inChunks.push(data);
