@@ -2,7 +2,8 @@
  * The comparison report: per workload and target, the median over rounds of throughput (MB/s,
  * records/s) and of each latency percentile (publish and end-to-end, p50/p99/p99.9/max), the
  * ratio of every target to the first (the baseline), the client settings, and the machine. Written
- * as JSON, Markdown and SVG charts (bench/e2e/svg.ts). Pure apart from `writeReport`.
+ * as JSON, Markdown and SVG charts (bench/e2e/svg.ts). For max-rate workloads (producerRate 0) the
+ * rate discovered in each round and its steps (discovery.ts). Pure apart from `writeReport`.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -29,6 +30,8 @@ export interface Row {
   e2eLatencyMs: { p50: number; p99: number; p999: number; max: number };
   catchUpSeconds: number | null;
   brokerCpuPct: number | null;
+  /** Max-rate workloads: median over rounds of the discovered rate (records/s), null otherwise. */
+  discoveredRate: number | null;
   /** Each figure divided by the baseline target's (the first); 1 for the baseline itself. */
   ratioToBaseline: { publishMBps: number; consumeMBps: number; publishP99: number; e2eP99: number; e2eP50: number; publishP50: number };
   errors: string[];
@@ -76,6 +79,7 @@ export function aggregate(runs: RunResult[], workloadIds: string[], targetNames:
         e2eLatencyMs: lat("e2eLatencyMs"),
         catchUpSeconds: catchUps.length ? median(catchUps) : null,
         brokerCpuPct: cpu.length ? median(cpu) : null,
+        discoveredRate: all.some((r) => r.discovery) ? med(all.flatMap((r) => (r.discovery ? [r.discovery.rate] : []))) : null,
         ratioToBaseline: { publishMBps: 1, consumeMBps: 1, publishP99: 1, e2eP99: 1, e2eP50: 1, publishP50: 1 },
         errors: all.flatMap((r) => (r.error ? [`round ${r.round}: ${r.error}`] : [])),
       };
@@ -151,7 +155,7 @@ export function markdown(r: Report): string {
         w.keyDistributor === "KEY_ROUND_ROBIN" ? `round robin over ${w.keySpace.toLocaleString("en-US")}` : w.keyDistributor,
         String(w.topics * w.producersPerTopic),
         `${w.subscriptionsPerTopic} × ${w.consumerPerSubscription}`,
-        w.producerRate === 0 ? "max" : w.producerRate.toLocaleString("en-US"),
+        w.producerRate === 0 ? (w.consumerBacklogSizeGB ? "max (flat out)" : "max (discovered)") : w.producerRate.toLocaleString("en-US"),
         w.consumerBacklogSizeGB ? `${w.consumerBacklogSizeGB} GB` : "–",
         `${fmt(w.warmupS)} s + ${fmt(w.durationS)} s`,
         props(w.topicConfig),
@@ -188,6 +192,25 @@ export function markdown(r: Report): string {
   if (catchUp.length) {
     out.push("Backlog workloads (consumers start after the backlog is written and read from the earliest offset): time to catch up.", "");
     out.push(mdTable(["workload", "target", "catch-up s"], catchUp.map((x) => [x.workload, x.target, fmt(x.catchUpSeconds)]), ["l", "l", "r"]), "");
+  }
+  const disc = r.runs.filter((x) => x.discovery);
+  if (disc.length) {
+    out.push("## Max-rate discovery", "");
+    out.push("Workloads with `producerRate: 0`: before the measured phase, OMB-style steps on topics of their own raise the publish rate while the producers achieve ≥ 95 % of it and the consumers' backlog stays within the bound, and lower it otherwise (bench/compare/discovery.ts); the measured phase runs at the discovered rate. Steps: target records/s, ✓ sustained or ✗ why.", "");
+    out.push(
+      mdTable(
+        ["workload", "target", "round", "discovered rec/s", "MB/s", "stopped", "steps"],
+        disc.map((x) => {
+          const d = x.discovery!;
+          const size = r.workloads.find((w) => w.id === x.workload)?.messageSize ?? 0;
+          return [x.workload, x.target, String(x.round), d.rate.toLocaleString("en-US"), fmt((d.rate * size) / 1e6), d.reason, d.steps.map((s) => `${Math.round(s.targetRate).toLocaleString("en-US")} ${s.ok ? "✓" : `✗ (${s.why})`}`).join(" → ")];
+        }),
+        ["l", "l", "r", "r", "r", "l", "l"],
+      ),
+      "",
+    );
+    const med = r.rows.filter((x) => x.discoveredRate !== null);
+    if (r.repeats > 1) out.push(`Median discovered rate: ${med.map((x) => `${x.workload} · ${x.target} ${Math.round(x.discoveredRate!).toLocaleString("en-US")} rec/s`).join("; ")}.`, "");
   }
   const errs = r.rows.filter((x) => x.errors.length);
   if (errs.length) {

@@ -8,6 +8,10 @@
  * librdkafka clients (bench/compare/clients/omb_worker.py), one process each. A target whose
  * bootstrap is "local" is a Takhin broker started here (bench/e2e/broker-proc.ts) on 127.0.0.1.
  *
+ * A workload with `producerRate: 0` (and no consumer backlog) first discovers its maximum
+ * sustainable rate, OMB-style, on topics of its own (`discoverRate`; the policy and its fields are
+ * described in discovery.ts), then runs the measured phase at that fixed rate.
+ *
  * Every child process has a kill timer; `abortAll()` kills whatever is still running.
  */
 import type { Subprocess } from "bun";
@@ -19,6 +23,7 @@ import { cpuPercent, MemSampler, readCpu, type CpuReading } from "../e2e/procsta
 import { summarize, type Summary } from "../e2e/stats.ts";
 import { librdkafkaConfig, type Driver, type Target } from "./driver.ts";
 import type { Workload } from "./workload.ts";
+import { acceptableBacklogFor, discoveredRate, discoveryParams, initialState, nextStep, type DiscoveryResult } from "./discovery.ts";
 import { readLines } from "../e2e/read-lines.ts";
 
 export const WORKER = join(import.meta.dir, "clients", "omb_worker.py");
@@ -76,6 +81,10 @@ export interface RunResult {
   broker?: { cpuPct: number; peakRssMB: number };
   settings: ClientSettings;
   clientErrors: string[];
+  /** Records/s over all producers the measured phase ran at (0 = flat out). */
+  producerRate: number;
+  /** Max-rate discovery (producerRate 0 in the workload), when it ran. */
+  discovery?: DiscoveryResult;
 }
 
 interface Child {
@@ -191,10 +200,15 @@ export async function runOne(w: Workload, target: Target, bootstrap: string, rou
     publishTimeline: [],
     settings,
     clientErrors: [],
+    producerRate: w.producerRate,
   };
   const common = { bootstrap, commonConfig: librdkafkaConfig(plan.driver.commonConfig).config };
   const children: Child[] = [];
   try {
+    if (w.producerRate === 0 && w.consumerBacklogSizeGB === 0 && w.subscriptionsPerTopic > 0) {
+      result.discovery = await discoverRate(w, settings, common, `${target.name}-r${round}-${tag}`, runDir, durationS, plan, children);
+      result.producerRate = result.discovery.rate;
+    }
     await worker({ ...common, mode: "setup", topics, partitions: w.partitionsPerTopic, replicationFactor: settings.replicationFactor, topicConfig: settings.topic, hardTimeoutS: 90 }, 100_000).result;
 
     const backlogBytes = w.consumerBacklogSizeGB * 1e9;
@@ -230,7 +244,7 @@ export async function runOne(w: Workload, target: Target, bootstrap: string, rou
     if (!backlog) await startConsumers();
 
     const nProducers = w.topics * w.producersPerTopic;
-    const perProducerRate = w.producerRate / nProducers;
+    const perProducerRate = result.producerRate / nProducers;
     const startAtUs = Date.now() * 1000 + 1_500_000;
     const warmUs = startAtUs + warmupS * 1e6;
     const endUs = warmUs + durationS * 1e6;
@@ -363,6 +377,105 @@ export async function runOne(w: Workload, target: Target, bootstrap: string, rou
     rmSync(runDir, { recursive: true, force: true });
   }
   return result;
+}
+
+/**
+ * Max-rate discovery (see discovery.ts): consumers of the workload's shape run through every step on
+ * topics of their own; each step is a fresh set of producers at the step's rate. Bounded by the
+ * policy's step count and `budgetS`; the topics are deleted afterwards.
+ */
+async function discoverRate(w: Workload, settings: ClientSettings, common: Record<string, unknown>, tag: string, runDir: string, budgetS: number, plan: RunPlan, children: Child[]): Promise<DiscoveryResult> {
+  const t0 = performance.now();
+  const p = discoveryParams(w, budgetS);
+  const topics = Array.from({ length: w.topics }, (_, i) => `omb-${w.id}-disc-${tag}-${i}`.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 240));
+  const nProducers = w.topics * w.producersPerTopic;
+  const maxStepCost = p.stepSeconds + 15;
+  await worker({ ...common, mode: "setup", topics, partitions: w.partitionsPerTopic, replicationFactor: settings.replicationFactor, topicConfig: settings.topic, hardTimeoutS: 90 }, 100_000).result;
+  const consumers: Child[] = [];
+  try {
+    const totals: number[] = [];
+    let ready = 0;
+    let resolveReady!: () => void;
+    const allReady = new Promise<void>((r) => (resolveReady = r));
+    let nConsumers = 0;
+    for (const [ti, topic] of topics.entries()) {
+      for (let s = 0; s < w.subscriptionsPerTopic; s++) {
+        for (let c = 0; c < w.consumerPerSubscription; c++) {
+          const idx = nConsumers++;
+          totals.push(0);
+          const spec = { ...common, mode: "consume", topics: [topic], groupId: `omb-disc-${ti}-${s}-${tag}`, config: settings.consumer, samplesCap: 1, samplesFile: join(runDir, `d-${idx}.f64`), backlog: false, warmupS: 0, hardTimeoutS: budgetS + p.maxSteps * 15 + 120 };
+          const ch = worker(spec, (spec.hardTimeoutS + 10) * 1000, (kind, payload) => {
+            if (kind === "READY" && ++ready === nConsumers) resolveReady();
+            if (kind === "PROGRESS" && typeof payload.total === "number") totals[idx] = payload.total;
+          }, plan.client);
+          consumers.push(ch);
+          children.push(ch);
+        }
+      }
+    }
+    const waitReady = setTimeout(resolveReady, 45_000);
+    await Promise.race([allReady, Promise.all(consumers.map((c) => c.exited))]);
+    clearTimeout(waitReady);
+    // Records received over every subscription (each subscription's group receives each record once).
+    const consumed = () => totals.reduce((a, b) => a + b, 0);
+    let sentTotal = 0;
+    let ackedTotal = 0;
+    let st = initialState(p);
+    plan.log(`  discovering the max sustainable rate: from ${st.rate} records/s, ${p.stepSeconds} s steps, at most ${p.maxSteps} steps / ${budgetS} s`);
+    while (!st.done) {
+      if ((performance.now() - t0) / 1000 + p.stepSeconds + 2 > budgetS && st.steps.length > 0) {
+        st = { ...st, done: true, reason: `budget of ${budgetS} s` };
+        break;
+      }
+      const target = st.rate;
+      const startAtUs = Date.now() * 1000 + 1_200_000;
+      const endMs = startAtUs / 1000 + p.stepSeconds * 1000;
+      let consumedAtEnd = -1;
+      const snap = setTimeout(() => (consumedAtEnd = consumed()), Math.max(0, endMs - Date.now()));
+      const producers: Child[] = [];
+      for (const [ti, topic] of topics.entries()) {
+        for (let i = 0; i < w.producersPerTopic; i++) {
+          const ch = worker(
+            { ...common, mode: "produce", topic, rate: target / nProducers, config: settings.producer, messageSize: w.messageSize, payloadFile: w.payloadFile, keyDistributor: w.keyDistributor, keySpace: w.keySpace, keyOffset: Math.floor((producers.length * w.keySpace) / Math.max(1, nProducers)), startAtUs, warmupS: 0, durationS: p.stepSeconds, flushTimeoutS: 10, samplesCap: 1, samplesFile: join(runDir, `d-p-${ti}-${i}.f64`), hardTimeoutS: maxStepCost },
+            (maxStepCost + 10) * 1000,
+            undefined,
+            plan.client,
+          );
+          producers.push(ch);
+          children.push(ch);
+        }
+      }
+      const res = await Promise.allSettled(producers.map((x) => x.result));
+      clearTimeout(snap);
+      if (consumedAtEnd < 0) consumedAtEnd = consumed();
+      const ok = res.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+      if (ok.length < producers.length) {
+        const why = res.find((r): r is PromiseRejectedResult => r.status === "rejected")?.reason;
+        throw new Error(`rate discovery: a producer failed at ${target} records/s: ${String(why?.message ?? why)}`);
+      }
+      const stepSent = ok.reduce((a, r) => a + (Number(r.sent) || 0), 0);
+      const stepAcked = ok.reduce((a, r) => a + (Number(r.records) || 0), 0);
+      sentTotal += stepSent;
+      ackedTotal += ok.reduce((a, r) => a + (Number(r.ackedAll) || 0), 0);
+      // Backlog per subscription: records sent by the step's end and not consumed by then.
+      const backlog = Math.max(0, (sentTotal * w.subscriptionsPerTopic - consumedAtEnd) / w.subscriptionsPerTopic);
+      st = nextStep(st, { targetRate: target, achievedRate: stepAcked / p.stepSeconds, backlog }, p);
+      const last = st.steps[st.steps.length - 1];
+      plan.log(`  step ${st.steps.length}: target ${target}/s, achieved ${Math.round(last.achievedRate)}/s, backlog ${Math.round(backlog)} (≤ ${Math.round(acceptableBacklogFor(p, target))}): ${last.ok ? "ok" : last.why}`);
+      // Let the consumers drain before the next step (bounded).
+      const drainUntil = performance.now() + 10_000;
+      while (!st.done && performance.now() < drainUntil && consumed() < ackedTotal * w.subscriptionsPerTopic - 1) await Bun.sleep(50);
+    }
+    const rate = discoveredRate(st);
+    const seconds = (performance.now() - t0) / 1000;
+    plan.log(`  discovered ${rate} records/s (${st.reason}) in ${seconds.toFixed(1)} s`);
+    return { rate, reason: st.reason, params: p, steps: st.steps, seconds };
+  } finally {
+    for (const c of consumers) c.proc.kill("SIGKILL");
+    const td = worker({ ...common, mode: "teardown", topics, hardTimeoutS: 60 }, 70_000);
+    const r = await td.result.catch((e) => ({ errors: [String(e.message ?? e)] }));
+    if (r.errors?.length) plan.log(`  discovery teardown: ${r.errors.join("; ")}`);
+  }
 }
 
 export interface TargetRuntime {

@@ -3,7 +3,9 @@
  * `Bun.YAML.parse` and validated field by field: a bad file is refused with a `WorkloadError` whose
  * message names the field. OMB's field names are kept as they are (topics, partitionsPerTopic,
  * messageSize, payloadFile, subscriptionsPerTopic, consumerPerSubscription, producersPerTopic,
- * producerRate, consumerBacklogSizeGB, testDurationMinutes, warmupDurationMinutes, keyDistributor),
+ * producerRate, consumerBacklogSizeGB, testDurationMinutes, warmupDurationMinutes, keyDistributor,
+ * and for max-rate discovery producerStartRate, producerIncrementRate, producerIncrementSeconds,
+ * acceptableBacklog — see discovery.ts),
  * so an OMB workload file runs here unchanged. A few fields are ours (marked "extension" below).
  *
  * Pure apart from reading the file and its payload file.
@@ -52,6 +54,14 @@ export interface Workload {
   /** Records per second over all producers; 0 = as fast as the producers can (max-rate). */
   producerRate: number;
   consumerBacklogSizeGB: number;
+  /** OMB, max-rate discovery (producerRate 0; discovery.ts): first step's rate, records/s (null = 10,000). */
+  producerStartRate: number | null;
+  /** OMB, max-rate discovery: additive increase per successful step before the first failure (null = double). */
+  producerIncrementRate: number | null;
+  /** OMB, max-rate discovery: seconds per step (null = 4). */
+  producerIncrementSeconds: number | null;
+  /** OMB, max-rate discovery: records of backlog per subscription a step may end with (null = one second's worth). */
+  acceptableBacklog: number | null;
   testDurationMinutes: number;
   warmupDurationMinutes: number;
   keyDistributor: KeyDistributor;
@@ -82,10 +92,6 @@ const OMB_IGNORED = [
   "randomBytesRatio",
   "randomizedPayloadPoolSize",
   "messageRateReceivedForSubscription",
-  "producerStartRate",
-  "acceptableBacklog",
-  "producerIncrementRate",
-  "producerIncrementSeconds",
   "producerPauseBeforeDrain",
   "producerPauseDuringDrain",
 ] as const;
@@ -100,6 +106,10 @@ const KNOWN = new Set<string>([
   "consumerPerSubscription",
   "producersPerTopic",
   "producerRate",
+  "producerStartRate",
+  "producerIncrementRate",
+  "producerIncrementSeconds",
+  "acceptableBacklog",
   "consumerBacklogSizeGB",
   "testDurationMinutes",
   "warmupDurationMinutes",
@@ -177,6 +187,11 @@ export function validateWorkload(doc: unknown, id: string, file?: string): Workl
   if (consumers > LIMITS.consumerProcesses) throw new WorkloadError("consumerPerSubscription", `topics × subscriptionsPerTopic × consumerPerSubscription = ${consumers}, more consumer processes than ${LIMITS.consumerProcesses}`, file);
   const producerRate = int(raw, "producerRate", 0, LIMITS.producerRate, undefined, file);
   const consumerBacklogSizeGB = num(raw, "consumerBacklogSizeGB", 0, LIMITS.consumerBacklogSizeGB, 0, file);
+  const opt = (f: string, min: number, max: number): number | null => (raw[f] === undefined || raw[f] === null ? null : num(raw, f, min, max, undefined, file));
+  const producerStartRate = opt("producerStartRate", 1, LIMITS.producerRate);
+  const producerIncrementRate = opt("producerIncrementRate", 1, LIMITS.producerRate);
+  const producerIncrementSeconds = opt("producerIncrementSeconds", 1, 600);
+  const acceptableBacklog = opt("acceptableBacklog", 1, 1e12);
   const testDurationMinutes = num(raw, "testDurationMinutes", 0, LIMITS.testDurationMinutes, undefined, file, true);
   const warmupDurationMinutes = num(raw, "warmupDurationMinutes", 0, LIMITS.warmupDurationMinutes, 1, file);
   const kd = raw.keyDistributor ?? "NO_KEY";
@@ -213,6 +228,10 @@ export function validateWorkload(doc: unknown, id: string, file?: string): Workl
     producersPerTopic,
     producerRate,
     consumerBacklogSizeGB,
+    producerStartRate,
+    producerIncrementRate,
+    producerIncrementSeconds,
+    acceptableBacklog,
     testDurationMinutes,
     warmupDurationMinutes,
     keyDistributor: kd as KeyDistributor,

@@ -225,8 +225,14 @@ async function consume() {
       }
     },
   });
+  let nextProgress = performance.now() + 250;
   while (performance.now() < hardDeadline) {
     await new Promise((r) => setTimeout(r, 50));
+    if (performance.now() >= nextProgress) {
+      // Running count for the harness's max-rate discovery (backlog = sent - consumed).
+      emit("PROGRESS", { total });
+      nextProgress = performance.now() + 250;
+    }
     if (go.doneAt !== null) {
       const mono = performance.now();
       if (mono - Math.max(lastMsg, go.seen) >= 1000 || mono >= go.doneAt + go.drainMaxS * 1000) break;

@@ -268,7 +268,12 @@ def consume():
     last_msg = time.monotonic()
     timeline = {}
     unpack = PACK.unpack_from
+    next_progress = time.monotonic() + 0.25
     while time.monotonic() < HARD_DEADLINE:
+        if time.monotonic() >= next_progress:
+            # Running count for the harness's max-rate discovery (backlog = sent - consumed).
+            emit("PROGRESS", {"total": total})
+            next_progress = time.monotonic() + 0.25
         # consume(n, timeout) waits for n messages or the timeout, which would add up to the
         # timeout to end-to-end latency: take what is queued, else wait for the next one alone.
         msgs = c.consume(num_messages=2000, timeout=0)
