@@ -6,11 +6,13 @@
  *   cluster.id=<22-character base64 uuid>
  *   node.id=<int>
  *
- * Written to a temporary file, fsynced and renamed, so a crash leaves the old file or the new.
+ * Written with the storage layer's durable replace (temporary file, fsync, rename, directory
+ * fsync), so a crash leaves the old file or the new.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { uuidToString } from "../protocol/reader.ts";
+import { writeFileDurably } from "../storage/index.ts";
 
 export interface MetaProperties {
   clusterId: string;
@@ -21,17 +23,6 @@ export function randomUuid(): string {
   return uuidToString(crypto.getRandomValues(new Uint8Array(16)));
 }
 
-export function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, "w");
-  try {
-    writeSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
 
 /** Loads meta.properties, creating it with a new cluster id on first start. */
 export function loadOrCreateMetaProperties(dataDir: string, nodeId: number): MetaProperties {
@@ -39,7 +30,7 @@ export function loadOrCreateMetaProperties(dataDir: string, nodeId: number): Met
   const path = join(dataDir, "meta.properties");
   if (!existsSync(path)) {
     const meta = { clusterId: randomUuid(), nodeId };
-    writeFileAtomic(path, `version=1\ncluster.id=${meta.clusterId}\nnode.id=${nodeId}\n`);
+    writeFileDurably(path, `version=1\ncluster.id=${meta.clusterId}\nnode.id=${nodeId}\n`);
     return meta;
   }
   const props = new Map<string, string>();

@@ -7,7 +7,8 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { randomUuid, writeFileAtomic } from "./meta-properties.ts";
+import { writeFileDurably } from "../storage/index.ts";
+import { randomUuid } from "./meta-properties.ts";
 
 export interface TopicInfo {
   name: string;
@@ -63,7 +64,7 @@ export class TopicRegistry {
   }
 
   private save(): void {
-    writeFileAtomic(this.path, JSON.stringify({ version: 1, topics: [...this.byName.values()] }, null, 1));
+    writeFileDurably(this.path, JSON.stringify({ version: 1, topics: [...this.byName.values()] }, null, 1));
   }
 
   list(): TopicInfo[] {

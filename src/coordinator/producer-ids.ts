@@ -7,7 +7,7 @@
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { writeFileAtomic } from "../cluster/meta-properties.ts";
+import { writeFileDurably } from "../storage/index.ts";
 
 export const PRODUCER_ID_BLOCK_SIZE = 1000n;
 
@@ -32,7 +32,7 @@ export class ProducerIdAllocator {
   allocate(): bigint {
     if (this.next >= this.blockEnd) {
       this.blockEnd = this.next + PRODUCER_ID_BLOCK_SIZE;
-      writeFileAtomic(this.path, JSON.stringify({ version: 1, nextBlockStart: this.blockEnd.toString() }));
+      writeFileDurably(this.path, JSON.stringify({ version: 1, nextBlockStart: this.blockEnd.toString() }));
     }
     return this.next++;
   }

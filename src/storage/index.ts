@@ -27,3 +27,4 @@ export { DEFAULT_LOG_CONFIG, resolveLogConfig } from "./config.ts";
 export type { LogConfig } from "./config.ts";
 export { InvalidBatchError, LogClosedError, OffsetOutOfRangeError } from "./errors.ts";
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from "./leader-epoch-cache.ts";
+export { writeFileDurably } from "./file-io.ts";
