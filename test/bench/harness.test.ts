@@ -5,7 +5,7 @@ import { summarizeProfile, type CpuProfile } from "../../bench/e2e/profile.ts";
 import { fmt, fmtBytes, fmtRatio, mdTable, ratio } from "../../bench/e2e/report.ts";
 import { median, percentile, summarize } from "../../bench/e2e/stats.ts";
 import { barChartSvg, escapeXml, lineChartSvg, niceScale } from "../../bench/e2e/svg.ts";
-import { FrameAssembler } from "../../bench/e2e/wire.ts";
+import { FrameAssembler } from "../../src/protocol/frame-assembler.ts";
 
 describe("percentiles", () => {
   const oneToThousand = Float64Array.from({ length: 1000 }, (_, i) => i + 1);

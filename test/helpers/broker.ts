@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BrokerConfig } from "../../src/config/config.ts";
 import { codecFor, isFlexible } from "../../src/protocol/codec.ts";
+import { FrameAssembler } from "../../src/protocol/frame-assembler.ts";
 import { writeRequestHeader } from "../../src/protocol/header.ts";
 import { Reader } from "../../src/protocol/reader.ts";
 import type { ApiDef } from "../../src/protocol/schema.ts";
@@ -81,7 +82,7 @@ export function requestFrame(api: ApiDef, version: number, correlationId: number
 
 /** A raw TCP client: writes bytes, collects response frames, notices close. */
 export class RawClient {
-  private buf = new Uint8Array(0);
+  private readonly assembler = new FrameAssembler();
   frames: Uint8Array[] = [];
   closed = false;
   private waiters: (() => void)[] = [];
@@ -108,16 +109,7 @@ export class RawClient {
   }
 
   private onData(data: Uint8Array): void {
-    const merged = new Uint8Array(this.buf.length + data.length);
-    merged.set(this.buf);
-    merged.set(data, this.buf.length);
-    this.buf = merged;
-    while (this.buf.length >= 4) {
-      const size = new DataView(this.buf.buffer, this.buf.byteOffset).getInt32(0);
-      if (this.buf.length < 4 + size) break;
-      this.frames.push(this.buf.slice(4, 4 + size));
-      this.buf = this.buf.slice(4 + size);
-    }
+    this.assembler.push(data, this.frames);
     this.wake();
   }
 
