@@ -56,7 +56,13 @@ export interface ValidationOptions {
 }
 
 export type ValidationResult =
-  | { ok: true; header: BatchHeader; sizeBytes: number }
+  | {
+      ok: true;
+      header: BatchHeader;
+      sizeBytes: number;
+      /** The uncompressed records section, when validation had to read the records. */
+      plainRecords?: Uint8Array;
+    }
   | { ok: false; errorCode: number; message: string };
 
 function fail(errorCode: number, message: string): ValidationResult {
@@ -104,6 +110,7 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
   }
   // Compressed batches are opened to check their records (consumers must never receive a batch
   // that does not decompress); compacted topics need every record's key.
+  let plainRecords: Uint8Array | undefined;
   if (codec !== 0 || opts.compacted) {
     let body = records.subarray(BATCH_HEADER_BYTES, sizeBytes);
     if (codec !== 0 && !opts.decompress) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `cannot read compression ${codec}`);
@@ -123,6 +130,7 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
     } catch (e) {
       return fail(ErrorCode.CORRUPT_MESSAGE, `malformed records: ${(e as Error).message}`);
     }
+    plainRecords = body;
   }
 
 
@@ -133,5 +141,5 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
     header.attributes |= TIMESTAMP_TYPE_BIT;
     header.maxTimestamp = BigInt(opts.nowMs);
   }
-  return { ok: true, header, sizeBytes };
+  return { ok: true, header, sizeBytes, plainRecords };
 }

@@ -98,7 +98,7 @@ export class Partition {
     if (target !== null && target !== (h.attributes & COMPRESSION_MASK)) {
       // compression.type other than "producer": the broker recompresses batches that differ.
       try {
-        records = recompressBatch(records, target);
+        records = recompressBatch(records, target, undefined, v.plainRecords);
       } catch (e) {
         if (e instanceof CompressionError) return this.result(ErrorCode.CORRUPT_MESSAGE, `cannot recompress batch: ${e.message}`);
         throw e;

@@ -262,10 +262,19 @@ export function batchRecords(batch: Uint8Array, maxBytes: number = MAX_DECOMPRES
  * header field is kept except the codec bits of attributes, batchLength and the CRC, which are
  * recomputed. Accepts any v2 batch, whatever its codec; the input is not modified.
  */
-export function recompressBatch(batch: Uint8Array, targetCodec: number, maxBytes: number = MAX_DECOMPRESSED_BATCH_BYTES): Uint8Array {
+/**
+ * `plainRecords`, when the caller already holds the batch's uncompressed records section (the
+ * produce validator does), spares a second decompression.
+ */
+export function recompressBatch(
+  batch: Uint8Array,
+  targetCodec: number,
+  maxBytes: number = MAX_DECOMPRESSED_BATCH_BYTES,
+  plainRecords?: Uint8Array,
+): Uint8Array {
   if (codecName(targetCodec).startsWith("unknown")) unknownCodec(targetCodec);
   const b = viewBatch(batch);
-  const plain = decompress(b.attributes & COMPRESSION_MASK, b.records, maxBytes);
+  const plain = plainRecords ?? decompress(b.attributes & COMPRESSION_MASK, b.records, maxBytes);
   const records = compress(targetCodec, plain);
   const total = BATCH_HEADER_BYTES + records.length;
   const out = new Uint8Array(total);

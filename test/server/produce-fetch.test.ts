@@ -14,7 +14,8 @@ import { InitProducerId } from "../../src/protocol/messages/init-producer-id.ts"
 import { ListOffsets } from "../../src/protocol/messages/list-offsets.ts";
 import { OffsetForLeaderEpoch } from "../../src/protocol/messages/offset-for-leader-epoch.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
-import { buildRecordBatch, iterateRecords, readBatchHeader, type NewBatch } from "../../src/protocol/record-batch.ts";
+import { batchRecords, recompressBatch } from "../../src/compression/index.ts";
+import { buildRecordBatch, Compression, iterateRecords, readBatchHeader, type NewBatch } from "../../src/protocol/record-batch.ts";
 import { concat } from "../../src/protocol/writer.ts";
 import { RawClient, removeDir, requestFrame, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 
@@ -149,6 +150,30 @@ describe("produce and fetch", () => {
       values.push(first.value);
     }
     expect(values).toEqual(expected);
+  });
+
+  test("a topic's compression.type recompresses batches that differ, and keeps ones that match", async () => {
+    tb.broker.context.topics.create("zstd-topic", 1, { "compression.type": "zstd" });
+    const plain = batch(3);
+    const gzipped = recompressBatch(batch(2), Compression.gzip);
+    const zstded = recompressBatch(batch(4), Compression.zstd);
+    expect((await produce("zstd-topic", 0, plain)).baseOffset).toBe(0n);
+    expect((await produce("zstd-topic", 0, gzipped)).baseOffset).toBe(3n);
+    expect((await produce("zstd-topic", 0, zstded)).baseOffset).toBe(5n);
+    const p = await fetchOnce("zstd-topic", 0, 0n);
+    const stored: Uint8Array = p.records;
+    const codecs: number[] = [];
+    const values: string[] = [];
+    const dec = new TextDecoder();
+    for (let pos = 0; pos + 61 <= stored.length; ) {
+      const h = readBatchHeader(stored, pos);
+      const one = stored.subarray(pos, pos + 12 + h.batchLength);
+      codecs.push(h.attributes & 7);
+      for (const r of iterateRecords(batchRecords(one), h.recordCount)) values.push(dec.decode(r.value!));
+      pos += 12 + h.batchLength;
+    }
+    expect(codecs).toEqual([Compression.zstd, Compression.zstd, Compression.zstd]);
+    expect(values).toEqual(["value-0", "value-1", "value-2", "value-0", "value-1", "value-0", "value-1", "value-2", "value-3"]);
   });
 
   test("LogAppendTime topics stamp the broker's time", async () => {
