@@ -9,7 +9,7 @@
  * - batch larger than max.message.bytes                             -> MESSAGE_TOO_LARGE
  * - CRC-32C mismatch                                                -> CORRUPT_MESSAGE
  * - record count < 1 or lastOffsetDelta != count - 1                -> INVALID_RECORD
- * - a control batch from a client                                   -> INVALID_RECORD
+ * - a control batch from a client (not from a coordinator)          -> INVALID_RECORD
  * - CreateTime outside message.timestamp.before/after.max.ms        -> INVALID_TIMESTAMP
  * - an unknown codec id                                            -> INVALID_RECORD
  * - zstd in a Produce request below v7                              -> UNSUPPORTED_COMPRESSION_TYPE
@@ -51,6 +51,8 @@ export interface ValidationOptions {
   timestampAfterMaxMs: number;
   /** cleanup.policy contains compact: every record must have a key. */
   compacted: boolean;
+  /** Coordinator appends (AppendOrigin COORDINATOR) may write control and transactional batches. */
+  allowControlAndTransactional?: boolean;
   /** Decompresses a compressed records section (needed only for compacted topics). */
   decompress?: (codec: number, data: Uint8Array) => Uint8Array;
 }
@@ -90,8 +92,8 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
   if (header.lastOffsetDelta !== header.recordCount - 1) {
     return fail(ErrorCode.INVALID_RECORD, `last offset delta ${header.lastOffsetDelta} does not match record count ${header.recordCount}`);
   }
-  if (header.attributes & CONTROL_BIT) return fail(ErrorCode.INVALID_RECORD, "clients may not produce control batches");
-  if (header.attributes & TRANSACTIONAL_BIT) {
+  if (header.attributes & CONTROL_BIT && !opts.allowControlAndTransactional) return fail(ErrorCode.INVALID_RECORD, "clients may not produce control batches");
+  if (header.attributes & TRANSACTIONAL_BIT && !opts.allowControlAndTransactional) {
     return fail(ErrorCode.INVALID_TXN_STATE, "transactional batches need a transaction; transactions are not supported by this broker yet");
   }
 

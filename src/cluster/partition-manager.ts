@@ -7,7 +7,7 @@
 import type { Logger } from "../util/log.ts";
 import type { BrokerConfig } from "../config/config.ts";
 import { LogManager, type LogConfig } from "../storage/index.ts";
-import { Partition } from "./partition.ts";
+import { INITIAL_LEADER_EPOCH, Partition } from "./partition.ts";
 import { effectiveTopicConfig, type EffectiveTopicConfig } from "./topic-config.ts";
 import type { TopicInfo, TopicListener, TopicRegistry } from "./topics.ts";
 
@@ -58,7 +58,11 @@ export class PartitionManager implements TopicListener {
     const list = this.byTopic.get(t.name) ?? [];
     for (let p = fromPartition; p < t.partitions; p++) {
       const log = this.logs.openLog(t.name, p, logConfigOf(effective));
-      list[p] = new Partition(t, p, log, effective);
+      const partition = new Partition(t, p, log, effective);
+      // One node leads every partition; the epoch survives restarts through the log's epoch cache.
+      // (The metadata image will own this.)
+      partition.leaderEpoch = Math.max(INITIAL_LEADER_EPOCH, log.epochs.latestEpoch());
+      list[p] = partition;
     }
     this.byTopic.set(t.name, list);
   }

@@ -1,13 +1,19 @@
 /**
  * A partition this broker leads: its log, its idempotent-producer state and the topic config
- * that governs appends. Produce and Fetch handlers talk to this, never to the storage directly.
- * One node: the leader is the whole ISR, the leader epoch is 0 and the high watermark follows the
- * log end offset on every append.
+ * that governs appends. The replica manager (replica-manager.ts) talks to this, never the handlers
+ * to the storage directly. One node: the leader is the whole ISR and the high watermark follows
+ * the log end offset on every append. The leader epoch is state of the partition (`leaderEpoch`,
+ * set by whoever owns leadership: the partition manager today, the metadata image later).
+ *
+ * Every append goes through appendAsLeader, whatever its origin (Kafka's AppendOrigin): "client"
+ * for Produce requests, "coordinator" for records the broker writes itself (the offsets log, later
+ * transaction markers). Both take the same validation and producer-state path; only the rules that
+ * protect the log from clients (no control or transactional batches from a client) differ.
  */
 import { validateProducedBatch } from "./batch-validator.ts";
 import type { EffectiveTopicConfig } from "./topic-config.ts";
 import type { TopicInfo } from "./topics.ts";
-import { PartitionProducerState } from "../coordinator/producer-state.ts";
+import { PartitionProducerState } from "./producer-state.ts";
 import { ErrorCode } from "../protocol/errors.ts";
 import { BATCH_LOG_OVERHEAD_BYTES, TIMESTAMP_TYPE_BIT, iterateRecords, readBatchHeader } from "../protocol/record-batch.ts";
 import { CompressionError, batchRecords, decompress, recompressBatch } from "../compression/index.ts";
@@ -16,7 +22,8 @@ import { InvalidBatchError, type PartitionLog } from "../storage/index.ts";
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-export const LEADER_EPOCH = 0;
+/** The leader epoch of a partition nobody has assigned one to (one node, first start). */
+export const INITIAL_LEADER_EPOCH = 0;
 /** Kafka accepts zstd batches from Produce v7 on (KIP-110). */
 const FIRST_ZSTD_PRODUCE_VERSION = 7;
 const LATEST_PRODUCE_VERSION = 11;
@@ -24,12 +31,33 @@ const PRODUCER_SNAPSHOT_FILE = "producer-state.json";
 /** Bytes read per step while rebuilding producer state from the log. */
 const REBUILD_READ_BYTES = 8 * 1024 * 1024;
 
+/** Who is appending (Kafka's AppendOrigin). */
+export type AppendOrigin = "client" | "coordinator";
+
+export interface AppendAsLeaderOptions {
+  origin: AppendOrigin;
+  /** Wall clock of the append (timestamp checks, LogAppendTime). Default Date.now(). */
+  nowMs?: number;
+  /** The Produce version that carried the batch (zstd needs v7+); coordinator appends use the latest. */
+  produceVersion?: number;
+}
+
+/** A record of a refused batch that broke a rule, by its index in the batch (KIP-467). */
+export interface RecordError {
+  batchIndex: number;
+  message: string;
+}
+
 export interface ProduceResult {
   errorCode: number;
   errorMessage: string | null;
   baseOffset: bigint;
+  /** Offset of the last record appended (-1 when nothing was appended). */
+  lastOffset: bigint;
   logAppendTimeMs: bigint;
   logStartOffset: bigint;
+  /** The offending records when the batch was refused record by record; empty otherwise. */
+  recordErrors: RecordError[];
 }
 
 export interface PartitionRead {
@@ -51,6 +79,10 @@ function targetCodec(compressionType: string): number | null {
 
 export class Partition {
   readonly producers = new PartitionProducerState();
+  /** The current leader epoch (stamped into every appended batch; checked against requests). */
+  leaderEpoch = INITIAL_LEADER_EPOCH;
+  /** Replicas in sync with the leader, the leader included (one node: 1). */
+  isrSize = 1;
 
   constructor(
     readonly topic: TopicInfo,
@@ -74,12 +106,23 @@ export class Partition {
     return this.config.minInsyncReplicas;
   }
 
-  private result(errorCode: number, errorMessage: string | null, baseOffset = -1n, logAppendTimeMs = -1n): ProduceResult {
-    return { errorCode, errorMessage, baseOffset, logAppendTimeMs, logStartOffset: BigInt(this.log.logStartOffset) };
+  private result(errorCode: number, errorMessage: string | null, baseOffset = -1n, logAppendTimeMs = -1n, lastOffset = -1n, recordErrors: RecordError[] = []): ProduceResult {
+    return { errorCode, errorMessage, baseOffset, lastOffset, logAppendTimeMs, logStartOffset: BigInt(this.log.logStartOffset), recordErrors };
   }
 
-  /** Validates and appends one client batch (Produce v3+). */
+  /** Validates and appends one client batch (Produce v3+); kept for callers of the old name. */
   appendProduced(records: Uint8Array, nowMs: number, produceVersion = LATEST_PRODUCE_VERSION): ProduceResult {
+    return this.appendAsLeader(records, { origin: "client", nowMs, produceVersion });
+  }
+
+  /**
+   * Validates one v2 batch, checks it against the idempotent-producer state, appends it with this
+   * partition's leader epoch and records the producer's batch. Never throws for bad input or a
+   * storage failure: the result carries the Kafka error code.
+   */
+  appendAsLeader(records: Uint8Array, options: AppendAsLeaderOptions): ProduceResult {
+    const nowMs = options.nowMs ?? Date.now();
+    const produceVersion = options.produceVersion ?? LATEST_PRODUCE_VERSION;
     const c = this.config;
     const logAppendTime = c.messageTimestampType === "LogAppendTime";
     const v = validateProducedBatch(records, {
@@ -90,6 +133,7 @@ export class Partition {
       timestampBeforeMaxMs: c.messageTimestampBeforeMaxMs,
       timestampAfterMaxMs: c.messageTimestampAfterMaxMs,
       compacted: c.cleanupPolicyCompact,
+      allowControlAndTransactional: options.origin === "coordinator",
       decompress: (codec, data) => decompress(codec, data),
     });
     if (!v.ok) return this.result(v.errorCode, v.message);
@@ -108,18 +152,20 @@ export class Partition {
     const info = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
     if (idempotent) {
       const check = this.producers.check(info);
-      if (check.kind === "duplicate") return this.result(ErrorCode.NONE, null, BigInt(check.firstOffset), logAppendTime ? h.maxTimestamp : -1n);
+      if (check.kind === "duplicate") {
+        return this.result(ErrorCode.NONE, null, BigInt(check.firstOffset), logAppendTime ? h.maxTimestamp : -1n, BigInt(check.lastOffset));
+      }
       if (check.kind === "error") return this.result(check.errorCode, check.message);
     }
     let baseOffset: number;
     try {
-      baseOffset = this.log.append(records, { leaderEpoch: LEADER_EPOCH }).baseOffset;
+      baseOffset = this.log.append(records, { leaderEpoch: this.leaderEpoch }).baseOffset;
     } catch (e) {
       if (e instanceof InvalidBatchError) return this.result(ErrorCode.CORRUPT_MESSAGE, e.message);
       return this.result(ErrorCode.KAFKA_STORAGE_ERROR, `append failed: ${(e as Error).message}`);
     }
     if (idempotent) this.producers.record(info, baseOffset);
-    return this.result(ErrorCode.NONE, null, BigInt(baseOffset), logAppendTime ? BigInt(nowMs) : -1n);
+    return this.result(ErrorCode.NONE, null, BigInt(baseOffset), logAppendTime ? BigInt(nowMs) : -1n, BigInt(baseOffset + h.lastOffsetDelta));
   }
 
   /** Whole batches from fetchOffset up to the high watermark, as views of mapped segments. */

@@ -5,7 +5,6 @@
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ListOffsets } from "../../protocol/messages/list-offsets.ts";
-import { LEADER_EPOCH } from "../../cluster/partition.ts";
 import type { Handler } from "../registry.ts";
 
 interface ListOffsetsRequest {
@@ -35,7 +34,7 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest> = {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           return out;
         }
-        if (p.currentLeaderEpoch > LEADER_EPOCH) {
+        if (p.currentLeaderEpoch > partition.leaderEpoch) {
           out.errorCode = ErrorCode.UNKNOWN_LEADER_EPOCH;
           return out;
         }
@@ -58,7 +57,7 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest> = {
           out.errorCode = ErrorCode.INVALID_REQUEST;
           return out;
         }
-        if (out.offset >= 0n) out.leaderEpoch = LEADER_EPOCH;
+        if (out.offset >= 0n) out.leaderEpoch = partition.leaderEpoch;
         if (version === 0) out.oldStyleOffsets = out.offset >= 0n ? [out.offset] : [];
         return out;
       }),

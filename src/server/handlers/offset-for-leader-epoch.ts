@@ -1,5 +1,4 @@
 /** OffsetForLeaderEpoch 0-4: the end offset of the largest epoch <= the one asked (KIP-101/279). */
-import { LEADER_EPOCH } from "../../cluster/partition.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import { OffsetForLeaderEpoch } from "../../protocol/messages/offset-for-leader-epoch.ts";
 import type { Handler } from "../registry.ts";
@@ -19,8 +18,8 @@ export const offsetForLeaderEpochHandler: Handler<Request> = {
       partitions: t.partitions.map((p) => {
         const partition = ctx.broker.partitions.get(t.topic, p.partition);
         if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
-        if (p.currentLeaderEpoch > LEADER_EPOCH) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
-        if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < LEADER_EPOCH) {
+        if (p.currentLeaderEpoch > partition.leaderEpoch) return { errorCode: ErrorCode.UNKNOWN_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
+        if (p.currentLeaderEpoch >= 0 && p.currentLeaderEpoch < partition.leaderEpoch) {
           return { errorCode: ErrorCode.FENCED_LEADER_EPOCH, partition: p.partition, leaderEpoch: -1, endOffset: -1n };
         }
         const answer = partition.log.epochs.endOffsetFor(p.leaderEpoch, partition.logEndOffset);

@@ -1,7 +1,7 @@
 /** Idempotent producer state: duplicates, epochs and sequences against a simple model. */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { PartitionProducerState, RETAINED_BATCHES_PER_PRODUCER } from "../../src/coordinator/producer-state.ts";
+import { PartitionProducerState, RETAINED_BATCHES_PER_PRODUCER } from "../../src/cluster/producer-state.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 
 const pid = 7n;
