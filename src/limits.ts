@@ -22,3 +22,13 @@ export const MAX_TAGGED_FIELDS = 1024;
 export const MAX_SCHEMA_DEPTH = 16;
 /** Largest client id, topic name or other string we keep from the wire (Kafka strings are int16-sized). */
 export const MAX_STRING_BYTES = 32767;
+/** Delayed operations (Produce acks=all, Fetch long polls) waiting in one purgatory at most. */
+export const MAX_DELAYED_OPERATIONS = 100_000;
+/** Delayed operations watching one topic-partition at most (past it, they answer at once). */
+export const MAX_DELAYED_OPERATION_WATCHERS_PER_KEY = 65_536;
+/** Upper bound on one Fetch's wait, whatever max_wait_ms asks. */
+export const MAX_FETCH_WAIT_MS = 30_000;
+/** Kafka's fetch.max.bytes default (55 MiB): the broker's cap on one Fetch response's record bytes. */
+export const DEFAULT_FETCH_MAX_BYTES = 57_671_680;
+/** Segment .log files kept open at once by default (LRU; colder ones are closed and reopened on use). */
+export const DEFAULT_MAX_OPEN_SEGMENT_FILES = 4096;

@@ -1,8 +1,8 @@
 /**
  * The partitions this broker hosts, kept in step with the topic catalogue: a topic created there
  * gets its logs opened here, a deleted one has them removed, added partitions are opened and
- * config changes reach the logs. Also the wait used by Fetch long polling: a promise that
- * resolves on the next append to any of a set of partitions, or at a timeout.
+ * config changes reach the logs. Listeners (the replica manager) hear of removed partitions and
+ * leadership changes, so operations waiting on them complete.
  */
 import type { Logger } from "../util/log.ts";
 import type { BrokerConfig } from "../config/config.ts";
@@ -26,8 +26,15 @@ export function logConfigOf(c: EffectiveTopicConfig): Partial<LogConfig> {
   };
 }
 
+/** Told when partitions go away or change leadership (the replica manager's delayed operations). */
+export interface PartitionListener {
+  partitionsRemoved(partitions: Partition[]): void;
+  leadershipChanged(partition: Partition): void;
+}
+
 export class PartitionManager implements TopicListener {
   private readonly byTopic = new Map<string, Partition[]>();
+  private readonly listeners: PartitionListener[] = [];
   readonly logs: LogManager;
 
   constructor(
@@ -84,6 +91,19 @@ export class PartitionManager implements TopicListener {
     this.byTopic.delete(t.name);
     for (let p = 0; p < Math.max(list.length, t.partitions); p++) this.logs.deleteLog(t.name, p);
     this.onTopicDeleted(t);
+    const removed = list.filter((p) => p !== undefined);
+    for (const l of this.listeners) l.partitionsRemoved(removed);
+  }
+
+  addListener(listener: PartitionListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Sets a partition's leader epoch (the metadata image will call this) and tells the listeners. */
+  setLeaderEpoch(partition: Partition, leaderEpoch: number): void {
+    if (partition.leaderEpoch === leaderEpoch) return;
+    partition.leaderEpoch = leaderEpoch;
+    for (const l of this.listeners) l.leadershipChanged(partition);
   }
 
   partitionsAdded(t: TopicInfo, previousCount: number): void {
@@ -96,29 +116,6 @@ export class PartitionManager implements TopicListener {
       p.config = effective;
       p.log.setConfig(logConfigOf(effective));
     }
-  }
-
-  /** Resolves true on the next append to any of `partitions`, false after `timeoutMs`. */
-  waitForAppend(partitions: Partition[], timeoutMs: number): Promise<boolean> {
-    return new Promise((resolve) => {
-      const unsubscribes: (() => void)[] = [];
-      let done = false;
-      const finish = (woke: boolean) => {
-        if (done) return;
-        done = true;
-        clearTimeout(timer);
-        for (const u of unsubscribes) u();
-        resolve(woke);
-      };
-      const timer = setTimeout(() => finish(false), Math.max(0, timeoutMs));
-      try {
-        for (const p of new Set(partitions)) unsubscribes.push(p.log.subscribe(() => finish(true)));
-      } catch (e) {
-        // Too many waiters on one log: answer now rather than wait unbounded.
-        this.log.warn("fetch wait refused", { error: (e as Error).message });
-        finish(false);
-      }
-    });
   }
 
   /** Producer snapshots, then every log closed cleanly. */

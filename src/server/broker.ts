@@ -7,6 +7,7 @@ import type { Socket, TCPSocketListener } from "bun";
 import { loadOrCreateMetaProperties } from "../cluster/meta-properties.ts";
 import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import { PartitionManager } from "../cluster/partition-manager.ts";
+import { ReplicaManager } from "../cluster/replica-manager.ts";
 import { TopicRegistry } from "../cluster/topics.ts";
 import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import { GroupService } from "../coordinator/group-service.ts";
@@ -66,6 +67,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     requestMemory: new RequestMemory(config.queuedMaxRequestBytes),
     topics,
     partitions,
+    replicas: new ReplicaManager(partitions, topics, { log }),
     fetchSessions,
     producerIds: new ProducerIdAllocator(config.dataDir),
     groups: new GroupService({ topics, partitions, log }, { ...groupConfigFrom(config), ...opts.groups }),
@@ -151,6 +153,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       listener.stop(false);
       // Pending JoinGroup/SyncGroup answers go out now (NOT_COORDINATOR) rather than holding up the drain.
       context.groups.close();
+      // Waiting fetches and acks=all produces answer now rather than at their timeouts.
+      context.replicas.close();
       const deadline = Date.now() + graceMs;
       while ([...connections].some((c) => !c.quiet) && Date.now() < deadline) {
         await new Promise<void>((resolve) => {

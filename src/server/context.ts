@@ -1,6 +1,7 @@
 /** What a handler sees: the broker's services and the request's connection and header. */
 import type { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import type { PartitionManager } from "../cluster/partition-manager.ts";
+import type { ReplicaManager } from "../cluster/replica-manager.ts";
 import type { TopicRegistry } from "../cluster/topics.ts";
 import type { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import type { GroupService } from "../coordinator/group-service.ts";
@@ -22,6 +23,8 @@ export interface BrokerContext {
   requestMemory: RequestMemory;
   topics: TopicRegistry;
   partitions: PartitionManager;
+  /** Produce and Fetch semantics (acks, waits, limits) over the partitions. */
+  replicas: ReplicaManager;
   fetchSessions: FetchSessionCache;
   producerIds: ProducerIdAllocator;
   /** The group coordinator (consumer groups, committed offsets in __consumer_offsets). */

@@ -27,3 +27,18 @@ export class LogClosedError extends Error {
     this.name = "LogClosedError";
   }
 }
+
+/**
+ * KAFKA_STORAGE_ERROR: the log directory holding this log is offline, because a write or sync
+ * failed there (Kafka's LogDirFailureChannel): no append or read is served from it again in this
+ * process, so no unacknowledged record can become visible.
+ */
+export class LogDirOfflineError extends Error {
+  constructor(
+    readonly logDir: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "LogDirOfflineError";
+  }
+}

@@ -25,6 +25,6 @@ export type {
 } from "./partition-log.ts";
 export { DEFAULT_LOG_CONFIG, resolveLogConfig } from "./config.ts";
 export type { LogConfig } from "./config.ts";
-export { InvalidBatchError, LogClosedError, OffsetOutOfRangeError } from "./errors.ts";
+export { InvalidBatchError, LogClosedError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from "./leader-epoch-cache.ts";
 export { writeFileDurably } from "./file-io.ts";

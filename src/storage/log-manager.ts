@@ -41,6 +41,8 @@ export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly cleaner: LogCleaner;
   private closed = false;
+  /** Set when a write or sync in this directory failed; the directory then serves nothing. */
+  private offlineReason: string | null = null;
 
   private constructor(
     readonly dataDir: string,
@@ -59,6 +61,11 @@ export class LogManager {
     const manager = new LogManager(dataDir, options);
     manager.cleaner.start();
     return manager;
+  }
+
+  /** The log directories that are offline (a write or sync failed there): this one, or none. */
+  get offlineLogDirs(): string[] {
+    return this.offlineReason === null ? [] : [this.dataDir];
   }
 
   /** Partitions that have a folder on disk or are open. */

@@ -1,13 +1,12 @@
 /**
  * Produce: advertised 0-11 so that librdkafka enables every codec; versions 0-2 (message format
- * v0/v1) are answered UNSUPPORTED_VERSION per partition, as Kafka 4 does. acks 0 sends no
- * response; 1 and -1 answer after the append (one node: the leader is the whole ISR).
+ * v0/v1) are answered UNSUPPORTED_VERSION per partition, as Kafka 4 does. Decodes, delegates to
+ * the replica manager (topic policy, acks, ISR, appends, the acks=-1 wait) and encodes; acks 0
+ * sends no response.
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { Produce } from "../../protocol/messages/produce.ts";
-import type { ProduceResult } from "../../cluster/partition.ts";
-import { topicNameError } from "../../cluster/topics.ts";
-import type { BrokerContext } from "../context.ts";
+import type { ProducePartitionInput, ProducePartitionResult } from "../../cluster/replica-manager.ts";
 import { NO_RESPONSE, type Handler } from "../registry.ts";
 
 interface ProduceRequest {
@@ -19,14 +18,14 @@ interface ProduceRequest {
 
 const FIRST_SUPPORTED_VERSION = 3;
 
-function partitionResponse(index: number, r: Partial<ProduceResult> & { errorCode: number }) {
+function partitionResponse(index: number, r: Partial<ProducePartitionResult> & { errorCode: number }) {
   return {
     index,
     errorCode: r.errorCode,
     baseOffset: r.baseOffset ?? -1n,
     logAppendTimeMs: r.logAppendTimeMs ?? -1n,
     logStartOffset: r.logStartOffset ?? -1n,
-    recordErrors: [],
+    recordErrors: (r.recordErrors ?? []).map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
     errorMessage: r.errorMessage ?? null,
   };
 }
@@ -42,16 +41,13 @@ function everyPartition(req: ProduceRequest, errorCode: number, errorMessage: st
   };
 }
 
-function produceOne(b: BrokerContext, topicName: string, index: number, records: Uint8Array | null, acks: number, version: number): ProduceResult | { errorCode: number; errorMessage: string } {
-  const nameError = topicNameError(topicName);
-  if (nameError) return { errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, errorMessage: nameError };
-  const partition = b.partitions.get(topicName, index);
-  if (!partition) return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `this server does not host ${topicName}-${index}` };
-  if (records === null) return { errorCode: ErrorCode.INVALID_RECORD, errorMessage: "null records" };
-  if (acks === -1 && partition.minInsyncReplicas > 1) {
-    return { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, errorMessage: `min.insync.replicas is ${partition.minInsyncReplicas} but the ISR has 1 replica` };
-  }
-  return partition.appendProduced(records, Date.now(), version);
+function encode(req: ProduceRequest, results: ProducePartitionResult[]) {
+  let i = 0;
+  const responses = req.topicData.map((t) => ({
+    name: t.name,
+    partitionResponses: t.partitionData.map((p) => partitionResponse(p.index, results[i++]!)),
+  }));
+  return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 }
 
 export const produceHandler: Handler<ProduceRequest> = {
@@ -59,22 +55,18 @@ export const produceHandler: Handler<ProduceRequest> = {
   minVersion: 0,
   maxVersion: 11,
   handle(ctx, req, version) {
-    const b = ctx.broker;
     if (version < FIRST_SUPPORTED_VERSION) {
       return everyPartition(req, ErrorCode.UNSUPPORTED_VERSION, "produce versions below 3 (message format v0/v1) are not supported");
-    }
-    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
-      return everyPartition(req, ErrorCode.INVALID_REQUIRED_ACKS, `acks must be 0, 1 or -1, not ${req.acks}`);
     }
     if (req.transactionalId !== null) {
       return everyPartition(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported by this broker yet");
     }
-    const responses = req.topicData.map((t) => ({
-      name: t.name,
-      partitionResponses: t.partitionData.map((p) => partitionResponse(p.index, produceOne(b, t.name, p.index, p.records, req.acks, version))),
-    }));
+    const inputs: ProducePartitionInput[] = [];
+    for (const t of req.topicData) for (const p of t.partitionData) inputs.push({ topic: t.name, partition: p.index, records: p.records });
+    const results = ctx.broker.replicas.appendRecords(inputs, { acks: req.acks, timeoutMs: req.timeoutMs, produceVersion: version });
     if (req.acks === 0) return NO_RESPONSE;
-    return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
+    if (results instanceof Promise) return results.then((r) => encode(req, r));
+    return encode(req, results);
   },
   errorResponse(req, _version, errorCode) {
     return everyPartition(req, errorCode, "internal error");

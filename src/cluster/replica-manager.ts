@@ -1,0 +1,425 @@
+/**
+ * The replica manager (Kafka's ReplicaManager): the semantics of Produce and Fetch, in domain
+ * terms (topic, partition, offsets, error codes), for every caller — the Kafka handlers today, the
+ * HTTP proxy and the console later — without a Kafka request context.
+ *
+ * Produce (appendRecords): per partition, the topic-name policy, the leader lookup, the acks policy
+ * (0, 1, -1) and the ISR check (min.insync.replicas), then Partition.appendAsLeader. With acks=-1
+ * the answer waits in the produce purgatory until the high watermark covers the appended records
+ * (on one node it already does, so it completes at once), or the request's timeout
+ * (REQUEST_TIMED_OUT), or a leadership change (NOT_LEADER_OR_FOLLOWER).
+ *
+ * Fetch (fetchMessages): per partition, the leader and leader-epoch checks, the offset range check
+ * (OFFSET_OUT_OF_RANGE), reads up to the high watermark as views of mapped segments within the
+ * partition and response byte limits, the response limit being min(max_bytes, fetch.max.bytes)
+ * with Kafka's KIP-74 rule (the first batch of the first partition with data is returned even
+ * above the limits, so a consumer always progresses). The last stable offset is the high watermark
+ * (no transactions yet). When fewer than min_bytes are available and nothing failed, the fetch waits
+ * in the fetch purgatory until an append or high-watermark move on one of its partitions makes
+ * min_bytes available, an error appears (deletion, leadership change), or max_wait_ms passes; a
+ * fetch of no partitions (an empty incremental session) waits max_wait_ms, so idle consumers do
+ * not spin.
+ *
+ * Events: the replica manager subscribes once to each partition log it waits on; every append and
+ * high-watermark move calls checkAndComplete for that partition's key. The partition manager tells
+ * it about deleted partitions and leadership changes.
+ */
+import { ErrorCode } from "../protocol/errors.ts";
+import { DEFAULT_FETCH_MAX_BYTES, MAX_FETCH_WAIT_MS } from "../limits.ts";
+import type { Logger } from "../util/log.ts";
+import { LogDirOfflineError, OffsetOutOfRangeError, type PartitionLog } from "../storage/index.ts";
+import type { AppendOrigin, Partition, RecordError } from "./partition.ts";
+import type { PartitionListener, PartitionManager } from "./partition-manager.ts";
+import { DelayedOperation, Purgatory } from "./purgatory.ts";
+import { topicNameError, type TopicRegistry } from "./topics.ts";
+
+// ---------------------------------------------------------------------------------------------
+// Produce
+
+export interface ProducePartitionInput {
+  topic: string;
+  partition: number;
+  /** One v2 batch (Produce v3+); null is refused with INVALID_RECORD. */
+  records: Uint8Array | null;
+}
+
+export interface ProduceOptions {
+  /** 0 (no answer expected), 1 (leader appended) or -1 (all in-sync replicas have it). */
+  acks: number;
+  /** How long an acks=-1 produce may wait for the high watermark. */
+  timeoutMs: number;
+  origin?: AppendOrigin;
+  /** The Produce version (codec rules); omitted for non-Kafka callers: the latest. */
+  produceVersion?: number;
+  nowMs?: number;
+}
+
+export interface ProducePartitionResult {
+  topic: string;
+  partition: number;
+  errorCode: number;
+  errorMessage: string | null;
+  baseOffset: bigint;
+  logAppendTimeMs: bigint;
+  logStartOffset: bigint;
+  recordErrors: RecordError[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Fetch
+
+export interface FetchPartitionInput {
+  /** The topic by name, or (Fetch v13+) by id when `topic` is undefined. */
+  topic?: string;
+  topicId?: string;
+  partition: number;
+  fetchOffset: bigint;
+  partitionMaxBytes: number;
+  /** -1 when the client does not know it. */
+  currentLeaderEpoch: number;
+}
+
+export interface FetchOptions {
+  maxWaitMs: number;
+  minBytes: number;
+  /** The request's max_bytes; <= 0 means no request limit (the broker's fetch.max.bytes still applies). */
+  maxBytes: number;
+  readCommitted: boolean;
+}
+
+export interface FetchPartitionResult {
+  /** The topic's name and id ("" when the topic is unknown under the key the caller used). */
+  topicName: string;
+  topicId: string;
+  partition: number;
+  errorCode: number;
+  /** Whole batches as views of mapped segments (no copy). */
+  records: Uint8Array[];
+  recordBytes: number;
+  highWatermark: bigint;
+  lastStableOffset: bigint;
+  logStartOffset: bigint;
+  /** [] for read_committed (no transactions yet), null for read_uncommitted. */
+  abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+}
+
+export interface ReplicaManagerOptions {
+  /** fetch.max.bytes: cap on one Fetch response's record bytes. */
+  fetchMaxBytes?: number;
+  log?: Logger;
+}
+
+function partitionKey(p: Partition): string {
+  return `${p.topic.id}:${p.index}`;
+}
+
+function storageErrorCode(error: unknown): number | null {
+  if (error instanceof LogDirOfflineError) return ErrorCode.KAFKA_STORAGE_ERROR;
+  if (error instanceof OffsetOutOfRangeError) return ErrorCode.OFFSET_OUT_OF_RANGE;
+  return null;
+}
+
+/** The answer to one produce, waiting in the produce purgatory until the high watermark covers it. */
+class DelayedProduce extends DelayedOperation {
+  constructor(
+    private readonly results: ProducePartitionResult[],
+    /** Per result: the partition and the offset the high watermark must reach, or null (answered). */
+    private readonly pending: ({ partition: Partition; requiredOffset: number } | null)[],
+    private readonly stillLeader: (p: Partition) => boolean,
+    private readonly deliver: (r: ProducePartitionResult[]) => void,
+  ) {
+    super();
+  }
+
+  canComplete(): boolean {
+    for (let i = 0; i < this.pending.length; i++) {
+      const w = this.pending[i];
+      if (w === null) continue;
+      if (!this.stillLeader(w.partition)) {
+        this.results[i]!.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        this.results[i]!.errorMessage = "leadership changed while waiting for the in-sync replicas";
+        this.pending[i] = null;
+      } else if (w.partition.highWatermark >= w.requiredOffset) {
+        this.pending[i] = null;
+      } else {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  protected override onExpire(): void {
+    for (let i = 0; i < this.pending.length; i++) {
+      if (this.pending[i] === null) continue;
+      this.results[i]!.errorCode = ErrorCode.REQUEST_TIMED_OUT;
+      this.results[i]!.errorMessage = "timed out waiting for the in-sync replicas";
+    }
+  }
+
+  protected onComplete(): void {
+    this.deliver(this.results);
+  }
+
+  get keys(): string[] {
+    return this.pending.filter((w) => w !== null).map((w) => partitionKey(w!.partition));
+  }
+}
+
+interface FetchPass {
+  results: FetchPartitionResult[];
+  partitions: Partition[];
+  totalBytes: number;
+  anyError: boolean;
+}
+
+/** A fetch waiting for min_bytes: each check reads again (views of mappings: cheap). */
+class DelayedFetch extends DelayedOperation {
+  pass: FetchPass;
+
+  constructor(
+    private readonly read: () => FetchPass,
+    first: FetchPass,
+    private readonly minBytes: number,
+    private readonly deliver: (r: FetchPartitionResult[]) => void,
+  ) {
+    super();
+    this.pass = first;
+  }
+
+  canComplete(): boolean {
+    this.pass = this.read();
+    return this.pass.anyError || this.pass.totalBytes >= this.minBytes;
+  }
+
+  protected override onExpire(): void {
+    this.pass = this.read();
+  }
+
+  protected onComplete(): void {
+    this.deliver(this.pass.results);
+  }
+}
+
+export class ReplicaManager implements PartitionListener {
+  readonly produceWaits: Purgatory<DelayedProduce>;
+  readonly fetchWaits: Purgatory<DelayedFetch>;
+  private readonly subscribed = new WeakSet<PartitionLog>();
+  private readonly fetchMaxBytes: number;
+  private readonly log: Logger | undefined;
+
+  constructor(
+    private readonly partitions: PartitionManager,
+    private readonly topics: TopicRegistry,
+    options: ReplicaManagerOptions = {},
+  ) {
+    this.fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES;
+    this.log = options.log;
+    const onError = (error: unknown) => this.log?.error("delayed operation failed", { error });
+    this.produceWaits = new Purgatory("produce", { onError });
+    this.fetchWaits = new Purgatory("fetch", { onError });
+    partitions.addListener(this);
+  }
+
+  /** Log directories that failed (a write or sync error) and whose partitions answer KAFKA_STORAGE_ERROR. */
+  get offlineLogDirCount(): number {
+    return this.partitions.logs.offlineLogDirs.length;
+  }
+
+  // ----- Produce -------------------------------------------------------------------------------
+
+  /**
+   * Appends to each partition as leader and answers per partition; the answer is immediate (an
+   * array) unless acks=-1 must wait for the high watermark (a promise). Results keep the inputs'
+   * order.
+   */
+  appendRecords(inputs: ProducePartitionInput[], options: ProduceOptions): ProducePartitionResult[] | Promise<ProducePartitionResult[]> {
+    const nowMs = options.nowMs ?? Date.now();
+    const results: ProducePartitionResult[] = [];
+    const pending: ({ partition: Partition; requiredOffset: number } | null)[] = [];
+    let waiting = false;
+    const validAcks = options.acks === 0 || options.acks === 1 || options.acks === -1;
+    for (const input of inputs) {
+      const out: ProducePartitionResult = {
+        topic: input.topic,
+        partition: input.partition,
+        errorCode: ErrorCode.NONE,
+        errorMessage: null,
+        baseOffset: -1n,
+        logAppendTimeMs: -1n,
+        logStartOffset: -1n,
+        recordErrors: [],
+      };
+      results.push(out);
+      pending.push(null);
+      if (!validAcks) {
+        out.errorCode = ErrorCode.INVALID_REQUIRED_ACKS;
+        out.errorMessage = `acks must be 0, 1 or -1, not ${options.acks}`;
+        continue;
+      }
+      const nameError = topicNameError(input.topic);
+      if (nameError) {
+        out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
+        out.errorMessage = nameError;
+        continue;
+      }
+      const p = this.partitions.get(input.topic, input.partition);
+      if (!p) {
+        out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        out.errorMessage = `this server does not host ${input.topic}-${input.partition}`;
+        continue;
+      }
+      if (input.records === null) {
+        out.errorCode = ErrorCode.INVALID_RECORD;
+        out.errorMessage = "null records";
+        continue;
+      }
+      if (options.acks === -1 && p.minInsyncReplicas > p.isrSize) {
+        out.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS;
+        out.errorMessage = `min.insync.replicas is ${p.minInsyncReplicas} but the ISR has ${p.isrSize} replica${p.isrSize === 1 ? "" : "s"}`;
+        continue;
+      }
+      const r = p.appendAsLeader(input.records, { origin: options.origin ?? "client", nowMs, produceVersion: options.produceVersion });
+      out.errorCode = r.errorCode;
+      out.errorMessage = r.errorMessage;
+      out.baseOffset = r.baseOffset;
+      out.logAppendTimeMs = r.logAppendTimeMs;
+      out.logStartOffset = r.logStartOffset;
+      out.recordErrors = r.recordErrors;
+      if (options.acks === -1 && r.errorCode === ErrorCode.NONE && p.highWatermark <= Number(r.lastOffset)) {
+        pending[pending.length - 1] = { partition: p, requiredOffset: Number(r.lastOffset) + 1 };
+        waiting = true;
+      }
+    }
+    if (!waiting) return results;
+    return new Promise((resolve) => {
+      const op = new DelayedProduce(results, pending, (p) => this.partitions.get(p.topic.name, p.index) === p, resolve);
+      for (const w of pending) if (w !== null) this.watchLog(w.partition);
+      this.produceWaits.tryCompleteElseWatch(op, op.keys, Math.max(0, options.timeoutMs));
+    });
+  }
+
+  // ----- Fetch ---------------------------------------------------------------------------------
+
+  /**
+   * Reads each partition; answers at once (an array) when min_bytes are there, something failed or
+   * max_wait_ms is 0, else waits in the fetch purgatory (a promise). Results keep the inputs' order.
+   */
+  fetchMessages(inputs: FetchPartitionInput[], options: FetchOptions): FetchPartitionResult[] | Promise<FetchPartitionResult[]> {
+    const limit = Math.min(options.maxBytes > 0 ? options.maxBytes : this.fetchMaxBytes, this.fetchMaxBytes);
+    const read = () => this.readAll(inputs, limit, options.readCommitted);
+    const first = read();
+    const minBytes = Math.max(options.minBytes, 1);
+    const waitMs = Math.min(Math.max(options.maxWaitMs, 0), MAX_FETCH_WAIT_MS);
+    const mayWait = waitMs > 0 && !first.anyError && first.totalBytes < minBytes && (first.partitions.length > 0 || inputs.length === 0);
+    if (!mayWait) return first.results;
+    return new Promise((resolve) => {
+      const op = new DelayedFetch(read, first, minBytes, resolve);
+      for (const p of first.partitions) this.watchLog(p);
+      this.fetchWaits.tryCompleteElseWatch(op, first.partitions.map(partitionKey), waitMs);
+    });
+  }
+
+  private readAll(inputs: FetchPartitionInput[], responseMaxBytes: number, readCommitted: boolean): FetchPass {
+    const results: FetchPartitionResult[] = [];
+    const partitions: Partition[] = [];
+    let totalBytes = 0;
+    let anyError = false;
+    for (const input of inputs) {
+      const byId = input.topic === undefined;
+      const topic = byId ? this.topics.getById(input.topicId ?? "") : this.topics.get(input.topic!);
+      const r: FetchPartitionResult = {
+        topicName: topic?.name ?? input.topic ?? "",
+        topicId: topic?.id ?? input.topicId ?? "",
+        partition: input.partition,
+        errorCode: ErrorCode.NONE,
+        records: [],
+        recordBytes: 0,
+        highWatermark: -1n,
+        lastStableOffset: -1n,
+        logStartOffset: -1n,
+        abortedTransactions: readCommitted ? [] : null,
+      };
+      results.push(r);
+      const p = topic ? this.partitions.get(topic.name, input.partition) : undefined;
+      if (!p) {
+        r.errorCode = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        anyError = true;
+        continue;
+      }
+      if (input.currentLeaderEpoch >= 0 && input.currentLeaderEpoch !== p.leaderEpoch) {
+        r.errorCode = input.currentLeaderEpoch > p.leaderEpoch ? ErrorCode.UNKNOWN_LEADER_EPOCH : ErrorCode.FENCED_LEADER_EPOCH;
+        anyError = true;
+        continue;
+      }
+      partitions.push(p);
+      try {
+        r.highWatermark = BigInt(p.highWatermark);
+        r.lastStableOffset = r.highWatermark; // no transactions yet: LSO = HWM
+        r.logStartOffset = BigInt(p.logStartOffset);
+        const offset = Number(input.fetchOffset);
+        if (offset < p.logStartOffset || offset > p.logEndOffset) {
+          r.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+          anyError = true;
+          continue;
+        }
+        const budget = Math.min(input.partitionMaxBytes, responseMaxBytes - totalBytes);
+        // KIP-74: the first batch of the first partition with data is returned even above the limits.
+        const minOneBatch = totalBytes === 0;
+        if (budget <= 0 && !minOneBatch) continue;
+        const got = p.read(offset, Math.max(0, budget), minOneBatch);
+        r.records = got.records;
+        r.recordBytes = got.sizeBytes;
+        totalBytes += got.sizeBytes;
+      } catch (error) {
+        const code = storageErrorCode(error);
+        if (code === null) throw error;
+        r.errorCode = code;
+        r.highWatermark = -1n;
+        r.lastStableOffset = -1n;
+        r.logStartOffset = -1n;
+        r.records = [];
+        r.recordBytes = 0;
+        anyError = true;
+      }
+    }
+    return { results, partitions, totalBytes, anyError };
+  }
+
+  // ----- Events --------------------------------------------------------------------------------
+
+  /** One subscription per partition log, made the first time an operation waits on it. */
+  private watchLog(p: Partition): void {
+    if (this.subscribed.has(p.log) || p.log.isClosed) return;
+    const key = partitionKey(p);
+    try {
+      p.log.subscribe(() => {
+        this.produceWaits.checkAndComplete(key);
+        this.fetchWaits.checkAndComplete(key);
+      });
+      this.subscribed.add(p.log);
+    } catch (error) {
+      this.log?.warn("cannot watch partition log", { topic: p.topic.name, partition: p.index, error });
+    }
+  }
+
+  partitionsRemoved(removed: Partition[]): void {
+    for (const p of removed) this.partitionChanged(p);
+  }
+
+  leadershipChanged(p: Partition): void {
+    this.partitionChanged(p);
+  }
+
+  /** A partition went offline, away or changed leader: its waiters re-check (and see the error). */
+  partitionChanged(p: Partition): void {
+    const key = partitionKey(p);
+    this.produceWaits.checkAndComplete(key);
+    this.fetchWaits.checkAndComplete(key);
+  }
+
+  /** Answers every waiting operation now (shutdown). */
+  close(): void {
+    this.produceWaits.completeAll();
+    this.fetchWaits.completeAll();
+  }
+}
