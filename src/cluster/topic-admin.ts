@@ -84,6 +84,8 @@ interface Plan {
   partitions: number;
   replicationFactor: number;
   configs: Record<string, string>;
+  /** Manual replica assignment by partition index, when the request gave one. */
+  assignments?: number[][];
 }
 
 /** Checks one assignment list (CreateTopics) against this single broker. */
@@ -114,6 +116,7 @@ function brokerListsError(b: AdminBroker, lists: number[][], expectedReplicas: n
 function planTopic(b: AdminBroker, t: CreateTopicRequest): Plan | Outcome {
   let partitions: number;
   let replicationFactor: number;
+  let assignments: number[][] | undefined;
   if (t.assignments.length > 0) {
     if (t.numPartitions !== -1 || t.replicationFactor !== -1) {
       return fail(ErrorCode.INVALID_REQUEST, "Both numPartitions or replicationFactor and replicasAssignments were set. Both cannot be used at the same time.");
@@ -122,6 +125,7 @@ function planTopic(b: AdminBroker, t: CreateTopicRequest): Plan | Outcome {
     if (err) return err;
     partitions = t.assignments.length;
     replicationFactor = t.assignments[0].brokerIds.length;
+    assignments = [...t.assignments].sort((x, y) => x.partitionIndex - y.partitionIndex).map((a) => [...a.brokerIds]);
   } else {
     partitions = t.numPartitions === -1 ? b.config.numPartitions : t.numPartitions;
     if (partitions <= 0) return fail(ErrorCode.INVALID_PARTITIONS, "Number of partitions was set to an invalid non-positive value.");
@@ -142,7 +146,7 @@ function planTopic(b: AdminBroker, t: CreateTopicRequest): Plan | Outcome {
   }
   const err = configError(configs);
   if (err) return err;
-  return { partitions, replicationFactor, configs };
+  return { partitions, replicationFactor, configs, assignments };
 }
 
 function configError(configs: Record<string, string>): Outcome | null {
@@ -172,7 +176,7 @@ export function createTopics(b: AdminBroker, topics: CreateTopicRequest[], valid
     if (collides) return createFailure(t.name, fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collides.name}`));
     const plan = planTopic(b, t);
     if ("errorCode" in plan) return createFailure(t.name, plan);
-    const topicId = validateOnly ? ZERO_UUID : b.topics.create(t.name, plan.partitions, plan.configs).id;
+    const topicId = validateOnly ? ZERO_UUID : b.topics.create(t.name, plan.partitions, plan.configs, { replicationFactor: plan.replicationFactor, assignments: plan.assignments }).id;
     return {
       ...OK,
       name: t.name,
@@ -266,7 +270,8 @@ export function createPartitions(b: AdminBroker, topics: CreatePartitionsRequest
       const err = brokerListsError(b, req.assignments.map((a) => a.brokerIds), 1);
       if (err) return res(err);
     }
-    if (!validateOnly) b.topics.setPartitions(t.name, req.count);
+    const manual = req.assignments !== null && req.assignments.length > 0 ? req.assignments.map((a) => [...a.brokerIds]) : undefined;
+    if (!validateOnly) b.topics.setPartitions(t.name, req.count, manual);
     return res(OK);
   });
 }

@@ -9,6 +9,8 @@ import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import { PartitionManager } from "../cluster/partition-manager.ts";
 import { ReplicaManager } from "../cluster/replica-manager.ts";
 import { TopicRegistry } from "../cluster/topics.ts";
+import { validateTopicConfigs } from "../cluster/topic-config.ts";
+import { openMetadata } from "../metadata/open.ts";
 import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import { GroupService } from "../coordinator/group-service.ts";
 import { groupConfigFrom, type GroupConfig } from "../coordinator/group-config.ts";
@@ -50,7 +52,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const registry = new HandlerRegistry();
   registerHandlers(registry);
 
-  const topics = new TopicRegistry(config.dataDir);
+  const metadata = openMetadata(config.dataDir, meta.nodeId, { checkTopicConfigs: (c) => validateTopicConfigs(c) });
+  if (metadata.upgradedFrom.length > 0) log.info("catalogue files converted into the metadata log", { files: metadata.upgradedFrom });
+  if (metadata.recovery.truncatedBytes > 0) log.warn("metadata log: torn tail cut", { ...metadata.recovery });
+  const topics = new TopicRegistry(metadata.controller);
   const fetchSessions = new FetchSessionCache();
   const partitions = new PartitionManager(config, topics, log, (t) => {
     fetchSessions.forgetTopic(t.name);
@@ -69,7 +74,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     partitions,
     replicas: new ReplicaManager(partitions, topics, { log }),
     fetchSessions,
-    producerIds: new ProducerIdAllocator(config.dataDir),
+    metadata: metadata.controller,
+    producerIds: new ProducerIdAllocator(metadata.controller, meta.nodeId),
     groups: new GroupService({ topics, partitions, log }, { ...groupConfigFrom(config), ...opts.groups }),
   };
   context.groups.start();
@@ -130,6 +136,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   });
 
   context.advertisedPort = listener.port;
+  metadata.controller.registerBroker([{ name: "PLAINTEXT", host: config.advertisedHost, port: listener.port, securityProtocol: 0 }], config.rack);
   const startupMs = performance.now() - startedAt;
   log.info("takhin ready", {
     kafka: `${config.host}:${listener.port}`,
@@ -170,6 +177,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       } catch (e) {
         log.error("closing partition logs failed", { error: e });
       }
+      metadata.controller.close();
       log.info("takhin stopped");
     },
   };

@@ -3,6 +3,7 @@ import type { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import type { PartitionManager } from "../cluster/partition-manager.ts";
 import type { ReplicaManager } from "../cluster/replica-manager.ts";
 import type { TopicRegistry } from "../cluster/topics.ts";
+import type { LocalController } from "../metadata/controller.ts";
 import type { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import type { GroupService } from "../coordinator/group-service.ts";
 import type { BrokerConfig } from "../config/config.ts";
@@ -22,6 +23,8 @@ export interface BrokerContext {
   /** Broker-wide budget for request bytes held in memory (queued.max.request.bytes). */
   requestMemory: RequestMemory;
   topics: TopicRegistry;
+  /** The metadata controller and its image (src/metadata). */
+  metadata: LocalController;
   partitions: PartitionManager;
   /** Produce and Fetch semantics (acks, waits, limits) over the partitions. */
   replicas: ReplicaManager;

@@ -1,12 +1,15 @@
 /**
- * Metadata: the one broker, the cluster id and controller, and the topics asked for (all topics
- * when the list is null, or empty in v0). Each partition is led by this broker with itself as the
- * only replica. An unknown topic named in the request is created when auto.create.topics.enable is
+ * Metadata: the live brokers, the cluster id and controller, and the topics asked for (all topics
+ * when the list is null, or empty in v0), all read from the metadata image: each partition's
+ * leader, leader epoch, replicas and ISR as the controller registered them; replicas on brokers
+ * that are not live are reported offline. An unknown topic named in the request is created when auto.create.topics.enable is
  * on and the request allows it (always before v4); it is created synchronously, so the response
  * already describes it (Kafka answers LEADER_NOT_AVAILABLE and clients retry; both work for them).
  */
 import { autoCreateTopic } from "../../cluster/topic-admin.ts";
 import type { TopicInfo } from "../../cluster/topics.ts";
+import { liveBrokers } from "../../metadata/brokers.ts";
+import { NO_LEADER } from "../../metadata/records.ts";
 import { topicNameError } from "../../cluster/topics.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import { Metadata } from "../../protocol/messages/metadata.ts";
@@ -25,23 +28,16 @@ interface MetadataRequest {
 /** First Metadata version whose topics may be named by id alone (null name). */
 const FIRST_NULL_NAME_VERSION = 12;
 
-export function brokerList(b: BrokerContext) {
-  return [{ nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, rack: b.config.rack }];
-}
-
-function topicEntry(t: TopicInfo, b: BrokerContext, includeOps: boolean) {
-  const partitions = [];
-  for (let p = 0; p < t.partitions; p++) {
-    partitions.push({
-      errorCode: ErrorCode.NONE,
-      partitionIndex: p,
-      leaderId: b.nodeId,
-      leaderEpoch: 0,
-      replicaNodes: [b.nodeId],
-      isrNodes: [b.nodeId],
-      offlineReplicas: [],
-    });
-  }
+function topicEntry(t: TopicInfo, b: BrokerContext, includeOps: boolean, live: ReadonlySet<number>) {
+  const partitions = b.topics.registrations(t.name).map((reg, p) => ({
+    errorCode: reg.leader === NO_LEADER || !live.has(reg.leader) ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
+    partitionIndex: p,
+    leaderId: reg.leader,
+    leaderEpoch: reg.leaderEpoch,
+    replicaNodes: [...reg.replicas],
+    isrNodes: [...reg.isr],
+    offlineReplicas: reg.replicas.filter((id) => !live.has(id)),
+  }));
   return {
     errorCode: ErrorCode.NONE,
     name: t.name,
@@ -64,9 +60,11 @@ export const metadataHandler: Handler<MetadataRequest> = {
     const b = ctx.broker;
     const includeOps = req.includeTopicAuthorizedOperations;
     const all = req.topics === null || (version === 0 && req.topics.length === 0);
+    const brokers = liveBrokers(b.metadata.image, { nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort });
+    const live = new Set(brokers.map((x) => x.nodeId));
     const topics = [];
     if (all) {
-      for (const t of b.topics.list()) topics.push(topicEntry(t, b, includeOps));
+      for (const t of b.topics.list()) topics.push(topicEntry(t, b, includeOps, live));
     } else {
       for (const wanted of req.topics!) {
         if (wanted.name === null || wanted.name === undefined) {
@@ -76,7 +74,7 @@ export const metadataHandler: Handler<MetadataRequest> = {
             continue;
           }
           const t = wanted.topicId !== ZERO_UUID ? b.topics.getById(wanted.topicId) : undefined;
-          topics.push(t ? topicEntry(t, b, includeOps) : errorEntry(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
+          topics.push(t ? topicEntry(t, b, includeOps, live) : errorEntry(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId));
           continue;
         }
         if (topicNameError(wanted.name)) {
@@ -93,14 +91,14 @@ export const metadataHandler: Handler<MetadataRequest> = {
           b.log.info("topic auto-created", { topic: created.name, partitions: created.partitions, clientId: ctx.clientId });
           t = created;
         }
-        topics.push(t ? topicEntry(t, b, includeOps) : errorEntry(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID));
+        topics.push(t ? topicEntry(t, b, includeOps, live) : errorEntry(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name, ZERO_UUID));
       }
     }
     return {
       throttleTimeMs: 0,
-      brokers: brokerList(b),
+      brokers,
       clusterId: b.clusterId,
-      controllerId: b.nodeId,
+      controllerId: b.metadata.nodeId,
       topics,
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
     };

@@ -1,0 +1,328 @@
+/**
+ * The metadata image: an immutable picture of the cluster's metadata at one offset of the metadata
+ * log — brokers, features, topics with their partitions (replicas, ISR, leader, leader epoch,
+ * partition epoch), configs per resource and the producer-id high mark. It changes only by
+ * replaying records into a `MetadataDelta` and applying that delta, which yields a new image and
+ * leaves the old one untouched (readers holding it see a consistent state).
+ *
+ * `replay` refuses a record that does not fit the state it is applied to (a partition of an
+ * unknown topic, a leader outside the ISR, a metadata.version newer than this code, ...) with a
+ * `MetadataReplayError`: the controller checks its own records this way before persisting them,
+ * and the loader stops the broker on such a record found on disk.
+ */
+import {
+  LEADER_UNCHANGED,
+  METADATA_VERSION_FEATURE,
+  NO_LEADER,
+  TAKHIN_METADATA_VERSION,
+  type Endpoint,
+  type MetadataRecord,
+  type PartitionRecord,
+} from "./records.ts";
+import { topicNameError } from "./names.ts";
+
+/** ConfigResource.Type of a topic. */
+export const TOPIC_RESOURCE = 2;
+
+export interface PartitionRegistration {
+  readonly replicas: readonly number[];
+  readonly isr: readonly number[];
+  /** NO_LEADER (-1) when the partition has none. */
+  readonly leader: number;
+  readonly leaderEpoch: number;
+  readonly partitionEpoch: number;
+}
+
+export interface TopicImage {
+  readonly name: string;
+  readonly id: string;
+  readonly partitions: readonly PartitionRegistration[];
+}
+
+export interface BrokerRegistration {
+  readonly id: number;
+  readonly incarnationId: string;
+  readonly epoch: bigint;
+  readonly endPoints: readonly Endpoint[];
+  readonly rack: string | null;
+  readonly fenced: boolean;
+}
+
+export interface ProducerIdsImage {
+  readonly brokerId: number;
+  readonly brokerEpoch: bigint;
+  /** Every id below this has been handed out. */
+  readonly nextProducerId: bigint;
+}
+
+export class MetadataReplayError extends Error {}
+
+function configKey(resourceType: number, resourceName: string): string {
+  return `${resourceType}:${resourceName}`;
+}
+
+export class MetadataImage {
+  static readonly EMPTY = new MetadataImage(-1, new Map(), new Map(), new Map(), new Map(), new Map(), null);
+
+  constructor(
+    /** Offset of the last batch applied; -1 for the empty image. */
+    readonly offset: number,
+    readonly topicsById: ReadonlyMap<string, TopicImage>,
+    readonly topicsByName: ReadonlyMap<string, TopicImage>,
+    /** "resourceType:resourceName" -> config name -> value. */
+    readonly configs: ReadonlyMap<string, ReadonlyMap<string, string>>,
+    readonly brokers: ReadonlyMap<number, BrokerRegistration>,
+    readonly features: ReadonlyMap<string, number>,
+    readonly producerIds: ProducerIdsImage | null,
+  ) {}
+
+  topic(name: string): TopicImage | undefined {
+    return this.topicsByName.get(name);
+  }
+
+  /** The config overrides of a resource as a plain object (a fresh copy). */
+  resourceConfigs(resourceType: number, resourceName: string): Record<string, string> {
+    return Object.fromEntries(this.configs.get(configKey(resourceType, resourceName)) ?? []);
+  }
+
+  topicConfigs(name: string): Record<string, string> {
+    return this.resourceConfigs(TOPIC_RESOURCE, name);
+  }
+
+  get partitionCount(): number {
+    let n = 0;
+    for (const t of this.topicsById.values()) n += t.partitions.length;
+    return n;
+  }
+
+  get nextProducerId(): bigint {
+    return this.producerIds?.nextProducerId ?? 0n;
+  }
+
+  /**
+   * The records that rebuild this image from empty (a snapshot), in a canonical order: features,
+   * brokers by id, topics by name with their partitions, configs by resource and name, producer ids.
+   */
+  toRecords(): MetadataRecord[] {
+    const out: MetadataRecord[] = [];
+    for (const [name, featureLevel] of [...this.features].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+      out.push({ type: "FeatureLevel", name, featureLevel });
+    }
+    for (const b of [...this.brokers.values()].sort((x, y) => x.id - y.id)) {
+      out.push({ type: "RegisterBroker", brokerId: b.id, incarnationId: b.incarnationId, brokerEpoch: b.epoch, endPoints: b.endPoints.map((e) => ({ ...e })), rack: b.rack, fenced: b.fenced });
+    }
+    for (const t of [...this.topicsByName.values()].sort((x, y) => (x.name < y.name ? -1 : x.name > y.name ? 1 : 0))) {
+      out.push({ type: "Topic", name: t.name, topicId: t.id });
+      t.partitions.forEach((p, i) => out.push(partitionRecord(t.id, i, p)));
+    }
+    for (const key of [...this.configs.keys()].sort()) {
+      const sep = key.indexOf(":");
+      const resourceType = Number(key.slice(0, sep));
+      const resourceName = key.slice(sep + 1);
+      for (const [name, value] of [...this.configs.get(key)!].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        out.push({ type: "Config", resourceType, resourceName, name, value });
+      }
+    }
+    if (this.producerIds) out.push({ type: "ProducerIds", ...this.producerIds });
+    return out;
+  }
+}
+
+export function partitionRecord(topicId: string, partitionId: number, p: PartitionRegistration): PartitionRecord {
+  return {
+    type: "Partition",
+    partitionId,
+    topicId,
+    replicas: [...p.replicas],
+    isr: [...p.isr],
+    leader: p.leader,
+    leaderEpoch: p.leaderEpoch,
+    partitionEpoch: p.partitionEpoch,
+  };
+}
+
+/** What a delta changed, for the listeners that follow the image (partition logs, caches). */
+export interface MetadataChanges {
+  /** Topics that did not exist in the base image (by id). */
+  readonly createdTopics: ReadonlySet<string>;
+  /** Topics of the base image that are gone, as they were. */
+  readonly deletedTopics: ReadonlyMap<string, TopicImage>;
+  /** Existing topics (by id) whose partitions were added or changed: id -> changed indexes. */
+  readonly changedPartitions: ReadonlyMap<string, ReadonlySet<number>>;
+  /** Topic names whose config overrides changed (for topics that exist after the delta). */
+  readonly changedTopicConfigs: ReadonlySet<string>;
+  readonly brokersChanged: boolean;
+}
+
+function checkReplicaList(what: string, list: readonly number[]): void {
+  if (new Set(list).size !== list.length) throw new MetadataReplayError(`${what} has duplicate brokers: ${list.join(",")}`);
+}
+
+function checkRegistration(where: string, p: PartitionRegistration): void {
+  if (p.replicas.length === 0) throw new MetadataReplayError(`${where}: empty replica list`);
+  checkReplicaList(`${where} replicas`, p.replicas);
+  checkReplicaList(`${where} isr`, p.isr);
+  for (const id of p.isr) if (!p.replicas.includes(id)) throw new MetadataReplayError(`${where}: ISR member ${id} is not a replica`);
+  if (p.leader !== NO_LEADER && !p.isr.includes(p.leader)) throw new MetadataReplayError(`${where}: leader ${p.leader} is not in the ISR`);
+  if (p.leaderEpoch < 0 || p.partitionEpoch < 0) throw new MetadataReplayError(`${where}: negative epoch`);
+}
+
+/**
+ * Changes accumulated on top of a base image. `replay` each record of a batch in order, then
+ * `apply` for the new image. Copy-on-write: only the maps and topics touched are copied.
+ */
+export class MetadataDelta {
+  private readonly topicsById: Map<string, TopicImage>;
+  private readonly topicsByName: Map<string, TopicImage>;
+  private readonly configs: Map<string, ReadonlyMap<string, string>>;
+  private brokers: Map<number, BrokerRegistration> | null = null;
+  private features: Map<string, number> | null = null;
+  private producerIds: ProducerIdsImage | null;
+  private readonly created = new Set<string>();
+  private readonly deleted = new Map<string, TopicImage>();
+  private readonly changed = new Map<string, Set<number>>();
+  private readonly changedConfigs = new Set<string>();
+
+  constructor(readonly base: MetadataImage) {
+    this.topicsById = new Map(base.topicsById);
+    this.topicsByName = new Map(base.topicsByName);
+    this.configs = new Map(base.configs);
+    this.producerIds = base.producerIds;
+  }
+
+  replay(r: MetadataRecord): void {
+    switch (r.type) {
+      case "FeatureLevel": {
+        if (r.name === METADATA_VERSION_FEATURE && r.featureLevel > TAKHIN_METADATA_VERSION) {
+          throw new MetadataReplayError(`metadata.version ${r.featureLevel} is newer than this Takhin understands (${TAKHIN_METADATA_VERSION})`);
+        }
+        this.features ??= new Map(this.base.features);
+        this.features.set(r.name, r.featureLevel);
+        return;
+      }
+      case "RegisterBroker": {
+        this.brokers ??= new Map(this.base.brokers);
+        const previous = this.brokers.get(r.brokerId);
+        if (previous && r.brokerEpoch <= previous.epoch) {
+          throw new MetadataReplayError(`broker ${r.brokerId} registered with epoch ${r.brokerEpoch}, not above its previous ${previous.epoch}`);
+        }
+        this.brokers.set(r.brokerId, { id: r.brokerId, incarnationId: r.incarnationId, epoch: r.brokerEpoch, endPoints: r.endPoints, rack: r.rack, fenced: r.fenced });
+        return;
+      }
+      case "Topic": {
+        const nameErr = topicNameError(r.name);
+        if (nameErr) throw new MetadataReplayError(`Topic record: ${nameErr}`);
+        if (this.topicsByName.has(r.name)) throw new MetadataReplayError(`Topic record: topic ${r.name} already exists`);
+        if (this.topicsById.has(r.topicId)) throw new MetadataReplayError(`Topic record: topic id ${r.topicId} already in use`);
+        const t: TopicImage = { name: r.name, id: r.topicId, partitions: [] };
+        this.topicsById.set(t.id, t);
+        this.topicsByName.set(t.name, t);
+        this.created.add(t.id);
+        return;
+      }
+      case "Partition": {
+        const t = this.topicOf(r.topicId, "Partition");
+        if (r.partitionId > t.partitions.length) {
+          throw new MetadataReplayError(`Partition record: partition ${r.partitionId} of ${t.name} skips index ${t.partitions.length}`);
+        }
+        const reg: PartitionRegistration = { replicas: r.replicas, isr: r.isr, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch };
+        checkRegistration(`partition ${t.name}-${r.partitionId}`, reg);
+        this.setPartition(t, r.partitionId, reg);
+        return;
+      }
+      case "PartitionChange": {
+        const t = this.topicOf(r.topicId, "PartitionChange");
+        const p = t.partitions[r.partitionId];
+        if (!p) throw new MetadataReplayError(`PartitionChange record: no partition ${r.partitionId} in ${t.name}`);
+        const leaderChanged = r.leader !== LEADER_UNCHANGED && r.leader !== p.leader;
+        const next: PartitionRegistration = {
+          replicas: r.replicas ?? p.replicas,
+          isr: r.isr ?? p.isr,
+          leader: r.leader === LEADER_UNCHANGED ? p.leader : r.leader,
+          // Kafka bumps the leader epoch when the leader changes; the partition epoch on any change.
+          leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch,
+          partitionEpoch: p.partitionEpoch + 1,
+        };
+        checkRegistration(`partition ${t.name}-${r.partitionId}`, next);
+        this.setPartition(t, r.partitionId, next);
+        return;
+      }
+      case "RemoveTopic": {
+        const t = this.topicOf(r.topicId, "RemoveTopic");
+        this.topicsById.delete(t.id);
+        this.topicsByName.delete(t.name);
+        const key = configKey(TOPIC_RESOURCE, t.name);
+        if (this.configs.delete(key)) this.changedConfigs.delete(t.name);
+        this.changed.delete(t.id);
+        if (this.created.has(t.id)) this.created.delete(t.id);
+        else this.deleted.set(t.id, this.base.topicsById.get(t.id)!);
+        return;
+      }
+      case "Config": {
+        const key = configKey(r.resourceType, r.resourceName);
+        const current = new Map(this.configs.get(key) ?? []);
+        if (r.value === null) current.delete(r.name);
+        else current.set(r.name, r.value);
+        if (current.size === 0) this.configs.delete(key);
+        else this.configs.set(key, current);
+        if (r.resourceType === TOPIC_RESOURCE) this.changedConfigs.add(r.resourceName);
+        return;
+      }
+      case "ProducerIds": {
+        const current = this.producerIds?.nextProducerId ?? 0n;
+        if (r.nextProducerId <= current) throw new MetadataReplayError(`ProducerIds record: nextProducerId ${r.nextProducerId} is not above ${current}`);
+        this.producerIds = { brokerId: r.brokerId, brokerEpoch: r.brokerEpoch, nextProducerId: r.nextProducerId };
+        return;
+      }
+    }
+  }
+
+  private topicOf(topicId: string, what: string): TopicImage {
+    const t = this.topicsById.get(topicId);
+    if (!t) throw new MetadataReplayError(`${what} record: no topic with id ${topicId}`);
+    return t;
+  }
+
+  private setPartition(t: TopicImage, index: number, reg: PartitionRegistration): void {
+    const partitions = [...t.partitions];
+    partitions[index] = reg;
+    const next: TopicImage = { name: t.name, id: t.id, partitions };
+    this.topicsById.set(t.id, next);
+    this.topicsByName.set(t.name, next);
+    if (!this.created.has(t.id)) {
+      let set = this.changed.get(t.id);
+      if (!set) this.changed.set(t.id, (set = new Set()));
+      set.add(index);
+    }
+  }
+
+  get changes(): MetadataChanges {
+    const changedTopicConfigs = new Set([...this.changedConfigs].filter((n) => this.topicsByName.has(n)));
+    return {
+      createdTopics: this.created,
+      deletedTopics: this.deleted,
+      changedPartitions: this.changed,
+      changedTopicConfigs,
+      brokersChanged: this.brokers !== null,
+    };
+  }
+
+  apply(offset: number): MetadataImage {
+    return new MetadataImage(
+      offset,
+      this.topicsById,
+      this.topicsByName,
+      this.configs,
+      this.brokers ?? this.base.brokers,
+      this.features ?? this.base.features,
+      this.producerIds,
+    );
+  }
+}
+
+/** Replays a whole batch onto `image` (throws on the first record that does not fit). */
+export function applyBatch(image: MetadataImage, offset: number, records: readonly MetadataRecord[]): { image: MetadataImage; changes: MetadataChanges } {
+  const delta = new MetadataDelta(image);
+  for (const r of records) delta.replay(r);
+  return { image: delta.apply(offset), changes: delta.changes };
+}
