@@ -66,9 +66,10 @@ export class PartitionManager implements TopicListener {
     for (let p = fromPartition; p < t.partitions; p++) {
       const log = this.logs.openLog(t.name, p, logConfigOf(effective));
       const partition = new Partition(t, p, log, effective);
-      // One node leads every partition; the epoch survives restarts through the log's epoch cache.
-      // (The metadata image will own this.)
-      partition.leaderEpoch = Math.max(INITIAL_LEADER_EPOCH, log.epochs.latestEpoch());
+      // Leader epoch and ISR as the metadata image registers them.
+      const reg = this.topics.partition(t.name, p);
+      partition.leaderEpoch = reg?.leaderEpoch ?? INITIAL_LEADER_EPOCH;
+      partition.isrSize = reg?.isr.length ?? 1;
       list[p] = partition;
     }
     this.byTopic.set(t.name, list);
@@ -99,11 +100,22 @@ export class PartitionManager implements TopicListener {
     this.listeners.push(listener);
   }
 
-  /** Sets a partition's leader epoch (the metadata image will call this) and tells the listeners. */
+  /** Sets a partition's leader epoch (from the metadata image) and tells the listeners. */
   setLeaderEpoch(partition: Partition, leaderEpoch: number): void {
     if (partition.leaderEpoch === leaderEpoch) return;
     partition.leaderEpoch = leaderEpoch;
     for (const l of this.listeners) l.leadershipChanged(partition);
+  }
+
+  /** Registrations changed in the image (leader, leader epoch, ISR): the partitions follow. */
+  partitionsChanged(t: TopicInfo, indexes: readonly number[]): void {
+    for (const i of indexes) {
+      const partition = this.get(t.name, i);
+      const reg = this.topics.partition(t.name, i);
+      if (!partition || !reg) continue;
+      partition.isrSize = reg.isr.length;
+      this.setLeaderEpoch(partition, reg.leaderEpoch);
+    }
   }
 
   partitionsAdded(t: TopicInfo, previousCount: number): void {

@@ -25,7 +25,7 @@ import { randomUuidString } from "./uuid.ts";
 import { applyBatch, type MetadataChanges, type MetadataImage, type TopicImage } from "./image.ts";
 import type { MetadataLog } from "./metadata-log.ts";
 import { TOPIC_RESOURCE } from "./image.ts";
-import type { Endpoint, MetadataRecord, PartitionRecord } from "./records.ts";
+import { LEADER_UNCHANGED, type Endpoint, type MetadataRecord, type PartitionRecord } from "./records.ts";
 
 /** Raft id of a Kafka node id (Raft reserves 0). */
 export function raftIdOf(kafkaNodeId: number): number {
@@ -151,6 +151,16 @@ export class LocalController {
     const lists = assignments ?? this.place(from, count - from, rf);
     this.commit(lists.map((replicas, i) => this.newPartition(topicId, from + i, replicas)));
     return this.current.topicsById.get(topicId)!;
+  }
+
+  /**
+   * Changes one partition's leader and/or ISR (a PartitionChangeRecord; a new leader bumps the
+   * leader epoch, any change the partition epoch). `leader` NO_LEADER (-1) leaves it leaderless.
+   */
+  changePartition(topicId: string, partitionId: number, change: { leader?: number; isr?: number[] }): void {
+    const t = this.current.topicsById.get(topicId);
+    if (!t?.partitions[partitionId]) throw new Error(`no partition ${partitionId} of topic id ${topicId}`);
+    this.commit([{ type: "PartitionChange", partitionId, topicId, isr: change.isr ?? null, leader: change.leader ?? LEADER_UNCHANGED, replicas: null }]);
   }
 
   /** Replaces a topic's whole override set: one ConfigRecord per set or removed key. */
