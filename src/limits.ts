@@ -32,3 +32,16 @@ export const MAX_FETCH_WAIT_MS = 30_000;
 export const DEFAULT_FETCH_MAX_BYTES = 57_671_680;
 /** Segment .log files kept open at once by default (LRU; colder ones are closed and reopened on use). */
 export const DEFAULT_MAX_OPEN_SEGMENT_FILES = 4096;
+
+// Metadata: topics and partitions a client can create (src/metadata, cluster/topic-admin.ts).
+/** Most partitions one topic may have: more is INVALID_PARTITIONS (Kafka has no bound but memory). */
+export const MAX_PARTITIONS_PER_TOPIC = 100_000;
+/**
+ * Most partitions one CreateTopics or CreatePartitions request may add in total (Kafka's
+ * controller MAX_PARTITIONS_PER_BATCH): more is POLICY_VIOLATION for every topic of the request.
+ */
+export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+/** Default cap on topics in the cluster: creating more is POLICY_VIOLATION. */
+export const DEFAULT_MAX_TOPICS = 50_000;
+/** Default cap on partitions over all topics: creating more is POLICY_VIOLATION. */
+export const DEFAULT_MAX_PARTITIONS = 200_000;

@@ -1,9 +1,11 @@
 /**
- * Topic administration with Kafka's semantics and error codes, for a single-node cluster:
- * CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs, AlterConfigs,
- * IncrementalAlterConfigs, and Metadata's auto-creation. Handlers decode the request, call one of
- * these functions and encode the outcome; the only state changed is the TopicRegistry, whose
- * listeners keep the partition logs in step.
+ * Topic administration with Kafka's semantics and error codes: CreateTopics, DeleteTopics,
+ * CreatePartitions, DescribeConfigs, AlterConfigs, IncrementalAlterConfigs, and Metadata's
+ * auto-creation. Handlers decode the request, call one of these functions and encode the outcome.
+ * These functions check the request against the metadata image (names, counts, brokers, configs,
+ * the limits on topics and partitions) and then ask the controller (through the TopicRegistry) for
+ * the change, which it commits as metadata records; the registry's listeners keep the partition
+ * logs in step.
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
@@ -20,9 +22,10 @@ import {
   type DescribedConfig,
 } from "./topic-config.ts";
 import { topicNameError, type TopicInfo, type TopicRegistry } from "./topics.ts";
+import { MAX_PARTITIONS_PER_REQUEST, MAX_PARTITIONS_PER_TOPIC } from "../limits.ts";
+import type { LocalController } from "../metadata/controller.ts";
 
-/** Most partitions one topic may have (a named bound; Kafka has none but the controller's memory). */
-export const MAX_PARTITIONS_PER_TOPIC = 100_000;
+export { MAX_PARTITIONS_PER_TOPIC };
 /** Topics the coordinators create themselves; Metadata never auto-creates them. */
 export const COORDINATOR_TOPICS: ReadonlySet<string> = new Set(["__consumer_offsets", "__transaction_state"]);
 
@@ -33,6 +36,8 @@ export interface AdminBroker {
   advertisedHost: string;
   advertisedPort: number;
   topics: TopicRegistry;
+  /** The controller: its image and its limits on topics and partitions. */
+  metadata: LocalController;
 }
 
 export interface Outcome {
@@ -98,13 +103,22 @@ function assignmentError(b: AdminBroker, assignments: CreateTopicRequest["assign
   return brokerListsError(b, assignments.map((a) => a.brokerIds), assignments[0]?.brokerIds.length ?? 0);
 }
 
+/** Unfenced brokers in the metadata image (this node at least), by id. */
+function registeredBrokers(b: AdminBroker): number[] {
+  const ids = [...b.metadata.image.brokers.values()].filter((x) => !x.fenced).map((x) => x.id);
+  if (!ids.includes(b.nodeId)) ids.push(b.nodeId);
+  return ids.sort((x, y) => x - y);
+}
+
 function brokerListsError(b: AdminBroker, lists: number[][], expectedReplicas: number): Outcome | null {
   for (const ids of lists) {
     if (ids.length === 0) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, "A partition's replica assignment is empty.");
     if (new Set(ids).size !== ids.length) return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Duplicate brokers in a replica assignment: ${ids.join(",")}.`);
-    const unknown = ids.filter((id) => id !== b.nodeId);
+    const registered = registeredBrokers(b);
+    const unknown = ids.filter((id) => !registered.includes(id));
     if (unknown.length > 0) {
-      return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker(s) in replica assignment: ${unknown.join(", ")}. The only broker is ${b.nodeId}.`);
+      const known = registered.length === 1 ? `The only broker is ${registered[0]}.` : `The registered brokers are ${registered.join(", ")}.`;
+      return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `Unknown broker(s) in replica assignment: ${unknown.join(", ")}. ${known}`);
     }
     if (ids.length !== expectedReplicas) {
       return fail(ErrorCode.INVALID_REPLICA_ASSIGNMENT, `All partitions must have the same number of replicas (${expectedReplicas}); one has ${ids.length}.`);
@@ -132,10 +146,11 @@ function planTopic(b: AdminBroker, t: CreateTopicRequest): Plan | Outcome {
     if (partitions > MAX_PARTITIONS_PER_TOPIC) return fail(ErrorCode.INVALID_PARTITIONS, `A topic has at most ${MAX_PARTITIONS_PER_TOPIC} partitions; ${partitions} requested.`);
     replicationFactor = t.replicationFactor === -1 ? b.config.defaultReplicationFactor : t.replicationFactor;
     if (replicationFactor <= 0) return fail(ErrorCode.INVALID_REPLICATION_FACTOR, "Replication factor must be larger than 0, or -1 to use the default value.");
-    if (replicationFactor > 1) {
+    const brokers = registeredBrokers(b).length;
+    if (replicationFactor > brokers) {
       return fail(
         ErrorCode.INVALID_REPLICATION_FACTOR,
-        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only 1 broker(s) are registered.`,
+        `Unable to replicate the partition ${replicationFactor} time(s): The target replication factor of ${replicationFactor} cannot be reached because only ${brokers} broker(s) are registered.`,
       );
     }
   }
@@ -163,8 +178,39 @@ function createFailure(name: string, o: Outcome): CreateTopicOutcome {
   return { ...o, name, topicId: ZERO_UUID, numPartitions: -1, replicationFactor: -1, configs: [] };
 }
 
-/** CreateTopics: each topic is checked and created (unless validateOnly) on its own. */
+/** Partitions a CreateTopics request asks for at most (Kafka's validateTotalNumberOfPartitions). */
+function requestedPartitions(b: AdminBroker, topics: CreateTopicRequest[]): number {
+  let n = 0;
+  for (const t of topics) {
+    if (t.assignments.length > 0) n += t.assignments.length;
+    else if (t.numPartitions === -1) n += b.config.numPartitions;
+    else if (t.numPartitions > 0) n += t.numPartitions;
+  }
+  return n;
+}
+
+const EXCESSIVE_REQUEST = "Excessively large number of partitions per request.";
+
+/** Why the cluster cannot take `topics` more topics with `partitions` more partitions, or null. */
+function clusterCapError(b: AdminBroker, topics: number, partitions: number): Outcome | null {
+  const image = b.metadata.image;
+  const { maxTopics, maxPartitions } = b.metadata.limits;
+  if (image.topicsById.size + topics > maxTopics) {
+    return fail(ErrorCode.POLICY_VIOLATION, `The cluster holds at most ${maxTopics} topics and has ${image.topicsById.size}.`);
+  }
+  if (image.partitionCount + partitions > maxPartitions) {
+    return fail(ErrorCode.POLICY_VIOLATION, `The cluster holds at most ${maxPartitions} partitions and has ${image.partitionCount}; ${partitions} more requested.`);
+  }
+  return null;
+}
+
+/**
+ * CreateTopics: each topic is checked and created (unless validateOnly) on its own. A request
+ * for more than MAX_PARTITIONS_PER_REQUEST partitions in total is refused whole, as Kafka's
+ * controller refuses it (POLICY_VIOLATION for every topic).
+ */
 export function createTopics(b: AdminBroker, topics: CreateTopicRequest[], validateOnly: boolean): CreateTopicOutcome[] {
+  if (requestedPartitions(b, topics) > MAX_PARTITIONS_PER_REQUEST) return topics.map((t) => createFailure(t.name, fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_REQUEST)));
   const duplicates = namesSeenTwice(topics.map((t) => t.name));
   return topics.map((t) => {
     if (duplicates.has(t.name)) return createFailure(t.name, fail(ErrorCode.INVALID_REQUEST, `Found multiple entries for topic ${t.name} in the request.`));
@@ -176,6 +222,8 @@ export function createTopics(b: AdminBroker, topics: CreateTopicRequest[], valid
     if (collides) return createFailure(t.name, fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collides.name}`));
     const plan = planTopic(b, t);
     if ("errorCode" in plan) return createFailure(t.name, plan);
+    const capErr = clusterCapError(b, 1, plan.partitions);
+    if (capErr) return createFailure(t.name, capErr);
     const topicId = validateOnly ? ZERO_UUID : b.topics.create(t.name, plan.partitions, plan.configs, { replicationFactor: plan.replicationFactor, assignments: plan.assignments }).id;
     return {
       ...OK,
@@ -248,6 +296,9 @@ export interface NamedOutcome extends Outcome {
 
 /** CreatePartitions: raises a topic's partition count (never lowers it). */
 export function createPartitions(b: AdminBroker, topics: CreatePartitionsRequest[], validateOnly: boolean): NamedOutcome[] {
+  let added = 0;
+  for (const req of topics) added += Math.max(0, req.count - (b.topics.get(req.name)?.partitions ?? req.count));
+  if (added > MAX_PARTITIONS_PER_REQUEST) return topics.map((req) => ({ ...fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_REQUEST), name: req.name }));
   const duplicates = namesSeenTwice(topics.map((t) => t.name));
   return topics.map((req) => {
     const res = (o: Outcome): NamedOutcome => ({ ...o, name: req.name });
@@ -270,6 +321,8 @@ export function createPartitions(b: AdminBroker, topics: CreatePartitionsRequest
       const err = brokerListsError(b, req.assignments.map((a) => a.brokerIds), 1);
       if (err) return res(err);
     }
+    const capErr = clusterCapError(b, 0, req.count - t.partitions);
+    if (capErr) return res(capErr);
     const manual = req.assignments !== null && req.assignments.length > 0 ? req.assignments.map((a) => [...a.brokerIds]) : undefined;
     if (!validateOnly) b.topics.setPartitions(t.name, req.count, manual);
     return res(OK);

@@ -21,6 +21,7 @@
  * (`raftIdOf` / `kafkaNodeIdOf`). Everything Kafka-facing — records, the image, the wire — uses
  * Kafka node ids; only the Raft transport and storage see Raft ids.
  */
+import { DEFAULT_MAX_PARTITIONS, DEFAULT_MAX_TOPICS } from "../limits.ts";
 import { randomUuidString } from "./uuid.ts";
 import { applyBatch, type MetadataChanges, type MetadataImage, type TopicImage } from "./image.ts";
 import type { MetadataLog } from "./metadata-log.ts";
@@ -51,9 +52,17 @@ export interface TopicPlan {
   assignments?: number[][];
 }
 
+/** Caps on what clients may create (POLICY_VIOLATION past them); defaults from src/limits.ts. */
+export interface MetadataLimits {
+  maxTopics: number;
+  maxPartitions: number;
+}
+
 export class LocalController {
   private current: MetadataImage;
   private readonly listeners: MetadataListener[] = [];
+  /** Checked by topic administration before it asks for topics or partitions. */
+  limits: MetadataLimits = { maxTopics: DEFAULT_MAX_TOPICS, maxPartitions: DEFAULT_MAX_PARTITIONS };
 
   constructor(
     /** This node's Kafka node id: the controller of the quorum of one. */

@@ -89,10 +89,16 @@ export class MetadataImage {
     return this.resourceConfigs(TOPIC_RESOURCE, name);
   }
 
+  private partitionTotal = -1;
+
+  /** Partitions over all topics (computed once per image; images never change). */
   get partitionCount(): number {
-    let n = 0;
-    for (const t of this.topicsById.values()) n += t.partitions.length;
-    return n;
+    if (this.partitionTotal < 0) {
+      let n = 0;
+      for (const t of this.topicsById.values()) n += t.partitions.length;
+      this.partitionTotal = n;
+    }
+    return this.partitionTotal;
   }
 
   get nextProducerId(): bigint {
