@@ -6,12 +6,16 @@
  *   cluster.id=<22-character base64 uuid>
  *   node.id=<int>
  *
+ * Every field is checked at start (a missing, empty or malformed value stops the broker with a
+ * MetadataFileError naming the file and the field).
+ *
  * Written with the storage layer's durable replace (temporary file, fsync, rename, directory
  * fsync), so a crash leaves the old file or the new.
  */
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { uuidToString } from "../protocol/reader.ts";
+import { MetadataFileError } from "../metadata/errors.ts";
 import { writeFileDurably } from "../storage/index.ts";
 
 export interface MetaProperties {
@@ -40,10 +44,16 @@ export function loadOrCreateMetaProperties(dataDir: string, nodeId: number): Met
     const eq = t.indexOf("=");
     if (eq > 0) props.set(t.slice(0, eq), t.slice(eq + 1));
   }
+  const version = props.get("version");
   const clusterId = props.get("cluster.id");
-  const storedNode = Number(props.get("node.id"));
-  if (!clusterId || clusterId.length !== 22) throw new Error(`${path}: missing or malformed cluster.id`);
-  if (!Number.isInteger(storedNode)) throw new Error(`${path}: missing or malformed node.id`);
+  const nodeText = props.get("node.id");
+  if (version !== "1") throw new MetadataFileError(`${path}: version must be 1, got ${JSON.stringify(version ?? null)}`);
+  if (!clusterId || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) throw new MetadataFileError(`${path}: missing or malformed cluster.id (a 22-character base64 uuid), got ${JSON.stringify(clusterId ?? null)}`);
+  // Number("") is 0, so the text itself is checked: decimal digits of an int32 >= 0.
+  if (!nodeText || !/^\d{1,10}$/.test(nodeText) || Number(nodeText) > 2 ** 31 - 1) {
+    throw new MetadataFileError(`${path}: missing or malformed node.id (an integer >= 0), got ${JSON.stringify(nodeText ?? null)}`);
+  }
+  const storedNode = Number(nodeText);
   if (storedNode !== nodeId) {
     throw new Error(`${path}: data belongs to node.id ${storedNode} but node_id is configured as ${nodeId}`);
   }

@@ -188,6 +188,9 @@ export class MetadataDelta {
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changed = new Map<string, Set<number>>();
   private readonly changedConfigs = new Set<string>();
+  /** Partition lists copied in this delta (by topic id), written in place until `apply`. */
+  private readonly ownPartitions = new Map<string, PartitionRegistration[]>();
+  private applied = false;
 
   constructor(readonly base: MetadataImage) {
     this.topicsById = new Map(base.topicsById);
@@ -197,6 +200,7 @@ export class MetadataDelta {
   }
 
   replay(r: MetadataRecord): void {
+    if (this.applied) throw new Error("a MetadataDelta is replayed into after apply");
     switch (r.type) {
       case "FeatureLevel": {
         if (r.name === METADATA_VERSION_FEATURE && r.featureLevel > TAKHIN_METADATA_VERSION) {
@@ -290,11 +294,17 @@ export class MetadataDelta {
   }
 
   private setPartition(t: TopicImage, index: number, reg: PartitionRegistration): void {
-    const partitions = [...t.partitions];
+    // The first change to a topic in this delta copies its partition list; later ones (a topic
+    // created with many partitions in one batch) write into that copy, which no image shares yet.
+    let partitions = this.ownPartitions.get(t.id);
+    if (!partitions || partitions !== t.partitions) {
+      partitions = [...t.partitions];
+      this.ownPartitions.set(t.id, partitions);
+      const next: TopicImage = { name: t.name, id: t.id, partitions };
+      this.topicsById.set(t.id, next);
+      this.topicsByName.set(t.name, next);
+    }
     partitions[index] = reg;
-    const next: TopicImage = { name: t.name, id: t.id, partitions };
-    this.topicsById.set(t.id, next);
-    this.topicsByName.set(t.name, next);
     if (!this.created.has(t.id)) {
       let set = this.changed.get(t.id);
       if (!set) this.changed.set(t.id, (set = new Set()));
@@ -314,6 +324,7 @@ export class MetadataDelta {
   }
 
   apply(offset: number): MetadataImage {
+    this.applied = true;
     return new MetadataImage(
       offset,
       this.topicsById,

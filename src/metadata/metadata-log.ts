@@ -35,7 +35,7 @@ import { join } from "node:path";
 import { crc32c } from "../native/index.ts";
 import { fsyncDir, writeFully } from "../storage/file-io.ts";
 import { MetadataFileError } from "./errors.ts";
-import { applyBatch, MetadataImage, MetadataReplayError } from "./image.ts";
+import { MetadataDelta, MetadataImage, MetadataReplayError } from "./image.ts";
 import { decodeRecord, recordToJson, RecordFormatError, type MetadataRecord } from "./records.ts";
 
 export const METADATA_LOG_FILE = "metadata.log";
@@ -142,7 +142,10 @@ export class MetadataLog {
   private recover(): { image: MetadataImage; recovery: MetadataRecovery } {
     const bytes = new Uint8Array(readFileSync(this.path));
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    let image = MetadataImage.EMPTY;
+    // Every batch is replayed into one delta (the image is built once, at the end): a delta per
+    // batch would copy the topic maps per batch, quadratic in a long log of topic creations.
+    let delta = new MetadataDelta(MetadataImage.EMPTY);
+    let lastOffset = -1;
     let off = 0;
     let batches = 0;
     // Each iteration consumes at least HEADER_BYTES or ends the loop, so it is bounded by the file size.
@@ -164,10 +167,12 @@ export class MetadataLog {
         this.fail(off, (e as Error).message);
       }
       if (batch.kind === "snapshot" && batches > 0) this.fail(off, "a snapshot frame after the first frame");
-      const expected = image.offset + 1;
+      const expected = lastOffset + 1;
       if (batch.kind === "batch" && batch.offset !== expected) this.fail(off, `batch offset ${batch.offset}, expected ${expected}`);
       try {
-        image = applyBatch(batch.kind === "snapshot" ? MetadataImage.EMPTY : image, batch.offset, batch.records).image;
+        if (batch.kind === "snapshot") delta = new MetadataDelta(MetadataImage.EMPTY);
+        for (const r of batch.records) delta.replay(r);
+        lastOffset = batch.offset;
       } catch (e) {
         if (e instanceof MetadataReplayError) this.fail(off, `batch at offset ${batch.offset}: ${e.message}`);
         throw e;
@@ -181,6 +186,7 @@ export class MetadataLog {
       fsyncSync(this.fd);
     }
     this.sizeBytes = off;
+    const image = batches === 0 ? MetadataImage.EMPTY : delta.apply(lastOffset);
     return { image, recovery: { batches, validBytes: off, truncatedBytes } };
   }
 

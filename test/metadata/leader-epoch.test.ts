@@ -73,3 +73,43 @@ test("a leadership change in the image reaches Metadata, ListOffsets, OffsetForL
     await tb.stop();
   }
 });
+
+test("Metadata and DescribeCluster list the brokers, leaders, replicas and offline replicas the image holds", async () => {
+  const { DescribeCluster } = await import("../../src/protocol/messages/describe-cluster.ts");
+  const tb = await startTestBroker({ autoCreateTopicsEnable: false });
+  dirs.push(tb.dataDir);
+  const controller = tb.broker.context.metadata;
+  // A second broker registers (as a peer would through the controller), then leads a partition.
+  const register = (fenced: boolean) =>
+    controller.commit([{ type: "RegisterBroker", brokerId: 7, incarnationId: "AbCdEfGhIjKlMnOpQrStUw", brokerEpoch: BigInt(controller.image.offset + 1), endPoints: [{ name: "PLAINTEXT", host: "127.0.0.7", port: 9097, securityProtocol: 0 }], rack: "r7", fenced }]);
+  register(false);
+  controller.createTopic({ name: "shared", partitions: 2, replicationFactor: 2, configs: {}, assignments: [[7, 0], [0, 7]] });
+  const c = await RawClient.connect(tb.port);
+  try {
+    const ask = async () => (await c.call(Metadata, 12, { topics: [{ name: "shared", topicId: ZERO_UUID }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false })) as any;
+    let md = await ask();
+    expect(md.brokers.map((b: any) => [b.nodeId, b.host, b.port, b.rack])).toEqual([
+      [0, "127.0.0.1", tb.port, null],
+      [7, "127.0.0.7", 9097, "r7"],
+    ]);
+    expect(md.controllerId).toBe(0);
+    expect(md.topics[0].partitions.map((p: any) => [p.leaderId, p.replicaNodes, p.isrNodes, p.offlineReplicas])).toEqual([
+      [7, [7, 0], [7, 0], []],
+      [0, [0, 7], [0, 7], []],
+    ]);
+    const dc = await c.call(DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+    expect(dc.brokers.map((b: any) => b.brokerId)).toEqual([0, 7]);
+
+    // Broker 7 is fenced: it leaves the broker lists, its replicas are offline, its partition has no live leader.
+    register(true);
+    md = await ask();
+    expect(md.brokers.map((b: any) => b.nodeId)).toEqual([0]);
+    expect(md.topics[0].partitions.map((p: any) => [p.errorCode, p.leaderId, p.offlineReplicas])).toEqual([
+      [ErrorCode.LEADER_NOT_AVAILABLE, 7, [7]],
+      [ErrorCode.NONE, 0, [7]],
+    ]);
+  } finally {
+    c.close();
+    await tb.stop();
+  }
+});

@@ -122,6 +122,25 @@ describe("bad catalogue files stop the broker with a clear message", () => {
     });
   }
 
+  const badMeta: [string, string, RegExp][] = [
+    ["an empty node.id (Number('') is 0)", "version=1\ncluster.id=MkU3OEVBNTcwNTJENDM2Qk\nnode.id=\n", /meta\.properties: missing or malformed node\.id/],
+    ["a fractional node.id", "version=1\ncluster.id=MkU3OEVBNTcwNTJENDM2Qk\nnode.id=0.0\n", /meta\.properties: missing or malformed node\.id/],
+    ["a cluster.id that is not base64", "version=1\ncluster.id=MkU3OEVBNTcwNTJENDM2Q!\nnode.id=0\n", /meta\.properties: missing or malformed cluster\.id/],
+    ["no version", "cluster.id=MkU3OEVBNTcwNTJENDM2Qk\nnode.id=0\n", /meta\.properties: version must be 1/],
+  ];
+  for (const [what, text, message] of badMeta) {
+    test(`meta.properties with ${what}`, async () => {
+      const dir = tempDir();
+      writeLegacyDataDir(dir);
+      writeFileSync(join(dir, "meta.properties"), text);
+      try {
+        await expect(startTestBroker({}, dir)).rejects.toThrow(message);
+      } finally {
+        removeDir(dir);
+      }
+    });
+  }
+
   test("a corrupt metadata log stops the start, naming the file", async () => {
     const tb = await startTestBroker();
     tb.broker.context.topics.create("kept", 1);
