@@ -207,7 +207,7 @@ export function decodeOffsetsRecord(key: Uint8Array, value: Uint8Array | null): 
 export function appendOffsetsRecords(partition: Partition, records: NewRecord[], nowMs: number): void {
   if (records.length === 0) return;
   const batch = buildRecordBatch({ baseTimestampMs: BigInt(nowMs), records });
-  partition.log.append(batch, { leaderEpoch: 0 });
+  partition.log.append(batch, { leaderEpoch: partition.leaderEpoch });
 }
 
 /**

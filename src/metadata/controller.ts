@@ -69,6 +69,8 @@ export class LocalController {
     readonly nodeId: number,
     private readonly log: MetadataLog,
     image: MetadataImage,
+    /** Where failures that do not fail the current operation are reported. */
+    private readonly onError: (message: string, error: unknown) => void = () => {},
   ) {
     this.current = image;
   }
@@ -89,8 +91,17 @@ export class LocalController {
     const { image, changes } = applyBatch(previous, offset, records);
     this.log.append(offset, records);
     this.current = image;
-    if (this.log.wantsRewrite) this.log.rewrite(image);
     for (const l of this.listeners) l(image, changes, previous);
+    // The batch is durable and applied; a failed rewrite must not turn it into an error for the
+    // caller. The old file stays valid (the rewrite renames over it), and the log refuses later
+    // appends, so the next change fails loudly instead.
+    if (this.log.wantsRewrite) {
+      try {
+        this.log.rewrite(image);
+      } catch (e) {
+        this.onError("metadata log rewrite failed; further metadata changes are refused", e);
+      }
+    }
     return changes;
   }
 

@@ -18,6 +18,8 @@ export const METADATA_DIR = "__takhin";
 export interface OpenMetadataOptions extends MetadataLogOptions {
   /** Validates a topic's config overrides from a legacy file (throws with the reason). */
   checkTopicConfigs?: (configs: Record<string, string>) => void;
+  /** Failures that do not fail an operation (a failed log rewrite). */
+  onError?: (message: string, error: unknown) => void;
 }
 
 export interface OpenedMetadata {
@@ -30,7 +32,7 @@ export interface OpenedMetadata {
 export function openMetadata(dataDir: string, nodeId: number, opts: OpenMetadataOptions = {}): OpenedMetadata {
   const dir = join(dataDir, METADATA_DIR);
   const { log, image, recovery } = MetadataLog.open(dir, opts);
-  const controller = new LocalController(nodeId, log, image);
+  const controller = new LocalController(nodeId, log, image, opts.onError);
   let upgradedFrom: string[] = [];
   if (image.offset < 0) {
     try {

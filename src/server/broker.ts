@@ -52,7 +52,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const registry = new HandlerRegistry();
   registerHandlers(registry);
 
-  const metadata = openMetadata(config.dataDir, meta.nodeId, { checkTopicConfigs: (c) => validateTopicConfigs(c) });
+  const metadata = openMetadata(config.dataDir, meta.nodeId, {
+    checkTopicConfigs: (c) => validateTopicConfigs(c),
+    onError: (message, error) => log.error(message, { error }),
+  });
   if (metadata.upgradedFrom.length > 0) log.info("catalogue files converted into the metadata log", { files: metadata.upgradedFrom });
   if (metadata.recovery.truncatedBytes > 0) log.warn("metadata log: torn tail cut", { ...metadata.recovery });
   const topics = new TopicRegistry(metadata.controller);

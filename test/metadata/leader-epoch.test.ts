@@ -113,3 +113,32 @@ test("Metadata and DescribeCluster list the brokers, leaders, replicas and offli
     await tb.stop();
   }
 });
+
+test("the offsets log stamps the image's leader epoch of its __consumer_offsets partition", async () => {
+  const { OffsetCommit } = await import("../../src/protocol/messages/offset-commit.ts");
+  const tb = await startTestBroker({ autoCreateTopicsEnable: false });
+  dirs.push(tb.dataDir);
+  tb.broker.context.topics.create("orders", 1);
+  tb.broker.context.groups.ensureTopic();
+  const offsets = tb.broker.context.topics.get("__consumer_offsets")!;
+  const target = tb.broker.context.groups.partitionFor("simple");
+  // Leadership of that partition moves away and back: epoch 2.
+  tb.broker.context.metadata.changePartition(offsets.id, target, { leader: -1, isr: [] });
+  tb.broker.context.metadata.changePartition(offsets.id, target, { leader: 0, isr: [0] });
+  const c = await RawClient.connect(tb.port);
+  try {
+    const commit = await c.call(OffsetCommit, 7, {
+      groupId: "simple",
+      generationIdOrMemberEpoch: -1,
+      memberId: "",
+      groupInstanceId: null,
+      retentionTimeMs: -1n,
+      topics: [{ name: "orders", partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null }] }],
+    });
+    expect(commit.topics[0].partitions[0].errorCode).toBe(0);
+    expect(tb.broker.context.partitions.get("__consumer_offsets", target)!.log.epochs.latestEpoch()).toBe(2);
+  } finally {
+    c.close();
+    await tb.stop();
+  }
+});

@@ -5,7 +5,7 @@
  * naming the file; replay refuses records that do not fit the image.
  */
 import { describe, expect, test } from "bun:test";
-import { appendFileSync, readFileSync, statSync, truncateSync, writeFileSync } from "node:fs";
+import { appendFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { LocalController, kafkaNodeIdOf, raftIdOf } from "../../src/metadata/controller.ts";
@@ -219,7 +219,28 @@ describe("metadata log corruption", () => {
     expect(statSync(path).size).toBe(size);
     expect([...r.image.topicsByName.keys()].sort()).toEqual(["events", "orders"]);
   });
-  void truncateSync;
+});
+
+describe("metadata log rewrite failure", () => {
+  test("a failed snapshot rewrite keeps the committed batch, reports it, and refuses later changes", () => {
+    const dir = makeTempDir("mdrewrite");
+    const { log, image } = MetadataLog.open(dir, { fsync: false, rewriteAboveBytes: 64 });
+    const errors: string[] = [];
+    const c = new LocalController(NODE, log, image, (m) => errors.push(m));
+    c.commit([{ type: "FeatureLevel", name: METADATA_VERSION_FEATURE, featureLevel: 1 }]);
+    // The rewrite's temporary file cannot be created: a directory is in its place.
+    mkdirSync(join(dir, `${METADATA_LOG_FILE}.tmp`));
+    const t = c.createTopic({ name: "survives", partitions: 3, replicationFactor: 1, configs: {} });
+    expect(errors).toEqual(["metadata log rewrite failed; further metadata changes are refused"]);
+    expect(c.image.topic("survives")!.id).toBe(t.id);
+    expect(() => c.createTopic({ name: "refused", partitions: 1, replicationFactor: 1, configs: {} })).toThrow(/unusable after a failed write/);
+    expect(c.image.topic("refused")).toBeUndefined();
+    log.close();
+    const reopened = MetadataLog.open(dir, { fsync: false });
+    reopened.log.close();
+    expect(reopened.image.topic("survives")!.partitions.length).toBe(3);
+    expect(reopened.image.topic("refused")).toBeUndefined();
+  });
 });
 
 describe("image replay rules", () => {
