@@ -233,16 +233,16 @@ export class Group {
           return respond(this.joinResultFor(member, false));
         }
         this.updateMember(member, req, nowMs, respond);
-        this.prepareRebalance(nowMs);
-        return;
+        return this.rebalanceOrCompleteJoin(nowMs);
       case "Stable":
+        // The leader's join always rebalances: it is how a client asks for a new assignment when
+        // only topic metadata changed (a regex matching a new topic, partitions added).
         if (memberId !== this.leaderId && sameProtocols(member.protocols, req.protocols)) {
           member.sessionDeadlineMs = nowMs + member.sessionTimeoutMs;
           return respond(this.joinResultFor(member, false));
         }
         this.updateMember(member, req, nowMs, respond);
-        this.prepareRebalance(nowMs);
-        return;
+        return this.rebalanceOrCompleteJoin(nowMs);
       default:
         return respond(joinError(ErrorCode.UNKNOWN_MEMBER_ID, memberId));
     }
@@ -285,10 +285,10 @@ export class Group {
         this.initialDelayUntilMs = Math.min(nowMs + this.timing.initialRebalanceDelayMs, this.rebalanceDeadlineMs);
       }
       this.rebalanceDeadlineMs = Math.max(this.rebalanceDeadlineMs, nowMs + member.rebalanceTimeoutMs);
+      this.maybeCompleteJoin(nowMs);
     } else {
-      this.prepareRebalance(nowMs);
+      this.rebalanceOrCompleteJoin(nowMs);
     }
-    this.maybeCompleteJoin(nowMs);
   }
 
   private replaceStaticMember(oldId: string, newId: string, req: JoinRequest, nowMs: number, respond: (r: JoinResult) => void): void {
@@ -316,15 +316,10 @@ export class Group {
           return respond(this.joinResultFor(member, isLeader && req.supportsSkipAssignment));
         }
         this.updateMember(member, req, nowMs, respond);
-        this.prepareRebalance(nowMs);
-        return;
-      case "CompletingRebalance":
-        this.updateMember(member, req, nowMs, respond);
-        this.prepareRebalance(nowMs);
-        return;
+        return this.rebalanceOrCompleteJoin(nowMs);
       default:
         this.updateMember(member, req, nowMs, respond);
-        this.maybeCompleteJoin(nowMs);
+        return this.rebalanceOrCompleteJoin(nowMs);
     }
   }
 
@@ -380,6 +375,19 @@ export class Group {
     this.initialDelayUntilMs = wasEmpty && this.timing.initialRebalanceDelayMs > 0
       ? Math.min(nowMs + this.timing.initialRebalanceDelayMs, this.rebalanceDeadlineMs)
       : 0;
+  }
+
+  /**
+   * Starts a rebalance when the group can start one (Stable, CompletingRebalance, Empty), then
+   * completes the join phase at once if every member has joined already (as Kafka's
+   * maybePrepareRebalanceOrCompleteJoin). Every path that starts a rebalance goes through here: a
+   * join that is the last one the group waits for must never wait for the rebalance timeout.
+   * An initial rebalance (from Empty) still waits for its delay.
+   */
+  private rebalanceOrCompleteJoin(nowMs: number): void {
+    const canRebalance = this.state === "Stable" || this.state === "CompletingRebalance" || (this.state === "Empty" && this.members.size > 0);
+    if (canRebalance) this.prepareRebalance(nowMs);
+    this.maybeCompleteJoin(nowMs);
   }
 
   private allMembersJoined(): boolean {
@@ -457,8 +465,7 @@ export class Group {
 
   private removeMemberAndRebalance(m: Member, nowMs: number): void {
     this.dropMember(m);
-    if (this.state === "Stable" || this.state === "CompletingRebalance") this.prepareRebalance(nowMs);
-    this.maybeCompleteJoin(nowMs);
+    this.rebalanceOrCompleteJoin(nowMs);
   }
 
   // ---------------------------------------------------------------- SyncGroup
@@ -583,8 +590,7 @@ export class Group {
     } else if (this.state === "CompletingRebalance" && this.rebalanceDeadlineMs > 0 && nowMs >= this.rebalanceDeadlineMs) {
       // Members that did not sync within the rebalance timeout are removed and the group rebalances.
       for (const m of [...this.members.values()]) if (!m.syncWaiter) this.dropMember(m);
-      this.prepareRebalance(nowMs);
-      this.maybeCompleteJoin(nowMs);
+      this.rebalanceOrCompleteJoin(nowMs);
     }
   }
 

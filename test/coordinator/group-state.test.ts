@@ -7,7 +7,7 @@
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
 import { GroupCoordinator } from "../../src/coordinator/group-coordinator.ts";
-import type { JoinRequest, JoinResult, SyncResult } from "../../src/coordinator/group-state.ts";
+import type { Group, JoinRequest, JoinResult, SyncResult } from "../../src/coordinator/group-state.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 
 const SESSION_MS = 10_000;
@@ -225,6 +225,11 @@ function decodeAssignment(b: Uint8Array): number[] {
   return s === "" ? [] : s.split(",").map(Number);
 }
 
+/** Every member waits in JoinGroup and no member id handed out with MEMBER_ID_REQUIRED is outstanding. */
+function everyMemberJoined(g: Group): boolean {
+  return g.pendingMembers.size === 0 && [...g.members.values()].every((m) => m.joinWaiter !== null);
+}
+
 function runScenario(cmds: Cmd[], initialDelayMs: number): void {
   const c = coordinator(initialDelayMs);
   let now = 0;
@@ -244,6 +249,8 @@ function runScenario(cmds: Cmd[], initialDelayMs: number): void {
     if (g.state === "Stable") for (const m of g.members.values()) expect(m.assignedGeneration).toBe(g.generationId);
     if (g.state === "Empty") expect(g.members.size).toBe(0);
     for (const [instance, id] of g.staticMembers) expect(g.members.get(id)?.groupInstanceId).toBe(instance);
+    // Nobody left to wait for: the join phase must have completed (only the initial delay may hold it).
+    if (g.state === "PreparingRebalance" && g.initialDelayUntilMs === 0) expect(everyMemberJoined(g)).toBe(false);
   };
 
   const onJoin = (cl: Client) => (r: JoinResult) => {
@@ -468,6 +475,81 @@ describe("group state machine: rebalance timeout properties", () => {
           expect(group.state).toBe("CompletingRebalance");
           for (const box of again) expect(box.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: group.generationId });
         }
+      }),
+      { numRuns, seed },
+    );
+  });
+});
+
+/**
+ * The join that completes a rebalance, by property: a group of 1-5 members is Stable or waiting for
+ * SyncGroup when one member re-joins in a way that rebalances (the leader re-joining, a changed
+ * subscription — what a regex matching a new topic, added partitions or a deleted topic produce —
+ * or a static member restarting with a changed subscription), and the others re-join one by one in
+ * a random order, each with the same or a changed subscription. The clock never moves: the join that
+ * makes every member joined must complete the join phase itself, with every member answered with
+ * the next generation, rather than leave the group waiting for the rebalance timeout.
+ */
+describe("group state machine: a join that makes every member joined completes the join phase", () => {
+  const numRuns = Number(process.env.TAKHIN_PROPERTY_RUNS ?? 150);
+  const INITIAL_DELAY_MS = 100;
+  const scenario = fc.record({
+    statics: fc.array(fc.boolean(), { minLength: 1, maxLength: 5 }),
+    phase: fc.constantFrom("Stable" as const, "CompletingRebalance" as const),
+    trigger: fc.constantFrom("leader" as const, "changed" as const, "static-restart" as const),
+    triggerIndex: fc.nat(),
+    order: fc.array(fc.nat(), { maxLength: 5 }),
+    changed: fc.array(fc.boolean(), { minLength: 5, maxLength: 5 }),
+  });
+  const subscriptionOf = (topics: string) => [{ name: "range", metadata: enc.encode(topics) }];
+
+  test("every member is answered with the next generation as soon as the last one has joined", () => {
+    const seed = Number(process.env.TAKHIN_PROPERTY_SEED ?? Date.now() % 2 ** 31);
+    console.log(`join-completion properties: seed ${seed} (TAKHIN_PROPERTY_SEED reproduces)`);
+    fc.assert(
+      fc.property(scenario, ({ statics, phase, trigger, triggerIndex, order, changed }) => {
+        const c = coordinator(INITIAL_DELAY_MS);
+        const now = INITIAL_DELAY_MS;
+        const instance = (i: number) => (statics[i] ? `instance-${i}` : null);
+        const boxes = statics.map((_, i) => join(c, joinReq("", { groupInstanceId: instance(i) }), 0));
+        c.tick(INITIAL_DELAY_MS);
+        const g = () => c.get(GROUP)!;
+        expect(g().state).toBe("CompletingRebalance");
+        const ids = boxes.map((b) => b.value!.memberId);
+        const generation = g().generationId;
+        if (phase === "Stable") {
+          const leader = g().leaderId!;
+          for (const id of ids) sync(c, id, generation, now, id === leader ? ids.map((m) => ({ memberId: m, assignment: enc.encode(m) })) : []);
+          expect(g().state).toBe("Stable");
+        }
+        // Who triggers the rebalance, and how. A static restart needs a static member; the leader's
+        // unchanged re-join rebalances only a Stable group (in CompletingRebalance it is answered at once).
+        let t = triggerIndex % ids.length;
+        let how = trigger;
+        if (how === "static-restart" && !statics[t]) how = "changed";
+        if (how === "leader") {
+          if (phase === "Stable") t = ids.indexOf(g().leaderId!);
+          else how = "changed";
+        }
+        const answers = new Map<number, Box<JoinResult>>();
+        if (how === "static-restart") answers.set(t, join(c, joinReq("", { groupInstanceId: instance(t), protocols: subscriptionOf("t,new") }), now));
+        else answers.set(t, join(c, joinReq(ids[t]!, { groupInstanceId: instance(t), protocols: how === "leader" ? subscriptionOf("t") : subscriptionOf("t,new") }), now));
+        // The others, in a random order (a permutation built from `order`).
+        const rest = ids.map((_, i) => i).filter((i) => i !== t);
+        for (let k = 0; k < rest.length; k++) {
+          const j = k + ((order[k] ?? 0) % (rest.length - k));
+          [rest[k], rest[j]] = [rest[j]!, rest[k]!];
+        }
+        for (const i of rest) {
+          if (answers.size < ids.length) expect(g().state).toBe("PreparingRebalance");
+          answers.set(i, join(c, joinReq(ids[i]!, { groupInstanceId: instance(i), protocols: subscriptionOf(changed[i] ? "t,new" : "t") }), now));
+        }
+        expect(g().state).toBe("CompletingRebalance");
+        expect(g().generationId).toBe(generation + 1);
+        for (const box of answers.values()) expect(box.value).toMatchObject({ errorCode: ErrorCode.NONE, generationId: generation + 1 });
+        expect(g().members.size).toBe(ids.length);
+        const leaderAnswer = [...answers.values()].find((b) => b.value!.memberId === g().leaderId)!;
+        expect(leaderAnswer.value!.members.length).toBe(ids.length);
       }),
       { numRuns, seed },
     );

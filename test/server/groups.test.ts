@@ -182,6 +182,46 @@ describe("join, sync, heartbeat, commit, leave", () => {
     c.close();
   });
 
+  test("a lone member re-joining with a changed subscription, or as leader, or as a restarted static member, is answered at once", async () => {
+    // The rebalance timeout is 5 minutes: a join that waited for it would leave RawClient.call with
+    // no answer (it gives up after 5 s). Each re-join is the last join its group waits for.
+    const c = await RawClient.connect(tb.port);
+    const long = { rebalanceTimeoutMs: 300_000 };
+    const sub = (topics: string[]) => ({ ...long, protocols: [{ name: "range", metadata: subscription(topics) }] });
+    let cid = 1;
+    const stable = async (groupId: string, extra: Record<string, unknown> = {}) => {
+      let j = await c.call(JoinGroup, 7, joinBody(groupId, "", { ...sub(["orders"]), ...extra }), cid++);
+      if (j.errorCode === ErrorCode.MEMBER_ID_REQUIRED) j = await c.call(JoinGroup, 7, joinBody(groupId, j.memberId, { ...sub(["orders"]), ...extra }), cid++);
+      expect(j.errorCode).toBe(0);
+      const s = await c.call(SyncGroup, 5, { groupId, generationId: j.generationId, memberId: j.memberId, groupInstanceId: extra.groupInstanceId ?? null, protocolType: "consumer", protocolName: "range", assignments: [{ memberId: j.memberId, assignment: enc.encode("A") }] }, cid++);
+      expect(s.errorCode).toBe(0);
+      return j;
+    };
+    // A regex subscription that picks up a new topic (or loses a deleted one): the subscription changes.
+    const a = await stable("rejoin-changed");
+    const a2 = await c.call(JoinGroup, 7, joinBody("rejoin-changed", a.memberId, sub(["orders", "orders-new"])), cid++);
+    expect(a2).toMatchObject({ errorCode: 0, generationId: a.generationId + 1, leader: a.memberId });
+    expect(a2.members.length).toBe(1);
+    // Partitions added: the subscription is the same, the leader re-joins to reassign.
+    const b = await stable("rejoin-leader");
+    const b2 = await c.call(JoinGroup, 7, joinBody("rejoin-leader", b.memberId, sub(["orders"])), cid++);
+    expect(b2).toMatchObject({ errorCode: 0, generationId: b.generationId + 1 });
+    // A static member restarted with a changed subscription (unknown member id, same instance id).
+    const s = await stable("rejoin-static", { groupInstanceId: "host-s" });
+    const s2 = await c.call(JoinGroup, 7, joinBody("rejoin-static", "", { ...sub(["orders", "orders-new"]), groupInstanceId: "host-s" }), cid++);
+    expect(s2).toMatchObject({ errorCode: 0, generationId: s.generationId + 1 });
+    expect(s2.memberId).not.toBe(s.memberId);
+    // Waiting for SyncGroup (CompletingRebalance) when the subscription changes.
+    const d = await c.call(JoinGroup, 5, joinBody("rejoin-completing", "", sub(["orders"])), cid++);
+    expect(d.errorCode).toBe(ErrorCode.MEMBER_ID_REQUIRED);
+    const d1 = await c.call(JoinGroup, 5, joinBody("rejoin-completing", d.memberId, sub(["orders"])), cid++);
+    expect(d1.errorCode).toBe(0);
+    expect(tb.broker.context.groups.coordinator.get("rejoin-completing")?.state).toBe("CompletingRebalance");
+    const d2 = await c.call(JoinGroup, 7, joinBody("rejoin-completing", d.memberId, sub(["orders-new"])), cid++);
+    expect(d2).toMatchObject({ errorCode: 0, generationId: d1.generationId + 1 });
+    c.close();
+  });
+
   test("bad session timeout and inconsistent protocols are refused", async () => {
     const c = await RawClient.connect(tb.port);
     expect((await c.call(JoinGroup, 5, joinBody("g4", "", { sessionTimeoutMs: 10 }))).errorCode).toBe(ErrorCode.INVALID_SESSION_TIMEOUT);
