@@ -8,7 +8,7 @@
  * event counts and wall time. Every failing seed is printed with its trace (the first five in full);
  * rerun one with `--seeds 1 --start <seed>`. Exits 1 if any seed failed.
  */
-import { runSeed } from "../src/raft/sim/random-run.ts";
+import { runSeed } from "../test/raft/sim/random-run.ts";
 
 function arg(name: string, fallback: number): number {
   const i = process.argv.indexOf(`--${name}`);

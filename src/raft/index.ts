@@ -51,7 +51,7 @@
  *    No lease reads: they would rely on bounded clock drift, which this core cannot know.
  *
  * Stores: `MemoryStore` (simulator) and `FileStore` (checksummed records, fsync, torn-tail
- * recovery). The simulator lives in `./sim/`.
+ * recovery). The simulator is test-only and lives in `test/raft/sim/` (run by `scripts/raft-sim.ts`).
  */
 export * from "./types.ts";
 export { Raft, DEFAULTS, type RaftOptions, type RaftInitialState, type ProposeResult, type AdminResult } from "./raft.ts";

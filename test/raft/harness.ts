@@ -4,7 +4,7 @@
  * command is applied by the expected number of nodes — all in virtual ticks, never wall time.
  */
 import { expect } from "bun:test";
-import { Simulator, type SimOptions } from "../../src/raft/sim/simulator.ts";
+import { Simulator, type SimOptions } from "./sim/simulator.ts";
 import type { NodeId } from "../../src/raft/types.ts";
 
 export const ELECTION_TICKS = 10;

@@ -6,8 +6,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { runSeed, type FaultAction, type ScheduledFault } from "../../src/raft/sim/random-run.ts";
-import { Simulator } from "../../src/raft/sim/simulator.ts";
+import { runSeed, type FaultAction, type ScheduledFault } from "./sim/random-run.ts";
+import { Simulator } from "./sim/simulator.ts";
 
 const CI_SEEDS = Number(process.env.TAKHIN_RAFT_SEEDS ?? 10000);
 const SEED_START = Number(process.env.TAKHIN_RAFT_SEED_START ?? 1_000_000);

@@ -12,11 +12,11 @@
  * This class offers manual controls (crash, partition, propose, ...) used by the scenario tests;
  * random-run.ts drives it with random fault schedules.
  */
-import { isMember, type ConfChange } from "../config.ts";
-import { Raft, type ProposeResult } from "../raft.ts";
-import { SeededRandom } from "../rand.ts";
-import { MemoryStore } from "../storage.ts";
-import type { Entry, HardState, NodeId, Snapshot } from "../types.ts";
+import { isMember, type ConfChange } from "../../../src/raft/config.ts";
+import { Raft, type ProposeResult } from "../../../src/raft/raft.ts";
+import { SeededRandom } from "../../../src/raft/rand.ts";
+import { MemoryStore } from "../../../src/raft/storage.ts";
+import type { Entry, HardState, NodeId, Snapshot } from "../../../src/raft/types.ts";
 import { chainHash, InvariantChecker, SimViolation } from "./invariants.ts";
 import { SimNetwork, type NetworkOptions } from "./network.ts";
 

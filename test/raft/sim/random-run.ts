@@ -6,8 +6,8 @@
  * which the cluster must elect a leader, commit a fresh proposal and have every member apply every
  * acknowledged proposal — or the run fails with a liveness violation.
  */
-import { SeededRandom } from "../rand.ts";
-import type { NodeId } from "../types.ts";
+import { SeededRandom } from "../../../src/raft/rand.ts";
+import type { NodeId } from "../../../src/raft/types.ts";
 import { SimViolation } from "./invariants.ts";
 import { Simulator } from "./simulator.ts";
 

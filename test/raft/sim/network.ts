@@ -5,8 +5,8 @@
  * The queue is bounded: beyond `maxQueuedMessages` new messages are dropped (as a full socket
  * buffer would).
  */
-import type { SeededRandom } from "../rand.ts";
-import type { Message, NodeId } from "../types.ts";
+import type { SeededRandom } from "../../../src/raft/rand.ts";
+import type { Message, NodeId } from "../../../src/raft/types.ts";
 
 export interface NetworkOptions {
   /** Probability that a sent message is lost. */

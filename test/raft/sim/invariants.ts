@@ -11,8 +11,8 @@
  *    snapshot's state must equal the chain at its index.
  * A violation throws SimViolation; the simulator adds the seed and trace.
  */
-import type { Raft } from "../raft.ts";
-import type { Entry, NodeId } from "../types.ts";
+import type { Raft } from "../../../src/raft/raft.ts";
+import type { Entry, NodeId } from "../../../src/raft/types.ts";
 
 export class SimViolation extends Error {
   constructor(message: string) {
