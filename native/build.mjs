@@ -2,7 +2,9 @@
  * Builds the N-API addon (native/build/Release/takhin_native.node) during `bun install`.
  * Offline: node-gyp gets --nodedir pointing at the running Node's own headers; without those (or
  * without node-gyp) the C sources are compiled directly against the `node-api-headers` package.
- * Never fails the install: when nothing works, the TypeScript fallback takes over at run time.
+ * Does not fail the install on a user's machine: when nothing works, the TypeScript fallback takes
+ * over at run time. On CI (CI=true, or TAKHIN_REQUIRE_NATIVE=1) a failed build exits 1, so a broken
+ * C build fails `bun install` there (and test/native/contract.test.ts fails too).
  * Plain JavaScript so that both `node` and `bun` run it.
  */
 import { execFileSync } from "node:child_process";
@@ -70,5 +72,11 @@ for (const [name, build] of [["node-gyp", buildWithNodeGyp], ["cc + node-api-hea
   } catch (error) {
     log(`${name} failed: ${error instanceof Error ? error.message.split("\n")[0] : String(error)}`);
   }
+}
+const ci = (process.env.CI ?? "").toLowerCase();
+const required = ci === "true" || ci === "1" || process.env.TAKHIN_REQUIRE_NATIVE === "1";
+if (!built && required) {
+  log("addon not built, and CI=true (or TAKHIN_REQUIRE_NATIVE=1) requires it: failing");
+  process.exit(1);
 }
 if (!built) log("addon not built; the TypeScript fallback will be used");

@@ -1,6 +1,8 @@
 /**
  * One contract suite, run against both implementations of src/native (the addon and the TypeScript
- * fallback). The native half is skipped, with a warning, only when the addon did not build.
+ * fallback). The native half is skipped, with a warning, only when the addon did not build — and
+ * never on CI: with CI=true (or TAKHIN_REQUIRE_NATIVE=1) an absent addon is a failing test, so a
+ * broken C build cannot pass CI while users without a compiler keep the TypeScript fallback.
  */
 import { describe, expect, test } from "bun:test";
 import {
@@ -28,7 +30,33 @@ function randomBytes(length: number, seed: number): Uint8Array {
   return out;
 }
 
-if (!nativeImplementation) console.warn("native addon not loaded: its half of the contract suite is skipped");
+/** CI (or a developer who asks for it) must run the native half: a missing addon fails there. */
+export function nativeRequired(env: Record<string, string | undefined>): boolean {
+  const ci = (env.CI ?? "").toLowerCase();
+  return ci === "true" || ci === "1" || env.TAKHIN_REQUIRE_NATIVE === "1";
+}
+
+if (!nativeImplementation) {
+  console.warn(
+    nativeRequired(process.env)
+      ? "native addon not loaded and CI=true: the contract suite fails"
+      : "native addon not loaded: its half of the contract suite is skipped",
+  );
+}
+
+test("the native addon is loaded wherever it is required (CI=true or TAKHIN_REQUIRE_NATIVE=1)", () => {
+  if (!nativeRequired(process.env)) return;
+  expect(process.env.TAKHIN_NATIVE, "TAKHIN_NATIVE=0 turns the addon off, which CI must not do").not.toBe("0");
+  expect(nativeImplementation, "the addon did not build or load (see `bun install` output: [takhin native])").not.toBeNull();
+});
+
+test("nativeRequired reads CI and TAKHIN_REQUIRE_NATIVE", () => {
+  expect(nativeRequired({})).toBe(false);
+  expect(nativeRequired({ CI: "true" })).toBe(true);
+  expect(nativeRequired({ CI: "1" })).toBe(true);
+  expect(nativeRequired({ CI: "false" })).toBe(false);
+  expect(nativeRequired({ TAKHIN_REQUIRE_NATIVE: "1" })).toBe(true);
+});
 
 const implementations: [string, NativeApi | null][] = [
   ["typescript", tsImplementation],
