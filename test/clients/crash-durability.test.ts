@@ -10,6 +10,9 @@ import { runClient, SCRIPTS_DIR } from "./clients.ts";
 import { join } from "node:path";
 
 const PARTITIONS = 3;
+/** Acknowledged records to wait for before the kill, and the bound on that wait. */
+const ACKS_BEFORE_KILL = 30_000;
+const WAIT_FOR_ACKS_BOUND_MS = 60_000;
 
 test("every record acknowledged before kill -9 survives the restart, at its offset", async () => {
   const dir = tempDir("takhin-crash-");
@@ -34,9 +37,14 @@ test("every record acknowledged before kill -9 survives the restart, at its offs
     }
   })();
   try {
-    const deadline = Date.now() + 30_000;
-    while (acked.size < 30_000 && Date.now() < deadline && producer.exitCode === null) await Bun.sleep(20);
-    expect(acked.size).toBeGreaterThanOrEqual(30_000);
+    // Kill once enough acknowledgements arrived to span several batches on every partition, or at
+    // the bound (a slow machine still kills under load): what is checked is that the producer is
+    // still sending at the kill and that every acknowledged record survives, not a speed.
+    const deadline = Date.now() + WAIT_FOR_ACKS_BOUND_MS;
+    while (acked.size < ACKS_BEFORE_KILL && Date.now() < deadline && producer.exitCode === null) await Bun.sleep(20);
+    expect(producer.exitCode).toBeNull(); // still producing: the kill lands mid-stream
+    const ackedPartitions = new Set([...acked.keys()].map((k) => k.split(":")[0]));
+    expect(ackedPartitions.size).toBe(PARTITIONS);
     await first.kill(); // SIGKILL while the producer is still sending
     await Bun.sleep(200);
     producer.kill("SIGKILL");
@@ -73,4 +81,4 @@ test("every record acknowledged before kill -9 survives the restart, at its offs
     await first.kill();
     removeDir(dir);
   }
-}, 120_000);
+}, 180_000);
