@@ -12,14 +12,54 @@
  *   bun run bench -- --bootstrap h:p | --target name=h:p | --workload w
  *                                      OMB-style workloads against any Kafka-compatible broker,
  *                                      side by side (bench/compare/cli.ts; README "Comparing brokers")
+ *   bun run bench -- --help            this usage; an unknown flag prints it too and exits 2
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
-import { runHarness } from "./e2e/harness.ts";
 
 const dir = import.meta.dir;
-const args = process.argv.slice(2);
-const filter = args.find((a) => !a.startsWith("--"));
+
+export const USAGE = `usage: bun run bench [-- options]
+  (no options)            full end-to-end run (under 15 minutes), bench/results/latest.*
+  --quick                 shorter end-to-end run, bench/results/quick.*
+  --data-dir=DIR          where the end-to-end run puts the broker's data (default: the temp dir)
+  --micro                 every micro-benchmark in bench/ (*.bench.ts, raft.ts)
+  <substring>             only the micro-benchmarks whose file names contain it
+  --bootstrap h:p | --target name=h:p | --workload w ...
+                          OMB-style workloads against any Kafka-compatible broker
+                          (bench/compare/cli.ts parses its own flags; add --help for them)
+  --help, -h              this text`;
+
+export type BenchCommand =
+  | { kind: "help" }
+  | { kind: "error"; message: string }
+  | { kind: "compare"; args: string[] }
+  | { kind: "micro"; filter: string }
+  | { kind: "e2e"; args: string[] };
+
+const COMPARE_FLAGS = ["--bootstrap", "--target", "--workload"];
+const E2E_FLAGS = ["--quick"];
+const E2E_VALUE_FLAGS = ["--data-dir="];
+
+/** Decides what `bun run bench` does, without doing it: nothing starts on an unknown flag. */
+export function parseBenchArgs(args: string[]): BenchCommand {
+  // The compare CLI parses (and validates) its own flags, --help included.
+  if (args.some((a) => COMPARE_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)))) return { kind: "compare", args };
+  if (args.includes("--help") || args.includes("-h")) return { kind: "help" };
+  const positional = args.filter((a) => !a.startsWith("-"));
+  if (positional.length > 1) return { kind: "error", message: `one benchmark filter at most, got ${positional.join(" ")}` };
+  for (const a of args) {
+    if (!a.startsWith("-")) continue;
+    if (a === "--micro" || E2E_FLAGS.includes(a)) continue;
+    if (E2E_VALUE_FLAGS.some((f) => a.startsWith(f) && a.length > f.length)) continue;
+    return { kind: "error", message: `unknown option ${a}` };
+  }
+  if (args.includes("--micro") || positional.length === 1) {
+    if (args.some((a) => a !== "--micro" && a.startsWith("-"))) return { kind: "error", message: "--quick and --data-dir apply to the end-to-end run, not to micro-benchmarks" };
+    return { kind: "micro", filter: positional[0] ?? "" };
+  }
+  return { kind: "e2e", args };
+}
 
 async function micro(filter: string): Promise<number> {
   const files = readdirSync(dir)
@@ -42,10 +82,26 @@ async function micro(filter: string): Promise<number> {
   return results.some((r) => r.exitCode !== 0) ? 1 : 0;
 }
 
-const COMPARE_FLAGS = ["--bootstrap", "--target", "--workload"];
-if (args.some((a) => COMPARE_FLAGS.some((f) => a === f || a.startsWith(`${f}=`)))) {
-  const { runCompare } = await import("./compare/cli.ts");
-  process.exit(await runCompare(args));
+async function main(args: string[]): Promise<number> {
+  const command = parseBenchArgs(args);
+  switch (command.kind) {
+    case "help":
+      console.log(USAGE);
+      return 0;
+    case "error":
+      console.error(`bench: ${command.message}\n${USAGE}`);
+      return 2;
+    case "compare": {
+      const { runCompare } = await import("./compare/cli.ts");
+      return runCompare(command.args);
+    }
+    case "micro":
+      return micro(command.filter);
+    case "e2e": {
+      const { runHarness } = await import("./e2e/harness.ts");
+      return runHarness(command.args);
+    }
+  }
 }
-if (args.includes("--micro") || filter !== undefined) process.exit(await micro(filter ?? ""));
-process.exit(await runHarness(args));
+
+if (import.meta.main) process.exit(await main(process.argv.slice(2)));
