@@ -6,7 +6,8 @@
  *   TAGGED_FIELDS := count:UNSIGNED_VARINT { tag:UNSIGNED_VARINT size:UNSIGNED_VARINT data:size }
  *
  * Decoding is bounded by the Reader (see reader.ts) and throws only DecodeError; unknown tags are
- * skipped. Encoding writes tagged fields only when their value differs from the default.
+ * skipped. Encoding writes tagged fields only when their value differs from the default. An omitted
+ * (undefined) field encodes as the schema's `default` when it has one, else as its type's zero.
  */
 import { MAX_SCHEMA_DEPTH, MAX_STRING_BYTES, MAX_TAGGED_FIELDS } from "../limits.ts";
 import { DecodeError, Reader, ZERO_UUID } from "./reader.ts";
@@ -216,6 +217,9 @@ interface CompiledField {
   name: string;
   codec: Codec;
   dflt: () => unknown;
+  /** What an omitted (undefined) value encodes as: the schema's `default`, or undefined when the
+   * field has none (the type's zero is then written: 0, false, "", [], zero uuid). */
+  omitted: (() => unknown) | null;
 }
 
 function compileStruct(fields: FieldDef[], version: number, flexible: boolean, where: string, depth: number): Codec {
@@ -226,11 +230,14 @@ function compileStruct(fields: FieldDef[], version: number, flexible: boolean, w
     const name = f.name;
     const dflt = () => defaultValue(f, version, flexible);
     if (!inRange(f.versions, version)) {
-      absent.push({ name, codec: null as any, dflt });
+      absent.push({ name, codec: null as any, dflt, omitted: null });
       continue;
     }
-    const codec = compileType(f.type, version, flexible, inRange(f.nullable, version), `${where}.${name}`, depth);
-    const cf = { name, codec, dflt };
+    const nullable = inRange(f.nullable, version);
+    const codec = compileType(f.type, version, flexible, nullable, `${where}.${name}`, depth);
+    // A `default: null` applies only where the field may be null; elsewhere the type's zero does.
+    const hasDefault = f.default !== undefined && (f.default !== null || nullable);
+    const cf = { name, codec, dflt, omitted: hasDefault ? dflt : null };
     if (flexible && f.tag !== undefined && inRange(f.tagged, version)) tagged.set(f.tag, cf);
     else present.push(cf);
   }
@@ -248,7 +255,12 @@ function compileStruct(fields: FieldDef[], version: number, flexible: boolean, w
       return out;
     },
     encode(w, v) {
-      for (let i = 0; i < present.length; i++) present[i].codec.encode(w, v[present[i].name]);
+      for (let i = 0; i < present.length; i++) {
+        const cf = present[i];
+        let value = v[cf.name];
+        if (value === undefined && cf.omitted !== null) value = cf.omitted();
+        cf.codec.encode(w, value);
+      }
       if (!flexible) return;
       const toWrite: [number, CompiledField][] = [];
       for (const entry of taggedSorted) {
