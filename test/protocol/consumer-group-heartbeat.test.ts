@@ -2,9 +2,10 @@
 import { expect, test } from "bun:test";
 import { codecFor } from "../../src/protocol/codec.ts";
 import { ConsumerGroupHeartbeat } from "../../src/protocol/messages/consumer-group-heartbeat.ts";
+import type { MessageDef } from "../../src/protocol/schema.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 
-function hex(def: typeof ConsumerGroupHeartbeat.request, version: number, value: unknown): string {
+function hex(def: MessageDef, version: number, value: unknown): string {
   const w = new Writer();
   codecFor(def, version).encode(w, value);
   return Buffer.from(w.toBytes()).toString("hex");

@@ -3,6 +3,7 @@ import { expect, test } from "bun:test";
 import { codecFor } from "../../src/protocol/codec.ts";
 import { JoinGroup } from "../../src/protocol/messages/join-group.ts";
 import { Reader } from "../../src/protocol/reader.ts";
+import type { MessageDef } from "../../src/protocol/schema.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 
 const req = {
@@ -10,7 +11,7 @@ const req = {
   protocolType: "consumer", protocols: [{ name: "range", metadata: new Uint8Array([9]) }], reason: null,
 };
 
-function hex(version: number, value: unknown, def = JoinGroup.request): string {
+function hex(version: number, value: unknown, def: MessageDef = JoinGroup.request): string {
   const w = new Writer();
   codecFor(def, version).encode(w, value);
   return Buffer.from(w.toBytes()).toString("hex");

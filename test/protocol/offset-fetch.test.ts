@@ -3,19 +3,20 @@ import { describe, expect, test } from "bun:test";
 import { codecFor } from "../../src/protocol/codec.ts";
 import { OffsetFetch } from "../../src/protocol/messages/offset-fetch.ts";
 import { Reader } from "../../src/protocol/reader.ts";
+import type { MessageDef } from "../../src/protocol/schema.ts";
 import { Writer } from "../../src/protocol/writer.ts";
 
 function hex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString("hex");
 }
 
-function encode(def: typeof OffsetFetch.request, version: number, value: unknown): Uint8Array {
+function encode(def: MessageDef, version: number, value: unknown): Uint8Array {
   const w = new Writer();
   codecFor(def, version).encode(w, value);
   return w.toBytes();
 }
 
-function decode(def: typeof OffsetFetch.request, version: number, h: string): any {
+function decode(def: MessageDef, version: number, h: string): any {
   const r = new Reader(new Uint8Array(Buffer.from(h, "hex")));
   const v = codecFor(def, version).decode(r);
   expect(r.remaining).toBe(0);
