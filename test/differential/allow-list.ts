@@ -1,0 +1,401 @@
+/**
+ * The known differences between Apache Kafka 4.4 and Takhin that the differential suite accepts,
+ * each with its verdict and reason; docs/compatibility.md is written from this list
+ * (`bun test/differential/report.ts --doc`). A difference matches an entry when its scenario and
+ * path match the entry's patterns (whole-string regular expressions) and both values equal the
+ * entry's (a value of ANY matches anything). Any difference that matches no entry fails the suite.
+ *
+ * verdict "intentional": Takhin differs on purpose (the reason says why);
+ * verdict "setup": the two brokers are configured differently in a way that does not matter
+ *   (the peer's server.properties sets a value Takhin has as its default, ...);
+ * verdict "to-fix": a real difference; `fix` names the file and the change. The entry goes when
+ *   the fix lands (the suite reports entries that no longer match anything).
+ */
+export const ANY = Symbol("any");
+
+export interface Allowed {
+  id: string;
+  scenario: string;
+  path: string;
+  kafka: unknown;
+  takhin: unknown;
+  verdict: "intentional" | "setup" | "to-fix";
+  reason: string;
+  fix?: string;
+}
+
+/** Pattern pieces: any key value inside brackets, any step label. */
+const K = "[^\\]]*";
+const STEP = "[^.]*";
+
+/** API keys Apache Kafka 4.4 serves and Takhin does not (yet): neither advertised nor answered. */
+const KAFKA_ONLY_APIS = [17, 24, 25, 26, 27, 28, 29, 30, 31, 34, 36, 38, 39, 40, 41, 43, 45, 46, 48, 49, 50, 51, 55, 57, 61, 64, 65, 66, 68, 69, 74, 75, 76, 77, 78, 79, 80, 81, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94];
+/** Topic configs Kafka 4.4 lists that Takhin does not implement. */
+const KAFKA_ONLY_TOPIC_CONFIGS = ["remote\\.log\\.delete\\.on\\.disable", "remote\\.log\\.copy\\.disable", "remote\\.copy\\.lag\\.ms", "remote\\.copy\\.lag\\.bytes", "errors\\.deadletterqueue\\.group\\.enable", "max\\.decompressed\\.message\\.bytes"];
+/** Broker settings the peer's server.properties sets (source STATIC_BROKER_CONFIG there); Takhin has the same values as defaults. */
+const PEER_STATIC = ["log\\.segment\\.bytes", "num\\.partitions", "auto\\.create\\.topics\\.enable", "default\\.replication\\.factor", "group\\.initial\\.rebalance\\.delay\\.ms"];
+const TOPIC_CONFIGS_PATH = `${STEP}\\.(topics|results)\\[(name|resourceName)=${K}\\]\\.configs`;
+
+export const ALLOWED: Allowed[] = [
+  // ---------------------------------------------------------------- ApiVersions
+  {
+    id: "api-versions-kafka-only-apis",
+    scenario: "api-versions-v\\d",
+    path: `${STEP}\\.apiKeys\\[apiKey=(${KAFKA_ONLY_APIS.join("|")})\\]`,
+    kafka: ANY,
+    takhin: "<absent>",
+    verdict: "intentional",
+    reason: "Not implemented yet (SASL, transactions, ACLs, quotas, KRaft and share-group APIs, ...): not advertised, so clients do not use them; an unadvertised request is answered UNSUPPORTED_VERSION.",
+  },
+  {
+    id: "api-versions-lower-max",
+    scenario: "api-versions-.*",
+    path: `${STEP}\\.apiKeys\\[apiKey=(0|1|2|3|8|9|15|18|35|42|60)\\]\\.maxVersion`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "The newest versions of these APIs (Produce 12-13, Fetch 18, ListOffsets 10-11, Metadata 13, OffsetCommit/OffsetFetch 10, DescribeGroups 6, ApiVersions 5, DescribeLogDirs 5, DeleteGroups 3, DescribeCluster 2) are not implemented; clients negotiate the highest version both sides serve.",
+  },
+  {
+    id: "api-versions-lower-min",
+    scenario: "api-versions-v\\d",
+    path: `${STEP}\\.apiKeys\\[apiKey=(2|19|20|23|32|35)\\]\\.minVersion`,
+    kafka: ANY,
+    takhin: 0,
+    verdict: "intentional",
+    reason: "Kafka 4 dropped these old versions (KIP-896); Takhin still serves them so older clients (kafka-python 2.0, old librdkafka) keep working.",
+  },
+  {
+    id: "api-versions-features",
+    scenario: "api-versions-v[34]",
+    path: `${STEP}\\.(supportedFeatures|finalizedFeatures|finalizedFeaturesEpoch)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "Takhin has no feature flags (metadata.version, group.version, ...): it answers empty lists and epoch -1, which clients read as 'no finalized features'.",
+  },
+  {
+    id: "api-versions-unsupported-full-list",
+    scenario: "api-versions-unsupported-v(6|99)",
+    path: `${STEP}\\.apiKeys\\[apiKey=\\d+\\]`,
+    kafka: "<absent>",
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "To an ApiVersions request of an unknown version Kafka 4.4 answers error 35 with only its ApiVersions entry; Takhin lists every API (DESIGN.md's rule). Clients read only the ApiVersions entry and retry at its max version, so both work.",
+  },
+  {
+    id: "api-versions-unsupported-header-v1",
+    scenario: "api-versions-unsupported-v99-header-v1",
+    path: `${STEP}\\.[$A-Za-z]+`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "An unknown ApiVersions version with a non-flexible request header: Kafka cannot parse the header (it expects v2) and closes the connection; Takhin reads the common header prefix and answers v0 with error 35. More lenient, and no client sends this.",
+  },
+  {
+    id: "api-versions-client-software-name",
+    scenario: "api-versions-bad-client-software-name",
+    path: `${STEP}\\.(errorCode|apiKeys)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "Kafka validates client_software_name/version (KIP-511: letters, digits, '.', '-', starting and ending with a letter or digit) and answers INVALID_REQUEST (42) with no keys; Takhin accepts any.",
+    fix: "src/server/handlers/api-versions.ts: for v3+, answer 42 with an empty apiKeys list when either field does not match [a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?",
+  },
+  // ---------------------------------------------------------------- unsupported versions of other APIs
+  {
+    id: "removed-versions-still-served",
+    scenario: "unsupported-version-(Produce-v2|ListOffsets-v0|DescribeConfigs-v0|CreateTopics-v1)|create-topics-(invalid-names|validate-only)-v1",
+    path: `${STEP}\\.[$A-Za-z]+`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "Kafka 4 closes the connection on versions it removed (KIP-896). Takhin answers: Produce v0-2 with UNSUPPORTED_VERSION per partition (it must advertise Produce 0 for librdkafka's codec detection); ListOffsets v0, DescribeConfigs v0 and CreateTopics v0-1 are still served for older clients.",
+  },
+  // ---------------------------------------------------------------- Metadata
+  {
+    id: "metadata-auto-create-synchronous",
+    scenario: "metadata-auto-create-v\\d+",
+    path: `first\\.topics\\[name=${K}\\]\\.(errorCode|partitions|topicId)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "Kafka creates an auto-created topic asynchronously through its controller and answers the first Metadata with UNKNOWN_TOPIC_OR_PARTITION (3) and no partitions; Takhin creates it before answering and returns the new topic with its leaders. Clients retry on 3 anyway; Takhin's first answer is already usable.",
+  },
+  // ---------------------------------------------------------------- configs (CreateTopics v5+, DescribeConfigs)
+  {
+    id: "topic-configs-kafka-only",
+    scenario: ".*",
+    path: `${TOPIC_CONFIGS_PATH}\\[name=(${KAFKA_ONLY_TOPIC_CONFIGS.join("|")})\\]`,
+    kafka: ANY,
+    takhin: "<absent>",
+    verdict: "intentional",
+    reason: "Tiered storage (remote.*) and share-group dead-letter queues are not implemented, so their configs are not listed. max.decompressed.message.bytes: Takhin bounds decompression with a fixed limit (MAX_DECOMPRESSED_BATCH_BYTES, 64 MiB, src/compression), not a topic config.",
+  },
+  {
+    id: "config-source-peer-static",
+    scenario: ".*",
+    path: `${TOPIC_CONFIGS_PATH}\\[name=(segment\\.bytes|${PEER_STATIC.join("|")})\\]\\.(configSource|synonyms)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "setup",
+    reason: "The peer's server.properties (peer/kafka/settings.ts) sets log.segment.bytes, num.partitions, auto.create.topics.enable, default.replication.factor and group.initial.rebalance.delay.ms to Kafka's defaults, so Kafka reports STATIC_BROKER_CONFIG (4) with a static synonym; Takhin has the same values as its defaults (DEFAULT_CONFIG, 5).",
+  },
+  {
+    id: "config-source-min-isr-cluster-default",
+    scenario: ".*",
+    path: `${TOPIC_CONFIGS_PATH}\\[name=min\\.insync\\.replicas\\]\\.(configSource|synonyms)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "setup",
+    reason: "Kafka 4's storage format writes a cluster-level dynamic default min.insync.replicas=1 (DYNAMIC_DEFAULT_BROKER_CONFIG, 3) for eligible leader replicas (KIP-966); Takhin has no dynamic defaults and reports the same value as DEFAULT_CONFIG (5).",
+  },
+  {
+    id: "config-synonyms-default-hours",
+    scenario: ".*",
+    path: `${TOPIC_CONFIGS_PATH}\\[name=(retention\\.ms|segment\\.ms|segment\\.jitter\\.ms|flush\\.ms)\\]\\.synonyms`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "For retention.ms, segment.ms, segment.jitter.ms and flush.ms Kafka lists no DEFAULT_CONFIG synonym (the broker-level defaults log.retention.hours, log.roll.hours, log.roll.jitter.hours and log.flush.scheduler.interval.ms are not synonyms it reports); Takhin appends them.",
+    fix: "src/cluster/topic-config.ts (synonym list used by handlers/describe-configs.ts): do not add the hours-based / scheduler DEFAULT_CONFIG synonym for these four keys; keep a set broker override (source 4) when there is one.",
+  },
+  {
+    id: "broker-configs-read-only",
+    scenario: "describe-configs-broker-keys-v\\d",
+    path: `${TOPIC_CONFIGS_PATH}\\[name=${K}\\]\\.readOnly`,
+    kafka: false,
+    takhin: true,
+    verdict: "intentional",
+    reason: "Kafka can change these broker configs cluster-wide at run time (readOnly false); Takhin has no dynamic broker configuration yet, so it reports them read-only, which is the truth.",
+  },
+  {
+    id: "broker-configs-group-settings-missing",
+    scenario: "describe-configs-broker-keys-v\\d",
+    path: `${TOPIC_CONFIGS_PATH}\\[name=(group\\.initial\\.rebalance\\.delay\\.ms|group\\.min\\.session\\.timeout\\.ms|group\\.max\\.session\\.timeout\\.ms|offsets\\.retention\\.minutes|offsets\\.topic\\.num\\.partitions)\\]`,
+    kafka: ANY,
+    takhin: "<absent>",
+    verdict: "to-fix",
+    reason: "Takhin has these settings (src/config: group_initial_rebalance_delay_ms, group_min/max_session_timeout_ms, offsets_retention_minutes, offsets_topic_num_partitions) but DescribeConfigs of the broker does not list them.",
+    fix: "src/cluster/broker-config.ts: describe group.initial.rebalance.delay.ms, group.min.session.timeout.ms, group.max.session.timeout.ms, offsets.retention.minutes and offsets.topic.num.partitions (read-only, DEFAULT_CONFIG unless set) from BrokerConfig.",
+  },
+  {
+    id: "describe-configs-empty-error-message",
+    scenario: ".*",
+    path: `${STEP}\\.results\\[resourceName=${K}\\]\\.errorMessage`,
+    kafka: "",
+    takhin: null,
+    verdict: "to-fix",
+    reason: "Cosmetic: on success Kafka answers errorMessage \"\" (empty string), Takhin null. Clients treat both as no message.",
+    fix: "src/server/handlers/describe-configs.ts: errorMessage \"\" for results without error.",
+  },
+  // ---------------------------------------------------------------- error messages
+  {
+    id: "error-messages-takhin-explains",
+    scenario: ".*",
+    path: `${STEP}\\..*errorMessage`,
+    kafka: ANY,
+    takhin: "<text>",
+    verdict: "intentional",
+    reason: "Takhin says why in errorMessage where Kafka leaves it null or empty (Produce, CreatePartitions, DescribeConfigs errors, ...). The error codes are compared separately; free text is never compared word for word.",
+  },
+  {
+    id: "find-coordinator-error-message-none",
+    scenario: "find-coordinator-group-v[13]",
+    path: `${STEP}\\.errorMessage`,
+    kafka: "<text>",
+    takhin: null,
+    verdict: "to-fix",
+    reason: "Cosmetic: FindCoordinator v1-3 answers errorMessage \"NONE\" on success from Kafka, null from Takhin.",
+    fix: "src/server/handlers/find-coordinator.ts: errorMessage \"NONE\" when errorCode is 0 (v1-3).",
+  },
+  {
+    id: "find-coordinator-error-message-empty",
+    scenario: "find-coordinator-group-v[4-6]",
+    path: `${STEP}\\.coordinators\\[key=${K}\\]\\.errorMessage`,
+    kafka: "",
+    takhin: null,
+    verdict: "to-fix",
+    reason: "Cosmetic: FindCoordinator v4+ answers errorMessage \"\" per coordinator on success from Kafka, null from Takhin.",
+    fix: "src/server/handlers/find-coordinator.ts: errorMessage \"\" for coordinators without error (v4+).",
+  },
+  // ---------------------------------------------------------------- CreateTopics / CreatePartitions
+  {
+    id: "create-topics-validate-only-topic-id",
+    scenario: "create-topics-.*",
+    path: `${STEP}\\.topics\\[name=${K}\\]\\.topicId`,
+    kafka: "<topicId>",
+    takhin: "AAAAAAAAAAAAAAAAAAAAAA",
+    verdict: "intentional",
+    reason: "For validate_only Kafka answers a freshly generated topic id that no topic will ever have; Takhin answers the zero id (no topic was created).",
+  },
+  {
+    id: "duplicate-topics-one-result",
+    scenario: "create-topics-duplicate-in-request|create-partitions-unknown-and-duplicate",
+    path: `${STEP}\\.(topics|results)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "A topic named twice in one CreateTopics/CreatePartitions request: both answer INVALID_REQUEST (42), but Kafka answers one result for the name, Takhin one per occurrence.",
+    fix: "src/server/handlers/create-topics.ts and create-partitions.ts: answer a duplicated name once (42), as Kafka does.",
+  },
+  // ---------------------------------------------------------------- Produce
+  {
+    id: "produce-error-log-start-offset",
+    scenario: "produce-.*",
+    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=${K}\\]\\.logStartOffset`,
+    kafka: -1,
+    takhin: 0,
+    verdict: "to-fix",
+    reason: "A partition whose produce failed (CORRUPT_MESSAGE, INVALID_RECORD, MESSAGE_TOO_LARGE, ...): Kafka answers logStartOffset -1, Takhin the partition's real log start offset.",
+    fix: "src/server/handlers/produce.ts (replica-manager): logStartOffset -1 in partition responses with an error.",
+  },
+  {
+    id: "produce-invalid-topic-name",
+    scenario: "produce-invalid-topic-name",
+    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.errorCode`,
+    kafka: 3,
+    takhin: 17,
+    verdict: "to-fix",
+    reason: "Produce to a topic whose name is invalid: Kafka answers UNKNOWN_TOPIC_OR_PARTITION (3), as for any topic it does not have; Takhin INVALID_TOPIC_EXCEPTION (17), which the Java producer treats as fatal rather than retriable.",
+    fix: "src/server/handlers/produce.ts: answer 3 for a topic that does not exist, whatever its name.",
+  },
+  {
+    id: "produce-corrupt-magic",
+    scenario: "produce-corrupt-magic",
+    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.errorCode`,
+    kafka: 2,
+    takhin: 87,
+    verdict: "to-fix",
+    reason: "A batch with an unknown magic byte (7): Kafka answers CORRUPT_MESSAGE (2), Takhin INVALID_RECORD (87).",
+    fix: "src/cluster/batch-validator.ts: magic other than 2 -> CORRUPT_MESSAGE.",
+  },
+  {
+    id: "produce-corrupt-length",
+    scenario: "produce-corrupt-length",
+    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.errorCode`,
+    kafka: 87,
+    takhin: 2,
+    verdict: "to-fix",
+    reason: "A batch whose batchLength claims more bytes than the records field holds: Kafka answers INVALID_RECORD (87), Takhin CORRUPT_MESSAGE (2).",
+    fix: "src/cluster/batch-validator.ts: a batch length past the end of the records field -> INVALID_RECORD.",
+  },
+  {
+    id: "produce-null-records-kafka-silent",
+    scenario: "produce-null-and-empty-records",
+    path: `null\\.[$A-Za-z]+`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "Produce with a null records field: Kafka 4.4 never answers (the connection stays open and silent); Takhin answers INVALID_RECORD (87) for the partition.",
+  },
+  {
+    id: "produce-invalid-timestamp-record-errors",
+    scenario: "produce-timestamp-too-old-create-time",
+    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.recordErrors`,
+    kafka: [{ batchIndex: 0, batchIndexErrorMessage: "<text>" }],
+    takhin: [],
+    verdict: "to-fix",
+    reason: "INVALID_TIMESTAMP (32) on both, but Kafka also names the offending record in recordErrors (batchIndex 0 with a message); Takhin leaves recordErrors empty.",
+    fix: "src/server/handlers/produce.ts / src/cluster/batch-validator.ts: for INVALID_TIMESTAMP (and INVALID_RECORD from record validation) report recordErrors with the record's index within the batch (v8+).",
+  },
+  {
+    id: "produce-transactional-batch",
+    scenario: "produce-transactional-batch-without-transaction",
+    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.errorCode`,
+    kafka: 53,
+    takhin: 48,
+    verdict: "intentional",
+    reason: "A transactional batch without a transactional id in the request: Kafka answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53); Takhin INVALID_TXN_STATE (48) - it has no transactions, and the batch claims a transaction that does not exist.",
+  },
+  {
+    id: "produce-duplicate-log-append-time",
+    scenario: "idempotent-duplicate-(batch|older-batch)",
+    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.logAppendTimeMs`,
+    kafka: "<time>",
+    takhin: -1,
+    verdict: "intentional",
+    reason: "A duplicate idempotent batch on a CreateTime topic: Kafka answers logAppendTimeMs with the cached batch's timestamp, Takhin -1, which is what the field means for CreateTime topics (and what both answer for the original batch).",
+  },
+  // ---------------------------------------------------------------- transactions
+  {
+    id: "transactions-not-implemented",
+    scenario: "init-producer-id-(transactional|bad-transaction-timeout)",
+    path: `${STEP}\\.(errorCode|producerId|producerEpoch|coordinators\\[key=${K}\\]\\.(nodeId|host|port|errorCode))`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "Transactions are not implemented: FindCoordinator for a transactional id answers COORDINATOR_NOT_AVAILABLE (15) and InitProducerId with a transactional id TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53), so clients fail fast instead of hanging; Kafka allocates a producer id (or INVALID_TRANSACTION_TIMEOUT, 50, for a timeout of 0).",
+  },
+  // ---------------------------------------------------------------- Fetch, DeleteRecords, ListOffsets
+  {
+    id: "fetch-out-of-range-watermarks",
+    scenario: "fetch-out-of-range-v\\d+|delete-records-v\\d",
+    path: `(beyond|negative|below-start)\\.responses\\[topic=${K}\\]\\.partitions\\[partitionIndex=0\\]\\.(highWatermark|lastStableOffset|logStartOffset)`,
+    kafka: -1,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "OFFSET_OUT_OF_RANGE (1) on both, but Kafka answers highWatermark, lastStableOffset and logStartOffset -1 with the error; Takhin answers the partition's real values.",
+    fix: "src/server/handlers/fetch.ts (replica-manager): -1 for highWatermark, lastStableOffset and logStartOffset in a partition answered with an error.",
+  },
+  {
+    id: "fetch-error-aborted-transactions",
+    scenario: "fetch-unknown-.*",
+    path: `${STEP}\\.responses\\[topic=${K}\\]\\.partitions\\[partitionIndex=\\d+\\]\\.abortedTransactions`,
+    kafka: [],
+    takhin: null,
+    verdict: "to-fix",
+    reason: "A partition answered with an error (unknown topic, partition or topic id): Kafka sends abortedTransactions as an empty array, Takhin as null.",
+    fix: "src/server/handlers/fetch.ts: abortedTransactions [] (not null) in error partitions.",
+  },
+  {
+    id: "delete-records-error-low-watermark",
+    scenario: "delete-records-bad-offsets",
+    path: `(beyond-hw|negative)\\.topics\\[name=${K}\\]\\.partitions\\[partitionIndex=0\\]\\.lowWatermark`,
+    kafka: -1,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "DeleteRecords refused (OFFSET_OUT_OF_RANGE on both): Kafka answers lowWatermark -1, Takhin the current log start offset.",
+    fix: "src/server/handlers/delete-records.ts: lowWatermark -1 in partitions answered with an error.",
+  },
+  {
+    id: "list-offsets-unknown-special-timestamp",
+    scenario: "list-offsets-v\\d",
+    path: `unknown-special\\.topics\\[name=${K}\\]\\.partitions\\[partitionIndex=0\\]\\.errorCode`,
+    kafka: 35,
+    takhin: 42,
+    verdict: "to-fix",
+    reason: "ListOffsets with a negative timestamp that names no special offset (-7): Kafka answers UNSUPPORTED_VERSION (35, 'a newer request version would know it'), Takhin INVALID_REQUEST (42).",
+    fix: "src/server/handlers/list-offsets.ts: unknown negative timestamps -> UNSUPPORTED_VERSION.",
+  },
+  // ---------------------------------------------------------------- IncrementalAlterConfigs
+  {
+    id: "incremental-alter-bad-operation",
+    scenario: "incremental-alter-configs-bad-bad-operation",
+    path: `${STEP}\\.responses\\[resourceName=${K}\\]\\.errorCode`,
+    kafka: -1,
+    takhin: 42,
+    verdict: "intentional",
+    reason: "An unknown config operation (9): Kafka fails with UNKNOWN_SERVER_ERROR (-1, an unhandled exception); Takhin answers INVALID_REQUEST (42), the code for a malformed request.",
+  },
+  // ---------------------------------------------------------------- groups
+  {
+    id: "offset-commit-empty-group-id",
+    scenario: "offset-commit-bad-input",
+    path: `empty-group-id\\.topics\\[name=${K}\\]\\.partitions\\[partitionIndex=0\\]\\.errorCode`,
+    kafka: 0,
+    takhin: 24,
+    verdict: "intentional",
+    reason: "Kafka 4.4 accepts an OffsetCommit for the empty group id \"\"; Takhin answers INVALID_GROUP_ID (24), as both do for JoinGroup. No client commits without a group id (the Java consumer refuses to).",
+  },
+  {
+    id: "offset-delete-unknown-partitions",
+    scenario: "offset-delete",
+    path: `delete\\.topics\\[name=${K}\\]\\.partitions\\[partitionIndex=\\d+\\]\\.errorCode`,
+    kafka: 3,
+    takhin: 0,
+    verdict: "to-fix",
+    reason: "OffsetDelete for a partition or topic that does not exist: Kafka answers UNKNOWN_TOPIC_OR_PARTITION (3) for it, Takhin 0.",
+    fix: "src/server/handlers/offset-delete.ts (groups): 3 for partitions of unknown topics and partitions beyond the topic's count.",
+  },
+];
