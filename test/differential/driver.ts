@@ -111,14 +111,23 @@ async function sendOnce(conns: Connections, step: RequestStep, vars: Vars): Prom
   const body = resolve(step.body ?? {}, vars);
   const c = await conns.get(step.conn ?? 0);
   const corr = conns.nextCorrelation();
-  const before = c.frames.length;
+  let next = c.frames.length;
   c.write(frame(api, step.version, step.headerVersion ?? step.version, corr, body));
-  const frames = await c.waitFrames(before + 1, step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
-  if (frames.length <= before) return { $noResponse: c.closed ? "closed" : "timeout" };
-  try {
-    return decode(API_BY_KEY.get(api.apiKey)!, step.decodeVersion ?? step.version, frames[before]!, corr);
-  } catch (e) {
-    return { $decodeError: String((e as Error).message ?? e) };
+  const deadline = Date.now() + (step.timeoutMs ?? DEFAULT_STEP_TIMEOUT_MS);
+  for (;;) {
+    const frames = await c.waitFrames(next + 1, Math.max(1, deadline - Date.now()));
+    if (frames.length <= next) return { $noResponse: c.closed ? "closed" : "timeout" };
+    const f = frames[next]!;
+    // A late answer to an earlier request that timed out: not this step's.
+    if (f.length >= 4 && new DataView(f.buffer, f.byteOffset).getInt32(0) !== corr) {
+      next++;
+      continue;
+    }
+    try {
+      return decode(API_BY_KEY.get(api.apiKey)!, step.decodeVersion ?? step.version, f, corr);
+    } catch (e) {
+      return { $decodeError: String((e as Error).message ?? e) };
+    }
   }
 }
 

@@ -3,7 +3,7 @@
  * AlterConfigs and IncrementalAlterConfigs, DescribeCluster, FindCoordinator, unsupported versions.
  */
 import type { Scenario } from "../scenario.ts";
-import { awaitPartitions, awaitTopic, createTopic, describeConfigs, metadata, topic, ZERO_UUID } from "./steps.ts";
+import { awaitConfig, awaitPartitions, awaitTopic, createTopic, describeConfigs, metadata, topic, ZERO_UUID } from "./steps.ts";
 
 const TOPIC = 2;
 const BROKER = 4;
@@ -259,11 +259,16 @@ export const ADMIN: Scenario[] = [
     steps: [
       ...topic(),
       { api: "IncrementalAlterConfigs", version: v, label: "set", body: { resources: [{ resourceType: TOPIC, resourceName: "${topic}", configs: [{ name: "retention.ms", configOperation: 0, value: "1234" }, { name: "cleanup.policy", configOperation: 0, value: "compact" }] }], validateOnly: false } },
+      awaitConfig("retention.ms", "1234"),
+      awaitConfig("cleanup.policy", "compact"),
       describeConfigs(4, TOPIC, "${topic}", ["retention.ms", "cleanup.policy"], { label: "after-set" }),
       { api: "IncrementalAlterConfigs", version: v, label: "append", body: { resources: [{ resourceType: TOPIC, resourceName: "${topic}", configs: [{ name: "cleanup.policy", configOperation: 2, value: "delete" }] }], validateOnly: false } },
+      awaitConfig("cleanup.policy", "compact,delete"),
       describeConfigs(4, TOPIC, "${topic}", ["cleanup.policy"], { label: "after-append" }),
       { api: "IncrementalAlterConfigs", version: v, label: "subtract", body: { resources: [{ resourceType: TOPIC, resourceName: "${topic}", configs: [{ name: "cleanup.policy", configOperation: 3, value: "compact" }] }], validateOnly: false } },
       { api: "IncrementalAlterConfigs", version: v, label: "delete", body: { resources: [{ resourceType: TOPIC, resourceName: "${topic}", configs: [{ name: "retention.ms", configOperation: 1, value: null }] }], validateOnly: false } },
+      awaitConfig("retention.ms", "604800000"),
+      awaitConfig("cleanup.policy", "delete"),
       describeConfigs(4, TOPIC, "${topic}", ["retention.ms", "cleanup.policy"], { label: "after-delete" }),
     ],
   })),
@@ -295,6 +300,8 @@ export const ADMIN: Scenario[] = [
       ...topic("${topic}", 1, { "cleanup.policy": "compact" }),
       // AlterConfigs replaces the whole set: cleanup.policy goes back to its default.
       { api: "AlterConfigs", version: v, body: { resources: [{ resourceType: TOPIC, resourceName: "${topic}", configs: [{ name: "retention.ms", value: "4321" }] }], validateOnly: false } },
+      awaitConfig("retention.ms", "4321"),
+      awaitConfig("cleanup.policy", "delete"),
       describeConfigs(4, TOPIC, "${topic}", ["retention.ms", "cleanup.policy"], { label: "after" }),
       { api: "AlterConfigs", version: v, label: "bad", body: { resources: [{ resourceType: TOPIC, resourceName: "${topic}", configs: [{ name: "retention.ms", value: "x" }] }], validateOnly: false } },
     ],

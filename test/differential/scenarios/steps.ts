@@ -137,3 +137,18 @@ export function describeConfigs(version: number, resourceType: number, resourceN
     ...(opts.label ? { label: opts.label } : {}),
   };
 }
+
+/**
+ * DescribeConfigs until the topic's config `key` has `value`: Kafka applies an alteration on its
+ * controller and the broker learns of it asynchronously, so a describe right after the answer
+ * can still show the old value.
+ */
+export function awaitConfig(key: string, value: string | null, topicName = "${topic}"): RequestStep {
+  return {
+    api: "DescribeConfigs",
+    version: 4,
+    compare: false,
+    body: { resources: [{ resourceType: 2, resourceName: topicName, configurationKeys: [key] }], includeSynonyms: false, includeDocumentation: false },
+    until: { path: "results[0].configs[0].value", equals: value },
+  };
+}
