@@ -7,24 +7,69 @@
  * A group exists while it has members or offsets; an Empty group without offsets is forgotten.
  */
 import { ErrorCode } from "../protocol/errors.ts";
+import type { Fields, Logger } from "../util/log.ts";
 import { DEFAULT_GROUP_CONFIG, MAX_GROUPS, MAX_GROUP_ID_LENGTH, type GroupConfig } from "./group-config.ts";
 import { Group, type JoinRequest, type JoinResult, type SyncRequest, type SyncResult } from "./group-state.ts";
 import { OffsetStore, type OffsetEntry } from "./offsets-store.ts";
 
-/** Where the coordinator writes what must survive a restart; a throw means not stored. */
+/** The outcome of one write to the store: the Kafka error code of the append (NONE = durable). */
+export interface StoreResult {
+  errorCode: number;
+  errorMessage: string | null;
+}
+
+export const STORED: StoreResult = { errorCode: ErrorCode.NONE, errorMessage: null };
+
+/**
+ * Where the coordinator writes what must survive a restart. Each write answers how its append
+ * went; only a write answered NONE is applied in memory. A throw counts as UNKNOWN_SERVER_ERROR.
+ */
 export interface GroupStore {
-  offsetsCommitted(groupId: string, offsets: { topic: string; partition: number; entry: OffsetEntry }[]): void;
-  offsetsDeleted(groupId: string, partitions: { topic: string; partition: number }[]): void;
-  groupChanged(group: Group): void;
-  groupDeleted(groupId: string): void;
+  offsetsCommitted(groupId: string, offsets: { topic: string; partition: number; entry: OffsetEntry }[]): StoreResult;
+  offsetsDeleted(groupId: string, partitions: { topic: string; partition: number }[]): StoreResult;
+  groupChanged(group: Group): StoreResult;
+  groupDeleted(groupId: string): StoreResult;
 }
 
 export const NO_STORE: GroupStore = {
-  offsetsCommitted() {},
-  offsetsDeleted() {},
-  groupChanged() {},
-  groupDeleted() {},
+  offsetsCommitted: () => STORED,
+  offsetsDeleted: () => STORED,
+  groupChanged: () => STORED,
+  groupDeleted: () => STORED,
 };
+
+const SILENT: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: () => SILENT };
+
+/**
+ * The error a client of the coordinator gets when a write to __consumer_offsets failed, from the
+ * append's error (Kafka's GroupCoordinatorService maps the same way): the partition missing or too
+ * few replicas or a timeout -> COORDINATOR_NOT_AVAILABLE (retry here), this broker no longer leading
+ * it or its log directory failing -> NOT_COORDINATOR (find the coordinator again), a batch too large
+ * -> UNKNOWN_SERVER_ERROR; any other error is passed on as it is.
+ */
+export function coordinatorErrorFor(appendErrorCode: number): number {
+  switch (appendErrorCode) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND:
+    case ErrorCode.REQUEST_TIMED_OUT:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.NOT_LEADER_OR_FOLLOWER:
+    case ErrorCode.KAFKA_STORAGE_ERROR:
+      return ErrorCode.NOT_COORDINATOR;
+    case ErrorCode.MESSAGE_TOO_LARGE:
+    case ErrorCode.RECORD_LIST_TOO_LARGE:
+    case ErrorCode.INVALID_FETCH_SIZE:
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return appendErrorCode;
+  }
+}
+
+function errorName(code: number): string {
+  for (const [name, value] of Object.entries(ErrorCode)) if (value === code) return name;
+  return String(code);
+}
 
 export interface CommitPartition {
   partition: number;
@@ -55,6 +100,9 @@ export function groupIdError(groupId: string): number {
   return ErrorCode.NONE;
 }
 
+/** Partitions named in one log line about a failed write (the count is logged too). */
+const MAX_LOGGED_PARTITIONS = 20;
+
 export class GroupCoordinator {
   readonly groups = new Map<string, Group>();
   readonly offsets = new OffsetStore();
@@ -64,17 +112,34 @@ export class GroupCoordinator {
     config: Partial<GroupConfig> = {},
     private readonly store: GroupStore = NO_STORE,
     private readonly newMemberId: (prefix: string) => string = randomMemberId,
+    private readonly log: Logger = SILENT,
   ) {
     this.config = { ...DEFAULT_GROUP_CONFIG, ...config };
   }
 
+  /**
+   * Runs one write to the store; a failure (an error code, or a throw) is logged with `what` and
+   * `fields` (group, member, partitions) and answered as the coordinator error for the client.
+   */
+  private write(what: string, fields: Fields, op: () => StoreResult): number {
+    let r: StoreResult;
+    try {
+      r = op();
+    } catch (e) {
+      this.log.error(`${what} failed`, { ...fields, error: e });
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    }
+    if (r.errorCode === ErrorCode.NONE) return ErrorCode.NONE;
+    const answered = coordinatorErrorFor(r.errorCode);
+    this.log.error(`${what} failed`, { ...fields, appendError: errorName(r.errorCode), message: r.errorMessage, answered: errorName(answered) });
+    return answered;
+  }
+
   private readonly events = {
+    // Group metadata is advisory (members re-join after a restart that lost it), so a failed write is
+    // logged and the group goes on; offsets are what must not be lost.
     metadataChanged: (g: Group) => {
-      try {
-        this.store.groupChanged(g);
-      } catch {
-        // Group metadata is advisory (members rejoin); offsets are what must not be lost.
-      }
+      this.write("storing group metadata", { group: g.groupId, generation: g.generationId, state: g.state, members: g.members.size }, () => this.store.groupChanged(g));
     },
   };
 
@@ -179,11 +244,18 @@ export class GroupCoordinator {
       }),
     }));
     if (accepted.length > 0) {
-      try {
-        this.store.offsetsCommitted(req.groupId, accepted);
-      } catch {
+      const fields = {
+        group: req.groupId,
+        member: req.memberId,
+        generation: req.generationId,
+        partitions: accepted.slice(0, MAX_LOGGED_PARTITIONS).map((a) => `${a.topic}-${a.partition}`),
+        partitionCount: accepted.length,
+      };
+      const err = this.write("storing committed offsets", fields, () => this.store.offsetsCommitted(req.groupId, accepted));
+      if (err !== ErrorCode.NONE) {
+        // Not stored: the client hears the error for every partition it sent, and memory keeps the old offsets.
         this.forgetIfUnused(g);
-        return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+        return everyPartition(err);
       }
       for (const a of accepted) this.offsets.put(req.groupId, a.topic, a.partition, a.entry);
     }
@@ -209,11 +281,8 @@ export class GroupCoordinator {
     const g = this.groups.get(groupId);
     if (!g) return ErrorCode.GROUP_ID_NOT_FOUND;
     if (g.state !== "Empty") return ErrorCode.NON_EMPTY_GROUP;
-    try {
-      this.store.groupDeleted(groupId);
-    } catch {
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
-    }
+    const err = this.write("deleting group", { group: groupId }, () => this.store.groupDeleted(groupId));
+    if (err !== ErrorCode.NONE) return err;
     g.markDead(nowMs);
     this.offsets.deleteGroup(groupId);
     this.groups.delete(groupId);
@@ -242,11 +311,9 @@ export class GroupCoordinator {
       }),
     }));
     if (removed.length > 0) {
-      try {
-        this.store.offsetsDeleted(groupId, removed);
-      } catch {
-        return { groupError: ErrorCode.COORDINATOR_NOT_AVAILABLE, topics: [] };
-      }
+      const fields = { group: groupId, partitions: removed.slice(0, MAX_LOGGED_PARTITIONS).map((r) => `${r.topic}-${r.partition}`), partitionCount: removed.length };
+      const err = this.write("deleting committed offsets", fields, () => this.store.offsetsDeleted(groupId, removed));
+      if (err !== ErrorCode.NONE) return { groupError: err, topics: [] };
       for (const r of removed) this.offsets.delete(groupId, r.topic, r.partition);
     }
     this.forgetIfUnused(g);
@@ -272,21 +339,15 @@ export class GroupCoordinator {
         }
       }
       if (expired.length === 0) continue;
-      try {
-        this.store.offsetsDeleted(groupId, expired);
-      } catch {
-        continue;
-      }
+      // A failed expiry is logged and tried again at the next sweep.
+      const fields = { group: groupId, partitions: expired.slice(0, MAX_LOGGED_PARTITIONS).map((x) => `${x.topic}-${x.partition}`), partitionCount: expired.length };
+      if (this.write("expiring committed offsets", fields, () => this.store.offsetsDeleted(groupId, expired)) !== ErrorCode.NONE) continue;
       for (const x of expired) this.offsets.delete(groupId, x.topic, x.partition);
       removedCount += expired.length;
     }
     for (const g of [...this.groups.values()]) {
       if (g.state !== "Empty" || g.members.size > 0 || g.pendingMembers.size > 0 || this.offsets.hasGroup(g.groupId)) continue;
-      try {
-        if (g.generationId > 0) this.store.groupDeleted(g.groupId);
-      } catch {
-        continue;
-      }
+      if (g.generationId > 0 && this.write("removing expired group", { group: g.groupId, generation: g.generationId }, () => this.store.groupDeleted(g.groupId)) !== ErrorCode.NONE) continue;
       this.groups.delete(g.groupId);
     }
     return removedCount;

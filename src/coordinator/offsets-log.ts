@@ -203,11 +203,17 @@ export function decodeOffsetsRecord(key: Uint8Array, value: Uint8Array | null): 
   return null;
 }
 
-/** Appends records as one batch; throws when the log refuses them. */
-export function appendOffsetsRecords(partition: Partition, records: NewRecord[], nowMs: number): void {
-  if (records.length === 0) return;
+/**
+ * Appends records as one batch through the partition's append path (origin "coordinator": the same
+ * validation, leader epoch and producer-state handling as a Produce). Returns the append's Kafka
+ * error code (NONE when the batch is in the log) and its message; the caller maps it to the
+ * coordinator error its client gets (group-coordinator.ts: coordinatorErrorFor).
+ */
+export function appendOffsetsRecords(partition: Partition, records: NewRecord[], nowMs: number): { errorCode: number; errorMessage: string | null } {
+  if (records.length === 0) return { errorCode: 0, errorMessage: null };
   const batch = buildRecordBatch({ baseTimestampMs: BigInt(nowMs), records });
-  partition.log.append(batch, { leaderEpoch: partition.leaderEpoch });
+  const r = partition.appendAsLeader(batch, { origin: "coordinator", nowMs });
+  return { errorCode: r.errorCode, errorMessage: r.errorMessage };
 }
 
 /**

@@ -11,8 +11,7 @@ export const deleteGroupsHandler: Handler<DeleteGroupsRequest> = {
   minVersion: 0,
   maxVersion: 2,
   handle(ctx, req) {
-    const coordinator = ctx.broker.groups.coordinator;
-    const now = Date.now();
-    return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: coordinator.deleteGroup(groupId, now) })) };
+    const groups = ctx.broker.groups;
+    return { throttleTimeMs: 0, results: req.groupsNames.map((groupId) => ({ groupId, errorCode: groups.deleteGroup(groupId) })) };
   },
 };

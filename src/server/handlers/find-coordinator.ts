@@ -19,6 +19,8 @@ const KEY_TYPE_TRANSACTION = 1;
 
 function answer(b: BrokerContext, key: string, keyType: number) {
   if (keyType === KEY_TYPE_GROUP) {
+    const { errorCode } = b.groups.findCoordinator(key);
+    if (errorCode !== ErrorCode.NONE) return { key, nodeId: -1, host: "", port: -1, errorCode, errorMessage: null };
     return { key, nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
   }
   const errorCode = keyType === KEY_TYPE_TRANSACTION ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.INVALID_REQUEST;
@@ -33,7 +35,6 @@ export const findCoordinatorHandler: Handler<FindCoordinatorRequest> = {
   handle(ctx, req, version) {
     const b = ctx.broker;
     const keyType = version === 0 ? KEY_TYPE_GROUP : req.keyType;
-    if (keyType === KEY_TYPE_GROUP) b.groups.ensureTopic();
     if (version >= 4) {
       return { throttleTimeMs: 0, coordinators: req.coordinatorKeys.map((k) => answer(b, k, req.keyType)) };
     }

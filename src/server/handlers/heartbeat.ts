@@ -14,7 +14,7 @@ export const heartbeatHandler: Handler<HeartbeatRequest> = {
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req, version) {
-    const errorCode = ctx.broker.groups.coordinator.heartbeat(req.groupId, req.memberId, version >= 3 ? req.groupInstanceId : null, req.generationId, Date.now());
+    const errorCode = ctx.broker.groups.heartbeat(req.groupId, req.memberId, version >= 3 ? req.groupInstanceId : null, req.generationId);
     return { throttleTimeMs: 0, errorCode };
   },
 };

@@ -38,11 +38,8 @@ export const joinGroupHandler: Handler<JoinGroupRequest> = {
   minVersion: 0,
   maxVersion: 9,
   handle(ctx, req, version) {
-    const groups = ctx.broker.groups;
-    return new Promise((resolve) => {
-      groups.coordinator.join(
-        req.groupId,
-        {
+    return ctx.broker.groups
+      .join(req.groupId, {
           memberId: req.memberId,
           groupInstanceId: version >= 5 ? req.groupInstanceId : null,
           clientId: ctx.clientId ?? "",
@@ -53,11 +50,8 @@ export const joinGroupHandler: Handler<JoinGroupRequest> = {
           protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata.slice() })),
           requireKnownMemberId: version >= 4,
           supportsSkipAssignment: version >= 9,
-        },
-        Date.now(),
-        (r) => resolve(response(r, version)),
-      );
-    });
+        })
+      .then((r) => response(r, version));
   },
   errorResponse(req, version, errorCode) {
     return response({ errorCode, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId: req.memberId, members: [], skipAssignment: false }, version);

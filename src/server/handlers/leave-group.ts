@@ -18,13 +18,12 @@ export const leaveGroupHandler: Handler<LeaveGroupRequest> = {
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, req, version) {
-    const coordinator = ctx.broker.groups.coordinator;
-    const now = Date.now();
+    const groups = ctx.broker.groups;
     if (version < 3) {
-      const r = coordinator.leave(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }], now);
+      const r = groups.leave(req.groupId, [{ memberId: req.memberId, groupInstanceId: null }]);
       return { throttleTimeMs: 0, errorCode: r.memberErrors[0] ?? r.groupError, members: [] };
     }
-    const r = coordinator.leave(req.groupId, req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })), now);
+    const r = groups.leave(req.groupId, req.members.map((m) => ({ memberId: m.memberId, groupInstanceId: m.groupInstanceId })));
     return {
       throttleTimeMs: 0,
       errorCode: r.groupError,

@@ -18,11 +18,10 @@ export const listGroupsHandler: Handler<ListGroupsRequest> = {
     const states = version >= 4 ? new Set(req.statesFilter.map((s) => s.toLowerCase())) : new Set<string>();
     const types = version >= 5 ? new Set(req.typesFilter.map((s) => s.toLowerCase())) : new Set<string>();
     const groups = [];
-    for (const g of ctx.broker.groups.coordinator.groups.values()) {
-      if (g.state === "Dead") continue;
+    for (const g of ctx.broker.groups.listGroups()) {
       if (states.size > 0 && !states.has(g.state.toLowerCase())) continue;
       if (types.size > 0 && !types.has(GROUP_TYPE)) continue;
-      groups.push({ groupId: g.groupId, protocolType: g.protocolType ?? "", groupState: g.state, groupType: GROUP_TYPE });
+      groups.push({ groupId: g.groupId, protocolType: g.protocolType, groupState: g.state, groupType: GROUP_TYPE });
     }
     return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
   },

@@ -3,7 +3,6 @@
  * subscribes to (GROUP_SUBSCRIBED_TO_TOPIC otherwise); an unknown group gets GROUP_ID_NOT_FOUND.
  */
 import { OffsetDelete } from "../../protocol/messages/offset-delete.ts";
-import { groupSubscriptions } from "../../coordinator/group-consumer-protocol.ts";
 import type { Handler } from "../registry.ts";
 
 interface OffsetDeleteRequest {
@@ -16,11 +15,7 @@ export const offsetDeleteHandler: Handler<OffsetDeleteRequest> = {
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, req) {
-    const r = ctx.broker.groups.coordinator.deleteOffsets(
-      req.groupId,
-      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })),
-      groupSubscriptions,
-    );
+    const r = ctx.broker.groups.deleteOffsets(req.groupId, req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => p.partitionIndex) })));
     return {
       errorCode: r.groupError,
       throttleTimeMs: 0,

@@ -5,7 +5,6 @@
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { OffsetFetch } from "../../protocol/messages/offset-fetch.ts";
-import { groupIdError } from "../../coordinator/group-coordinator.ts";
 import type { BrokerContext } from "../context.ts";
 import type { Handler } from "../registry.ts";
 
@@ -19,12 +18,10 @@ interface OffsetFetchRequest {
 }
 
 function fetchGroup(b: BrokerContext, groupId: string, topics: Topics) {
-  const errorCode = groupIdError(groupId);
-  if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
-  const found = b.groups.coordinator.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })));
+  const found = b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })));
   return {
-    errorCode: ErrorCode.NONE,
-    topics: found.map((t) => ({
+    errorCode: found.errorCode,
+    topics: found.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({
         partitionIndex: p.partition,

@@ -26,22 +26,16 @@ export const syncGroupHandler: Handler<SyncGroupRequest> = {
   minVersion: 0,
   maxVersion: 5,
   handle(ctx, req, version) {
-    const groups = ctx.broker.groups;
-    return new Promise((resolve) => {
-      groups.coordinator.sync(
-        req.groupId,
-        {
+    return ctx.broker.groups
+      .sync(req.groupId, {
           memberId: req.memberId,
           groupInstanceId: version >= 3 ? req.groupInstanceId : null,
           generationId: req.generationId,
           protocolType: version >= 5 ? req.protocolType : null,
           protocolName: version >= 5 ? req.protocolName : null,
           assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment.slice() })),
-        },
-        Date.now(),
-        (r) => resolve(response(r)),
-      );
-    });
+        })
+      .then(response);
   },
   errorResponse(_req, _version, errorCode) {
     return response({ errorCode, protocolType: null, protocolName: null, assignment: new Uint8Array(0) });
