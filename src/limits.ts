@@ -41,6 +41,12 @@ export const MAX_PARTITIONS_PER_TOPIC = 100_000;
  * controller MAX_PARTITIONS_PER_BATCH): more is POLICY_VIOLATION for every topic of the request.
  */
 export const MAX_PARTITIONS_PER_REQUEST = 10_000;
+/**
+ * Most metadata records one client request may produce (Kafka's MAX_RECORDS_PER_USER_OP): a
+ * CreateTopics whose topics need more (a TopicRecord, ConfigRecords, PartitionRecords) is
+ * POLICY_VIOLATION for every topic.
+ */
+export const MAX_METADATA_RECORDS_PER_REQUEST = 10_000;
 /** Default cap on topics in the cluster: creating more is POLICY_VIOLATION. */
 export const DEFAULT_MAX_TOPICS = 50_000;
 /** Default cap on partitions over all topics: creating more is POLICY_VIOLATION. */

@@ -22,7 +22,7 @@ import {
   type DescribedConfig,
 } from "./topic-config.ts";
 import { topicNameError, type TopicInfo, type TopicRegistry } from "./topics.ts";
-import { MAX_PARTITIONS_PER_REQUEST, MAX_PARTITIONS_PER_TOPIC } from "../limits.ts";
+import { MAX_METADATA_RECORDS_PER_REQUEST, MAX_PARTITIONS_PER_REQUEST, MAX_PARTITIONS_PER_TOPIC } from "../limits.ts";
 import type { LocalController } from "../metadata/controller.ts";
 
 export { MAX_PARTITIONS_PER_TOPIC };
@@ -189,7 +189,10 @@ function requestedPartitions(b: AdminBroker, topics: CreateTopicRequest[]): numb
   return n;
 }
 
+// Kafka 4.4's messages for requests past its controller's bounds (checked against a Kafka 4.4 broker).
 const EXCESSIVE_REQUEST = "Excessively large number of partitions per request.";
+const EXCESSIVE_BATCH = "Unable to perform excessively large batch operation.";
+const EXCESSIVE_ADDITION = "Excessively large number of additional partitions per request.";
 
 /** Why the cluster cannot take `topics` more topics with `partitions` more partitions, or null. */
 function clusterCapError(b: AdminBroker, topics: number, partitions: number): Outcome | null {
@@ -205,25 +208,42 @@ function clusterCapError(b: AdminBroker, topics: number, partitions: number): Ou
 }
 
 /**
- * CreateTopics: each topic is checked and created (unless validateOnly) on its own. A request
- * for more than MAX_PARTITIONS_PER_REQUEST partitions in total is refused whole, as Kafka's
- * controller refuses it (POLICY_VIOLATION for every topic).
+ * CreateTopics: every topic is checked first, then the valid ones are created (unless
+ * validateOnly), each on its own. As Kafka's controller does, a request is refused whole
+ * (POLICY_VIOLATION for every topic) when it asks for more than MAX_PARTITIONS_PER_REQUEST
+ * partitions, or when its valid topics would take more than MAX_METADATA_RECORDS_PER_REQUEST
+ * records (a TopicRecord, a ConfigRecord per override and a PartitionRecord per partition each).
  */
 export function createTopics(b: AdminBroker, topics: CreateTopicRequest[], validateOnly: boolean): CreateTopicOutcome[] {
   if (requestedPartitions(b, topics) > MAX_PARTITIONS_PER_REQUEST) return topics.map((t) => createFailure(t.name, fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_REQUEST)));
   const duplicates = namesSeenTwice(topics.map((t) => t.name));
-  return topics.map((t) => {
-    if (duplicates.has(t.name)) return createFailure(t.name, fail(ErrorCode.INVALID_REQUEST, `Found multiple entries for topic ${t.name} in the request.`));
+  // Collision keys of the existing topics and of those this request creates before each one.
+  const keys = new Map<string, string>();
+  for (const x of b.topics.list()) keys.set(collisionKey(x.name), x.name);
+  let plannedTopics = 0;
+  let plannedPartitions = 0;
+  let records = 0;
+  const checked = topics.map((t): Plan | Outcome => {
+    if (duplicates.has(t.name)) return fail(ErrorCode.INVALID_REQUEST, `Found multiple entries for topic ${t.name} in the request.`);
     const nameErr = topicNameError(t.name);
-    if (nameErr) return createFailure(t.name, fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameErr));
-    if (b.topics.get(t.name)) return createFailure(t.name, fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`));
-    const key = collisionKey(t.name);
-    const collides = b.topics.list().find((x) => collisionKey(x.name) === key);
-    if (collides) return createFailure(t.name, fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collides.name}`));
+    if (nameErr) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, nameErr);
+    if (b.topics.get(t.name)) return fail(ErrorCode.TOPIC_ALREADY_EXISTS, `Topic '${t.name}' already exists.`);
+    const collides = keys.get(collisionKey(t.name));
+    if (collides) return fail(ErrorCode.INVALID_TOPIC_EXCEPTION, `Topic '${t.name}' collides with existing topic: ${collides}`);
     const plan = planTopic(b, t);
+    if ("errorCode" in plan) return plan;
+    const capErr = clusterCapError(b, plannedTopics + 1, plannedPartitions + plan.partitions);
+    if (capErr) return capErr;
+    keys.set(collisionKey(t.name), t.name);
+    plannedTopics++;
+    plannedPartitions += plan.partitions;
+    records += 1 + Object.keys(plan.configs).length + plan.partitions;
+    return plan;
+  });
+  if (records > MAX_METADATA_RECORDS_PER_REQUEST) return topics.map((t) => createFailure(t.name, fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_BATCH)));
+  return topics.map((t, i) => {
+    const plan = checked[i];
     if ("errorCode" in plan) return createFailure(t.name, plan);
-    const capErr = clusterCapError(b, 1, plan.partitions);
-    if (capErr) return createFailure(t.name, capErr);
     const topicId = validateOnly ? ZERO_UUID : b.topics.create(t.name, plan.partitions, plan.configs, { replicationFactor: plan.replicationFactor, assignments: plan.assignments }).id;
     return {
       ...OK,
@@ -298,7 +318,7 @@ export interface NamedOutcome extends Outcome {
 export function createPartitions(b: AdminBroker, topics: CreatePartitionsRequest[], validateOnly: boolean): NamedOutcome[] {
   let added = 0;
   for (const req of topics) added += Math.max(0, req.count - (b.topics.get(req.name)?.partitions ?? req.count));
-  if (added > MAX_PARTITIONS_PER_REQUEST) return topics.map((req) => ({ ...fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_REQUEST), name: req.name }));
+  if (added > MAX_PARTITIONS_PER_REQUEST) return topics.map((req) => ({ ...fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_ADDITION), name: req.name }));
   const duplicates = namesSeenTwice(topics.map((t) => t.name));
   return topics.map((req) => {
     const res = (o: Outcome): NamedOutcome => ({ ...o, name: req.name });

@@ -2,7 +2,8 @@
  * Bounds on what clients can create, over a real socket: a CreateTopics or CreatePartitions
  * request adding more than MAX_PARTITIONS_PER_REQUEST partitions is refused whole with
  * POLICY_VIOLATION (Kafka's controller answers "Excessively large number of partitions per
- * request."), and the cluster-wide topic and partition caps refuse the topic that would cross
+ * request."), a CreateTopics needing more than 10,000 metadata records likewise, and the
+ * cluster-wide topic and partition caps refuse the topic that would cross
  * them, validate_only included, while smaller requests still succeed. (Before the bounds, every one
  * of these was created.)
  */
@@ -27,7 +28,7 @@ afterAll(async () => {
   removeDir(tb.dataDir);
 });
 
-const topic = (name: string, numPartitions: number) => ({ name, numPartitions, replicationFactor: 1, assignments: [], configs: [] });
+const topic = (name: string, numPartitions: number) => ({ name, numPartitions, replicationFactor: 1, assignments: [] as unknown[], configs: [] as { name: string; value: string | null }[] });
 async function create(topics: ReturnType<typeof topic>[], validateOnly = false) {
   return (await c.call(CreateTopics, 7, { topics, timeoutMs: 5000, validateOnly })).topics as any[];
 }
@@ -46,8 +47,26 @@ test("more than MAX_PARTITIONS_PER_REQUEST partitions in one CreateTopics: POLIC
   const many = Array.from({ length: MAX_PARTITIONS_PER_REQUEST / 2 + 1 }, (_, i) => topic(`dflt-${i}`, -1));
   expect((await create(many, true)).every((t) => t.errorCode === ErrorCode.POLICY_VIOLATION)).toBe(true);
   expect(tb.broker.context.topics.list().filter((t) => t.name.startsWith("big-") || t.name === "small" || t.name.startsWith("dflt-"))).toEqual([]);
-  // Exactly the bound passes (validate_only, so nothing is created).
-  expect((await create([topic("big-a", MAX_PARTITIONS_PER_REQUEST)], true))[0].errorCode).toBe(ErrorCode.NONE);
+});
+
+test("the records a CreateTopics needs are bounded too: answers as Kafka 4.4 gives them", async () => {
+  // Measured against a Kafka 4.4 broker with the same requests (validate_only):
+  const batch = "Unable to perform excessively large batch operation.";
+  const cfg = [{ name: "retention.ms", value: "1000" }];
+  const cases: [string, ReturnType<typeof topic>[], (string | null)[]][] = [
+    ["9,999 partitions + a TopicRecord = 10,000 records", [topic("r1", 9999)], [null]],
+    ["10,000 partitions: 10,001 records", [topic("r1", 10000)], [batch]],
+    ["9,999 partitions and one config", [{ ...topic("r1", 9999), configs: cfg }], [batch]],
+    ["6,000 + 3,999 partitions in two topics", [topic("r1", 6000), topic("r2", 3999)], [batch, batch]],
+    ["6,000 + 3,998 partitions in two topics", [topic("r1", 6000), topic("r2", 3998)], [null, null]],
+  ];
+  for (const [what, topics, messages] of cases) {
+    const res = await create(topics, true);
+    expect({ what, answers: res.map((t) => [t.errorCode, t.errorMessage]) }).toEqual({
+      what,
+      answers: messages.map((m) => (m === null ? [ErrorCode.NONE, null] : [ErrorCode.POLICY_VIOLATION, m])),
+    });
+  }
 });
 
 test("the cluster's topic and partition caps refuse the topic that would cross them, validate_only included", async () => {
@@ -91,6 +110,18 @@ test("CreatePartitions adding more than MAX_PARTITIONS_PER_REQUEST in one reques
     timeoutMs: 5000,
     validateOnly: true,
   });
-  expect(res.results.map((r: any) => r.errorCode)).toEqual([ErrorCode.POLICY_VIOLATION, ErrorCode.POLICY_VIOLATION]);
+  expect(res.results.map((r: any) => [r.errorCode, r.errorMessage])).toEqual([
+    [ErrorCode.POLICY_VIOLATION, "Excessively large number of additional partitions per request."],
+    [ErrorCode.POLICY_VIOLATION, "Excessively large number of additional partitions per request."],
+  ]);
   expect(tb.broker.context.topics.get("grow-a")!.partitions).toBe(1);
+  // Exactly the bound, in one topic or two, passes (as in Kafka 4.4).
+  const one = await c.call(CreatePartitions, 3, { topics: [{ name: "grow-a", count: MAX_PARTITIONS_PER_REQUEST + 1, assignments: null }], timeoutMs: 5000, validateOnly: true });
+  expect(one.results[0].errorCode).toBe(ErrorCode.NONE);
+  const two = await c.call(CreatePartitions, 3, {
+    topics: [{ name: "grow-a", count: half + 1, assignments: null }, { name: "grow-b", count: half + 1, assignments: null }],
+    timeoutMs: 5000,
+    validateOnly: true,
+  });
+  expect(two.results.map((r: any) => r.errorCode)).toEqual([ErrorCode.NONE, ErrorCode.NONE]);
 });
