@@ -310,7 +310,7 @@ export const ALLOWED: Allowed[] = [
   },
   {
     id: "produce-duplicate-log-append-time",
-    scenario: "idempotent-duplicate-(batch|older-batch)",
+    scenario: "idempotent-duplicate-(batch|older-batch)|produce-idempotent-compressed-multi-record",
     path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.logAppendTimeMs`,
     kafka: "<time>",
     takhin: -1,
@@ -367,6 +367,37 @@ export const ALLOWED: Allowed[] = [
     verdict: "to-fix",
     reason: "ListOffsets with a negative timestamp that names no special offset (-7): Kafka answers UNSUPPORTED_VERSION (35, 'a newer request version would know it'), Takhin INVALID_REQUEST (42).",
     fix: "src/server/handlers/list-offsets.ts: unknown negative timestamps -> UNSUPPORTED_VERSION.",
+  },
+  {
+    id: "fetch-last-fetched-epoch-beyond-log",
+    scenario: "fetch-current-leader-epoch",
+    path: `diverging\\.responses\\[topic=${K}\\]\\.partitions\\[partitionIndex=0\\]\\.(errorCode|highWatermark|lastStableOffset|logStartOffset)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "Fetch v12 with lastFetchedEpoch 3 while the log has only epoch 0: Kafka answers OFFSET_OUT_OF_RANGE (1, with -1 watermarks) because no end offset is known for that epoch; Takhin serves the fetch (error 0).",
+    fix: "src/cluster (replica-manager, fetch path): when lastFetchedEpoch is newer than every epoch in the log, answer OFFSET_OUT_OF_RANGE as Kafka does (watermarks -1, see fetch-out-of-range-watermarks).",
+  },
+  // ---------------------------------------------------------------- cluster, SASL
+  {
+    id: "describe-cluster-endpoint-type",
+    scenario: "describe-cluster-controller-endpoints",
+    path: `${STEP}\\.(errorCode|endpointType|controllerId)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "DescribeCluster v1 asking a broker for controller endpoints (endpointType 2): Kafka answers MISMATCHED_ENDPOINT_TYPE (114), for an unknown type (9) UNSUPPORTED_ENDPOINT_TYPE (115), both with endpointType 1 and controllerId -1; Takhin answers INVALID_REQUEST (42) and echoes the requested type.",
+    fix: "src/server/handlers/describe-cluster.ts (metadata-image): 2 -> 114, other types than 1 -> 115; answer endpointType 1 and controllerId -1 with the error.",
+  },
+  {
+    id: "sasl-handshake-not-answered",
+    scenario: "sasl-handshake-v[01]",
+    path: `${STEP}\\.(errorCode|mechanisms|\\$noResponse)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "SASL is not implemented, so Takhin does not serve SaslHandshake and closes the connection; Kafka's PLAINTEXT listener answers ILLEGAL_SASL_STATE (34) with no mechanisms. A SASL-configured client gets a clear error from Kafka, a disconnect from Takhin.",
+    fix: "src/server/handlers: a SaslHandshake (17) handler answering 34 with mechanisms [] on the plaintext listener until SASL exists (advertised 0-1 as DESIGN.md lists).",
   },
   // ---------------------------------------------------------------- IncrementalAlterConfigs
   {

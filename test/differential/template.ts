@@ -8,7 +8,7 @@
  *   { $batch: B }          one v2 record batch (src/protocol/record-batch.ts) built from B:
  *                            { records: number | NewRecordSpec[], producerId?, producerEpoch?,
  *                              baseSequence?, attributes?, baseTimestampMs?, valueBytes?,
- *                              corrupt?: "crc" | "length" | "magic" }
+ *                              compression?, corrupt?: "crc" | "length" | "magic" }
  *   { $batches: [B, ...] } several batches concatenated in one records field (multi-batch produce)
  *   { $bigint: "123" }     an int64 literal (JSON has no bigint)
  *   { $repeat: "x", n: 300 } a string of n copies (over-long names)
@@ -17,7 +17,8 @@
  * target's broker id), `now` (one timestamp shared by both targets of a run, so timestamp answers
  * compare), and whatever earlier steps captured from their responses.
  */
-import { buildRecordBatch, BATCH_OFFSET_CRC, BATCH_OFFSET_LENGTH, BATCH_OFFSET_MAGIC, type NewRecord } from "../../src/protocol/record-batch.ts";
+import { recompressBatch } from "../../src/compression/index.ts";
+import { buildRecordBatch, Compression, type CompressionName, BATCH_OFFSET_CRC, BATCH_OFFSET_LENGTH, BATCH_OFFSET_MAGIC, type NewRecord } from "../../src/protocol/record-batch.ts";
 
 export type Vars = Record<string, unknown>;
 
@@ -40,6 +41,8 @@ export interface BatchSpec {
   baseTimestampMs?: unknown;
   /** Every record's value is this many bytes (oversized produce). */
   valueBytes?: number;
+  /** Compress the records section with this codec (the batch header says so). */
+  compression?: CompressionName;
   corrupt?: "crc" | "length" | "magic";
 }
 
@@ -99,7 +102,7 @@ export function buildBatch(spec: BatchSpec): Uint8Array {
     headers: (r.headers ?? []).map((h) => ({ key: h.key, value: h.value === null ? null : enc.encode(h.value) })),
     timestampMs: base + BigInt(r.timestampDeltaMs ?? 0),
   }));
-  const bytes = buildRecordBatch({
+  let bytes = buildRecordBatch({
     baseTimestampMs: base,
     records,
     attributes: spec.attributes ?? 0,
@@ -107,6 +110,7 @@ export function buildBatch(spec: BatchSpec): Uint8Array {
     producerEpoch: spec.producerEpoch === undefined ? -1 : Number(spec.producerEpoch),
     baseSequence: spec.baseSequence === undefined ? -1 : Number(spec.baseSequence),
   });
+  if (spec.compression && spec.compression !== "none") bytes = recompressBatch(bytes, Compression[spec.compression]);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (spec.corrupt === "crc") view.setUint32(BATCH_OFFSET_CRC, view.getUint32(BATCH_OFFSET_CRC) ^ 0xdeadbeef);
   if (spec.corrupt === "magic") view.setInt8(BATCH_OFFSET_MAGIC, 7);

@@ -65,14 +65,15 @@ export const ADMIN: Scenario[] = [
     name: `unsupported-version-${String(api)}-v${header}`,
     steps: [
       ...topic(),
-      { api: api as string, version: body as number, headerVersion: header as number, timeoutMs: 3000, body: UNSUPPORTED_BODIES[api as string] },
+      // JoinGroup answers only after the initial rebalance delay (3 s).
+      { api: api as string, version: body as number, headerVersion: header as number, timeoutMs: api === "JoinGroup" ? 15_000 : 3000, body: UNSUPPORTED_BODIES[api as string] },
       // The connection (or a new one, if the broker closed it) still serves.
       { api: "ApiVersions", version: 3, label: "after", body: { clientSoftwareName: "x", clientSoftwareVersion: "1" }, ignore: ["apiKeys", "supportedFeatures", "finalizedFeatures", "finalizedFeaturesEpoch", "zkMigrationReady"] },
     ],
   })),
 
   // ---- Metadata
-  ...[1, 4, 7, 9, 12].map((v): Scenario => ({
+  ...[0, 1, 4, 7, 9, 12].map((v): Scenario => ({
     name: `metadata-topic-v${v}`,
     steps: [...topic("${topic}", 3), metadata(v, ["${topic}"])],
   })),
@@ -311,6 +312,15 @@ export const ADMIN: Scenario[] = [
   ...[0, 1].map((v): Scenario => ({
     name: `describe-cluster-v${v}`,
     steps: [{ api: "DescribeCluster", version: v, body: { includeClusterAuthorizedOperations: false, endpointType: 1 } }],
+  })),
+  {
+    name: "describe-cluster-controller-endpoints",
+    steps: [{ api: "DescribeCluster", version: 1, body: { includeClusterAuthorizedOperations: false, endpointType: 2 } }, { api: "DescribeCluster", version: 1, label: "bad-type", body: { includeClusterAuthorizedOperations: false, endpointType: 9 } }],
+  },
+  ...[0, 1].map((v): Scenario => ({
+    // SASL on a PLAINTEXT listener.
+    name: `sasl-handshake-v${v}`,
+    steps: [{ api: "SaslHandshake", version: v, timeoutMs: 3000, body: { mechanism: "PLAIN" } }],
   })),
   ...[0, 1, 3, 4, 6].map((v): Scenario => ({
     name: `find-coordinator-group-v${v}`,

@@ -3,7 +3,7 @@
  * sequences and epochs), Fetch, ListOffsets, DeleteRecords, OffsetForLeaderEpoch, DescribeLogDirs.
  */
 import type { Scenario, Step } from "../scenario.ts";
-import { fetch, listOffsets, produce, produceBody, topic } from "./steps.ts";
+import { fetch, fetchBody, listOffsets, produce, produceBody, topic } from "./steps.ts";
 
 const initPid = (version = 4, label = "init"): Step => ({
   api: "InitProducerId",
@@ -127,6 +127,31 @@ export const DATA: Scenario[] = [
     steps: [...topic(), produce({ records: 1, attributes: 0x20 }), listOffsets(7, -1n, { label: "end" })],
   },
 
+  ...(["gzip", "snappy", "lz4", "zstd"] as const).map((compression): Scenario => ({
+    name: `produce-compressed-${compression}`,
+    steps: [
+      ...topic(),
+      produce({ records: 5, compression }, { version: 9, label: "produce" }),
+      produce({ records: 2, compression }, { version: 9, label: "again" }),
+      fetch(12, 0),
+      fetch(12, 3, { label: "mid-batch" }),
+    ],
+  })),
+  {
+    // zstd needs Produce v7+ (KIP-110): older versions are answered UNSUPPORTED_COMPRESSION_TYPE.
+    name: "produce-zstd-below-v7",
+    steps: [...topic(), produce({ records: 2, compression: "zstd" }, { version: 3, label: "v3" }), produce({ records: 2, compression: "zstd" }, { version: 7, label: "v7" }), listOffsets(7, -1n, { label: "end" })],
+  },
+  ...(["gzip", "lz4", "uncompressed"] as const).map((codec): Scenario => ({
+    // The topic's compression.type: the broker recompresses what it stores.
+    name: `produce-topic-compression-${codec}`,
+    steps: [...topic("${topic}", 1, { "compression.type": codec }), produce({ records: 3, compression: codec === "gzip" ? "snappy" : codec === "lz4" ? "none" : "gzip" }), fetch(12, 0)],
+  })),
+  {
+    name: "produce-idempotent-compressed-multi-record",
+    steps: [...topic(), initPid(), produce({ ...idem(4, 0), compression: "lz4" }, { label: "seq0" }), produce({ ...idem(4, 0), compression: "lz4" }, { label: "duplicate" }), produce({ ...idem(1, 4), compression: "gzip" }, { label: "seq4" }), fetch(12, 0)],
+  },
+
   // ---- InitProducerId and idempotent sequences
   ...[0, 1, 2, 3, 4, 5].map((v): Scenario => ({
     name: `init-producer-id-v${v}`,
@@ -207,6 +232,26 @@ export const DATA: Scenario[] = [
   {
     name: "fetch-wait-empty",
     steps: [...topic(), fetch(12, 0, { maxWaitMs: 200, label: "empty" })],
+  },
+  {
+    // partitionMaxBytes smaller than the first batch: the first batch comes whole (KIP-74).
+    name: "fetch-small-max-bytes",
+    steps: [
+      ...topic(), produce({ records: 3 }), produce({ records: 3 }),
+      { api: "Fetch", version: 12, body: { ...(fetchBody(12, "${topic}", 0, 0) as Record<string, unknown>), maxBytes: 10, topics: [{ topic: "${topic}", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 10 }] }] } },
+    ],
+  },
+  {
+    name: "fetch-read-committed",
+    steps: [...topic(), produce({ records: 3 }), { ...fetch(12, 0), body: fetchBody(12, "${topic}", 0, 0, { isolationLevel: 1 }) }],
+  },
+  {
+    name: "fetch-current-leader-epoch",
+    steps: [
+      ...topic(), produce({ records: 1 }),
+      { api: "Fetch", version: 12, label: "future-epoch", body: { ...(fetchBody(12, "${topic}", 0, 0) as Record<string, unknown>), topics: [{ topic: "${topic}", partitions: [{ partition: 0, currentLeaderEpoch: 7, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }] } },
+      { api: "Fetch", version: 12, label: "diverging", body: { ...(fetchBody(12, "${topic}", 0, 0) as Record<string, unknown>), topics: [{ topic: "${topic}", partitions: [{ partition: 0, currentLeaderEpoch: 0, fetchOffset: 1n, lastFetchedEpoch: 3, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }] } },
+    ],
   },
   {
     name: "fetch-mid-batch-offset",
