@@ -136,10 +136,10 @@ export class GroupCoordinator {
   }
 
   private readonly events = {
-    // Group metadata is advisory (members re-join after a restart that lost it), so a failed write is
-    // logged and the group goes on; offsets are what must not be lost.
-    metadataChanged: (g: Group) => {
-      this.write("storing group metadata", { group: g.groupId, generation: g.generationId, state: g.state, members: g.members.size }, () => this.store.groupChanged(g));
+    // A failed write is logged; the group decides what the members hear (group-state.ts: a leader's
+    // SyncGroup answers the error; an Empty group or a replaced static member goes on, as in Kafka).
+    metadataChanged: (g: Group): number => {
+      return this.write("storing group metadata", { group: g.groupId, generation: g.generationId, state: g.state, members: g.members.size }, () => this.store.groupChanged(g));
     },
   };
 

@@ -104,8 +104,12 @@ export interface GroupTiming {
 
 /** What the group tells its owner (to persist metadata, to log). */
 export interface GroupEvents {
-  /** A generation was assigned (Stable) or the group became Empty: the metadata worth storing. */
-  metadataChanged(group: Group): void;
+  /**
+   * A generation's assignment is about to make the group Stable, a static member was replaced, or
+   * the group became Empty: the metadata worth storing. Answers the error code the write gives a
+   * client (NONE when stored).
+   */
+  metadataChanged(group: Group): number;
 }
 
 const EMPTY = new Uint8Array(0);
@@ -311,7 +315,16 @@ export class Group {
           member.sessionTimeoutMs = req.sessionTimeoutMs;
           member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
           member.sessionDeadlineMs = nowMs + req.sessionTimeoutMs;
-          this.events.metadataChanged(this);
+          const stored = this.events.metadataChanged(this);
+          if (stored !== ErrorCode.NONE) {
+            // As Kafka: the replacement is not durable, so it is undone (the old member id stays the
+            // member) and the joining instance hears the write's error.
+            this.members.delete(newId);
+            this.members.set(oldId, old);
+            this.staticMembers.set(req.groupInstanceId!, oldId);
+            if (this.leaderId === newId) this.leaderId = oldId;
+            return respond(joinError(stored));
+          }
           const isLeader = newId === this.leaderId;
           return respond(this.joinResultFor(member, isLeader && req.supportsSkipAssignment));
         }
@@ -493,9 +506,23 @@ export class Group {
           m.assignment = given.get(m.memberId) ?? EMPTY;
           m.assignedGeneration = this.generationId;
         }
+        // As Kafka: the group is Stable only once its assignment is stored. When the write fails
+        // nobody gets an assignment: every waiting SyncGroup hears the write's error, and the group
+        // rebalances (members re-join and the leader assigns again).
+        const stored = this.events.metadataChanged(this);
+        if (stored !== ErrorCode.NONE) {
+          for (const m of this.members.values()) {
+            m.assignment = EMPTY;
+            m.assignedGeneration = -1;
+            const waiter = m.syncWaiter;
+            m.syncWaiter = null;
+            waiter?.(syncError(stored));
+          }
+          this.rebalanceOrCompleteJoin(nowMs);
+          return;
+        }
         this.rebalanceDeadlineMs = 0;
         this.setState("Stable", nowMs);
-        this.events.metadataChanged(this);
         for (const m of this.members.values()) {
           const waiter = m.syncWaiter;
           m.syncWaiter = null;

@@ -4,8 +4,10 @@
  * `append` throws, as a failing disk would; the one mock this suite needs, since a real EIO cannot
  * be produced on demand). Every failure must reach the client as Kafka's coordinator error
  * (KAFKA_STORAGE_ERROR -> NOT_COORDINATOR), leave memory as it was (nothing half-applied), and be
- * logged with its group, member and partitions. Then the same through the pure coordinator with a
- * store answering each append error, for the whole mapping.
+ * logged with its group, member and partitions. A failed write of a group's assignment answers the
+ * waiting SyncGroups and rebalances the group (as Kafka); a static member's replacement that cannot
+ * be stored is undone. Then the pure coordinator with a store answering each append error, for the
+ * whole mapping.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { DeleteGroups } from "../../src/protocol/messages/delete-groups.ts";
@@ -118,6 +120,76 @@ describe("a failed append to __consumer_offsets answers the client and is logged
     expect(dg.results[0].errorCode).toBe(0);
     expect(await committed(c, group)).toEqual([-1n, -1n]);
     c.close();
+  });
+});
+
+describe("a failed write of group metadata", () => {
+  test("SyncGroup over a socket: the leader hears NOT_COORDINATOR and the group rebalances; after the fault the group becomes Stable", async () => {
+    const c = await RawClient.connect(tb.port);
+    const group = "fault-sync";
+    const body = (memberId: string) => ({ groupId: group, sessionTimeoutMs: 6000, rebalanceTimeoutMs: 10_000, memberId, groupInstanceId: null, protocolType: "consumer", protocols: [{ name: "range", metadata: new Uint8Array([0, 0, 0, 0, 0, 0, 255, 255, 255, 255]) }], reason: null });
+    const first = await c.call(JoinGroup, 5, body(""), 1);
+    const j = await c.call(JoinGroup, 5, body(first.memberId), 2);
+    const syncBody = (generationId: number) => ({ groupId: group, generationId, memberId: j.memberId, groupInstanceId: null, protocolType: "consumer", protocolName: "range", assignments: [{ memberId: j.memberId, assignment: new Uint8Array([1]) }] });
+    const fault = failAppends(group);
+    try {
+      const s = await c.call(SyncGroup, 5, syncBody(j.generationId), 3);
+      expect(s.errorCode).toBe(ErrorCode.NOT_COORDINATOR);
+      expect(tb.broker.context.groups.describeGroup(group).groupState).not.toBe("Stable");
+      expect(logged("storing group metadata failed").some((l) => l.includes(`group=${group}`) && l.includes("answered=NOT_COORDINATOR"))).toBe(true);
+    } finally {
+      fault.restore();
+    }
+    const again = await c.call(JoinGroup, 5, body(j.memberId), 4);
+    expect(again).toMatchObject({ errorCode: 0, generationId: j.generationId + 1 });
+    const s = await c.call(SyncGroup, 5, syncBody(again.generationId), 5);
+    expect(s.errorCode).toBe(0);
+    expect(tb.broker.context.groups.describeGroup(group).groupState).toBe("Stable");
+    c.close();
+  });
+
+  test("in the coordinator: every waiting SyncGroup hears the error; a static replacement that cannot be stored is undone", () => {
+    let groupWrite: StoreResult = STORED;
+    const store: GroupStore = { offsetsCommitted: () => STORED, offsetsDeleted: () => STORED, groupChanged: () => groupWrite, groupDeleted: () => STORED };
+    let n = 0;
+    const c = new GroupCoordinator({ minSessionTimeoutMs: 1000, initialRebalanceDelayMs: 100 }, store, (p) => `${p}-${++n}`);
+    const req = (memberId: string, groupInstanceId: string | null = null) => ({
+      memberId, groupInstanceId, clientId: "c", clientHost: "/127.0.0.1", sessionTimeoutMs: 6000, rebalanceTimeoutMs: 10_000,
+      protocolType: "consumer", protocols: [{ name: "range", metadata: new Uint8Array([7]) }], requireKnownMemberId: false, supportsSkipAssignment: false,
+    });
+    const joined: string[] = [];
+    c.join("g", req("", "static-a"), 0, (r) => joined.push(r.memberId));
+    c.join("g", req(""), 0, (r) => joined.push(r.memberId));
+    c.tick(100);
+    const g = c.get("g")!;
+    const [a, b] = joined as [string, string];
+    const leader = g.leaderId!;
+    const follower = leader === a ? b : a;
+    const answers: number[] = [];
+    const syncReq = (memberId: string) => ({ memberId, groupInstanceId: memberId === a ? "static-a" : null, generationId: g.generationId, protocolType: null, protocolName: null, assignments: [{ memberId: a, assignment: new Uint8Array([1]) }, { memberId: b, assignment: new Uint8Array([2]) }] });
+    c.sync("g", syncReq(follower), 100, (r) => answers.push(r.errorCode));
+    groupWrite = { errorCode: ErrorCode.NOT_ENOUGH_REPLICAS, errorMessage: "injected" };
+    c.sync("g", syncReq(leader), 100, (r) => answers.push(r.errorCode));
+    expect(answers).toEqual([ErrorCode.COORDINATOR_NOT_AVAILABLE, ErrorCode.COORDINATOR_NOT_AVAILABLE]);
+    expect(g.state).toBe("PreparingRebalance");
+    for (const m of g.members.values()) expect(m.assignment.length).toBe(0);
+    // Both re-join and sync with the store working again: Stable.
+    groupWrite = STORED;
+    const gen: number[] = [];
+    c.join("g", req(a, "static-a"), 200, (r) => gen.push(r.generationId));
+    c.join("g", req(b), 200, (r) => gen.push(r.generationId));
+    expect(g.state).toBe("CompletingRebalance");
+    c.sync("g", { ...syncReq(g.leaderId!), generationId: g.generationId }, 200, () => {});
+    expect(g.state).toBe("Stable");
+    // The static member restarts (unknown member id, same instance, same subscription) while the write fails.
+    groupWrite = { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: "injected" };
+    let restart: number | undefined;
+    c.join("g", req("", "static-a"), 300, (r) => (restart = r.errorCode));
+    expect(restart).toBe(ErrorCode.NOT_COORDINATOR);
+    expect(g.staticMembers.get("static-a")).toBe(a);
+    expect(c.heartbeat("g", a, "static-a", g.generationId, 301)).toBe(ErrorCode.NONE);
+    expect(g.state).toBe("Stable");
+    expect(g.members.size).toBe(2);
   });
 });
 
