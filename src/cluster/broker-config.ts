@@ -45,6 +45,16 @@ function ownEntries(b: BrokerIdentity): BrokerEntry[] {
     { name: "max.connections", type: ConfigType.INT, value: String(c.maxConnections), kafkaDefault: "2147483647", doc: "Most open client connections." },
     { name: "connections.max.idle.ms", type: ConfigType.LONG, value: String(c.connectionsMaxIdleMs), kafkaDefault: "600000",
       doc: "Idle time after which a connection is closed." },
+    { name: "group.initial.rebalance.delay.ms", type: ConfigType.INT, value: String(c.groupInitialRebalanceDelayMs), kafkaDefault: "3000",
+      doc: "How long an empty group's first rebalance waits for more members." },
+    { name: "group.min.session.timeout.ms", type: ConfigType.INT, value: String(c.groupMinSessionTimeoutMs), kafkaDefault: "6000",
+      doc: "Smallest session timeout a consumer may ask for." },
+    { name: "group.max.session.timeout.ms", type: ConfigType.INT, value: String(c.groupMaxSessionTimeoutMs), kafkaDefault: "1800000",
+      doc: "Largest session timeout a consumer may ask for." },
+    { name: "offsets.retention.minutes", type: ConfigType.INT, value: String(c.offsetsRetentionMinutes), kafkaDefault: "10080",
+      doc: "How long an Empty group's committed offsets are kept." },
+    { name: "offsets.topic.num.partitions", type: ConfigType.INT, value: String(c.offsetsTopicNumPartitions), kafkaDefault: "50",
+      doc: "Partitions of __consumer_offsets when it is created." },
   ];
 }
 

@@ -241,7 +241,13 @@ export function createTopics(b: AdminBroker, topics: CreateTopicRequest[], valid
     return plan;
   });
   if (records > MAX_METADATA_RECORDS_PER_REQUEST) return topics.map((t) => createFailure(t.name, fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_BATCH)));
-  return topics.map((t, i) => {
+  const answered = new Set<string>();
+  return topics.flatMap((t, i) => {
+    // A name given twice is answered once (INVALID_REQUEST), as Kafka answers it.
+    if (duplicates.has(t.name)) {
+      if (answered.has(t.name)) return [];
+      answered.add(t.name);
+    }
     const plan = checked[i];
     if ("errorCode" in plan) return createFailure(t.name, plan);
     const topicId = validateOnly ? ZERO_UUID : b.topics.create(t.name, plan.partitions, plan.configs, { replicationFactor: plan.replicationFactor, assignments: plan.assignments }).id;
@@ -320,9 +326,15 @@ export function createPartitions(b: AdminBroker, topics: CreatePartitionsRequest
   for (const req of topics) added += Math.max(0, req.count - (b.topics.get(req.name)?.partitions ?? req.count));
   if (added > MAX_PARTITIONS_PER_REQUEST) return topics.map((req) => ({ ...fail(ErrorCode.POLICY_VIOLATION, EXCESSIVE_ADDITION), name: req.name }));
   const duplicates = namesSeenTwice(topics.map((t) => t.name));
-  return topics.map((req) => {
+  const answered = new Set<string>();
+  return topics.flatMap((req) => {
     const res = (o: Outcome): NamedOutcome => ({ ...o, name: req.name });
-    if (duplicates.has(req.name)) return res(fail(ErrorCode.INVALID_REQUEST, "Duplicate topic name."));
+    if (duplicates.has(req.name)) {
+      // Answered once per name, as Kafka does.
+      if (answered.has(req.name)) return [];
+      answered.add(req.name);
+      return res(fail(ErrorCode.INVALID_REQUEST, "Duplicate topic name."));
+    }
     const t = b.topics.get(req.name);
     if (!t) return res(fail(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${req.name} does not exist.`));
     if (req.count < t.partitions) {

@@ -58,6 +58,12 @@ export interface BrokerSynonym {
   /** Kafka's broker default, null when the broker config has none (a later synonym applies). */
   default: string | null;
   msPerUnit?: number;
+  /**
+   * False when Kafka does not list this synonym at its default value (DEFAULT_CONFIG) in
+   * DescribeConfigs: the hours-based retention/roll defaults and log.flush.scheduler.interval.ms.
+   * A value set on the broker is listed all the same.
+   */
+  describedAtDefault?: false;
 }
 
 export interface TopicConfigDef {
@@ -125,7 +131,7 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: "flush.messages", type: t.LONG, default: LONG_MAX, synonyms: same("log.flush.interval.messages", LONG_MAX), check: atLeast(1n),
     doc: "fsync after this many messages." },
   { name: "flush.ms", type: t.LONG, default: LONG_MAX,
-    synonyms: [{ name: "log.flush.interval.ms", default: null }, { name: "log.flush.scheduler.interval.ms", default: LONG_MAX }], check: atLeast(0n),
+    synonyms: [{ name: "log.flush.interval.ms", default: null }, { name: "log.flush.scheduler.interval.ms", default: LONG_MAX, describedAtDefault: false }], check: atLeast(0n),
     doc: "fsync when the oldest unflushed message is older than this." },
   { name: "follower.replication.throttled.replicas", type: t.LIST, default: "", synonyms: [], check: throttledReplicas,
     doc: "Replicas throttled on the follower side." },
@@ -164,7 +170,7 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
     synonyms: [
       { name: "log.retention.ms", default: null },
       { name: "log.retention.minutes", default: null, msPerUnit: MINUTE_MS },
-      { name: "log.retention.hours", default: "168", msPerUnit: HOUR_MS },
+      { name: "log.retention.hours", default: "168", msPerUnit: HOUR_MS, describedAtDefault: false },
     ],
     check: atLeast(-1n), doc: "Longest time a segment is kept before deletion (-1 = no limit)." },
   { name: "segment.bytes", type: t.INT, default: "1073741824", synonyms: same("log.segment.bytes", "1073741824"), check: atLeast(SEGMENT_BYTES_MIN),
@@ -172,10 +178,10 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: "segment.index.bytes", type: t.INT, default: "10485760", synonyms: same("log.index.size.max.bytes", "10485760"),
     check: atLeast(SEGMENT_INDEX_BYTES_MIN), doc: "Size of a segment's offset index." },
   { name: "segment.jitter.ms", type: t.LONG, default: "0",
-    synonyms: [{ name: "log.roll.jitter.ms", default: null }, { name: "log.roll.jitter.hours", default: "0", msPerUnit: HOUR_MS }],
+    synonyms: [{ name: "log.roll.jitter.ms", default: null }, { name: "log.roll.jitter.hours", default: "0", msPerUnit: HOUR_MS, describedAtDefault: false }],
     check: atLeast(0n), doc: "Largest random jitter subtracted from segment.ms." },
   { name: "segment.ms", type: t.LONG, default: "604800000",
-    synonyms: [{ name: "log.roll.ms", default: null }, { name: "log.roll.hours", default: "168", msPerUnit: HOUR_MS }],
+    synonyms: [{ name: "log.roll.ms", default: null }, { name: "log.roll.hours", default: "168", msPerUnit: HOUR_MS, describedAtDefault: false }],
     check: atLeast(1n), doc: "Roll a new segment after this time even when it is not full." },
   { name: "unclean.leader.election.enable", type: t.BOOLEAN, default: "false", synonyms: same("unclean.leader.election.enable", "false"),
     doc: "Allow an out-of-sync replica to become leader." },
@@ -407,7 +413,7 @@ export function describeTopicConfigs(overrides: Record<string, string>, opts: De
       for (const syn of def.synonyms) {
         const set = brokerValues[syn.name];
         if (set !== undefined) synonyms.push({ name: syn.name, value: set, source: ConfigSource.STATIC_BROKER_CONFIG });
-        else if (syn.default !== null) synonyms.push({ name: syn.name, value: syn.default, source: ConfigSource.DEFAULT_CONFIG });
+        else if (syn.default !== null && syn.describedAtDefault !== false) synonyms.push({ name: syn.name, value: syn.default, source: ConfigSource.DEFAULT_CONFIG });
       }
     }
     out.push({

@@ -102,10 +102,15 @@ describe("described configs", () => {
 
   test("synonyms: the override, then broker configs that have a value", () => {
     const [r] = describeTopicConfigs({ "retention.ms": "1000" }, { names: ["retention.ms"], includeSynonyms: true });
-    expect(r.synonyms).toEqual([
-      { name: "retention.ms", value: "1000", source: ConfigSource.DYNAMIC_TOPIC_CONFIG },
-      { name: "log.retention.hours", value: "168", source: ConfigSource.DEFAULT_CONFIG },
-    ]);
+    // Kafka 4.4 lists no DEFAULT_CONFIG synonym for the hours-based broker defaults (and flush.ms's scheduler interval)...
+    expect(r.synonyms).toEqual([{ name: "retention.ms", value: "1000", source: ConfigSource.DYNAMIC_TOPIC_CONFIG }]);
+    for (const name of ["retention.ms", "segment.ms", "segment.jitter.ms", "flush.ms"]) {
+      expect(describeTopicConfigs({}, { names: [name], includeSynonyms: true })[0].synonyms).toEqual([]);
+    }
+    // ...but one set on the broker is listed.
+    const [set] = describeTopicConfigs({}, { names: ["retention.ms"], includeSynonyms: true, brokerValues: { "log.retention.hours": "24" } });
+    expect(set.synonyms).toEqual([{ name: "log.retention.hours", value: "24", source: ConfigSource.STATIC_BROKER_CONFIG }]);
+    expect(set.value).toBe("86400000");
     const [d] = describeTopicConfigs({}, { names: ["max.message.bytes"], includeSynonyms: true, includeDocumentation: true });
     expect(d.synonyms).toEqual([{ name: "message.max.bytes", value: "1048588", source: ConfigSource.DEFAULT_CONFIG }]);
     expect(d.documentation).toBeString();

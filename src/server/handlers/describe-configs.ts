@@ -24,7 +24,8 @@ export const describeConfigsHandler: Handler<DescribeConfigsRequest> = {
       throttleTimeMs: 0,
       results: results.map((r) => ({
         errorCode: r.errorCode,
-        errorMessage: r.errorMessage,
+        // Kafka answers "" (not null) on success.
+        errorMessage: r.errorCode === 0 ? "" : r.errorMessage,
         resourceType: r.resourceType,
         resourceName: r.resourceName,
         configs: r.configs.map((c) => ({
