@@ -23,6 +23,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import type { Group, GroupStateName, JoinRequest, JoinResult, SyncRequest, SyncResult } from "./group-state.ts";
 import {
   appendOffsetsRecords,
+  appendOffsetsTombstones,
   groupKey,
   groupValue,
   offsetKey,
@@ -238,26 +239,26 @@ export class GroupService {
   }
 
   /** Appends to the group's partition of __consumer_offsets (created on first use). */
-  private append(groupId: string, records: { key: Uint8Array; value: Uint8Array | null }[]): StoreResult {
+  private append(groupId: string, records: { key: Uint8Array; value: Uint8Array | null }[], tombstones = false): StoreResult {
     this.ensureTopic();
     const p = this.deps.partitions.get(OFFSETS_TOPIC, this.partitionFor(groupId));
     // Not hosted here: this broker is not the group's coordinator (NOT_COORDINATOR for the client).
     if (!p) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `${OFFSETS_TOPIC} partition for group ${groupId} is not hosted here` };
-    return appendOffsetsRecords(p, records, Date.now());
+    return tombstones ? appendOffsetsTombstones(p, records, Date.now()) : appendOffsetsRecords(p, records, Date.now());
   }
 
   private store(): GroupStore {
     return {
       offsetsCommitted: (groupId, offsets) =>
         this.append(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.entry) }))),
-      offsetsDeleted: (groupId, parts) => this.append(groupId, parts.map((p) => ({ key: offsetKey(groupId, p.topic, p.partition), value: null }))),
+      offsetsDeleted: (groupId, parts) => this.append(groupId, parts.map((p) => ({ key: offsetKey(groupId, p.topic, p.partition), value: null })), true),
       groupChanged: (g) => this.append(g.groupId, [{ key: groupKey(g.groupId), value: groupValue(storedGroup(g)) }]),
       groupDeleted: (groupId) => {
         const records = [{ key: groupKey(groupId), value: null as Uint8Array | null }];
         for (const [topic, parts] of this.coordinator.offsets.topicsOf(groupId)) {
           for (const partition of parts.keys()) records.push({ key: offsetKey(groupId, topic, partition), value: null });
         }
-        return this.append(groupId, records);
+        return this.append(groupId, records, true);
       },
     };
   }

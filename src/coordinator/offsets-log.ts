@@ -23,7 +23,8 @@
  *
  * Readers accept offset-commit values 0-3 and group values 0-3. A null value (tombstone) deletes
  * the key: an offset deleted or expired, a group deleted. One commit request is one batch, so its
- * partitions are stored together or not at all. Records are appended uncompressed.
+ * partitions are stored together or not at all; tombstones may span several batches. Records are
+ * appended uncompressed, through the partition's append path (Partition.appendAsLeader).
  */
 import { batchRecords } from "../compression/index.ts";
 import type { Partition } from "../cluster/partition.ts";
@@ -37,6 +38,8 @@ export const GROUP_KEY_VERSION = 2;
 export const OFFSET_VALUE_VERSION = 3;
 export const OFFSET_VALUE_VERSION_WITH_EXPIRY = 1;
 export const GROUP_VALUE_VERSION = 3;
+/** A v2 batch header after its base offset and length (Kafka's RECORD_BATCH_OVERHEAD is 61 with them). */
+const RECORD_BATCH_HEADER_BYTES = 49;
 /** Bytes read per step while loading a partition of __consumer_offsets. */
 const LOAD_READ_BYTES = 4 * 1024 * 1024;
 
@@ -207,13 +210,42 @@ export function decodeOffsetsRecord(key: Uint8Array, value: Uint8Array | null): 
  * Appends records as one batch through the partition's append path (origin "coordinator": the same
  * validation, leader epoch and producer-state handling as a Produce). Returns the append's Kafka
  * error code (NONE when the batch is in the log) and its message; the caller maps it to the
- * coordinator error its client gets (group-coordinator.ts: coordinatorErrorFor).
+ * coordinator error its client gets (group-coordinator.ts: coordinatorErrorFor). One batch is
+ * all-or-nothing, so a commit is stored whole or not at all; a batch over the topic's
+ * max.message.bytes is refused (MESSAGE_TOO_LARGE), as Kafka refuses it.
  */
 export function appendOffsetsRecords(partition: Partition, records: NewRecord[], nowMs: number): { errorCode: number; errorMessage: string | null } {
   if (records.length === 0) return { errorCode: 0, errorMessage: null };
   const batch = buildRecordBatch({ baseTimestampMs: BigInt(nowMs), records });
   const r = partition.appendAsLeader(batch, { origin: "coordinator", nowMs });
   return { errorCode: r.errorCode, errorMessage: r.errorMessage };
+}
+
+/** Bytes a record may take in a batch beyond its key and value (length varints, attributes, deltas, headers count). */
+const RECORD_OVERHEAD_BYTES = 32;
+
+/**
+ * Appends tombstones (deleted or expired offsets, a deleted group) in as many batches as the topic's
+ * max.message.bytes needs, in order, stopping at the first failure. Tombstones may be split because
+ * writing one again is harmless: a caller that sees a failure keeps its state in memory and retries
+ * the whole set, so a group with many committed partitions can always be deleted.
+ */
+export function appendOffsetsTombstones(partition: Partition, records: NewRecord[], nowMs: number): { errorCode: number; errorMessage: string | null } {
+  const budget = Math.max(1, partition.config.maxMessageBytes - BATCH_LOG_OVERHEAD_BYTES - RECORD_BATCH_HEADER_BYTES);
+  let chunk: NewRecord[] = [];
+  let size = 0;
+  for (const rec of records) {
+    const bytes = (rec.key?.length ?? 0) + (rec.value?.length ?? 0) + RECORD_OVERHEAD_BYTES;
+    if (chunk.length > 0 && size + bytes > budget) {
+      const r = appendOffsetsRecords(partition, chunk, nowMs);
+      if (r.errorCode !== 0) return r;
+      chunk = [];
+      size = 0;
+    }
+    chunk.push(rec);
+    size += bytes;
+  }
+  return appendOffsetsRecords(partition, chunk, nowMs);
 }
 
 /**

@@ -16,6 +16,7 @@ import { OffsetCommit } from "../../src/protocol/messages/offset-commit.ts";
 import { OffsetDelete } from "../../src/protocol/messages/offset-delete.ts";
 import { OffsetFetch } from "../../src/protocol/messages/offset-fetch.ts";
 import { SyncGroup } from "../../src/protocol/messages/sync-group.ts";
+import { IncrementalAlterConfigs } from "../../src/protocol/messages/incremental-alter-configs.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { OFFSETS_TOPIC } from "../../src/coordinator/group-config.ts";
 import { GroupCoordinator, STORED, coordinatorErrorFor, type GroupStore, type StoreResult } from "../../src/coordinator/group-coordinator.ts";
@@ -191,6 +192,57 @@ describe("a failed write of group metadata", () => {
     expect(g.state).toBe("Stable");
     expect(g.members.size).toBe(2);
   });
+});
+
+describe("writes bounded by __consumer_offsets' max.message.bytes", () => {
+  test("a commit over it is refused whole (UNKNOWN_SERVER_ERROR, as Kafka); a group whose tombstones need several batches is deleted, also across a restart", async () => {
+    const own = await startGroupBroker({ initialRebalanceDelayMs: 0 });
+    try {
+      const PARTS = 64;
+      own.broker.context.topics.create("wide", PARTS);
+      const c = await RawClient.connect(own.port);
+      own.broker.context.groups.ensureTopic();
+      const alter = await c.call(IncrementalAlterConfigs, 1, { resources: [{ resourceType: 2, resourceName: OFFSETS_TOPIC, configs: [{ name: "max.message.bytes", configOperation: 0, value: "1024" }] }], validateOnly: false }, 1);
+      expect(alter.responses[0].errorCode).toBe(0);
+      const commit = (parts: number[], cid: number) =>
+        c.call(OffsetCommit, 8, { groupId: "wide-group", generationIdOrMemberEpoch: -1, memberId: "", groupInstanceId: null, retentionTimeMs: -1n, topics: [{ name: "wide", partitions: parts.map((p) => ({ partitionIndex: p, committedOffset: BigInt(p), committedLeaderEpoch: -1, committedMetadata: null })) }] }, cid);
+      const fetchAll = async (cid: number, client = c) => {
+        const r = await client.call(OffsetFetch, 7, { groupId: "wide-group", topics: [{ name: "wide", partitionIndexes: [...Array(PARTS).keys()] }], groups: [], requireStable: false }, cid);
+        return r.topics[0].partitions.map((p: any) => p.committedOffset);
+      };
+      // One commit of every partition does not fit one batch: refused whole, nothing stored.
+      const tooLarge = await commit([...Array(PARTS).keys()], 2);
+      expect(new Set(tooLarge.topics[0].partitions.map((p: any) => p.errorCode))).toEqual(new Set([ErrorCode.UNKNOWN_SERVER_ERROR]));
+      expect((await fetchAll(3)).every((o: bigint) => o === -1n)).toBe(true);
+      // Eight at a time fit.
+      for (let i = 0; i < PARTS; i += 8) {
+        const r = await commit([...Array(8).keys()].map((k) => i + k), 10 + i);
+        expect(r.topics[0].partitions.every((p: any) => p.errorCode === 0)).toBe(true);
+      }
+      expect(await fetchAll(100)).toEqual([...Array(PARTS).keys()].map(BigInt));
+      const offsetsLog = own.broker.context.partitions.get(OFFSETS_TOPIC, own.broker.context.groups.partitionFor("wide-group"))!;
+      const before = offsetsLog.logEndOffset;
+      const dg = await c.call(DeleteGroups, 2, { groupsNames: ["wide-group"] }, 101);
+      expect(dg.results[0].errorCode).toBe(0);
+      expect(offsetsLog.logEndOffset - before).toBe(PARTS + 1); // a tombstone per offset and one for the group
+      expect((await fetchAll(102)).every((o: bigint) => o === -1n)).toBe(true);
+      c.close();
+      // The tombstones, spread over several batches, are what a restart reads back.
+      await own.stop();
+      const again = await startGroupBroker({ initialRebalanceDelayMs: 0 }, own.dataDir);
+      try {
+        const c2 = await RawClient.connect(again.port);
+        expect((await fetchAll(1, c2)).every((o: bigint) => o === -1n)).toBe(true);
+        expect(again.broker.context.groups.describeGroup("wide-group").groupState).toBe("Dead");
+        c2.close();
+      } finally {
+        await again.stop();
+      }
+    } finally {
+      await own.stop().catch(() => {});
+      removeDir(own.dataDir);
+    }
+  }, 60_000);
 });
 
 describe("append errors map to Kafka's coordinator errors", () => {
