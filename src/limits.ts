@@ -16,6 +16,8 @@ export const MAX_PENDING_WRITE_BYTES_PER_CONNECTION = 64 * 1024 * 1024;
 export const DEFAULT_MAX_CONNECTIONS = 10_000;
 /** Default idle time after which a connection is closed (connections.max.idle.ms). */
 export const DEFAULT_CONNECTIONS_MAX_IDLE_MS = 600_000;
+/** Most middlewares in the Kafka listener's request chain (server/middleware.ts). */
+export const MAX_REQUEST_MIDDLEWARES = 32;
 /** Largest tagged-field count accepted in one tagged-field section. */
 export const MAX_TAGGED_FIELDS = 1024;
 /** Deepest nesting of structs a schema may declare (guards the codec's recursion). */

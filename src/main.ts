@@ -1,27 +1,49 @@
 /**
  * `bun run broker`: starts Takhin with embedded defaults, a YAML file (TAKHIN_CONFIG or
- * --config <path>) and TAKHIN_* environment variables. SIGINT/SIGTERM stop it gracefully.
+ * --config <path> / --config=<path>) and TAKHIN_* environment variables. SIGINT/SIGTERM stop it
+ * gracefully. `--help` prints usage (exit 0); bad arguments print usage (exit 2). A configuration
+ * or start failure an operator can fix (busy port, locked data directory, node id mismatch) is one
+ * line `takhin: ...` on stderr and exit code 2.
  */
-import { ConfigError, loadConfig } from "./config/config.ts";
-import { startBroker } from "./server/broker.ts";
+import { parseArgs, usage, UsageError } from "./config/args.ts";
+import { ConfigError, loadConfig, type BrokerConfig } from "./config/config.ts";
+import { startBroker, type Broker } from "./server/broker.ts";
+import { ServiceStartError } from "./server/lifecycle.ts";
 
-function argValue(name: string): string | undefined {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? process.argv[i + 1] : undefined;
+function fail(line: string): never {
+  console.error(`takhin: ${line}`);
+  process.exit(2);
 }
 
-let config;
+let args;
 try {
-  config = loadConfig({ file: argValue("--config") });
+  args = parseArgs(process.argv.slice(2));
 } catch (e) {
-  if (e instanceof ConfigError) {
-    console.error(`takhin: configuration error: ${e.message}`);
-    process.exit(2);
-  }
+  if (!(e instanceof UsageError)) throw e;
+  console.error(`takhin: ${e.message}\n\n${usage()}`);
+  process.exit(2);
+}
+if (args.help) {
+  console.log(usage());
+  process.exit(0);
+}
+
+let config: BrokerConfig;
+try {
+  config = loadConfig({ file: args.configFile });
+} catch (e) {
+  if (e instanceof ConfigError) fail(`configuration error: ${e.message}`);
   throw e;
 }
 
-const broker = await startBroker({ config });
+let broker: Broker;
+try {
+  broker = await startBroker({ config });
+} catch (e) {
+  // The cause of an unexpected failure was logged with its stack by the service host.
+  if (e instanceof ServiceStartError) fail(`cannot start ${e.message}`);
+  throw e;
+}
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, async () => {

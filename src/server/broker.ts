@@ -1,9 +1,23 @@
 /**
- * The broker process: loads its identity and catalogue from the data directory, registers the
- * handlers, and serves the Kafka API with `Bun.listen`. Embeddable: `startBroker({ overrides:
- * { kafkaPort: 0, dataDir } })` starts one in-process on a free port, `stop()` ends it.
+ * The broker's composition root: which services make up a Takhin node, in which order they start,
+ * and what each owns. Every part is a named Service (lifecycle.ts) with its own health, port and
+ * shutdown; a ServiceHost starts them in dependency order and stops them in reverse:
+ *
+ *   storage            the data directory's lock (.lock) and identity (meta.properties)
+ *   metadata           the metadata log and image (src/metadata), topics, producer-id blocks
+ *   partitions         partition logs (src/storage via cluster/partition-manager), fetch sessions
+ *   replica-manager    Produce/Fetch semantics and the purgatory of waiting requests
+ *   group-coordinator  consumer groups and committed offsets
+ *   kafka-listener     Bun.listen, connections, the request middleware chain, the handlers
+ *   broker-registration  this node's endpoint in the metadata (needs the bound port)
+ *
+ * A new part (the Admin API, Schema Registry, HTTP proxy, console) is one more `host.add(...)`
+ * naming what it depends on, or, from outside, `startBroker({ services: (ctx) => [...] })`.
+ *
+ * Embeddable: `startBroker({ overrides: { kafkaPort: 0, dataDir } })` starts one in-process on a
+ * free port, `stop()` ends it. A part that fails to start stops the ones before it and the call
+ * throws a ServiceStartError naming it.
  */
-import type { Socket, TCPSocketListener } from "bun";
 import { loadOrCreateMetaProperties } from "../cluster/meta-properties.ts";
 import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import { PartitionManager } from "../cluster/partition-manager.ts";
@@ -17,8 +31,11 @@ import { groupConfigFrom, type GroupConfig } from "../coordinator/group-config.t
 import { loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
 import type { BrokerContext } from "./context.ts";
-import { Connection } from "./connection.ts";
+import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { registerHandlers } from "./handlers/index.ts";
+import { KafkaListener } from "./kafka-listener.ts";
+import { OperatorError, ServiceHost, type Service, type ServiceStatus } from "./lifecycle.ts";
+import { MiddlewareChain, RequestMetrics, requestLogging } from "./middleware.ts";
 import { HandlerRegistry } from "./registry.ts";
 import { RequestMemory } from "./request-memory.ts";
 
@@ -28,6 +45,10 @@ export interface Broker {
   /** The port actually bound (differs from config when it asked for 0). */
   readonly kafkaPort: number;
   readonly connectionCount: number;
+  /** The services of this node, started in dependency order. */
+  readonly services: ServiceHost;
+  /** Every service's name, health (starting/ready/failed/stopped) and port. */
+  health(): ServiceStatus[];
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes everything. */
   stop(graceMs?: number): Promise<void>;
 }
@@ -38,150 +59,150 @@ export interface StartOptions extends LoadOptions {
   log?: Logger;
   /** Group coordinator settings (tests shorten the initial rebalance delay and session bounds). */
   groups?: Partial<GroupConfig>;
-}
-
-interface SocketData {
-  conn?: Connection;
+  /** Further services (embedders, tests), started after the broker's own, in the order given. */
+  services?: (context: BrokerContext) => Service[];
 }
 
 export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const startedAt = performance.now();
   const config = opts.config ?? loadConfig(opts);
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
-  const meta = loadOrCreateMetaProperties(config.dataDir, config.nodeId);
   const registry = new HandlerRegistry();
   registerHandlers(registry);
+  const middleware = new MiddlewareChain();
+  const metrics = config.requestMetrics ? new RequestMetrics() : null;
+  if (metrics) middleware.use(metrics);
+  if (config.logLevel === "debug") middleware.use(requestLogging({ log }));
 
-  const metadata = openMetadata(config.dataDir, meta.nodeId, {
-    checkTopicConfigs: (c) => validateTopicConfigs(c),
-    onError: (message, error) => log.error(message, { error }),
-  });
-  if (metadata.upgradedFrom.length > 0) log.info("catalogue files converted into the metadata log", { files: metadata.upgradedFrom });
-  if (metadata.recovery.truncatedBytes > 0) log.warn("metadata log: torn tail cut", { ...metadata.recovery });
-  const topics = new TopicRegistry(metadata.controller);
-  const fetchSessions = new FetchSessionCache();
-  const partitions = new PartitionManager(config, topics, log, (t) => {
-    fetchSessions.forgetTopic(t.name);
-    fetchSessions.forgetTopic(t.id);
-  });
-  const context: BrokerContext = {
+  // Filled in by the services below as they start; handlers only run once all are ready.
+  const context = {
     config,
     log,
-    clusterId: meta.clusterId,
-    nodeId: meta.nodeId,
+    nodeId: config.nodeId,
     advertisedHost: config.advertisedHost,
     advertisedPort: config.kafkaPort,
     registry,
+    middleware,
+    metrics,
     requestMemory: new RequestMemory(config.queuedMaxRequestBytes),
-    topics,
-    partitions,
-    replicas: new ReplicaManager(partitions, topics, { log }),
-    fetchSessions,
-    metadata: metadata.controller,
-    producerIds: new ProducerIdAllocator(metadata.controller, meta.nodeId),
-    groups: new GroupService({ topics, partitions, log }, { ...groupConfigFrom(config), ...opts.groups }),
-  };
-  context.groups.start();
+  } as BrokerContext;
 
-  const connections = new Set<Connection>();
-  let nextConnectionId = 1;
-  let stopping = false;
-  let quietWaiter: (() => void) | null = null;
-  const idleSeconds = Math.max(1, Math.ceil(config.connectionsMaxIdleMs / 1000));
-
-  const listener: TCPSocketListener<SocketData> = Bun.listen<SocketData>({
-    hostname: config.host,
-    port: config.kafkaPort,
-    socket: {
-      open(socket: Socket<SocketData>) {
-        if (stopping || connections.size >= config.maxConnections) {
-          log.warn("refusing connection", { remote: socket.remoteAddress, reason: stopping ? "stopping" : "max_connections reached", maxConnections: config.maxConnections });
-          socket.end();
-          return;
-        }
-        socket.setNoDelay(true);
-        socket.timeout(idleSeconds);
-        const conn = new Connection(socket as Socket<unknown>, context, nextConnectionId++, () => quietWaiter?.());
-        socket.data = { conn };
-        connections.add(conn);
-        log.debug("connection opened", { conn: conn.info.id, remote: socket.remoteAddress });
-      },
-      data(socket, data) {
-        const conn = socket.data?.conn;
-        if (!conn) return;
-        try {
-          conn.onData(data);
-        } catch (e) {
-          log.error("closing connection: unexpected error while reading", { conn: conn.info.id, error: e });
-          conn.close();
-        }
-      },
-      drain(socket) {
-        socket.data?.conn?.onDrain();
-      },
-      timeout(socket) {
-        const conn = socket.data?.conn;
-        log.info("closing idle connection", { conn: conn?.info.id, idleMs: config.connectionsMaxIdleMs });
-        conn?.close();
-        socket.end();
-      },
-      close(socket) {
-        const conn = socket.data?.conn;
-        if (!conn) return;
-        conn.onClosed();
-        connections.delete(conn);
-        quietWaiter?.();
-      },
-      error(socket, error) {
-        log.warn("socket error", { conn: socket.data?.conn?.info.id, error: error.message });
-      },
+  const host = new ServiceHost(log);
+  let lock: DataDirLock | null = null;
+  host.add({
+    name: "storage",
+    start() {
+      lock = lockDataDir(config.dataDir);
+      try {
+        const meta = loadOrCreateMetaProperties(config.dataDir, config.nodeId);
+        context.clusterId = meta.clusterId;
+        context.nodeId = meta.nodeId;
+      } catch (e) {
+        // A node id that does not match the data directory, a malformed meta.properties: the message says which.
+        throw new OperatorError((e as Error).message, { cause: e });
+      }
+    },
+    stop() {
+      lock?.release();
+      lock = null;
     },
   });
+  host.add({
+    name: "metadata",
+    dependsOn: ["storage"],
+    start() {
+      const metadata = openMetadata(config.dataDir, context.nodeId, {
+        checkTopicConfigs: (c) => validateTopicConfigs(c),
+        onError: (message, error) => log.error(message, { error }),
+      });
+      if (metadata.upgradedFrom.length > 0) log.info("catalogue files converted into the metadata log", { files: metadata.upgradedFrom });
+      if (metadata.recovery.truncatedBytes > 0) log.warn("metadata log: torn tail cut", { ...metadata.recovery });
+      context.metadata = metadata.controller;
+      context.topics = new TopicRegistry(metadata.controller);
+      context.producerIds = new ProducerIdAllocator(metadata.controller, context.nodeId);
+    },
+    stop() {
+      context.metadata.close();
+    },
+  });
+  host.add({
+    name: "partitions",
+    dependsOn: ["metadata"],
+    start() {
+      const fetchSessions = new FetchSessionCache();
+      context.fetchSessions = fetchSessions;
+      context.partitions = new PartitionManager(config, context.topics, log, (t) => {
+        fetchSessions.forgetTopic(t.name);
+        fetchSessions.forgetTopic(t.id);
+      });
+    },
+    stop() {
+      context.partitions.close();
+    },
+  });
+  host.add({
+    name: "replica-manager",
+    dependsOn: ["partitions"],
+    start() {
+      context.replicas = new ReplicaManager(context.partitions, context.topics, { log });
+    },
+    // Waiting fetches and acks=all produces answer now rather than at their timeouts.
+    quiesce() {
+      context.replicas.close();
+    },
+    stop() {},
+  });
+  host.add({
+    name: "group-coordinator",
+    dependsOn: ["partitions"],
+    start() {
+      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log }, { ...groupConfigFrom(config), ...opts.groups });
+      context.groups.start();
+    },
+    // Pending JoinGroup/SyncGroup answers go out now (NOT_COORDINATOR) rather than holding up the drain.
+    quiesce() {
+      context.groups.close();
+    },
+    stop() {
+      context.groups.close();
+    },
+  });
+  const listener = new KafkaListener(context, ["metadata", "replica-manager", "group-coordinator"]);
+  host.add(listener);
+  host.add({
+    name: "broker-registration",
+    dependsOn: ["kafka-listener"],
+    start() {
+      context.metadata.registerBroker([{ name: "PLAINTEXT", host: config.advertisedHost, port: listener.port!, securityProtocol: 0 }], config.rack);
+    },
+    stop() {},
+  });
+  for (const s of opts.services?.(context) ?? []) host.add(s);
 
-  context.advertisedPort = listener.port;
-  metadata.controller.registerBroker([{ name: "PLAINTEXT", host: config.advertisedHost, port: listener.port, securityProtocol: 0 }], config.rack);
-  const startupMs = performance.now() - startedAt;
+  await host.startAll();
+
   log.info("takhin ready", {
     kafka: `${config.host}:${listener.port}`,
     advertised: `${config.advertisedHost}:${listener.port}`,
     dataDir: config.dataDir,
-    clusterId: meta.clusterId,
-    nodeId: meta.nodeId,
-    startupMs: Math.round(startupMs * 10) / 10,
+    clusterId: context.clusterId,
+    nodeId: context.nodeId,
+    startupMs: Math.round((performance.now() - startedAt) * 10) / 10,
   });
 
+  let stopped: Promise<void> | null = null;
   return {
     config,
     context,
-    kafkaPort: listener.port,
+    kafkaPort: listener.port!,
+    services: host,
     get connectionCount() {
-      return connections.size;
+      return listener.connectionCount;
     },
-    async stop(graceMs = 5000) {
-      if (stopping) return;
-      stopping = true;
-      listener.stop(false);
-      // Pending JoinGroup/SyncGroup answers go out now (NOT_COORDINATOR) rather than holding up the drain.
-      context.groups.close();
-      // Waiting fetches and acks=all produces answer now rather than at their timeouts.
-      context.replicas.close();
-      const deadline = Date.now() + graceMs;
-      while ([...connections].some((c) => !c.quiet) && Date.now() < deadline) {
-        await new Promise<void>((resolve) => {
-          quietWaiter = resolve;
-          setTimeout(resolve, 50);
-        });
-      }
-      quietWaiter = null;
-      for (const c of connections) c.close();
-      listener.stop(true);
-      try {
-        partitions.close();
-      } catch (e) {
-        log.error("closing partition logs failed", { error: e });
-      }
-      metadata.controller.close();
-      log.info("takhin stopped");
+    health: () => host.status(),
+    stop(graceMs = 5000) {
+      stopped ??= host.stopAll(graceMs).then(() => log.info("takhin stopped"));
+      return stopped;
     },
   };
 }

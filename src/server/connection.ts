@@ -14,7 +14,9 @@
  * What closes the connection (and only this connection): a frame size that is negative, smaller
  * than a header or above socket.request.max.bytes; an API key or version the broker does not serve
  * (except ApiVersions, answered with a v0 body and UNSUPPORTED_VERSION, as Kafka does); a header
- * or body that does not decode. A handler that throws answers UNKNOWN_SERVER_ERROR instead.
+ * or body that does not decode; a failed request that has no response to carry its error (Produce
+ * with acks=0, as Kafka). A handler (or middleware) that throws answers UNKNOWN_SERVER_ERROR
+ * instead, in the API's error form (registry.errorResponse, error-responses.ts).
  */
 import type { Socket } from "bun";
 import { MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, MAX_PENDING_WRITE_BYTES_PER_CONNECTION } from "../limits.ts";
@@ -23,7 +25,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import { API_VERSIONS_KEY, readHeaderPrefix, readHeaderRest, responseHeaderIsV1, writeResponseHeader } from "../protocol/header.ts";
 import { ApiVersions } from "../protocol/messages/api-versions.ts";
 import { DecodeError, Reader } from "../protocol/reader.ts";
-import { inRange, type MessageDef } from "../protocol/schema.ts";
+import type { MessageDef } from "../protocol/schema.ts";
 import { SPLICE_THRESHOLD_BYTES, Writer } from "../protocol/writer.ts";
 import type { Logger } from "../util/log.ts";
 import type { BrokerContext, ConnectionInfo, RequestContext } from "./context.ts";
@@ -211,10 +213,10 @@ export class Connection {
     }
     const slot: Slot = { correlationId, chunks: null, done: false };
     this.slots.push(slot);
-    const ctx: RequestContext = { broker: this.broker, connection: this.info, apiKey, apiVersion, correlationId, clientId };
+    const ctx: RequestContext = { broker: this.broker, connection: this.info, api: handler.api, apiKey, apiVersion, correlationId, clientId };
     let result: unknown;
     try {
-      result = handler.handle(ctx, request, apiVersion);
+      result = this.broker.middleware.run(ctx, handler, request);
     } catch (e) {
       this.fail(slot, handler, request, apiVersion, e);
       return true;
@@ -268,10 +270,13 @@ export class Connection {
       error,
     });
     try {
-      const body = handler.errorResponse
-        ? handler.errorResponse(request, version, ErrorCode.UNKNOWN_SERVER_ERROR)
-        : topLevelErrorResponse(handler.api.response, version, ErrorCode.UNKNOWN_SERVER_ERROR);
-      if (body === null) throw new Error(`${handler.api.name} v${version} has no way to carry an error code`);
+      const body = this.broker.registry.errorResponse(handler, request, version, ErrorCode.UNKNOWN_SERVER_ERROR);
+      if (body === null) {
+        // Kafka closes here too: Produce with acks=0 has no response to carry the error.
+        this.log.warn("closing connection: the failed request has no response to carry an error", { api: handler.api.name, apiVersion: version });
+        this.close();
+        return;
+      }
       const v1 = responseHeaderIsV1(handler.api.apiKey, isFlexible(handler.api.response, version));
       slot.chunks = encodeResponse(handler.api.response, version, slot.correlationId, v1, body);
       slot.done = true;
@@ -421,11 +426,4 @@ export function encodeResponse(def: MessageDef, version: number, correlationId: 
   const chunks = w.finish();
   new DataView(chunks[0].buffer, chunks[0].byteOffset, 4).setInt32(0, total - 4);
   return chunks;
-}
-
-/** A response of default values with the top-level errorCode set, or null if it has none. */
-function topLevelErrorResponse(def: MessageDef, version: number, errorCode: number): Record<string, unknown> | null {
-  const field = def.fields.find((f) => f.name === "errorCode" && inRange(f.versions, version));
-  if (!field) return null;
-  return { errorCode };
 }

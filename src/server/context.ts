@@ -8,6 +8,8 @@ import type { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import type { GroupService } from "../coordinator/group-service.ts";
 import type { BrokerConfig } from "../config/config.ts";
 import type { Logger } from "../util/log.ts";
+import type { ApiDef } from "../protocol/schema.ts";
+import type { MiddlewareChain, RequestMetrics } from "./middleware.ts";
 import type { HandlerRegistry } from "./registry.ts";
 import type { RequestMemory } from "./request-memory.ts";
 
@@ -20,6 +22,10 @@ export interface BrokerContext {
   advertisedHost: string;
   advertisedPort: number;
   registry: HandlerRegistry;
+  /** What every request passes through before its handler (middleware.ts). */
+  middleware: MiddlewareChain;
+  /** Request counts and latency by API, when request_metrics is on; else null. */
+  metrics: RequestMetrics | null;
   /** Broker-wide budget for request bytes held in memory (queued.max.request.bytes). */
   requestMemory: RequestMemory;
   topics: TopicRegistry;
@@ -42,6 +48,8 @@ export interface ConnectionInfo {
 export interface RequestContext {
   broker: BrokerContext;
   connection: ConnectionInfo;
+  /** The API of the request (its schemas and name). */
+  api: ApiDef;
   apiKey: number;
   apiVersion: number;
   correlationId: number;

@@ -6,6 +6,7 @@
  */
 import { inRange, type ApiDef } from "../protocol/schema.ts";
 import type { RequestContext } from "./context.ts";
+import { errorResponseBuilder, failsWithoutResponse } from "./error-responses.ts";
 
 /** Returned by a handler when the protocol sends no response (Produce with acks=0). */
 export const NO_RESPONSE: unique symbol = Symbol("no response");
@@ -17,7 +18,7 @@ export interface Handler<Req = any, Res = any> {
   handle(ctx: RequestContext, request: Req, version: number): Res | typeof NO_RESPONSE | Promise<Res | typeof NO_RESPONSE>;
   /**
    * The response that carries `errorCode` for every part of this request; used when the handler
-   * threw. Without it the registry sets a top-level errorCode, if the response has one.
+   * threw. Without it the registry uses error-responses.ts, else a top-level errorCode.
    */
   errorResponse?(request: Req, version: number, errorCode: number): Res;
 }
@@ -48,6 +49,20 @@ export class HandlerRegistry {
         throw new Error(`${h.api.name} handler serves ${h.minVersion}-${h.maxVersion} but ${def.name} schema covers ${def.valid.min}-${def.valid.max}`);
       }
     }
+  }
+
+  /**
+   * The response to send when `handler` (or a middleware before it) threw: the handler's own
+   * error form, else error-responses.ts, else defaults with a top-level errorCode. Null when the
+   * request must get no response (Produce acks=0) or the version has nowhere to put an error.
+   */
+  errorResponse(handler: Handler, request: unknown, version: number, errorCode: number): unknown | null {
+    if (failsWithoutResponse(handler.api.apiKey, request)) return null;
+    if (handler.errorResponse) return handler.errorResponse(request, version, errorCode);
+    const build = errorResponseBuilder(handler.api.apiKey);
+    if (build) return build(request, version, errorCode);
+    const field = handler.api.response.fields.find((f) => f.name === "errorCode" && inRange(f.versions, version));
+    return field ? { errorCode } : null;
   }
 
   get(apiKey: number): Handler | undefined {

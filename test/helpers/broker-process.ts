@@ -18,8 +18,8 @@ export interface BrokerProcess {
   stop(): Promise<number>;
 }
 
-export async function spawnBroker(dataDir: string, env: Record<string, string> = {}, timeoutMs = 20_000): Promise<BrokerProcess> {
-  const proc = Bun.spawn(["bun", join(REPO_ROOT, "src", "main.ts")], {
+export async function spawnBroker(dataDir: string, env: Record<string, string> = {}, timeoutMs = 20_000, args: string[] = []): Promise<BrokerProcess> {
+  const proc = Bun.spawn(["bun", join(REPO_ROOT, "src", "main.ts"), ...args], {
     cwd: REPO_ROOT,
     env: { ...process.env, TAKHIN_DATA_DIR: dataDir, TAKHIN_KAFKA_PORT: "0", TAKHIN_HOST: "127.0.0.1", TAKHIN_LOG_FORMAT: "text", ...env },
     stdin: "ignore",
@@ -57,4 +57,31 @@ export async function spawnBroker(dataDir: string, env: Record<string, string> =
   }
   await kill();
   throw new Error(`broker did not report readiness: ${seen.slice(-2000)}`);
+}
+
+/**
+ * Runs `bun src/main.ts <args>` expecting it to exit by itself (usage, a start failure), killed
+ * after `timeoutMs`. Environment as spawnBroker's, with `env` on top.
+ */
+export async function runBrokerToExit(
+  args: string[],
+  env: Record<string, string> = {},
+  timeoutMs = 20_000,
+): Promise<{ exitCode: number | null; stdout: string; stderr: string; timedOut: boolean }> {
+  const proc = Bun.spawn(["bun", join(REPO_ROOT, "src", "main.ts"), ...args], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TAKHIN_KAFKA_PORT: "0", TAKHIN_HOST: "127.0.0.1", TAKHIN_LOG_FORMAT: "text", ...env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    proc.kill("SIGKILL");
+  }, timeoutMs);
+  const [stdout, stderr] = await Promise.all([new Response(proc.stdout as ReadableStream).text(), new Response(proc.stderr as ReadableStream).text()]);
+  await proc.exited;
+  clearTimeout(timer);
+  return { exitCode: proc.exitCode, stdout, stderr, timedOut };
 }
