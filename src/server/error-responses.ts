@@ -95,14 +95,15 @@ const builders = new Map<number, ErrorResponseBuilder>([
   // Metadata: every requested topic (none for "all topics": Kafka answers no brokers, no topics).
   [
     3,
-    (req, _v, errorCode) => ({
+    (req, v, errorCode) => ({
       throttleTimeMs: 0,
       brokers: [],
       clusterId: null,
       controllerId: -1,
       topics: arr(req.topics).map((t: any) => ({
         errorCode,
-        name: t.name ?? null,
+        // A topic asked for by id only: its name is nullable in the response from v12 only.
+        name: t.name ?? (v >= 12 ? null : ""),
         topicId: t.topicId ?? "AAAAAAAAAAAAAAAAAAAAAA",
         isInternal: false,
         partitions: [],

@@ -28,7 +28,6 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
-import type { Handler } from "../../src/server/registry.ts";
 import { removeDir, tempDir, type TestBroker } from "../helpers/broker.ts";
 import { startGroupBroker } from "./scripts/groups-harness.ts";
 import {
@@ -138,12 +137,12 @@ async function run(name: ClientName, mode: string, spec: Record<string, unknown>
 
 /** Notes the codec (attributes & 7) and producer id of every v2 batch a Produce request carries. */
 function recordBatches(): void {
-  const registry = tb.broker.context.registry;
-  const inner = registry.get(0) as Handler;
-  registry.replace({
-    ...inner,
-    handle(ctx, req, version) {
-      for (const t of req.topicData as { name: string; partitionData: { records: Uint8Array | null }[] }[]) {
+  tb.broker.context.middleware.use({
+    name: "record-produce-batches",
+    handle(ctx, request, next) {
+      if (ctx.apiKey !== 0) return next();
+      const req = request as { topicData: { name: string; partitionData: { records: Uint8Array | null }[] }[] };
+      for (const t of req.topicData) {
         let entry = batches.get(t.name);
         if (!entry) batches.set(t.name, (entry = { codecs: new Set(), producerIds: new Set(), sequences: [] }));
         for (const p of t.partitionData) {
@@ -158,7 +157,7 @@ function recordBatches(): void {
           }
         }
       }
-      return inner.handle(ctx, req, version);
+      return next();
     },
   });
 }

@@ -24,6 +24,7 @@ export interface TestBroker {
   stop(): Promise<void>;
 }
 
+/** A fresh directory under the run's temp folder (test/helpers/preload.ts removes it after the run). */
 export function tempDir(prefix = "takhin-test-"): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
@@ -35,7 +36,7 @@ export function tempDir(prefix = "takhin-test-"): string {
 export async function startTestBroker(
   overrides: Partial<BrokerConfig> = {},
   dataDir = tempDir(),
-  extra: Pick<StartOptions, "groups"> = {},
+  extra: Pick<StartOptions, "groups" | "services"> = {},
 ): Promise<TestBroker> {
   const logs: string[] = [];
   const log: Logger = createLogger({

@@ -26,29 +26,26 @@ export { spawnBroker } from "../../helpers/broker-process.ts";
 const GROUP_API_KEYS = [8, 9, 10, 11, 12, 13, 14, 15, 16, 42, 47];
 
 /**
- * Wraps the broker's group handlers so every request is noted by client (its client id without a
+ * A request middleware on the broker by which every group request is noted by client (its client id without a
  * trailing "-<n>") and API: which versions each real client used. Returns the table, filled as
  * requests arrive.
  */
 export function recordGroupApiVersions(broker: Broker): Map<string, Map<string, Set<number>>> {
   const seen = new Map<string, Map<string, Set<number>>>();
-  const registry = broker.context.registry;
-  for (const key of GROUP_API_KEYS) {
-    const h = registry.get(key);
-    if (!h) continue;
-    registry.replace({
-      ...h,
-      handle(ctx, req, version) {
+  broker.context.middleware.use({
+    name: "record-group-api-versions",
+    handle(ctx, _req, next) {
+      if (GROUP_API_KEYS.includes(ctx.apiKey)) {
         const client = (ctx.clientId ?? "(none)").replace(/-\d+$/, "");
         let apis = seen.get(client);
         if (!apis) seen.set(client, (apis = new Map()));
-        let versions = apis.get(h.api.name);
-        if (!versions) apis.set(h.api.name, (versions = new Set()));
-        versions.add(version);
-        return h.handle(ctx, req, version);
-      },
-    });
-  }
+        let versions = apis.get(ctx.api.name);
+        if (!versions) apis.set(ctx.api.name, (versions = new Set()));
+        versions.add(ctx.apiVersion);
+      }
+      return next();
+    },
+  });
   return seen;
 }
 

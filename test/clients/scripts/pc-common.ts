@@ -242,29 +242,23 @@ export function parseKcat(out: Uint8Array): ConsumedRecord[] {
 export const KCAT_FORMAT = "R %t %p %o %T %K %S %h\\n%k%s\\n";
 
 /**
- * Records, per client id, every API and version the broker dispatched, by wrapping the handlers in
- * this broker's own registry (nothing outside the test changes). Returns a live view; pass the
+ * Records, per client id, every API and version the broker dispatched, by a request middleware on
+ * this broker (nothing outside the test changes). Returns a live view; pass the
  * previous one to keep recording into it across a broker restart.
  */
 export function recordApiVersions(tb: TestBroker, seen = new Map<string, Map<string, Set<number>>>()): Map<string, Map<string, Set<number>>> {
-  const registry = tb.broker.context.registry;
-  for (const { apiKey } of registry.versions()) {
-    const h = registry.get(apiKey)!;
-    const original = h.handle.bind(h);
-    const wrapped = {
-      ...h,
-      handle: (ctx: any, req: any, version: number) => {
-        const client = ctx.clientId ?? "(null)";
-        let apis = seen.get(client);
-        if (!apis) seen.set(client, (apis = new Map()));
-        let vs = apis.get(h.api.name);
-        if (!vs) apis.set(h.api.name, (vs = new Set()));
-        vs.add(version);
-        return original(ctx, req, version);
-      },
-    };
-    registry.replace(wrapped);
-  }
+  tb.broker.context.middleware.use({
+    name: "record-api-versions",
+    handle(ctx, _req, next) {
+      const client = ctx.clientId ?? "(null)";
+      let apis = seen.get(client);
+      if (!apis) seen.set(client, (apis = new Map()));
+      let vs = apis.get(ctx.api.name);
+      if (!vs) apis.set(ctx.api.name, (vs = new Set()));
+      vs.add(ctx.apiVersion);
+      return next();
+    },
+  });
   return seen;
 }
 
