@@ -36,7 +36,22 @@ try {
   throw e;
 }
 
-let broker: Broker;
+// Signal handlers go in before the start: the readiness line is printed inside startBroker, and a
+// SIGTERM that follows it at once must still stop gracefully (exit 0), not by the default action.
+let broker: Broker | null = null;
+let stopping = false;
+async function stopAndExit(): Promise<void> {
+  await broker!.stop();
+  process.exit(0);
+}
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    if (broker) void stopAndExit(); // else: stopped as soon as the start completes
+  });
+}
+
 try {
   broker = await startBroker({ config });
 } catch (e) {
@@ -44,12 +59,4 @@ try {
   if (e instanceof ServiceStartError) fail(`cannot start ${e.message}`);
   throw e;
 }
-let stopping = false;
-for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.on(signal, async () => {
-    if (stopping) return;
-    stopping = true;
-    await broker.stop();
-    process.exit(0);
-  });
-}
+if (stopping) await stopAndExit();
