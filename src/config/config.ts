@@ -32,8 +32,6 @@ export interface BrokerConfig {
   socketRequestMaxBytes: number;
   queuedMaxRequestBytes: number;
   autoCreateTopicsEnable: boolean;
-  /** request_metrics: count requests and their latency by API in memory (the metrics middleware). */
-  requestMetrics: boolean;
   numPartitions: number;
   defaultReplicationFactor: number;
   /** offsets.retention.minutes: committed offsets of an Empty group expire this long after it emptied. */
@@ -76,7 +74,6 @@ const KEYS: KeySpec[] = [
   { key: "connections_max_idle_ms", prop: "connectionsMaxIdleMs", kind: { type: "int", min: 1000, max: 2 ** 31 - 1 }, describe: "idle time before a connection is closed" },
   { key: "queued_max_request_bytes", prop: "queuedMaxRequestBytes", kind: { type: "int", min: 1024, max: 2 ** 40 }, describe: "request bytes held in memory across all connections" },
   { key: "socket_request_max_bytes", prop: "socketRequestMaxBytes", kind: { type: "int", min: 1024, max: MAX_REQUEST_FRAME_BYTES }, describe: "largest request frame" },
-  { key: "request_metrics", prop: "requestMetrics", kind: { type: "bool" }, describe: "count requests and latency by API in memory (off: no cost)" },
   { key: "auto_create_topics_enable", prop: "autoCreateTopicsEnable", kind: { type: "bool" }, describe: "create unknown topics when a Metadata request allows it" },
   { key: "num_partitions", prop: "numPartitions", kind: { type: "int", min: 1, max: 100_000 }, describe: "partitions of an auto-created topic" },
   { key: "default_replication_factor", prop: "defaultReplicationFactor", kind: { type: "int", min: 1, max: 1 }, describe: "replication factor of a new topic (one node)" },
@@ -102,7 +99,6 @@ export function defaultConfig(): BrokerConfig {
     socketRequestMaxBytes: MAX_REQUEST_FRAME_BYTES,
     queuedMaxRequestBytes: DEFAULT_QUEUED_MAX_REQUEST_BYTES,
     autoCreateTopicsEnable: true,
-    requestMetrics: false,
     numPartitions: 1,
     defaultReplicationFactor: 1,
     offsetsRetentionMinutes: 10080,

@@ -59,6 +59,11 @@ export interface StartOptions extends LoadOptions {
   log?: Logger;
   /** Group coordinator settings (tests shorten the initial rebalance delay and session bounds). */
   groups?: Partial<GroupConfig>;
+  /**
+   * Count requests and latency by API in memory (RequestMetrics, `context.metrics`); off by
+   * default. The Admin API service turns it on when it lands (it is what reads the figures).
+   */
+  requestMetrics?: boolean;
   /** Further services (embedders, tests), started after the broker's own, in the order given. */
   services?: (context: BrokerContext) => Service[];
 }
@@ -70,7 +75,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const registry = new HandlerRegistry();
   registerHandlers(registry);
   const middleware = new MiddlewareChain();
-  const metrics = config.requestMetrics ? new RequestMetrics() : null;
+  const metrics = opts.requestMetrics ? new RequestMetrics() : null;
   if (metrics) middleware.use(metrics);
   if (config.logLevel === "debug") middleware.use(requestLogging({ log }));
 

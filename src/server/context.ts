@@ -24,7 +24,7 @@ export interface BrokerContext {
   registry: HandlerRegistry;
   /** What every request passes through before its handler (middleware.ts). */
   middleware: MiddlewareChain;
-  /** Request counts and latency by API, when request_metrics is on; else null. */
+  /** Request counts and latency by API, when startBroker's requestMetrics is on; else null. */
   metrics: RequestMetrics | null;
   /** Broker-wide budget for request bytes held in memory (queued.max.request.bytes). */
   requestMemory: RequestMemory;

@@ -36,7 +36,7 @@ export function tempDir(prefix = "takhin-test-"): string {
 export async function startTestBroker(
   overrides: Partial<BrokerConfig> = {},
   dataDir = tempDir(),
-  extra: Pick<StartOptions, "groups" | "services"> = {},
+  extra: Pick<StartOptions, "groups" | "services" | "requestMetrics"> = {},
 ): Promise<TestBroker> {
   const logs: string[] = [];
   const log: Logger = createLogger({

@@ -138,8 +138,8 @@ describe("request log and metrics", () => {
     }
   });
 
-  test("request_metrics counts requests, failures and latency by api, including requests that wait", async () => {
-    const m = await startTestBroker({ requestMetrics: true });
+  test("requestMetrics counts requests, failures and latency by api, including requests that wait", async () => {
+    const m = await startTestBroker({}, undefined, { requestMetrics: true });
     try {
       const metrics = m.broker.context.metrics!;
       expect(m.broker.context.middleware.names()).toEqual(["metrics"]);
