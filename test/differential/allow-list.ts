@@ -92,16 +92,6 @@ export const ALLOWED: Allowed[] = [
     verdict: "intentional",
     reason: "An unknown ApiVersions version with a non-flexible request header: Kafka cannot parse the header (it expects v2) and closes the connection; Takhin reads the common header prefix and answers v0 with error 35. More lenient, and no client sends this.",
   },
-  {
-    id: "api-versions-client-software-name",
-    scenario: "api-versions-bad-client-software-name",
-    path: `${STEP}\\.(errorCode|apiKeys)`,
-    kafka: ANY,
-    takhin: ANY,
-    verdict: "to-fix",
-    reason: "Kafka validates client_software_name/version (KIP-511: letters, digits, '.', '-', starting and ending with a letter or digit) and answers INVALID_REQUEST (42) with no keys; Takhin accepts any.",
-    fix: "src/server/handlers/api-versions.ts: for v3+, answer 42 with an empty apiKeys list when either field does not match [a-zA-Z0-9](?:[a-zA-Z0-9\\-.]*[a-zA-Z0-9])?",
-  },
   // ---------------------------------------------------------------- unsupported versions of other APIs
   {
     id: "removed-versions-still-served",
