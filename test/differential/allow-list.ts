@@ -410,6 +410,16 @@ export const ALLOWED: Allowed[] = [
     reason: "Kafka 4.4 accepts an OffsetCommit for the empty group id \"\"; Takhin answers INVALID_GROUP_ID (24), as both do for JoinGroup. No client commits without a group id (the Java consumer refuses to).",
   },
   {
+    id: "heartbeat-wrong-instance-id",
+    scenario: "group-static-membership",
+    path: "heartbeat-wrong-instance\\.errorCode",
+    kafka: 25,
+    takhin: 0,
+    verdict: "to-fix",
+    reason: "A Heartbeat whose group_instance_id is not the member's (member of instance i1, request says i9): Kafka answers UNKNOWN_MEMBER_ID (25), Takhin accepts it.",
+    fix: "src/coordinator/group-state.ts (groups): a request naming a groupInstanceId that does not belong to the member id is UNKNOWN_MEMBER_ID (Heartbeat; check SyncGroup and OffsetCommit alike).",
+  },
+  {
     id: "offset-delete-unknown-partitions",
     scenario: "offset-delete",
     path: `delete\\.topics\\[name=${K}\\]\\.partitions\\[partitionIndex=\\d+\\]\\.errorCode`,

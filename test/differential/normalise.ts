@@ -37,7 +37,7 @@ export interface Identity {
 }
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
-const KEY_FIELDS = ["name", "topic", "groupId", "apiKey", "partitionIndex", "partition", "index", "resourceName", "key", "brokerId", "nodeId", "memberId", "logDir"];
+const KEY_FIELDS = ["name", "topic", "groupId", "apiKey", "partitionIndex", "partition", "index", "resourceName", "key", "brokerId", "nodeId", "memberId", "groupInstanceId", "logDir"];
 const TEXT_FIELDS = new Set(["errorMessage", "batchIndexErrorMessage", "documentation"]);
 const OWN_KEYS = ["name", "topic", "groupId"];
 /** Arrays whose order carries meaning (synonyms are listed in precedence order): compared by index. */

@@ -38,7 +38,7 @@ const SETS: Record<string, Versions> = {
   new: { join: 9, sync: 5, hb: 4, describe: 5, commit: 9, fetch: 9, leave: 5, list: 5, del: 2 },
 };
 
-function join(v: number, memberIdVar: string | null, opts: { conn?: number; label?: string; capture?: Record<string, string>; sessionTimeoutMs?: number; protocolType?: string; group?: string; delayMs?: number } = {}): RequestStep {
+function join(v: number, memberIdVar: string | null, opts: { conn?: number; label?: string; capture?: Record<string, string>; sessionTimeoutMs?: number; protocolType?: string; group?: string; delayMs?: number; instance?: string } = {}): RequestStep {
   return {
     api: "JoinGroup",
     version: v,
@@ -51,7 +51,7 @@ function join(v: number, memberIdVar: string | null, opts: { conn?: number; labe
       sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000,
       rebalanceTimeoutMs: 10_000,
       memberId: memberIdVar === null ? "" : `\${${memberIdVar}}`,
-      groupInstanceId: null,
+      groupInstanceId: opts.instance ?? null,
       protocolType: opts.protocolType ?? "consumer",
       protocols: [{ name: "range", metadata: subscription(["differential-topic"]) }],
       reason: null,
@@ -89,8 +89,8 @@ function sync(v: number, memberVar: string, assignments: { memberVar: string }[]
   };
 }
 
-function heartbeat(v: number, memberId: string, gen: unknown, label: string, conn = 0): RequestStep {
-  return { api: "Heartbeat", version: v, conn, label, body: { groupId: "${group}", generationId: gen, memberId, groupInstanceId: null } };
+function heartbeat(v: number, memberId: string, gen: unknown, label: string, conn = 0, instance: string | null = null): RequestStep {
+  return { api: "Heartbeat", version: v, conn, label, body: { groupId: "${group}", generationId: gen, memberId, groupInstanceId: instance } };
 }
 
 function describe(v: number, label: string, groups = ["${group}"]): RequestStep {
@@ -184,6 +184,23 @@ export const GROUPS: Scenario[] = [
       ],
     };
   }),
+  {
+    // Static membership (KIP-345): a member with a group.instance.id joins without MEMBER_ID_REQUIRED,
+    // a new incarnation of the same instance replaces it without a rebalance, the old one is fenced.
+    name: "group-static-membership",
+    steps: [
+      ...topic(),
+      join(9, null, { label: "join", instance: "${prefix}i1", capture: { m1: "memberId", gen: "generationId" } }),
+      { ...sync(5, "m1", [{ memberVar: "m1" }]), body: { groupId: "${group}", generationId: "${gen}", memberId: "${m1}", groupInstanceId: "${prefix}i1", protocolType: "consumer", protocolName: "range", assignments: [{ memberId: "${m1}", assignment: assignment("differential-topic") }] } },
+      join(9, null, { conn: 1, label: "rejoin-new-incarnation", instance: "${prefix}i1", capture: { m2: "memberId", gen2: "generationId" } }),
+      heartbeat(4, "${m1}", "${gen}", "heartbeat-old-incarnation", 0, "${prefix}i1"),
+      heartbeat(4, "${m2}", "${gen2}", "heartbeat-new-incarnation", 1, "${prefix}i1"),
+      heartbeat(4, "${m2}", "${gen2}", "heartbeat-wrong-instance", 1, "${prefix}i9"),
+      describe(5, "describe-stable"),
+      { api: "LeaveGroup", version: 5, label: "leave-by-instance", body: { groupId: "${group}", members: [{ memberId: "", groupInstanceId: "${prefix}i1", reason: "done" }, { memberId: "", groupInstanceId: "${prefix}i7", reason: null }] } },
+      describe(5, "describe-after-leave"),
+    ],
+  },
   {
     name: "group-member-errors",
     steps: [
