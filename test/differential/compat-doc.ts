@@ -49,6 +49,7 @@ export function renderCompatibilityDoc(allowed: Allowed[] = ALLOWED): string {
     "| errorMessage, batchIndexErrorMessage, documentation (non-empty) | `<text>` | free text: presence compared, wording not |",
     "| logAppendTimeMs (not -1), timestamps of LogAppendTime batches | `<time>` | the broker's clock |",
     "| logDir, totalBytes, usableBytes | `<dir>`, `<bytes>` | the machine's disk |",
+    "| sessionId (non-zero) | `<session>` | fetch session ids are the broker's choice |",
     "| records | the decoded batches | offsets, epochs, sequences, attributes, timestamps, keys, values and headers compared one by one |",
     "| arrays with a natural key (name, topic, groupId, apiKey, partition index, ...) | objects keyed by it | order is not part of the protocol; config synonyms stay ordered (their order is the precedence) |",
     "",

@@ -14,6 +14,7 @@
  *                                                     free text: its presence is compared, not its words
  *   logAppendTimeMs (!= -1), record timestamps of LogAppendTime batches -> "<time>"  the broker's clock
  *   logDir -> "<dir>", totalBytes/usableBytes -> "<bytes>"                         the machine's disk
+ *   sessionId (non-zero)           -> "<session>"     fetch session ids are the broker's choice
  *   int64 -> number (every value the corpus produces fits), bytes -> hex (first 64 bytes)
  *   records                        -> the decoded batches (header fields and records), so stored
  *                                     offsets, epochs, sequences and payloads compare field by field
@@ -138,6 +139,7 @@ function field(name: string, v: unknown, id: Identity): unknown {
   if (TEXT_FIELDS.has(name) && typeof v === "string" && v !== "") return "<text>";
   if (name === "logAppendTimeMs" && typeof v === "bigint" && v !== -1n) return "<time>";
   if (name === "logDir" && typeof v === "string") return "<dir>";
+  if (name === "sessionId" && typeof v === "number" && v !== 0) return "<session>";
   if ((name === "totalBytes" || name === "usableBytes") && typeof v === "bigint" && v >= 0n) return "<bytes>";
   return undefined;
 }

@@ -95,6 +95,14 @@ export const ADMIN: Scenario[] = [
     steps: [metadata(v, ["bad name!", "${prefix}x/y", ".", "..", "${prefix}" + "a".repeat(250)], { autoCreate: true })],
   })),
   {
+    name: "metadata-authorized-operations",
+    steps: [...topic(), { ...metadata(10, ["${topic}"]), body: { topics: [{ topicId: ZERO_UUID, name: "${topic}" }], allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true } }],
+  },
+  {
+    name: "describe-configs-documentation",
+    steps: [...topic(), { ...describeConfigs(4, TOPIC, "${topic}", ["retention.ms", "cleanup.policy"]), body: { resources: [{ resourceType: TOPIC, resourceName: "${topic}", configurationKeys: ["retention.ms", "cleanup.policy"] }], includeSynonyms: false, includeDocumentation: true } }],
+  },
+  {
     name: "metadata-empty-topic-list",
     steps: [metadata(12, [])],
   },

@@ -254,6 +254,31 @@ export const DATA: Scenario[] = [
     ],
   },
   {
+    // A fetch session (KIP-227): epoch 0 opens one, the next epoch sends only what changed.
+    name: "fetch-session",
+    steps: [
+      ...topic("${topic}", 1, {}, "topicId"), produce({ records: 2 }),
+      { api: "Fetch", version: 12, label: "open", body: { ...(fetchBody(12, "${topic}", 0, 0) as Record<string, unknown>), sessionId: 0, sessionEpoch: 0 }, capture: { session: "sessionId" } },
+      produce({ records: 1 }, { label: "more" }),
+      { api: "Fetch", version: 12, label: "incremental", body: { ...(fetchBody(12, "${topic}", 0, 0) as Record<string, unknown>), sessionId: "${session}", sessionEpoch: 1, topics: [{ topic: "${topic}", partitions: [{ partition: 0, currentLeaderEpoch: -1, fetchOffset: 2n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }] } },
+      { api: "Fetch", version: 12, label: "wrong-epoch", body: { ...(fetchBody(12, "${topic}", 0, 0) as Record<string, unknown>), sessionId: "${session}", sessionEpoch: 7, topics: [] } },
+      { api: "Fetch", version: 12, label: "unknown-session", body: { ...(fetchBody(12, "${topic}", 0, 0) as Record<string, unknown>), sessionId: 123456, sessionEpoch: 1, topics: [] } },
+      { api: "Fetch", version: 12, label: "close", body: { ...(fetchBody(12, "${topic}", 0, 0) as Record<string, unknown>), sessionId: "${session}", sessionEpoch: -1, topics: [] } },
+    ],
+  },
+  {
+    name: "produce-after-delete-topic",
+    steps: [
+      ...topic(), produce({ records: 2 }),
+      { api: "DeleteTopics", version: 6, compare: false, body: { topics: [{ name: "${topic}", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], timeoutMs: 30_000 } },
+      { api: "Metadata", version: 12, compare: false, body: { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: "${topic}" }], allowAutoTopicCreation: false }, until: { path: "topics[0].errorCode", equals: 3 } },
+      { ...produce({ records: 1 }, { label: "produce" }), until: { path: "responses[0].partitionResponses[0].errorCode", equals: 3, tries: 50 } },
+      ...topic(),
+      produce({ records: 1 }, { label: "recreated" }),
+      listOffsets(7, -2n, { label: "earliest" }),
+    ],
+  },
+  {
     name: "fetch-mid-batch-offset",
     steps: [...topic(), produce({ records: 5 }), fetch(12, 2, { label: "inside" })],
   },
@@ -281,6 +306,14 @@ export const DATA: Scenario[] = [
   {
     name: "list-offsets-unknown",
     steps: [...topic(), listOffsets(7, -1n, { partition: 4, label: "unknown-partition" }), listOffsets(7, -1n, { topic: "${topic2}", label: "unknown-topic" })],
+  },
+  {
+    name: "list-offsets-leader-epochs",
+    steps: [
+      ...topic(), produce({ records: 2 }),
+      { ...listOffsets(7, -1n, { label: "current-epoch" }), body: { replicaId: -1, isolationLevel: 0, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, currentLeaderEpoch: 0, timestamp: -1n }] }] } },
+      { ...listOffsets(7, -1n, { label: "future-epoch" }), body: { replicaId: -1, isolationLevel: 0, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, currentLeaderEpoch: 5, timestamp: -1n }] }] } },
+    ],
   },
   {
     name: "list-offsets-read-committed",
