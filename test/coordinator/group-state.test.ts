@@ -2,11 +2,13 @@
  * The group state machine driven directly (no sockets, a fake clock): the rebalance paths one by
  * one, then fast-check command sequences (join, sync, heartbeat, leave, commit, static restart,
  * clock advance) over several clients with the coordinator's invariants checked after each step.
+ * The store can be made to fail (a storeFault command): a refused commit is never answered as stored
+ * and a group becomes Stable only once its assignment is stored.
  * Runs: TAKHIN_PROPERTY_RUNS (default 150); fast-check prints the seed and path of a failure.
  */
 import { describe, expect, test } from "bun:test";
 import fc from "fast-check";
-import { GroupCoordinator } from "../../src/coordinator/group-coordinator.ts";
+import { GroupCoordinator, STORED, type GroupStore, type StoreResult } from "../../src/coordinator/group-coordinator.ts";
 import type { Group, JoinRequest, JoinResult, SyncResult } from "../../src/coordinator/group-state.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 
@@ -16,9 +18,9 @@ const GROUP = "g";
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-function coordinator(initialDelayMs = 0) {
+function coordinator(initialDelayMs = 0, store?: GroupStore) {
   let n = 0;
-  return new GroupCoordinator({ minSessionTimeoutMs: 1000, initialRebalanceDelayMs: initialDelayMs }, undefined, (p) => `${p}-${++n}`);
+  return new GroupCoordinator({ minSessionTimeoutMs: 1000, initialRebalanceDelayMs: initialDelayMs }, store, (p) => `${p}-${++n}`);
 }
 
 function joinReq(memberId: string, over: Partial<JoinRequest> = {}): JoinRequest {
@@ -204,7 +206,8 @@ type Cmd =
   | { kind: "leave"; c: number }
   | { kind: "commit"; c: number; stale: boolean }
   | { kind: "restart"; c: number }
-  | { kind: "advance"; ms: number };
+  | { kind: "advance"; ms: number }
+  | { kind: "storeFault"; failing: boolean };
 
 const client = fc.integer({ min: 0, max: CLIENTS - 1 });
 const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
@@ -215,6 +218,7 @@ const cmdArb: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("commit" as const), c: client, stale: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("restart" as const), c: client }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("advance" as const), ms: fc.integer({ min: 1, max: 25_000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("storeFault" as const), failing: fc.boolean() }) },
 );
 
 function encodeAssignment(parts: number[]): Uint8Array {
@@ -231,7 +235,10 @@ function everyMemberJoined(g: Group): boolean {
 }
 
 function runScenario(cmds: Cmd[], initialDelayMs: number): void {
-  const c = coordinator(initialDelayMs);
+  // Writes to the store fail while `failing` (a storeFault command): commits and group metadata are refused.
+  let failing = false;
+  const write = (): StoreResult => (failing ? { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: "injected" } : STORED);
+  const c = coordinator(initialDelayMs, { offsetsCommitted: write, offsetsDeleted: write, groupChanged: write, groupDeleted: write });
   let now = 0;
   const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({ instanceId: i % 2 === 0 ? `static-${i}` : null, memberId: "", generation: -1, members: [] }));
   /** generation -> partition -> owner member id, from every successful SyncGroup answer. */
@@ -239,6 +246,7 @@ function runScenario(cmds: Cmd[], initialDelayMs: number): void {
   /** generation -> leader/protocol seen in successful JoinGroup answers. */
   const genInfo = new Map<number, string>();
   let lastGeneration = 0;
+  let prevState: string | undefined;
 
   const group = () => c.get(GROUP);
   const checkInvariants = () => {
@@ -249,6 +257,9 @@ function runScenario(cmds: Cmd[], initialDelayMs: number): void {
     if (g.state === "Stable") for (const m of g.members.values()) expect(m.assignedGeneration).toBe(g.generationId);
     if (g.state === "Empty") expect(g.members.size).toBe(0);
     for (const [instance, id] of g.staticMembers) expect(g.members.get(id)?.groupInstanceId).toBe(instance);
+    // A group becomes Stable only when its assignment is stored.
+    if (failing && g.state === "Stable") expect(prevState).toBe("Stable");
+    prevState = g.state;
     // Nobody left to wait for: the join phase must have completed (only the initial delay may hold it).
     if (g.state === "PreparingRebalance" && g.initialDelayUntilMs === 0) expect(everyMemberJoined(g)).toBe(false);
   };
@@ -328,6 +339,8 @@ function runScenario(cmds: Cmd[], initialDelayMs: number): void {
         const before = g ? { generation: g.generationId, isMember: g.members.has(cl.memberId), state: g.state, size: g.members.size } : null;
         const r = c.commit({ groupId: GROUP, memberId: cl.memberId, groupInstanceId: cl.instanceId, generationId: gen, retentionTimeMs: -1, topics: [{ name: "t", partitions: [{ partition: 0, offset: BigInt(now), leaderEpoch: -1, metadata: null }] }] }, now);
         const err = r[0]!.partitions[0]!.errorCode;
+        // A commit the store refuses is never answered as stored.
+        if (failing) expect(err).not.toBe(ErrorCode.NONE);
         if (err === ErrorCode.NONE) {
           // Commits from a stale generation (or a non-member) are rejected.
           const simple = gen < 0 && cl.memberId === "" && cl.instanceId === null && (before === null || before.size === 0);
@@ -347,6 +360,9 @@ function runScenario(cmds: Cmd[], initialDelayMs: number): void {
         c.join(GROUP, joinReq("", { groupInstanceId: cl.instanceId, requireKnownMemberId: true, supportsSkipAssignment: true }), now, onJoin(cl));
         break;
       }
+      case "storeFault":
+        failing = cmd.failing;
+        break;
       case "advance":
         now += cmd.ms;
         c.tick(now);
