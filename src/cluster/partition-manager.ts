@@ -43,7 +43,7 @@ export class PartitionManager implements TopicListener {
     private readonly log: Logger,
     private readonly onTopicDeleted: (t: TopicInfo) => void = () => {},
   ) {
-    this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line) });
+    this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }) });
     // Opening every partition durably one by one (marker removal, checkpoints) was most of a
     // many-partition start; nothing is appended before the listener starts, so one sync suffices.
     this.logs.withDeferredSync(() => {

@@ -102,6 +102,10 @@ export class Partition {
   get highWatermark(): number {
     return this.log.highWatermark;
   }
+  /** The partition's log directory failed: every operation answers KAFKA_STORAGE_ERROR. */
+  get offline(): boolean {
+    return this.log.isOffline;
+  }
   get minInsyncReplicas(): number {
     return this.config.minInsyncReplicas;
   }
@@ -217,6 +221,7 @@ export class Partition {
    * that did not reach the disk whole fails to parse and the state is rebuilt from the log.
    */
   saveProducerState(): void {
+    if (this.log.isOffline) return; // nothing is written into a failed directory
     const path = join(this.log.dir, PRODUCER_SNAPSHOT_FILE);
     if (this.producers.size === 0) {
       if (existsSync(path)) rmSync(path, { force: true });

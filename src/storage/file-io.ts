@@ -9,8 +9,18 @@ import fs from "node:fs";
 import path from "node:path";
 import { ZERO_FILL_CHUNK_BYTES } from "./config.ts";
 
+/**
+ * The file-I/O fault seam: tests set these to make a segment write or an fsync fail as a dying
+ * disk would (EIO), a fault no real test can otherwise produce. Production code never sets them.
+ */
+export const fileFaults: {
+  beforeWrite: ((fd: number, position: number, length: number) => void) | null;
+  beforeSync: ((fd: number) => void) | null;
+} = { beforeWrite: null, beforeSync: null };
+
 /** Writes all of `bytes` at `position`; throws on failure (a short write is retried, not ignored). */
 export function writeFully(fd: number, bytes: Uint8Array, position: number): void {
+  fileFaults.beforeWrite?.(fd, position, bytes.length);
   let done = 0;
   while (done < bytes.length) {
     const written = fs.writeSync(fd, bytes, done, bytes.length - done, position + done);
@@ -83,6 +93,7 @@ function syncFilesystem(dir: string): void {
 /** fsync (or fdatasync with dataOnly) unless inside deferSync(). */
 export function syncFd(fd: number, dataOnly = false): void {
   if (deferDepth > 0) return;
+  fileFaults.beforeSync?.(fd);
   if (dataOnly) fs.fdatasyncSync(fd);
   else fs.fsyncSync(fd);
 }

@@ -25,6 +25,11 @@ export abstract class IndexFile {
     return this.entryCount >= this.maxEntries;
   }
 
+  /** Drops the entries past the first `n` (undoing appends that did not become durable). */
+  truncateToCount(n: number): void {
+    if (n < this.entryCount) this.keep(n);
+  }
+
   /** Keeps the first n entries (after a truncation of the log). */
   protected keep(n: number): void {
     this.entryCount = n;

@@ -2,14 +2,21 @@
  * The logs of one data directory: one folder per partition, named `<topic>-<partition>` (a topic
  * name may itself contain '-': the partition is the part after the last one). A deleted
  * partition's folder is first renamed to `<topic>-<partition>.<ms>-delete`, then removed; leftovers
- * of that form are removed at start. The manager runs the background maintenance (cleaner.ts):
- * retention, flush.ms, and periodic checkpoints.
+ * of that form are removed at start. The manager runs the background maintenance
+ * (log-maintenance.ts): retention, flush.ms, and periodic checkpoints.
+ *
+ * Log directory failure (Kafka's LogDirFailureChannel): when a write or sync fails in any log, the
+ * whole directory goes offline for the rest of the process: every log in it refuses appends and
+ * reads (LogDirOfflineError -> KAFKA_STORAGE_ERROR), maintenance skips it, and close() writes no
+ * clean-shutdown marker there, so the next start recovers it from what really reached the disk.
  */
 import fs from "node:fs";
 import path from "node:path";
-import { LogCleaner, type CleanerOptions } from "./cleaner.ts";
+import { createLogger, type Logger } from "../util/log.ts";
+import { LogMaintenance, type MaintenanceOptions } from "./log-maintenance.ts";
 import { resolveLogConfig, type LogConfig } from "./config.ts";
 import { deferSync } from "./file-io.ts";
+import { LogDirOfflineError } from "./errors.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 
 export interface TopicPartition {
@@ -17,7 +24,7 @@ export interface TopicPartition {
   partition: number;
 }
 
-export interface LogManagerOptions extends PartitionLogOptions, CleanerOptions {
+export interface LogManagerOptions extends PartitionLogOptions, MaintenanceOptions {
   /** Defaults for every log; per-log overrides are given to openLog. */
   defaultConfig?: Partial<LogConfig>;
 }
@@ -39,7 +46,8 @@ export function parsePartitionDirName(name: string): TopicPartition | null {
 
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
-  private readonly cleaner: LogCleaner;
+  private readonly maintenance: LogMaintenance;
+  private readonly logger: Logger;
   private closed = false;
   /** Set when a write or sync in this directory failed; the directory then serves nothing. */
   private offlineReason: string | null = null;
@@ -48,7 +56,8 @@ export class LogManager {
     readonly dataDir: string,
     private readonly options: LogManagerOptions,
   ) {
-    this.cleaner = new LogCleaner(() => this.logs.values(), options);
+    this.logger = options.logger ?? createLogger({ level: "warn", format: "text" });
+    this.maintenance = new LogMaintenance(() => this.logs.values(), options, this.logger);
   }
 
   /** Opens a data directory (created when missing). Logs are opened on demand by openLog. */
@@ -59,7 +68,7 @@ export class LogManager {
       if (name.endsWith(DELETE_SUFFIX)) fs.rmSync(path.join(dataDir, name), { recursive: true, force: true });
     }
     const manager = new LogManager(dataDir, options);
-    manager.cleaner.start();
+    manager.maintenance.start();
     return manager;
   }
 
@@ -94,10 +103,38 @@ export class LogManager {
       if (Object.keys(config).length > 0) existing.setConfig(config);
       return existing;
     }
+    if (this.offlineReason !== null) throw new LogDirOfflineError(this.dataDir, `log directory ${this.dataDir} is offline: ${this.offlineReason}`);
     const log = PartitionLog.open(path.join(this.dataDir, key), topic, partition,
-      { ...this.options.defaultConfig, ...config }, this.options);
+      { ...this.options.defaultConfig, ...config },
+      { ...this.options, logger: this.logger, onIoFailure: (failed, error) => this.markOffline(failed, error) });
     this.logs.set(key, log);
     return log;
+  }
+
+  /**
+   * A write or sync failed in `failed`: the directory goes offline (once), and every log in it with
+   * it. Said in the log at ERROR with the failing partition; readable by metrics as offlineLogDirs.
+   */
+  private markOffline(failed: PartitionLog, error: unknown): LogDirOfflineError {
+    const reason = `${(error as Error)?.message ?? String(error)} (in ${failed.topic}-${failed.partition})`;
+    if (this.offlineReason === null) {
+      this.offlineReason = reason;
+      this.logger.error("log directory offline: a write or sync failed; its partitions answer KAFKA_STORAGE_ERROR until restart", {
+        logDir: this.dataDir,
+        topic: failed.topic,
+        partition: failed.partition,
+        partitions: this.logs.size,
+        error,
+      });
+      for (const log of this.logs.values()) log.markOffline(this.offlineReason);
+    }
+    failed.markOffline(this.offlineReason);
+    return new LogDirOfflineError(this.dataDir, `log directory ${this.dataDir} is offline: ${this.offlineReason}`);
+  }
+
+  /** Why the directory is offline, or null. */
+  get offlineError(): string | null {
+    return this.offlineReason;
   }
 
   /** Closes (without marking clean) and removes a partition's log and folder. */
@@ -113,8 +150,8 @@ export class LogManager {
   }
 
   /** One maintenance pass now (the background timer runs the same); for tests and admin tools. */
-  runMaintenance(nowMs?: number, force = false): ReturnType<LogCleaner["tick"]> {
-    return this.cleaner.tick(nowMs, force);
+  runMaintenance(nowMs?: number, force = false): ReturnType<LogMaintenance["tick"]> {
+    return this.maintenance.tick(nowMs, force);
   }
 
   /**
@@ -133,7 +170,7 @@ export class LogManager {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.cleaner.stop();
+    this.maintenance.stop();
     let firstError: unknown = null;
     const each = (step: (log: PartitionLog) => void) => {
       for (const log of this.logs.values()) {
@@ -144,6 +181,12 @@ export class LogManager {
         }
       }
     };
+    // An offline directory is left as the failure left it: no flush, no checkpoint, no marker.
+    if (this.offlineReason !== null) {
+      each((log) => log.abandon());
+      this.logs.clear();
+      return;
+    }
     deferSync(this.dataDir, () => each((log) => log.checkpoint()));
     deferSync(this.dataDir, () => each((log) => log.close()));
     this.logs.clear();

@@ -9,6 +9,11 @@
  * writes; reads return views of memory-mapped segments. Everything here is synchronous and runs on
  * the caller's thread; only the flush of a segment just rolled runs in the background.
  *
+ * A failed write or sync never exposes the records it was writing: the log end offset and the high
+ * watermark move only after the bytes were written (and, when flush.messages asks, synced); the
+ * failure is reported through onIoFailure (the log manager takes the whole directory offline) and
+ * from then on this log refuses every append and read with LogDirOfflineError.
+ *
  * Recovery at open: without the clean-shutdown marker, every segment at or past the recovery point
  * is scanned with CRC checks; a torn or corrupt tail is cut at the last valid batch (and later
  * segments, which would leave a gap, are deleted); missing or corrupt index files are rebuilt.
@@ -36,7 +41,8 @@ import {
 } from "./batch-header.ts";
 import { consumeCleanShutdownMarker, writeCleanShutdownMarker } from "./clean-shutdown.ts";
 import { MAX_APPEND_LISTENERS, MAX_SEGMENTS_PER_PARTITION, resolveLogConfig, type LogConfig } from "./config.ts";
-import { InvalidBatchError, LogClosedError, OffsetOutOfRangeError } from "./errors.ts";
+import type { Logger } from "../util/log.ts";
+import { InvalidBatchError, LogClosedError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
 import { fsyncDir } from "./file-io.ts";
 import { LeaderEpochCache } from "./leader-epoch-cache.ts";
 import { readPartitionCheckpoint, writePartitionCheckpoint } from "./partition-checkpoint.ts";
@@ -96,6 +102,10 @@ export interface PartitionLogOptions {
   autoHighWatermark?: boolean;
   /** Called with one line per notable event at open (recovery cuts, rebuilt indexes). */
   log?: (message: string) => void;
+  /** Where storage failures are reported, with their partition, segment and offset. */
+  logger?: Logger;
+  /** A write or sync failed: the owner takes the log directory offline and returns the error to throw. */
+  onIoFailure?: (log: PartitionLog, error: unknown) => Error;
 }
 
 export class PartitionLog {
@@ -114,6 +124,9 @@ export class PartitionLog {
   private lastSavedCheckpoint = "";
   private readonly clock: () => number;
   private readonly autoHighWatermark: boolean;
+  private readonly logger: Logger | undefined;
+  private readonly onIoFailure: ((log: PartitionLog, error: unknown) => Error) | undefined;
+  private offlineReason: string | null = null;
   readonly epochs: LeaderEpochCache;
 
   private constructor(
@@ -129,6 +142,8 @@ export class PartitionLog {
     this.segments = segments;
     this.clock = options.clock ?? Date.now;
     this.autoHighWatermark = options.autoHighWatermark ?? true;
+    this.logger = options.logger;
+    this.onIoFailure = options.onIoFailure;
     this.endOffset = segments[segments.length - 1].nextOffset;
     this.startOffset = state.logStartOffset;
     this.hwm = state.highWatermark;
@@ -147,7 +162,7 @@ export class PartitionLog {
   ): PartitionLog {
     const config = resolveLogConfig(configOverrides);
     const clock = options.clock ?? Date.now;
-    const say = options.log ?? (() => {});
+    const say = options.log ?? (options.logger ? (m: string) => options.logger!.warn(m, { topic, partition }) : () => {});
     fs.mkdirSync(dir, { recursive: true });
     const clean = consumeCleanShutdownMarker(dir);
     const checkpoint = readPartitionCheckpoint(dir);
@@ -258,17 +273,32 @@ export class PartitionLog {
     const nowMs = this.clock();
     let active = this.segments[this.segments.length - 1];
     if (active.shouldRoll(bytes.length, lastOffset, nowMs)) active = this.roll(nowMs);
+    const previous = active.appendState();
     try {
       active.append(bytes, scratch, batchCount);
     } catch (error) {
       // Bytes past the logical end may now be partly written: never append to this segment again.
       active.hasStaleTail = true;
-      throw error;
+      throw this.ioFailed(error, "write", { segment: active.baseOffset, offset: baseOffset });
+    }
+    const unflushed = this.unflushedRecords + lastOffset - baseOffset + 1;
+    if (unflushed >= this.config.flushMessages) {
+      try {
+        for (const s of this.segments) if (s.hasUnflushedData) s.flush();
+      } catch (error) {
+        // Not durable, so not acknowledged: the segment's logical end goes back, the bytes stay
+        // (a mapped file never shrinks) and the segment is never appended to again.
+        active.restoreAppendState(previous);
+        active.hasStaleTail = true;
+        throw this.ioFailed(error, "sync", { segment: active.baseOffset, offset: baseOffset });
+      }
+      this.unflushedRecords = 0;
+      this.lastFlushMs = nowMs;
+    } else {
+      this.unflushedRecords = unflushed;
     }
     this.endOffset = lastOffset + 1;
     this.recordEpochs(bytes, batchCount, options);
-    this.unflushedRecords += lastOffset - baseOffset + 1;
-    if (this.unflushedRecords >= this.config.flushMessages) this.flush();
     if (this.autoHighWatermark) this.hwm = this.endOffset;
     this.notify("append");
     return {
@@ -374,7 +404,13 @@ export class PartitionLog {
         sealed.persistIndexes(true);
         this.recoveryPoint = Math.max(this.recoveryPoint, Math.min(sealed.nextOffset, this.endOffset));
       })
-      .catch((error) => console.error(`[takhin storage] ${this.dir}: background flush failed:`, error));
+      .catch((error) => {
+        try {
+          this.ioFailed(error, "background flush", { segment: sealed.baseOffset, offset: sealed.nextOffset });
+        } catch (logError) {
+          this.logger?.error("storage failure handling failed", { topic: this.topic, partition: this.partition, error: logError });
+        }
+      });
   }
 
   /** Resolves when the background flushes scheduled so far are done. */
@@ -561,14 +597,21 @@ export class PartitionLog {
   /** fsyncs every segment with unflushed data (flush.messages / flush.ms, or on demand). */
   flush(): void {
     this.assertOpen();
-    for (const s of this.segments) if (s.hasUnflushedData) s.flush();
+    for (const s of this.segments) {
+      if (!s.hasUnflushedData) continue;
+      try {
+        s.flush();
+      } catch (error) {
+        throw this.ioFailed(error, "sync", { segment: s.baseOffset, offset: s.nextOffset });
+      }
+    }
     this.unflushedRecords = 0;
     this.lastFlushMs = this.clock();
   }
 
   /** flush.ms: flushes when unflushed data is older than the policy allows. Returns whether it did. */
   maybeFlushByTime(nowMs: number = this.clock()): boolean {
-    if (this.closed || this.unflushedRecords === 0 || nowMs - this.lastFlushMs < this.config.flushMs) return false;
+    if (this.closed || this.offlineReason !== null || this.unflushedRecords === 0 || nowMs - this.lastFlushMs < this.config.flushMs) return false;
     this.flush();
     return true;
   }
@@ -576,7 +619,13 @@ export class PartitionLog {
   /** Flushes everything and records recovery point = log end offset (periodic, and at close). */
   checkpoint(): void {
     this.assertOpen();
-    for (const s of this.segments) s.flush();
+    for (const s of this.segments) {
+      try {
+        s.flush();
+      } catch (error) {
+        throw this.ioFailed(error, "sync", { segment: s.baseOffset, offset: s.nextOffset });
+      }
+    }
     this.unflushedRecords = 0;
     this.lastFlushMs = this.clock();
     this.recoveryPoint = this.endOffset;
@@ -585,7 +634,7 @@ export class PartitionLog {
 
   /** Writes the checkpoint file when its values changed since the last write (periodic task). */
   saveCheckpoint(): boolean {
-    if (this.closed) return false;
+    if (this.closed || this.offlineReason !== null) return false;
     const current = `${this.recoveryPoint}/${this.startOffset}/${this.hwm}`;
     if (current === this.lastSavedCheckpoint) return false;
     this.writeCheckpoint();
@@ -615,7 +664,7 @@ export class PartitionLog {
       try {
         listener(event);
       } catch (error) {
-        console.error(`[takhin storage] ${this.dir}: log listener threw:`, error);
+        this.logger?.error("log listener threw", { topic: this.topic, partition: this.partition, offset: this.endOffset, error });
       }
     }
   }
@@ -623,6 +672,11 @@ export class PartitionLog {
   /** Flushes, checkpoints, writes the clean-shutdown marker and closes the files. */
   close(): void {
     if (this.closed) return;
+    if (this.offlineReason !== null) {
+      // Nothing is vouched for in an offline directory: the next start recovers it.
+      this.abandon();
+      return;
+    }
     this.checkpoint();
     writeCleanShutdownMarker(this.dir, this.endOffset);
     this.closed = true;
@@ -642,8 +696,29 @@ export class PartitionLog {
     return this.closed;
   }
 
+  /** The directory failed: refuse everything from now on (see the log manager). */
+  markOffline(reason: string): void {
+    this.offlineReason ??= reason;
+  }
+
+  get isOffline(): boolean {
+    return this.offlineReason !== null;
+  }
+
+  /**
+   * A write or sync failed: logs it with its context, has the owner take the directory offline
+   * (or goes offline alone without an owner) and returns the error to throw.
+   */
+  private ioFailed(error: unknown, op: string, at: { segment: number; offset: number }): Error {
+    this.logger?.error(`storage ${op} failed`, { topic: this.topic, partition: this.partition, segment: at.segment, offset: at.offset, dir: this.dir, error });
+    if (this.onIoFailure) return this.onIoFailure(this, error);
+    this.markOffline(`${op} failed: ${(error as Error)?.message ?? String(error)}`);
+    return new LogDirOfflineError(path.dirname(this.dir), `${this.dir}: ${op} failed: ${(error as Error)?.message ?? String(error)}`);
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new LogClosedError(`${this.dir}: log is closed`);
+    if (this.offlineReason !== null) throw new LogDirOfflineError(path.dirname(this.dir), `${this.dir}: log directory offline: ${this.offlineReason}`);
   }
 }
 

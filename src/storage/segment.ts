@@ -97,6 +97,16 @@ export interface SegmentRead {
   endReached: boolean;
 }
 
+export interface SegmentAppendState {
+  sizeBytes: number;
+  nextOffset: number;
+  maxTimestampMs: number;
+  offsetOfMaxTimestamp: number;
+  bytesSinceIndexEntry: number;
+  offsetIndexCount: number;
+  timeIndexCount: number;
+}
+
 interface SegmentState {
   sizeBytes: number;
   allocatedBytes: number;
@@ -252,6 +262,34 @@ export class Segment {
     }
     this.sizeBytes = start + bytes.length;
     this.nextOffset = batches[(batchCount - 1) * SEGMENT_BATCH_FIELDS + 3] + 1;
+  }
+
+  /** What an append changes, to undo one whose data did not become durable (see restoreAppendState). */
+  appendState(): SegmentAppendState {
+    return {
+      sizeBytes: this.sizeBytes,
+      nextOffset: this.nextOffset,
+      maxTimestampMs: this.maxTimestampMs,
+      offsetOfMaxTimestamp: this.offsetOfMaxTimestamp,
+      bytesSinceIndexEntry: this.bytesSinceIndexEntry,
+      offsetIndexCount: this.offsetIndex.count,
+      timeIndexCount: this.timeIndex.count,
+    };
+  }
+
+  /**
+   * Moves the logical end back to before an append (its sync failed). The bytes stay in the file
+   * (a mapped file never shrinks); the caller flags the segment hasStaleTail.
+   */
+  restoreAppendState(s: SegmentAppendState): void {
+    this.sizeBytes = s.sizeBytes;
+    this.nextOffset = s.nextOffset;
+    this.maxTimestampMs = s.maxTimestampMs;
+    this.offsetOfMaxTimestamp = s.offsetOfMaxTimestamp;
+    this.bytesSinceIndexEntry = s.bytesSinceIndexEntry;
+    this.offsetIndex.truncateToCount(s.offsetIndexCount);
+    this.timeIndex.truncateToCount(s.timeIndexCount);
+    this.flushedSizeBytes = Math.min(this.flushedSizeBytes, s.sizeBytes);
   }
 
   private indexBatch(position: number, sizeBytes: number, baseOffset: number, maxTimestampMs: number): void {

@@ -18,6 +18,7 @@ export const deleteRecordsHandler: Handler<Request> = {
       partitions: t.partitions.map((p) => {
         const partition = ctx.broker.partitions.get(t.name, p.partitionIndex);
         if (!partition) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION };
+        if (partition.offline) return { partitionIndex: p.partitionIndex, lowWatermark: -1n, errorCode: ErrorCode.KAFKA_STORAGE_ERROR };
         const target = p.offset === -1n ? partition.highWatermark : Number(p.offset);
         if (target < 0 || target > partition.highWatermark) {
           return { partitionIndex: p.partitionIndex, lowWatermark: BigInt(partition.logStartOffset), errorCode: ErrorCode.OFFSET_OUT_OF_RANGE };

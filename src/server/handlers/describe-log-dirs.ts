@@ -1,4 +1,8 @@
-/** DescribeLogDirs 0-4: the one data directory, its partitions' sizes, and (v4) its disk space. */
+/**
+ * DescribeLogDirs 0-4: the one data directory, its partitions' sizes, and (v4) its disk space. An
+ * offline directory (a write or sync failed there) answers KAFKA_STORAGE_ERROR with no partitions,
+ * as Kafka does.
+ */
 import { statfsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ErrorCode } from "../../protocol/errors.ts";
@@ -15,6 +19,14 @@ export const describeLogDirsHandler: Handler<Request> = {
   maxVersion: 4,
   handle(ctx, req) {
     const b = ctx.broker;
+    const logDir = resolve(b.config.dataDir);
+    if (b.partitions.logs.offlineLogDirs.length > 0) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.NONE,
+        results: [{ errorCode: ErrorCode.KAFKA_STORAGE_ERROR, logDir, topics: [], totalBytes: -1n, usableBytes: -1n }],
+      };
+    }
     const wanted = req.topics === null ? b.topics.list().map((t) => ({ topic: t.name, partitions: null as number[] | null })) : req.topics;
     const topics = [];
     for (const w of wanted) {
@@ -36,7 +48,7 @@ export const describeLogDirsHandler: Handler<Request> = {
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      results: [{ errorCode: ErrorCode.NONE, logDir: resolve(b.config.dataDir), topics, totalBytes, usableBytes }],
+      results: [{ errorCode: ErrorCode.NONE, logDir, topics, totalBytes, usableBytes }],
     };
   },
 };

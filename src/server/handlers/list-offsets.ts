@@ -34,6 +34,10 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest> = {
           out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           return out;
         }
+        if (partition.offline) {
+          out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+          return out;
+        }
         if (p.currentLeaderEpoch > partition.leaderEpoch) {
           out.errorCode = ErrorCode.UNKNOWN_LEADER_EPOCH;
           return out;

@@ -1,12 +1,14 @@
 /**
- * Background maintenance of the open logs, on one timer: flush.ms flushes every tick, retention
+ * Background maintenance of the open logs (retention and flushing; not Kafka's "cleaner", which is
+ * compaction), on one timer: flush.ms flushes every tick, retention
  * (retention.ms, retention.bytes, log start offset) every retentionCheckIntervalMs, and the
  * partition checkpoints (recovery point, log start offset, high watermark) every
  * checkpointIntervalMs. Bounded work per tick: one pass over the open logs.
  */
+import type { Logger } from "../util/log.ts";
 import type { PartitionLog } from "./partition-log.ts";
 
-export interface CleanerOptions {
+export interface MaintenanceOptions {
   clock?: () => number;
   /** Timer period; 0 disables the timer (tests call runMaintenance). Default 1000. */
   maintenanceIntervalMs?: number;
@@ -16,13 +18,13 @@ export interface CleanerOptions {
   checkpointIntervalMs?: number;
 }
 
-export interface CleanerTickResult {
+export interface MaintenanceTickResult {
   deletedSegments: number;
   flushedLogs: number;
   checkpointsWritten: number;
 }
 
-export class LogCleaner {
+export class LogMaintenance {
   private timer: ReturnType<typeof setInterval> | null = null;
   private lastRetentionMs: number;
   private lastCheckpointMs: number;
@@ -30,7 +32,8 @@ export class LogCleaner {
 
   constructor(
     private readonly logs: () => Iterable<PartitionLog>,
-    private readonly options: CleanerOptions,
+    private readonly options: MaintenanceOptions,
+    private readonly logger: Logger,
   ) {
     this.clock = options.clock ?? Date.now;
     this.lastRetentionMs = this.clock();
@@ -44,7 +47,7 @@ export class LogCleaner {
       try {
         this.tick();
       } catch (error) {
-        console.error("[takhin storage] maintenance failed:", error);
+        this.logger.error("storage maintenance failed", { error });
       }
     }, periodMs);
     this.timer.unref?.();
@@ -56,15 +59,21 @@ export class LogCleaner {
   }
 
   /** One pass; `force` runs retention and checkpoints regardless of their intervals. */
-  tick(nowMs: number = this.clock(), force = false): CleanerTickResult {
-    const result: CleanerTickResult = { deletedSegments: 0, flushedLogs: 0, checkpointsWritten: 0 };
+  tick(nowMs: number = this.clock(), force = false): MaintenanceTickResult {
+    const result: MaintenanceTickResult = { deletedSegments: 0, flushedLogs: 0, checkpointsWritten: 0 };
     const retentionDue = force || nowMs - this.lastRetentionMs >= (this.options.retentionCheckIntervalMs ?? 300_000);
     const checkpointDue = force || nowMs - this.lastCheckpointMs >= (this.options.checkpointIntervalMs ?? 60_000);
     for (const log of this.logs()) {
-      if (log.isClosed) continue;
-      if (log.maybeFlushByTime(nowMs)) result.flushedLogs++;
-      if (retentionDue) result.deletedSegments += log.applyRetention(nowMs);
-      if (checkpointDue && log.saveCheckpoint()) result.checkpointsWritten++;
+      if (log.isClosed || log.isOffline) continue;
+      try {
+        if (log.maybeFlushByTime(nowMs)) result.flushedLogs++;
+        if (retentionDue) result.deletedSegments += log.applyRetention(nowMs);
+        if (checkpointDue && log.saveCheckpoint()) result.checkpointsWritten++;
+      } catch (error) {
+        // One failing log does not stop the others' maintenance (a failed flush takes the
+        // directory offline inside the log; this records the rest).
+        this.logger.error("storage maintenance failed", { topic: log.topic, partition: log.partition, error });
+      }
     }
     if (retentionDue) this.lastRetentionMs = nowMs;
     if (checkpointDue) this.lastCheckpointMs = nowMs;
