@@ -40,17 +40,17 @@ export const joinGroupHandler: Handler<JoinGroupRequest> = {
   handle(ctx, req, version) {
     return ctx.broker.groups
       .join(req.groupId, {
-          memberId: req.memberId,
-          groupInstanceId: version >= 5 ? req.groupInstanceId : null,
-          clientId: ctx.clientId ?? "",
-          clientHost: `/${ctx.connection.remoteAddress}`,
-          sessionTimeoutMs: req.sessionTimeoutMs,
-          rebalanceTimeoutMs: version >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
-          protocolType: req.protocolType,
-          protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata.slice() })),
-          requireKnownMemberId: version >= 4,
-          supportsSkipAssignment: version >= 9,
-        })
+        memberId: req.memberId,
+        groupInstanceId: version >= 5 ? req.groupInstanceId : null,
+        clientId: ctx.clientId ?? "",
+        clientHost: `/${ctx.connection.remoteAddress}`,
+        sessionTimeoutMs: req.sessionTimeoutMs,
+        rebalanceTimeoutMs: version >= 1 && req.rebalanceTimeoutMs >= 0 ? req.rebalanceTimeoutMs : req.sessionTimeoutMs,
+        protocolType: req.protocolType,
+        protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata.slice() })),
+        requireKnownMemberId: version >= 4,
+        supportsSkipAssignment: version >= 9,
+      })
       .then((r) => response(r, version));
   },
   errorResponse(req, version, errorCode) {

@@ -44,12 +44,12 @@ export const offsetCommitHandler: Handler<OffsetCommitRequest> = {
         .map((p): CommitPartition => ({ partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata })),
     })).filter((t) => t.partitions.length > 0);
     const result = b.groups.commitOffsets({
-        groupId: req.groupId,
-        memberId: req.memberId,
-        groupInstanceId: version >= 7 ? req.groupInstanceId : null,
-        generationId: req.generationIdOrMemberEpoch,
-        retentionTimeMs: version <= 4 ? Number(req.retentionTimeMs) : -1,
-        topics: valid,
+      groupId: req.groupId,
+      memberId: req.memberId,
+      groupInstanceId: version >= 7 ? req.groupInstanceId : null,
+      generationId: req.generationIdOrMemberEpoch,
+      retentionTimeMs: version <= 4 ? Number(req.retentionTimeMs) : -1,
+      topics: valid,
     });
     const errors = new Map<string, number>();
     for (const t of result) for (const p of t.partitions) errors.set(`${t.name}\u0000${p.partition}`, p.errorCode);

@@ -28,13 +28,13 @@ export const syncGroupHandler: Handler<SyncGroupRequest> = {
   handle(ctx, req, version) {
     return ctx.broker.groups
       .sync(req.groupId, {
-          memberId: req.memberId,
-          groupInstanceId: version >= 3 ? req.groupInstanceId : null,
-          generationId: req.generationId,
-          protocolType: version >= 5 ? req.protocolType : null,
-          protocolName: version >= 5 ? req.protocolName : null,
-          assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment.slice() })),
-        })
+        memberId: req.memberId,
+        groupInstanceId: version >= 3 ? req.groupInstanceId : null,
+        generationId: req.generationId,
+        protocolType: version >= 5 ? req.protocolType : null,
+        protocolName: version >= 5 ? req.protocolName : null,
+        assignments: req.assignments.map((a) => ({ memberId: a.memberId, assignment: a.assignment.slice() })),
+      })
       .then(response);
   },
   errorResponse(_req, _version, errorCode) {
