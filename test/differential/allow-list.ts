@@ -22,6 +22,8 @@ export interface Allowed {
   verdict: "intentional" | "setup" | "to-fix";
   reason: string;
   fix?: string;
+  /** For entries that accept any value: one observed difference, shown in docs/compatibility.md. */
+  example?: { kafka: unknown; takhin: unknown };
 }
 
 /** Pattern pieces: any key value inside brackets, any step label. */
@@ -46,6 +48,7 @@ export const ALLOWED: Allowed[] = [
     takhin: "<absent>",
     verdict: "intentional",
     reason: "Not implemented yet (SASL, transactions, ACLs, quotas, KRaft and share-group APIs, ...): not advertised, so clients do not use them; an unadvertised request is answered UNSUPPORTED_VERSION.",
+    example: { kafka: { apiKey: 17, minVersion: 0, maxVersion: 1 }, takhin: "<absent>" },
   },
   {
     id: "api-versions-lower-max",
@@ -55,6 +58,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "intentional",
     reason: "The newest versions of these APIs (Produce 12-13, Fetch 18, ListOffsets 10-11, Metadata 13, OffsetCommit/OffsetFetch 10, DescribeGroups 6, ApiVersions 5, DescribeLogDirs 5, DeleteGroups 3, DescribeCluster 2) are not implemented; clients negotiate the highest version both sides serve.",
+    example: { kafka: 13, takhin: 11 },
   },
   {
     id: "api-versions-lower-min",
@@ -64,6 +68,7 @@ export const ALLOWED: Allowed[] = [
     takhin: 0,
     verdict: "intentional",
     reason: "Kafka 4 dropped these old versions (KIP-896); Takhin still serves them so older clients (kafka-python 2.0, old librdkafka) keep working.",
+    example: { kafka: 2, takhin: 0 },
   },
   {
     id: "api-versions-features",
@@ -73,6 +78,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "intentional",
     reason: "Takhin has no feature flags (metadata.version, group.version, ...): it answers empty lists and epoch -1, which clients read as 'no finalized features'.",
+    example: { kafka: [{ name: "metadata.version", minVersion: 7, maxVersion: 33 }], takhin: [] },
   },
   {
     id: "api-versions-unsupported-full-list",
@@ -82,6 +88,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "intentional",
     reason: "To an ApiVersions request of an unknown version Kafka 4.4 answers error 35 with only its ApiVersions entry; Takhin lists every API (DESIGN.md's rule). Clients read only the ApiVersions entry and retry at its max version, so both work.",
+    example: { kafka: "<absent>", takhin: { apiKey: 0, minVersion: 0, maxVersion: 11 } },
   },
   {
     id: "api-versions-unsupported-header-v1",
@@ -91,6 +98,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "intentional",
     reason: "An unknown ApiVersions version with a non-flexible request header: Kafka cannot parse the header (it expects v2) and closes the connection; Takhin reads the common header prefix and answers v0 with error 35. More lenient, and no client sends this.",
+    example: { kafka: { $noResponse: "closed" }, takhin: { errorCode: 35 } },
   },
   // ---------------------------------------------------------------- unsupported versions of other APIs
   {
@@ -101,6 +109,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "intentional",
     reason: "Kafka 4 closes the connection on versions it removed (KIP-896). Takhin answers: Produce v0-2 with UNSUPPORTED_VERSION per partition (it must advertise Produce 0 for librdkafka's codec detection); ListOffsets v0, DescribeConfigs v0 and CreateTopics v0-1 are still served for older clients.",
+    example: { kafka: { $noResponse: "closed" }, takhin: { errorCode: 35 } },
   },
   // ---------------------------------------------------------------- Metadata
   {
@@ -111,6 +120,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "intentional",
     reason: "Kafka creates an auto-created topic asynchronously through its controller and answers the first Metadata with UNKNOWN_TOPIC_OR_PARTITION (3) and no partitions; Takhin creates it before answering and returns the new topic with its leaders. Clients retry on 3 anyway; Takhin's first answer is already usable.",
+    example: { kafka: { errorCode: 3, partitions: [] }, takhin: { errorCode: 0, partitions: ["leader 1"] } },
   },
   // ---------------------------------------------------------------- configs (CreateTopics v5+, DescribeConfigs)
   {
@@ -121,6 +131,7 @@ export const ALLOWED: Allowed[] = [
     takhin: "<absent>",
     verdict: "intentional",
     reason: "Tiered storage (remote.*) and share-group dead-letter queues are not implemented, so their configs are not listed. max.decompressed.message.bytes: Takhin bounds decompression with a fixed limit (MAX_DECOMPRESSED_BATCH_BYTES, 64 MiB, src/compression), not a topic config.",
+    example: { kafka: { name: "remote.copy.lag.ms", value: "0", configSource: 5 }, takhin: "<absent>" },
   },
   {
     id: "config-source-peer-static",
@@ -130,6 +141,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "setup",
     reason: "The peer's server.properties (peer/kafka/settings.ts) sets log.segment.bytes, num.partitions, auto.create.topics.enable, default.replication.factor and group.initial.rebalance.delay.ms to Kafka's defaults, so Kafka reports STATIC_BROKER_CONFIG (4) with a static synonym; Takhin has the same values as its defaults (DEFAULT_CONFIG, 5).",
+    example: { kafka: 4, takhin: 5 },
   },
   {
     id: "config-source-min-isr-cluster-default",
@@ -139,16 +151,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "setup",
     reason: "Kafka 4's storage format writes a cluster-level dynamic default min.insync.replicas=1 (DYNAMIC_DEFAULT_BROKER_CONFIG, 3) for eligible leader replicas (KIP-966); Takhin has no dynamic defaults and reports the same value as DEFAULT_CONFIG (5).",
-  },
-  {
-    id: "config-synonyms-default-hours",
-    scenario: ".*",
-    path: `${TOPIC_CONFIGS_PATH}\\[name=(retention\\.ms|segment\\.ms|segment\\.jitter\\.ms|flush\\.ms)\\]\\.synonyms`,
-    kafka: ANY,
-    takhin: ANY,
-    verdict: "to-fix",
-    reason: "For retention.ms, segment.ms, segment.jitter.ms and flush.ms Kafka lists no DEFAULT_CONFIG synonym (the broker-level defaults log.retention.hours, log.roll.hours, log.roll.jitter.hours and log.flush.scheduler.interval.ms are not synonyms it reports); Takhin appends them.",
-    fix: "src/cluster/topic-config.ts (synonym list used by handlers/describe-configs.ts): do not add the hours-based / scheduler DEFAULT_CONFIG synonym for these four keys; keep a set broker override (source 4) when there is one.",
+    example: { kafka: 3, takhin: 5 },
   },
   {
     id: "broker-configs-read-only",
@@ -159,26 +162,6 @@ export const ALLOWED: Allowed[] = [
     verdict: "intentional",
     reason: "Kafka can change these broker configs cluster-wide at run time (readOnly false); Takhin has no dynamic broker configuration yet, so it reports them read-only, which is the truth.",
   },
-  {
-    id: "broker-configs-group-settings-missing",
-    scenario: "describe-configs-broker-keys-v\\d",
-    path: `${TOPIC_CONFIGS_PATH}\\[name=(group\\.initial\\.rebalance\\.delay\\.ms|group\\.min\\.session\\.timeout\\.ms|group\\.max\\.session\\.timeout\\.ms|offsets\\.retention\\.minutes|offsets\\.topic\\.num\\.partitions)\\]`,
-    kafka: ANY,
-    takhin: "<absent>",
-    verdict: "to-fix",
-    reason: "Takhin has these settings (src/config: group_initial_rebalance_delay_ms, group_min/max_session_timeout_ms, offsets_retention_minutes, offsets_topic_num_partitions) but DescribeConfigs of the broker does not list them.",
-    fix: "src/cluster/broker-config.ts: describe group.initial.rebalance.delay.ms, group.min.session.timeout.ms, group.max.session.timeout.ms, offsets.retention.minutes and offsets.topic.num.partitions (read-only, DEFAULT_CONFIG unless set) from BrokerConfig.",
-  },
-  {
-    id: "describe-configs-empty-error-message",
-    scenario: ".*",
-    path: `${STEP}\\.results\\[resourceName=${K}\\]\\.errorMessage`,
-    kafka: "",
-    takhin: null,
-    verdict: "to-fix",
-    reason: "Cosmetic: on success Kafka answers errorMessage \"\" (empty string), Takhin null. Clients treat both as no message.",
-    fix: "src/server/handlers/describe-configs.ts: errorMessage \"\" for results without error.",
-  },
   // ---------------------------------------------------------------- error messages
   {
     id: "error-messages-takhin-explains",
@@ -188,6 +171,7 @@ export const ALLOWED: Allowed[] = [
     takhin: "<text>",
     verdict: "intentional",
     reason: "Takhin says why in errorMessage where Kafka leaves it null or empty (Produce, CreatePartitions, DescribeConfigs errors, ...). The error codes are compared separately; free text is never compared word for word.",
+    example: { kafka: null, takhin: "<text>" },
   },
   {
     id: "find-coordinator-error-message-none",
@@ -218,16 +202,6 @@ export const ALLOWED: Allowed[] = [
     takhin: "AAAAAAAAAAAAAAAAAAAAAA",
     verdict: "intentional",
     reason: "For validate_only Kafka answers a freshly generated topic id that no topic will ever have; Takhin answers the zero id (no topic was created).",
-  },
-  {
-    id: "duplicate-topics-one-result",
-    scenario: "create-topics-duplicate-in-request|create-partitions-unknown-and-duplicate",
-    path: `${STEP}\\.(topics|results)`,
-    kafka: ANY,
-    takhin: ANY,
-    verdict: "to-fix",
-    reason: "A topic named twice in one CreateTopics/CreatePartitions request: both answer INVALID_REQUEST (42), but Kafka answers one result for the name, Takhin one per occurrence.",
-    fix: "src/server/handlers/create-topics.ts and create-partitions.ts: answer a duplicated name once (42), as Kafka does.",
   },
   // ---------------------------------------------------------------- Produce
   {
@@ -278,6 +252,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "intentional",
     reason: "Produce with a null records field: Kafka 4.4 never answers (the connection stays open and silent); Takhin answers INVALID_RECORD (87) for the partition.",
+    example: { kafka: { $noResponse: "timeout" }, takhin: { errorCode: 87 } },
   },
   {
     id: "produce-invalid-timestamp-record-errors",
@@ -316,6 +291,7 @@ export const ALLOWED: Allowed[] = [
     takhin: ANY,
     verdict: "intentional",
     reason: "Transactions are not implemented: FindCoordinator for a transactional id answers COORDINATOR_NOT_AVAILABLE (15) and InitProducerId with a transactional id TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53), so clients fail fast instead of hanging; Kafka allocates a producer id (or INVALID_TRANSACTION_TIMEOUT, 50, for a timeout of 0).",
+    example: { kafka: { errorCode: 0, producerId: "pid#1" }, takhin: { errorCode: 53, producerId: -1 } },
   },
   // ---------------------------------------------------------------- Fetch, DeleteRecords, ListOffsets
   {
@@ -327,6 +303,7 @@ export const ALLOWED: Allowed[] = [
     verdict: "to-fix",
     reason: "OFFSET_OUT_OF_RANGE (1) on both, but Kafka answers highWatermark, lastStableOffset and logStartOffset -1 with the error; Takhin answers the partition's real values.",
     fix: "src/server/handlers/fetch.ts (replica-manager): -1 for highWatermark, lastStableOffset and logStartOffset in a partition answered with an error.",
+    example: { kafka: -1, takhin: 3 },
   },
   {
     id: "fetch-error-aborted-transactions",
@@ -347,6 +324,7 @@ export const ALLOWED: Allowed[] = [
     verdict: "to-fix",
     reason: "DeleteRecords refused (OFFSET_OUT_OF_RANGE on both): Kafka answers lowWatermark -1, Takhin the current log start offset.",
     fix: "src/server/handlers/delete-records.ts: lowWatermark -1 in partitions answered with an error.",
+    example: { kafka: -1, takhin: 0 },
   },
   {
     id: "list-offsets-unknown-special-timestamp",
@@ -367,6 +345,7 @@ export const ALLOWED: Allowed[] = [
     verdict: "to-fix",
     reason: "Fetch v12 with lastFetchedEpoch 3 while the log has only epoch 0: Kafka answers OFFSET_OUT_OF_RANGE (1, with -1 watermarks) because no end offset is known for that epoch; Takhin serves the fetch (error 0).",
     fix: "src/cluster (replica-manager, fetch path): when lastFetchedEpoch is newer than every epoch in the log, answer OFFSET_OUT_OF_RANGE as Kafka does (watermarks -1, see fetch-out-of-range-watermarks).",
+    example: { kafka: { errorCode: 1 }, takhin: { errorCode: 0 } },
   },
   // ---------------------------------------------------------------- cluster, SASL
   {
@@ -378,6 +357,7 @@ export const ALLOWED: Allowed[] = [
     verdict: "to-fix",
     reason: "DescribeCluster v1 asking a broker for controller endpoints (endpointType 2): Kafka answers MISMATCHED_ENDPOINT_TYPE (114), for an unknown type (9) UNSUPPORTED_ENDPOINT_TYPE (115), both with endpointType 1 and controllerId -1; Takhin answers INVALID_REQUEST (42) and echoes the requested type.",
     fix: "src/server/handlers/describe-cluster.ts (metadata-image): 2 -> 114, other types than 1 -> 115; answer endpointType 1 and controllerId -1 with the error.",
+    example: { kafka: { errorCode: 114, endpointType: 1 }, takhin: { errorCode: 42, endpointType: 2 } },
   },
   {
     id: "sasl-handshake-not-answered",
@@ -388,6 +368,7 @@ export const ALLOWED: Allowed[] = [
     verdict: "to-fix",
     reason: "SASL is not implemented, so Takhin does not serve SaslHandshake and closes the connection; Kafka's PLAINTEXT listener answers ILLEGAL_SASL_STATE (34) with no mechanisms. A SASL-configured client gets a clear error from Kafka, a disconnect from Takhin.",
     fix: "src/server/handlers: a SaslHandshake (17) handler answering 34 with mechanisms [] on the plaintext listener until SASL exists (advertised 0-1 as DESIGN.md lists).",
+    example: { kafka: { errorCode: 34, mechanisms: [] }, takhin: { $noResponse: "closed" } },
   },
   // ---------------------------------------------------------------- IncrementalAlterConfigs
   {

@@ -15,8 +15,14 @@ function text(s: string): string {
   return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
+function side(v: unknown, example: unknown, hasExample: boolean): string {
+  if (v === ANY && hasExample) return `(varies) e.g. ${cell(example)}`;
+  return cell(v);
+}
+
 function row(a: Allowed): string {
-  return `| ${a.id} | \`${text(a.scenario)}\` | \`${text(a.path)}\` | ${cell(a.kafka)} | ${cell(a.takhin)} | ${a.verdict} | ${text(a.reason)} |`;
+  const e = a.example;
+  return `| ${a.id} | \`${text(a.scenario)}\` | \`${text(a.path)}\` | ${side(a.kafka, e?.kafka, !!e)} | ${side(a.takhin, e?.takhin, !!e)} | ${a.verdict} | ${text(a.reason)} |`;
 }
 
 export function renderCompatibilityDoc(allowed: Allowed[] = ALLOWED): string {
