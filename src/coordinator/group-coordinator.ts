@@ -5,6 +5,8 @@
  * persistence through the `GroupStore` it is given.
  *
  * A group exists while it has members or offsets; an Empty group without offsets is forgotten.
+ * A write the store refuses is logged with its context and answered with Kafka's coordinator error
+ * for the append error (coordinatorErrorFor); memory changes only after a write succeeded.
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import type { Fields, Logger } from "../util/log.ts";

@@ -9,12 +9,16 @@
  * KIP-814 skipAssignment):
  * - a join without a member id gets one; from JoinGroup v4 it is answered MEMBER_ID_REQUIRED and
  *   the id stays pending until the member joins again with it (or its session timeout passes);
- * - the group rebalances when a member joins, leaves, dies or changes its protocols; the join
- *   completes when every member has rejoined (and no id is pending), or at the rebalance timeout,
- *   which removes members that did not rejoin; an empty group's first rebalance waits
- *   initialRebalanceDelayMs (extended per new member, never past the rebalance timeout);
+ * - the group rebalances when a member joins, leaves, dies or changes its protocols, or when the
+ *   leader re-joins a Stable group; the join completes as soon as every member has rejoined (and no
+ *   id is pending) — also when the join that starts the rebalance is itself the last one — or at
+ *   the rebalance timeout, which removes members that did not rejoin; an empty group's first
+ *   rebalance waits initialRebalanceDelayMs (extended per new member, never past the rebalance
+ *   timeout);
  * - the protocol is the one every member supports that most members list first;
- * - the leader's SyncGroup carries every assignment and makes the group Stable;
+ * - the leader's SyncGroup carries every assignment and makes the group Stable once the owner has
+ *   stored it (GroupEvents.metadataChanged); a failed store answers every waiting SyncGroup with
+ *   the store's error and rebalances;
  * - a static member (group.instance.id) that joins again with an unknown member id replaces its old
  *   member id (the old id is fenced) and, in a Stable group with unchanged protocols, causes no
  *   rebalance;
