@@ -15,7 +15,17 @@
  * - zstd in a Produce request below v7                              -> UNSUPPORTED_COMPRESSION_TYPE
  * - compressed records that do not decompress or parse              -> CORRUPT_MESSAGE
  * - inner offset deltas other than 0..count-1 (compressed batches)  -> INVALID_RECORD
- * - a compacted topic: every record needs a key (records parsed)    -> INVALID_RECORD
+ * - a compacted topic: every record needs a key (records parsed)    -> INVALID_RECORD + recordErrors
+ * - a CreateTime record outside the window (when the batch is not)  -> INVALID_TIMESTAMP + recordErrors
+ *
+ * Record errors (KIP-467), as Kafka's LogValidator reports them: the batch is refused whole, and
+ * every offending record is named by its index in the batch with a message. A record without a key
+ * on a compacted topic is not checked for its timestamp. The partition's error message is Kafka's
+ * summary: "One or more records have been rejected due to invalid timestamp" when any timestamp
+ * failed, else "... due to N record errors in total, and only showing the first three errors at
+ * most: [RecordError(batchIndex=i, message='...'), ...]". The timestamp window is checked on the
+ * batch header first (baseTimestamp..maxTimestamp); only a batch outside it has its records read to
+ * find the offending ones, so the hot path still parses no records.
  *
  * With message.timestamp.type=LogAppendTime the batch is stamped in place (timestamp-type bit and
  * maxTimestamp, then the CRC recomputed), as Kafka does for v2 batches.
@@ -51,10 +61,17 @@ export interface ValidationOptions {
   timestampAfterMaxMs: number;
   /** cleanup.policy contains compact: every record must have a key. */
   compacted: boolean;
+  /** "topic-partition", for the record error messages (Kafka names the partition). */
+  topicPartition?: string;
   /** Coordinator appends (AppendOrigin COORDINATOR) may write control and transactional batches. */
   allowControlAndTransactional?: boolean;
   /** Decompresses a compressed records section (needed only for compacted topics). */
   decompress?: (codec: number, data: Uint8Array) => Uint8Array;
+}
+
+export interface RecordError {
+  batchIndex: number;
+  message: string;
 }
 
 export type ValidationResult =
@@ -65,11 +82,28 @@ export type ValidationResult =
       /** The uncompressed records section, when validation had to read the records. */
       plainRecords?: Uint8Array;
     }
-  | { ok: false; errorCode: number; message: string };
+  | { ok: false; errorCode: number; message: string; recordErrors?: RecordError[] };
 
 function fail(errorCode: number, message: string): ValidationResult {
   return { ok: false, errorCode, message };
 }
+
+/** Kafka's LogValidator.processRecordErrors: the summary error for a batch with record errors. */
+function failRecords(errors: RecordError[], anyTimestamp: boolean): ValidationResult {
+  if (anyTimestamp) {
+    return { ok: false, errorCode: ErrorCode.INVALID_TIMESTAMP, message: "One or more records have been rejected due to invalid timestamp", recordErrors: errors };
+  }
+  const shown = errors.slice(0, 3).map((e) => `RecordError(batchIndex=${e.batchIndex}, message='${e.message}')`);
+  return {
+    ok: false,
+    errorCode: ErrorCode.INVALID_RECORD,
+    message: `One or more records have been rejected due to ${errors.length} record errors in total, and only showing the first three errors at most: [${shown.join(", ")}]`,
+    recordErrors: errors,
+  };
+}
+
+/** Kafka's RecordBatch.NO_TIMESTAMP: a record without a timestamp is never out of range. */
+const NO_TIMESTAMP = -1n;
 
 export function validateProducedBatch(records: Uint8Array, opts: ValidationOptions): ValidationResult {
   if (records.length < BATCH_LOG_OVERHEAD_BYTES + 5) {
@@ -97,13 +131,15 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
     return fail(ErrorCode.INVALID_TXN_STATE, "transactional batches need a transaction; transactions are not supported by this broker yet");
   }
 
-  if (!opts.logAppendTime) {
-    const earliest = BigInt(opts.nowMs) - BigInt(Math.min(opts.timestampBeforeMaxMs, Number.MAX_SAFE_INTEGER));
-    const latest = BigInt(opts.nowMs) + BigInt(Math.min(opts.timestampAfterMaxMs, Number.MAX_SAFE_INTEGER));
-    if (header.baseTimestamp < earliest || header.maxTimestamp > latest) {
-      return fail(ErrorCode.INVALID_TIMESTAMP, `batch timestamps ${header.baseTimestamp}..${header.maxTimestamp} outside the allowed range`);
-    }
-  }
+  const earliest = BigInt(opts.nowMs) - BigInt(Math.min(opts.timestampBeforeMaxMs, Number.MAX_SAFE_INTEGER));
+  const latest = BigInt(opts.nowMs) + BigInt(Math.min(opts.timestampAfterMaxMs, Number.MAX_SAFE_INTEGER));
+  // A batch whose header range leaves the window has its records read to find the offending ones;
+  // records read anyway (compressed, compacted) are each checked, as Kafka does. An uncompressed
+  // batch of a non-compacted topic inside the window is not parsed: its header range is trusted
+  // (a record older than baseTimestamp in a later position is not caught there; the hot path).
+  const headerOutOfRange =
+    !opts.logAppendTime &&
+    ((header.baseTimestamp !== NO_TIMESTAMP && header.baseTimestamp < earliest) || header.maxTimestamp > latest);
 
   const codec = header.attributes & COMPRESSION_MASK;
   if (codec > MAX_CODEC_ID) return fail(ErrorCode.INVALID_RECORD, `unknown compression codec ${codec}`);
@@ -113,7 +149,8 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
   // Compressed batches are opened to check their records (consumers must never receive a batch
   // that does not decompress); compacted topics need every record's key.
   let plainRecords: Uint8Array | undefined;
-  if (codec !== 0 || opts.compacted) {
+  if (codec !== 0 || opts.compacted || headerOutOfRange) {
+    const checkTimestamps = !opts.logAppendTime;
     let body = records.subarray(BATCH_HEADER_BYTES, sizeBytes);
     if (codec !== 0 && !opts.decompress) return fail(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE, `cannot read compression ${codec}`);
     try {
@@ -122,15 +159,37 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
       return fail(ErrorCode.CORRUPT_MESSAGE, `compressed records do not decompress: ${(e as Error).message}`);
     }
     let expectedDelta = 0;
+    const recordErrors: RecordError[] = [];
+    let anyTimestamp = false;
     try {
+      let index = 0;
       for (const rec of iterateRecords(body, header.recordCount)) {
+        const batchIndex = index++;
         if (rec.offsetDelta !== expectedDelta++) {
           return fail(ErrorCode.INVALID_RECORD, `inner record offset delta ${rec.offsetDelta}, expected ${expectedDelta - 1}`);
         }
-        if (opts.compacted && rec.key === null) return fail(ErrorCode.INVALID_RECORD, "compacted topic cannot accept a record without a key");
+        if (opts.compacted && rec.key === null) {
+          recordErrors.push({ batchIndex, message: `Compacted topic cannot accept message without key in topic partition ${opts.topicPartition ?? "unknown"}` });
+          continue;
+        }
+        if (checkTimestamps) {
+          const ts = header.baseTimestamp + BigInt(rec.timestampDelta);
+          if (ts !== NO_TIMESTAMP && (ts < earliest || ts > latest)) {
+            anyTimestamp = true;
+            recordErrors.push({
+              batchIndex,
+              message: `Timestamp ${ts} of message with offset ${header.baseOffset + BigInt(rec.offsetDelta)} is out of range. The timestamp should be within [${earliest}, ${latest}]`,
+            });
+          }
+        }
       }
     } catch (e) {
       return fail(ErrorCode.CORRUPT_MESSAGE, `malformed records: ${(e as Error).message}`);
+    }
+    if (recordErrors.length > 0) return failRecords(recordErrors, anyTimestamp);
+    if (headerOutOfRange) {
+      // The header's range leaves the window though no record does: refuse on the header, as before.
+      return fail(ErrorCode.INVALID_TIMESTAMP, `batch timestamps ${header.baseTimestamp}..${header.maxTimestamp} outside the allowed range`);
     }
     plainRecords = body;
   }

@@ -10,7 +10,7 @@
  * transaction markers). Both take the same validation and producer-state path; only the rules that
  * protect the log from clients (no control or transactional batches from a client) differ.
  */
-import { validateProducedBatch } from "./batch-validator.ts";
+import { validateProducedBatch, type RecordError } from "./batch-validator.ts";
 import type { EffectiveTopicConfig } from "./topic-config.ts";
 import type { TopicInfo } from "./topics.ts";
 import { PartitionProducerState } from "./producer-state.ts";
@@ -43,10 +43,7 @@ export interface AppendAsLeaderOptions {
 }
 
 /** A record of a refused batch that broke a rule, by its index in the batch (KIP-467). */
-export interface RecordError {
-  batchIndex: number;
-  message: string;
-}
+export type { RecordError } from "./batch-validator.ts";
 
 export interface ProduceResult {
   errorCode: number;
@@ -137,10 +134,11 @@ export class Partition {
       timestampBeforeMaxMs: c.messageTimestampBeforeMaxMs,
       timestampAfterMaxMs: c.messageTimestampAfterMaxMs,
       compacted: c.cleanupPolicyCompact,
+      topicPartition: `${this.topic.name}-${this.index}`,
       allowControlAndTransactional: options.origin === "coordinator",
       decompress: (codec, data) => decompress(codec, data),
     });
-    if (!v.ok) return this.result(v.errorCode, v.message);
+    if (!v.ok) return this.result(v.errorCode, v.message, -1n, -1n, -1n, v.recordErrors ?? []);
     const h = v.header;
     const target = targetCodec(c.compressionType);
     if (target !== null && target !== (h.attributes & COMPRESSION_MASK)) {
