@@ -43,6 +43,16 @@ export interface BrokerConfig {
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: session timeouts a JoinGroup may ask for. */
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
+  /**
+   * Cluster keys (Kafka's names, dots as underscores), all unset on one node. Parsed and checked
+   * against each other by cluster/cluster-config.ts (`clusterConfigOf`).
+   */
+  processRoles: string | null;
+  controllerQuorumVoters: string | null;
+  listeners: string | null;
+  advertisedListeners: string | null;
+  controllerListenerNames: string | null;
+  interBrokerListenerName: string | null;
 }
 
 type Kind =
@@ -54,6 +64,8 @@ type Kind =
 interface KeySpec {
   /** Key in YAML; the environment variable is TAKHIN_ + upper case of it. */
   key: string;
+  /** A cluster key (issue 14); listed by describeClusterKeys until the README table carries them. */
+  cluster?: true;
   prop: keyof BrokerConfig;
   kind: Kind;
   describe: string;
@@ -82,6 +94,12 @@ const KEYS: KeySpec[] = [
   { key: "group_initial_rebalance_delay_ms", prop: "groupInitialRebalanceDelayMs", kind: { type: "int", min: 0, max: 2 ** 31 - 1 }, describe: "wait for more members before an empty group's first rebalance" },
   { key: "group_min_session_timeout_ms", prop: "groupMinSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "smallest session timeout a consumer may ask for" },
   { key: "group_max_session_timeout_ms", prop: "groupMaxSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "largest session timeout a consumer may ask for" },
+  { key: "process_roles", cluster: true, prop: "processRoles", kind: { type: "string", nullable: true }, describe: "broker, controller or broker,controller (unset: one node, as before)" },
+  { key: "controller_quorum_voters", cluster: true, prop: "controllerQuorumVoters", kind: { type: "string", nullable: true }, describe: "the controller quorum: id@host:port,..." },
+  { key: "listeners", cluster: true, prop: "listeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... (default PLAINTEXT://host:kafka_port)" },
+  { key: "advertised_listeners", cluster: true, prop: "advertisedListeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... told to clients and peers" },
+  { key: "controller_listener_names", cluster: true, prop: "controllerListenerNames", kind: { type: "string", nullable: true }, describe: "listener names of the controller transport (default CONTROLLER)" },
+  { key: "inter_broker_listener_name", cluster: true, prop: "interBrokerListenerName", kind: { type: "string", nullable: true }, describe: "listener brokers use to reach each other (default PLAINTEXT)" },
 ];
 
 export function defaultConfig(): BrokerConfig {
@@ -106,6 +124,12 @@ export function defaultConfig(): BrokerConfig {
     groupInitialRebalanceDelayMs: 3000,
     groupMinSessionTimeoutMs: 6000,
     groupMaxSessionTimeoutMs: 1_800_000,
+    processRoles: null,
+    controllerQuorumVoters: null,
+    listeners: null,
+    advertisedListeners: null,
+    controllerListenerNames: null,
+    interBrokerListenerName: null,
   };
 }
 
@@ -204,5 +228,10 @@ export function loadConfig(opts: LoadOptions = {}): BrokerConfig {
 
 /** Every key with its environment variable and meaning (for the README and --help). */
 export function describeKeys(): { key: string; env: string; describe: string; accepts: string }[] {
-  return KEYS.map((k) => ({ key: k.key, env: "TAKHIN_" + k.key.toUpperCase(), describe: k.describe, accepts: accepts(k.kind) }));
+  return KEYS.filter((k) => !k.cluster).map((k) => ({ key: k.key, env: "TAKHIN_" + k.key.toUpperCase(), describe: k.describe, accepts: accepts(k.kind) }));
+}
+
+/** The cluster keys (docs/cluster.md documents them; the README table will list them too). */
+export function describeClusterKeys(): { key: string; env: string; describe: string; accepts: string }[] {
+  return KEYS.filter((k) => k.cluster).map((k) => ({ key: k.key, env: "TAKHIN_" + k.key.toUpperCase(), describe: k.describe, accepts: accepts(k.kind) }));
 }

@@ -18,6 +18,7 @@
  * free port, `stop()` ends it. A part that fails to start stops the ones before it and the call
  * throws a ServiceStartError naming it.
  */
+import { clusterConfigOf } from "../cluster/cluster-config.ts";
 import { loadOrCreateMetaProperties } from "../cluster/meta-properties.ts";
 import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import { PartitionManager } from "../cluster/partition-manager.ts";
@@ -28,7 +29,7 @@ import { openMetadata } from "../metadata/open.ts";
 import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import { GroupService } from "../coordinator/group-service.ts";
 import { groupConfigFrom, type GroupConfig } from "../coordinator/group-config.ts";
-import { loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
+import { ConfigError, loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
 import type { BrokerContext } from "./context.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
@@ -71,6 +72,9 @@ export interface StartOptions extends LoadOptions {
 export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const startedAt = performance.now();
   const config = opts.config ?? loadConfig(opts);
+  // The cluster keys are checked against each other before anything starts (ConfigError names the key).
+  const cluster = clusterConfigOf(config);
+  if (!cluster.standalone) throw new ConfigError("process_roles: running as part of a multi-node cluster is not available yet (docs/cluster.md); unset the cluster keys to run one node");
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const registry = new HandlerRegistry();
   registerHandlers(registry);
