@@ -53,3 +53,42 @@ export const MAX_METADATA_RECORDS_PER_REQUEST = 10_000;
 export const DEFAULT_MAX_TOPICS = 50_000;
 /** Default cap on partitions over all topics: creating more is POLICY_VIOLATION. */
 export const DEFAULT_MAX_PARTITIONS = 200_000;
+/** Kafka's message.max.bytes default: the largest batch a topic accepts unless it says otherwise. */
+export const DEFAULT_MESSAGE_MAX_BYTES = 1_048_588;
+/** Kafka's lower bound for fetch.max.bytes. */
+export const MIN_FETCH_MAX_BYTES = 1024;
+
+export interface LimitValues {
+  /** socket.request.max.bytes: the largest request frame. */
+  socketRequestMaxBytes: number;
+  /** The largest byte count one log append takes (storage's MAX_APPEND_BYTES). */
+  maxAppendBytes: number;
+  /** The largest decompressed records section the broker will produce (compression's bound). */
+  maxDecompressedBatchBytes: number;
+  /** fetch.max.bytes. */
+  fetchMaxBytes: number;
+  /** Segment files kept open at once. */
+  maxOpenSegmentFiles: number;
+}
+
+/**
+ * The relationships the limits must keep, checked once at start: each violated one is named with
+ * the values, so a bad combination stops the broker with a clear message instead of failing
+ * requests later. (queued.max.request.bytes may be below the frame size on purpose: one frame may
+ * exceed the budget when nothing else is held, see server/request-memory.ts.)
+ */
+export function assertLimitRelations(v: LimitValues): void {
+  const broken: string[] = [];
+  if (v.socketRequestMaxBytes < DEFAULT_MESSAGE_MAX_BYTES) {
+    broken.push(`socket.request.max.bytes ${v.socketRequestMaxBytes} is below message.max.bytes ${DEFAULT_MESSAGE_MAX_BYTES}: a batch the topics accept could not reach the broker`);
+  }
+  if (v.maxAppendBytes < v.socketRequestMaxBytes) {
+    broken.push(`the append size ${v.maxAppendBytes} is below socket.request.max.bytes ${v.socketRequestMaxBytes}: a batch a request can carry could not be appended`);
+  }
+  if (v.maxDecompressedBatchBytes < DEFAULT_MESSAGE_MAX_BYTES) {
+    broken.push(`the decompression bound ${v.maxDecompressedBatchBytes} is below message.max.bytes ${DEFAULT_MESSAGE_MAX_BYTES}: an accepted compressed batch could not be validated`);
+  }
+  if (v.fetchMaxBytes < MIN_FETCH_MAX_BYTES) broken.push(`fetch.max.bytes ${v.fetchMaxBytes} is below ${MIN_FETCH_MAX_BYTES}`);
+  if (v.maxOpenSegmentFiles < 2) broken.push(`the open segment file budget ${v.maxOpenSegmentFiles} is below 2`);
+  if (broken.length > 0) throw new RangeError(`inconsistent limits: ${broken.join("; ")}`);
+}

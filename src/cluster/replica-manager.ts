@@ -25,9 +25,11 @@
  * it about deleted partitions and leadership changes.
  */
 import { ErrorCode } from "../protocol/errors.ts";
-import { DEFAULT_FETCH_MAX_BYTES, MAX_FETCH_WAIT_MS } from "../limits.ts";
+import { DEFAULT_FETCH_MAX_BYTES, MAX_FETCH_WAIT_MS, MAX_REQUEST_FRAME_BYTES, assertLimitRelations } from "../limits.ts";
+import { MAX_DECOMPRESSED_BATCH_BYTES } from "../compression/index.ts";
+import { segmentFiles } from "../storage/segment-files.ts";
 import type { Logger } from "../util/log.ts";
-import { LogDirOfflineError, OffsetOutOfRangeError, type PartitionLog } from "../storage/index.ts";
+import { LogDirOfflineError, MAX_APPEND_BYTES, OffsetOutOfRangeError, type PartitionLog } from "../storage/index.ts";
 import type { AppendOrigin, Partition, RecordError } from "./partition.ts";
 import type { PartitionListener, PartitionManager } from "./partition-manager.ts";
 import { DelayedOperation, Purgatory } from "./purgatory.ts";
@@ -104,8 +106,10 @@ export interface FetchPartitionResult {
 }
 
 export interface ReplicaManagerOptions {
-  /** fetch.max.bytes: cap on one Fetch response's record bytes. */
+  /** fetch.max.bytes: cap on one Fetch response's record bytes (default 55 MiB, Kafka's). */
   fetchMaxBytes?: number;
+  /** socket.request.max.bytes, for the start-time check of the limits' relationships. */
+  socketRequestMaxBytes?: number;
   log?: Logger;
 }
 
@@ -204,7 +208,8 @@ export class ReplicaManager implements PartitionListener {
   readonly produceWaits: Purgatory<DelayedProduce>;
   readonly fetchWaits: Purgatory<DelayedFetch>;
   private readonly subscribed = new WeakSet<PartitionLog>();
-  private readonly fetchMaxBytes: number;
+  /** fetch.max.bytes (Kafka's broker config): caps every Fetch response, whatever max_bytes asks. */
+  fetchMaxBytes: number;
   private readonly log: Logger | undefined;
 
   constructor(
@@ -213,6 +218,13 @@ export class ReplicaManager implements PartitionListener {
     options: ReplicaManagerOptions = {},
   ) {
     this.fetchMaxBytes = options.fetchMaxBytes ?? DEFAULT_FETCH_MAX_BYTES;
+    assertLimitRelations({
+      socketRequestMaxBytes: options.socketRequestMaxBytes ?? MAX_REQUEST_FRAME_BYTES,
+      maxAppendBytes: MAX_APPEND_BYTES,
+      maxDecompressedBatchBytes: MAX_DECOMPRESSED_BATCH_BYTES,
+      fetchMaxBytes: this.fetchMaxBytes,
+      maxOpenSegmentFiles: segmentFiles.limit,
+    });
     this.log = options.log;
     const onError = (error: unknown) => this.log?.error("delayed operation failed", { error });
     this.produceWaits = new Purgatory("produce", { onError });

@@ -153,7 +153,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     name: "replica-manager",
     dependsOn: ["partitions"],
     start() {
-      context.replicas = new ReplicaManager(context.partitions, context.topics, { log });
+      context.replicas = new ReplicaManager(context.partitions, context.topics, { log, socketRequestMaxBytes: config.socketRequestMaxBytes });
     },
     // Waiting fetches and acks=all produces answer now rather than at their timeouts.
     quiesce() {

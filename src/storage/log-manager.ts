@@ -17,6 +17,7 @@ import { LogMaintenance, type MaintenanceOptions } from "./log-maintenance.ts";
 import { resolveLogConfig, type LogConfig } from "./config.ts";
 import { deferSync } from "./file-io.ts";
 import { LogDirOfflineError } from "./errors.ts";
+import { segmentFiles } from "./segment-files.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 
 export interface TopicPartition {
@@ -27,6 +28,8 @@ export interface TopicPartition {
 export interface LogManagerOptions extends PartitionLogOptions, MaintenanceOptions {
   /** Defaults for every log; per-log overrides are given to openLog. */
   defaultConfig?: Partial<LogConfig>;
+  /** Segment files open at once in this process (the LRU budget of segment-files.ts). */
+  maxOpenSegmentFiles?: number;
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -67,6 +70,7 @@ export class LogManager {
     for (const name of fs.readdirSync(dataDir)) {
       if (name.endsWith(DELETE_SUFFIX)) fs.rmSync(path.join(dataDir, name), { recursive: true, force: true });
     }
+    if (options.maxOpenSegmentFiles !== undefined) segmentFiles.setLimit(options.maxOpenSegmentFiles);
     const manager = new LogManager(dataDir, options);
     manager.maintenance.start();
     return manager;

@@ -26,6 +26,10 @@
  *    batches are accepted only below the next segment's base offset, so the stale bytes can never
  *    come back, and the next start-up (a new process) cuts them physically.
  *  - Deleting a segment unlinks its files; existing mappings keep the inode alive.
+ *
+ * Open files are budgeted (segment-files.ts): a cold segment's descriptor may be closed and its
+ * mapping reference dropped; every use goes through file(), which reopens it (and a read maps it
+ * again). Closing never changes the file's size.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -51,6 +55,7 @@ import {
   writeFully,
 } from "./file-io.ts";
 import { scanLogFile } from "./log-file-scan.ts";
+import { segmentFiles, type BudgetedFile } from "./segment-files.ts";
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from "./offset-index.ts";
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from "./time-index.ts";
 
@@ -119,7 +124,7 @@ interface SegmentState {
   hasStaleTail: boolean;
 }
 
-export class Segment {
+export class Segment implements BudgetedFile {
   readonly logPath: string;
   readonly indexPath: string;
   readonly timeIndexPath: string;
@@ -145,6 +150,8 @@ export class Segment {
   private flushedSizeBytes: number;
   private asyncFlushesInFlight = 0;
   private deferredCloseFd = -1;
+  /** Closed or deleted for good: the file is not reopened. */
+  private released = false;
 
   private constructor(
     readonly dir: string,
@@ -169,6 +176,27 @@ export class Segment {
     this.hasStaleTail = state.hasStaleTail;
     this.rollBasisMs = rollBasisMs;
     this.flushedSizeBytes = state.sizeBytes;
+    segmentFiles.touch(this);
+  }
+
+  /** The open descriptor, reopening a file the budget closed; marks the segment recently used. */
+  private file(): number {
+    if (this.fd < 0) {
+      if (this.released) throw new Error(`segment ${this.logPath} is closed`);
+      this.fd = fs.openSync(this.logPath, "r+");
+    }
+    segmentFiles.touch(this);
+    return this.fd;
+  }
+
+  /** The budget closes this cold segment's file (reopened on next use); not while a flush runs. */
+  closeCold(): boolean {
+    if (this.fd < 0) return true;
+    if (this.asyncFlushesInFlight > 0) return false;
+    fs.closeSync(this.fd);
+    this.fd = -1;
+    this.mapping = null;
+    return true;
   }
 
   static create(dir: string, baseOffset: number, config: LogConfig, nowMs: number): Segment {
@@ -203,6 +231,7 @@ export class Segment {
   ): { segment: Segment; report: SegmentLoadReport } {
     const logPath = path.join(dir, segmentFileName(baseOffset, LOG_SUFFIX));
     const fd = fs.openSync(logPath, "r+");
+    let built: Segment | null = null;
     try {
       const fileSizeBytes = fs.fstatSync(fd).size;
       let state: SegmentState | null = null;
@@ -213,11 +242,13 @@ export class Segment {
         if (truncateIfNeverMapped(fd, state.sizeBytes)) state.allocatedBytes = state.sizeBytes;
         else state.hasStaleTail = true;
       }
-      const segment = new Segment(dir, baseOffset, config, fd, state, options.nowMs);
-      if (indexesRebuilt) segment.rewriteIndexFiles();
-      return { segment, report: { droppedTailBytes: fileSizeBytes - state.sizeBytes, indexesRebuilt } };
+      built = new Segment(dir, baseOffset, config, fd, state, options.nowMs);
+      if (indexesRebuilt) built.rewriteIndexFiles();
+      return { segment: built, report: { droppedTailBytes: fileSizeBytes - state.sizeBytes, indexesRebuilt } };
     } catch (error) {
-      fs.closeSync(fd);
+      // Once built, the segment owns the descriptor (and the budget knows it): release it there.
+      if (built !== null) built.releaseFd();
+      else fs.closeSync(fd);
       throw error;
     }
   }
@@ -255,7 +286,7 @@ export class Segment {
     if (this.hasStaleTail) throw new Error("append to a segment with a stale tail");
     const start = this.sizeBytes;
     this.reserve(start + bytes.length);
-    writeFully(this.fd, bytes, start);
+    writeFully(this.file(), bytes, start);
     for (let i = 0; i < batchCount; i++) {
       const s = i * SEGMENT_BATCH_FIELDS;
       this.indexBatch(start + batches[s], batches[s + 1], batches[s + 2], batches[s + 4]);
@@ -314,7 +345,7 @@ export class Segment {
     }
     const chunk = Math.min(Math.max(this.allocatedBytes, MIN_PREALLOCATE_CHUNK_BYTES), MAX_PREALLOCATE_CHUNK_BYTES);
     const target = Math.max(neededBytes, Math.min(this.allocatedBytes + chunk, this.config.segmentBytes));
-    preallocate(this.fd, this.allocatedBytes, target);
+    preallocate(this.file(), this.allocatedBytes, target);
     this.allocatedBytes = target;
   }
 
@@ -323,7 +354,7 @@ export class Segment {
     const current = this.mapping;
     if (current !== null && current.length >= this.sizeBytes) return current;
     const fresh = Bun.mmap(this.logPath, { shared: true });
-    noteMapped(this.fd);
+    noteMapped(this.file());
     if (fresh.length < this.sizeBytes) throw new Error(`mapping of ${this.logPath} shorter than its log`);
     this.mapping = fresh;
     return fresh;
@@ -333,7 +364,7 @@ export class Segment {
   private header(position: number): { buf: Uint8Array; at: number } {
     const map = this.mapping;
     if (map !== null && position + BATCH_HEADER_BYTES <= map.length) return { buf: map, at: position };
-    const bytes = readAt(this.fd, position, BATCH_HEADER_BYTES);
+    const bytes = readAt(this.file(), position, BATCH_HEADER_BYTES);
     if (bytes.length < BATCH_HEADER_BYTES) throw new Error(`short header read at ${position} in ${this.logPath}`);
     this.headerScratch.set(bytes);
     return { buf: this.headerScratch, at: 0 };
@@ -400,10 +431,10 @@ export class Segment {
     this.nextOffset = newNextOffset;
     this.flushedSizeBytes = Math.min(this.flushedSizeBytes, cut);
     this.recomputeTailStats();
-    if (wasMappedInThisProcess(this.fd)) {
+    if (wasMappedInThisProcess(this.file())) {
       this.hasStaleTail = true;
     } else {
-      fs.ftruncateSync(this.fd, cut);
+      fs.ftruncateSync(this.file(), cut);
       this.allocatedBytes = cut;
     }
     this.rewriteIndexFiles();
@@ -434,7 +465,7 @@ export class Segment {
   /** fsyncs the log (if it changed) and brings the index files up to date. */
   flush(): void {
     if (this.flushedSizeBytes !== this.sizeBytes) {
-      syncFd(this.fd, true);
+      syncFd(this.file(), true);
       this.flushedSizeBytes = this.sizeBytes;
     }
     this.persistIndexes(true);
@@ -446,10 +477,10 @@ export class Segment {
    * the descriptor number is never reused under the pending fdatasync.
    */
   flushAsync(): Promise<void> {
-    if (this.fd < 0) return Promise.resolve();
+    if (this.released) return Promise.resolve();
     const size = this.sizeBytes;
     this.persistIndexes(false);
-    const fd = this.fd;
+    const fd = this.file();
     this.asyncFlushesInFlight++;
     return new Promise((resolve, reject) => {
       fs.fdatasync(fd, (error) => {
@@ -469,7 +500,9 @@ export class Segment {
   }
 
   /** Closes the descriptor now, or when the in-flight asynchronous flush completes. */
-  private releaseFd(): void {
+  releaseFd(): void {
+    this.released = true;
+    segmentFiles.forget(this);
     if (this.fd < 0) return;
     if (this.asyncFlushesInFlight > 0) this.deferredCloseFd = this.fd;
     else fs.closeSync(this.fd);
@@ -511,7 +544,7 @@ export class Segment {
 
   /** Persists indexes and closes the file. Mappings stay valid until collected. */
   close(): void {
-    if (this.fd < 0) return;
+    if (this.released) return;
     this.persistIndexes(false);
     this.releaseFd();
     this.mapping = null;
