@@ -24,10 +24,21 @@ function javaBin(tool: "java" | "javac"): string {
 /** Throws with the reason when Java or the Kafka classpath is missing (CI must have both). */
 export function requireJava(): string {
   if (!Bun.which(javaBin("java")) && !existsSync(javaBin("java"))) throw new Error("java is not on PATH: the Java-client and CLI suites need Java 17+ (and Maven for the Kafka classpath)");
-  return kafkaClasspath();
+  return classpathOnce();
 }
 
 let compiled: string | undefined;
+let kafkaCp: string | undefined;
+
+/**
+ * kafkaClasspath(), once per process: its cache check re-runs Maven (~7 s) whenever pom.xml is
+ * newer than the cache file, which is so after every checkout, and Maven does not rewrite an
+ * unchanged file.
+ */
+function classpathOnce(): string {
+  kafkaCp ??= kafkaClasspath();
+  return kafkaCp;
+}
 
 /** Compiles test/java/*.java once (cached) and returns the full classpath: classes + Kafka's jars. */
 export function suiteClasspath(): string {
@@ -72,7 +83,7 @@ export interface JavaRun {
 
 /** Runs `java -cp <classpath> <mainClass> ...args`, bounded by `timeoutMs`; stdin is written then closed. */
 export async function runJava(mainClass: string, args: string[], opts: { classpath?: string; stdin?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<JavaRun> {
-  const classpath = opts.classpath ?? kafkaClasspath();
+  const classpath = opts.classpath ?? classpathOnce();
   const argv = [javaBin("java"), ...JVM_OPTS, "-cp", classpath, mainClass, ...args];
   const t0 = performance.now();
   const proc = Bun.spawn(argv, {
@@ -98,4 +109,68 @@ export async function runJava(mainClass: string, args: string[], opts: { classpa
 /** A failure message that shows what the JVM printed (tail-bounded). */
 export function explain(r: JavaRun): string {
   return `${r.argv.join(" ")} (exit ${r.exitCode}, timedOut ${r.timedOut}, ${r.ms} ms)\nstdout: ${r.stdout.slice(-3000)}\nstderr: ${r.stderr.slice(-3000)}`;
+}
+
+/** A long-running JVM whose stdout lines are collected as they come (VerifiableConsumer and the like). */
+export interface JavaProcess {
+  lines: string[];
+  /** Waits until `pred` holds for some collected line (bounded); returns that line. */
+  waitLine(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
+  /** SIGTERM (the tools shut down cleanly on it), SIGKILL after `graceMs`; resolves with stderr. */
+  stop(graceMs?: number): Promise<{ exitCode: number | null; stderr: string }>;
+}
+
+export function spawnJava(mainClass: string, args: string[], opts: { classpath?: string } = {}): JavaProcess {
+  const argv = [javaBin("java"), ...JVM_OPTS, "-cp", opts.classpath ?? classpathOnce(), mainClass, ...args];
+  const proc = Bun.spawn(argv, { stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const lines: string[] = [];
+  let waiters: (() => void)[] = [];
+  const wake = () => {
+    const w = waiters;
+    waiters = [];
+    for (const f of w) f();
+  };
+  const stderr = new Response(proc.stderr).text();
+  const pump = (async () => {
+    const decoder = new TextDecoder();
+    let rest = "";
+    for await (const chunk of proc.stdout) {
+      rest += decoder.decode(chunk, { stream: true });
+      const parts = rest.split("\n");
+      rest = parts.pop()!;
+      // Bounded: a runaway tool cannot grow the test's memory without limit.
+      for (const l of parts) if (lines.length < 200_000) lines.push(l);
+      wake();
+    }
+    if (rest) lines.push(rest);
+    wake();
+  })();
+  let exited = false;
+  proc.exited.then(() => {
+    exited = true;
+    wake();
+  });
+  return {
+    lines,
+    async waitLine(pred, timeoutMs = 30_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const hit = lines.find(pred);
+        if (hit !== undefined) return hit;
+        if (exited || Date.now() > deadline) throw new Error(`${mainClass}: no matching line within ${timeoutMs} ms (exited ${exited}); stdout tail:\n${lines.slice(-20).join("\n")}\nstderr:\n${exited ? (await stderr).slice(-3000) : ""}`);
+        await new Promise<void>((resolve) => {
+          waiters.push(resolve);
+          setTimeout(resolve, Math.max(1, Math.min(500, deadline - Date.now())));
+        });
+      }
+    },
+    async stop(graceMs = 15_000) {
+      if (!exited) proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), graceMs);
+      const exitCode = await proc.exited;
+      clearTimeout(timer);
+      await pump;
+      return { exitCode, stderr: await stderr };
+    },
+  };
 }
