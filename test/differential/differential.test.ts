@@ -37,15 +37,24 @@ beforeAll(async () => {
   tb = t;
   kafka = { name: "kafka", host: "127.0.0.1", port: peer.state.nodes[0]!.port, nodeId: peer.state.nodes[0]!.nodeId };
   takhin = { name: "takhin", host: "127.0.0.1", port: tb.port, nodeId: NODE_ID };
+  const started = performance.now();
   await Promise.all([warmUp(kafka), warmUp(takhin)]);
+  const warmed = performance.now();
   results = await runCorpus(kafka, takhin, CORPUS);
+  console.log(
+    `differential: Kafka started in ${Math.round(peer.startupMs)} ms, warm-up ${Math.round(warmed - started)} ms, ` +
+      `${CORPUS.length} scenarios in ${Math.round(performance.now() - warmed)} ms`,
+  );
 }, 240_000);
 
+// The peer's data is thrown away, so it is killed rather than shut down cleanly (which takes
+// many seconds on a loaded machine); stop() then waits until the process is gone.
 afterAll(async () => {
+  for (const n of peer?.state.nodes ?? []) peer.kill(n.nodeId);
   await Promise.all([peer?.stop(), tb?.stop()]);
   if (peerDir) rmSync(peerDir, { recursive: true, force: true });
   if (tb) removeDir(tb.dataDir);
-});
+}, 60_000);
 
 describe("differential: Apache Kafka 4.4 vs Takhin", () => {
   test("the corpus: 60+ scenarios, unique names", () => {
