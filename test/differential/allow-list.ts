@@ -255,16 +255,6 @@ export const ALLOWED: Allowed[] = [
     example: { kafka: { $noResponse: "timeout" }, takhin: { errorCode: 87 } },
   },
   {
-    id: "produce-invalid-timestamp-record-errors",
-    scenario: "produce-timestamp-too-old-create-time",
-    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.recordErrors`,
-    kafka: [{ batchIndex: 0, batchIndexErrorMessage: "<text>" }],
-    takhin: [],
-    verdict: "to-fix",
-    reason: "INVALID_TIMESTAMP (32) on both, but Kafka also names the offending record in recordErrors (batchIndex 0 with a message); Takhin leaves recordErrors empty.",
-    fix: "src/server/handlers/produce.ts / src/cluster/batch-validator.ts: for INVALID_TIMESTAMP (and INVALID_RECORD from record validation) report recordErrors with the record's index within the batch (v8+).",
-  },
-  {
     id: "produce-transactional-batch",
     scenario: "produce-transactional-batch-without-transaction",
     path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.errorCode`,
