@@ -1,11 +1,9 @@
-/* Walks Kafka v2 record batches (big-endian header; see src/storage/batch-header.ts). */
+/* Walks Kafka v2 record batches (big-endian header; layout in src/protocol/batch-layout.ts,
+ * as C macros in the generated batch_layout.h). */
 #include "scan.h"
 
+#include "batch_layout.h"
 #include "crc32c.h"
-
-/* A batch with no records is 61 bytes: batchLength 49. */
-#define MIN_BATCH_LENGTH 49
-#define HEADER_BYTES 61
 
 static inline int32_t be32(const uint8_t *p) {
   return (int32_t)(((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) |
@@ -24,28 +22,28 @@ size_t takhin_scan_batches(const uint8_t *buf, size_t length, size_t from_positi
   int check_expected = expected_base_offset >= 0;
   int64_t expected = check_expected ? (int64_t)expected_base_offset : 0;
   int check_limit = offset_limit >= 0;
-  while (count < capacity_batches && pos <= length && length - pos >= HEADER_BYTES) {
+  while (count < capacity_batches && pos <= length && length - pos >= TAKHIN_BATCH_HEADER_BYTES) {
     const uint8_t *batch = buf + pos;
-    int32_t batch_length = be32(batch + 8);
-    if (batch_length < MIN_BATCH_LENGTH || (size_t)batch_length > length - pos - 12) break;
-    if (batch[16] != 2) break;
-    int64_t base_offset = be64(batch);
-    int32_t last_offset_delta = be32(batch + 23);
+    int32_t batch_length = be32(batch + TAKHIN_BATCH_BATCH_LENGTH);
+    if (batch_length < TAKHIN_BATCH_MIN_LENGTH || (size_t)batch_length > length - pos - TAKHIN_BATCH_LOG_OVERHEAD_BYTES) break;
+    if (batch[TAKHIN_BATCH_MAGIC] != TAKHIN_BATCH_CURRENT_MAGIC) break;
+    int64_t base_offset = be64(batch + TAKHIN_BATCH_BASE_OFFSET);
+    int32_t last_offset_delta = be32(batch + TAKHIN_BATCH_LAST_OFFSET_DELTA);
     if (base_offset < 0 || last_offset_delta < 0) break;
     if (check_expected && base_offset != expected) break;
     int64_t last_offset = base_offset + last_offset_delta;
     if (check_limit && (double)last_offset >= offset_limit) break;
-    size_t size_bytes = 12 + (size_t)batch_length;
+    size_t size_bytes = TAKHIN_BATCH_LOG_OVERHEAD_BYTES + (size_t)batch_length;
     if (verify_crc) {
-      uint32_t stored = (uint32_t)be32(batch + 17);
-      if (takhin_crc32c(0, batch + 21, size_bytes - 21) != stored) break;
+      uint32_t stored = (uint32_t)be32(batch + TAKHIN_BATCH_CRC);
+      if (takhin_crc32c(0, batch + TAKHIN_BATCH_CRC_START, size_bytes - TAKHIN_BATCH_CRC_START) != stored) break;
     }
     double *slot = out + count * TAKHIN_SCAN_FIELDS;
-    slot[0] = (double)pos;
-    slot[1] = (double)size_bytes;
-    slot[2] = (double)base_offset;
-    slot[3] = (double)last_offset;
-    slot[4] = (double)be64(batch + 35);
+    slot[TAKHIN_SCAN_POSITION] = (double)pos;
+    slot[TAKHIN_SCAN_SIZE_BYTES] = (double)size_bytes;
+    slot[TAKHIN_SCAN_BASE_OFFSET] = (double)base_offset;
+    slot[TAKHIN_SCAN_LAST_OFFSET] = (double)last_offset;
+    slot[TAKHIN_SCAN_MAX_TIMESTAMP] = (double)be64(batch + TAKHIN_BATCH_MAX_TIMESTAMP);
     count++;
     pos += size_bytes;
     expected = last_offset + 1;

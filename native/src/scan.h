@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TAKHIN_SCAN_FIELDS 5
+#include "batch_layout.h" /* TAKHIN_SCAN_FIELDS and the slot order */
 
 /* Returns the number of batches described in `out` (capacity_batches at most). */
 size_t takhin_scan_batches(const uint8_t *buf, size_t length, size_t from_position,

@@ -3,14 +3,15 @@
  * and one contract suite (test/native/contract.test.ts) runs against both.
  */
 
-/** Float64 slots per batch in a `scanBatches` output array. */
-export const SCAN_FIELDS = 5;
-/** Slot order within one batch's record of a scan output. */
-export const SCAN_POSITION = 0;
-export const SCAN_SIZE_BYTES = 1;
-export const SCAN_BASE_OFFSET = 2;
-export const SCAN_LAST_OFFSET = 3;
-export const SCAN_MAX_TIMESTAMP = 4;
+/** Float64 slots per batch in a `scanBatches` output array, and their order (one definition). */
+export {
+  SCAN_BASE_OFFSET,
+  SCAN_FIELDS,
+  SCAN_LAST_OFFSET,
+  SCAN_MAX_TIMESTAMP,
+  SCAN_POSITION,
+  SCAN_SIZE_BYTES,
+} from "../protocol/batch-layout.ts";
 
 export interface NativeApi {
   /** CRC-32C (Castagnoli) of `data`, continuing from `initial` (default 0); unsigned 32-bit. */

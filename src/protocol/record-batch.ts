@@ -26,27 +26,33 @@
  *
  *   control record key   := version:INT16 type:INT16        (type 0 = ABORT, 1 = COMMIT)
  *   control record value := version:INT16 coordinatorEpoch:INT32
+ *
+ * The header offsets above are defined once, in batch-layout.ts (re-exported here), and shared
+ * with src/storage, src/native and the C addon (native/src/batch_layout.h, generated).
  */
 import { crc32c } from "../native/index.ts";
 import { DecodeError, Reader } from "./reader.ts";
 import { Writer } from "./writer.ts";
 
-export const BATCH_OFFSET_BASE_OFFSET = 0;
-export const BATCH_OFFSET_LENGTH = 8;
-export const BATCH_OFFSET_LEADER_EPOCH = 12;
-export const BATCH_OFFSET_MAGIC = 16;
-export const BATCH_OFFSET_CRC = 17;
-export const BATCH_OFFSET_ATTRIBUTES = 21;
-export const BATCH_OFFSET_LAST_OFFSET_DELTA = 23;
-export const BATCH_OFFSET_BASE_TIMESTAMP = 27;
-export const BATCH_OFFSET_MAX_TIMESTAMP = 35;
-export const BATCH_OFFSET_PRODUCER_ID = 43;
-export const BATCH_OFFSET_PRODUCER_EPOCH = 51;
-export const BATCH_OFFSET_BASE_SEQUENCE = 53;
-export const BATCH_OFFSET_RECORD_COUNT = 57;
-export const BATCH_HEADER_BYTES = 61;
-/** Bytes before batchLength's coverage starts (baseOffset + batchLength). */
-export const BATCH_LOG_OVERHEAD_BYTES = 12;
+// The header layout (offsets, sizes, scan slots) has one definition, in batch-layout.ts.
+export * from "./batch-layout.ts";
+import {
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD_BYTES,
+  BATCH_OFFSET_ATTRIBUTES,
+  BATCH_OFFSET_BASE_OFFSET,
+  BATCH_OFFSET_BASE_SEQUENCE,
+  BATCH_OFFSET_BASE_TIMESTAMP,
+  BATCH_OFFSET_CRC,
+  BATCH_OFFSET_LAST_OFFSET_DELTA,
+  BATCH_OFFSET_LEADER_EPOCH,
+  BATCH_OFFSET_LENGTH,
+  BATCH_OFFSET_MAGIC,
+  BATCH_OFFSET_MAX_TIMESTAMP,
+  BATCH_OFFSET_PRODUCER_EPOCH,
+  BATCH_OFFSET_PRODUCER_ID,
+  BATCH_OFFSET_RECORD_COUNT,
+} from "./batch-layout.ts";
 
 export const COMPRESSION_MASK = 0x07;
 export const TIMESTAMP_TYPE_BIT = 0x08;
@@ -81,19 +87,19 @@ export function readBatchHeader(buf: Uint8Array, pos = 0): BatchHeader {
   if (pos + BATCH_HEADER_BYTES > buf.length) throw new DecodeError(`batch header needs ${BATCH_HEADER_BYTES} bytes at ${pos}`);
   const v = dv(buf);
   return {
-    baseOffset: v.getBigInt64(pos),
-    batchLength: v.getInt32(pos + 8),
-    partitionLeaderEpoch: v.getInt32(pos + 12),
-    magic: v.getInt8(pos + 16),
-    crc: v.getUint32(pos + 17),
-    attributes: v.getInt16(pos + 21),
-    lastOffsetDelta: v.getInt32(pos + 23),
-    baseTimestamp: v.getBigInt64(pos + 27),
-    maxTimestamp: v.getBigInt64(pos + 35),
-    producerId: v.getBigInt64(pos + 43),
-    producerEpoch: v.getInt16(pos + 51),
-    baseSequence: v.getInt32(pos + 53),
-    recordCount: v.getInt32(pos + 57),
+    baseOffset: v.getBigInt64(pos + BATCH_OFFSET_BASE_OFFSET),
+    batchLength: v.getInt32(pos + BATCH_OFFSET_LENGTH),
+    partitionLeaderEpoch: v.getInt32(pos + BATCH_OFFSET_LEADER_EPOCH),
+    magic: v.getInt8(pos + BATCH_OFFSET_MAGIC),
+    crc: v.getUint32(pos + BATCH_OFFSET_CRC),
+    attributes: v.getInt16(pos + BATCH_OFFSET_ATTRIBUTES),
+    lastOffsetDelta: v.getInt32(pos + BATCH_OFFSET_LAST_OFFSET_DELTA),
+    baseTimestamp: v.getBigInt64(pos + BATCH_OFFSET_BASE_TIMESTAMP),
+    maxTimestamp: v.getBigInt64(pos + BATCH_OFFSET_MAX_TIMESTAMP),
+    producerId: v.getBigInt64(pos + BATCH_OFFSET_PRODUCER_ID),
+    producerEpoch: v.getInt16(pos + BATCH_OFFSET_PRODUCER_EPOCH),
+    baseSequence: v.getInt32(pos + BATCH_OFFSET_BASE_SEQUENCE),
+    recordCount: v.getInt32(pos + BATCH_OFFSET_RECORD_COUNT),
   };
 }
 

@@ -1,5 +1,6 @@
 /**
- * The Kafka v2 record batch header, as far as storage needs it. All fields are big-endian.
+ * The Kafka v2 record batch header, as far as storage needs it (the offsets are defined once, in
+ * src/protocol/batch-layout.ts). All fields are big-endian.
  *
  *   0 baseOffset int64 | 8 batchLength int32 (bytes after this field) | 12 partitionLeaderEpoch int32
  *  16 magic int8 (=2)  | 17 crc uint32 (CRC-32C of bytes 21..end)      | 21 attributes int16
@@ -10,23 +11,30 @@
  * Offsets and timestamps are kept as JS numbers (exact below 2^53).
  */
 
-export const BASE_OFFSET_POS = 0;
-export const BATCH_LENGTH_POS = 8;
-export const LEADER_EPOCH_POS = 12;
-export const MAGIC_POS = 16;
-export const CRC_POS = 17;
-export const ATTRIBUTES_POS = 21;
-export const LAST_OFFSET_DELTA_POS = 23;
-export const BASE_TIMESTAMP_POS = 27;
-export const MAX_TIMESTAMP_POS = 35;
-export const RECORD_COUNT_POS = 57;
-/** Size of the header, i.e. of a batch with no records. */
-export const BATCH_HEADER_BYTES = 61;
-/** Bytes before batchLength's count starts (baseOffset + batchLength). */
-export const BATCH_LENGTH_OVERHEAD_BYTES = 12;
-/** The CRC covers the batch from this position to its end. */
-export const CRC_START_POS = 21;
-export const CURRENT_MAGIC = 2;
+// The layout has one definition (src/protocol/batch-layout.ts); storage keeps its names.
+export {
+  BATCH_OFFSET_BASE_OFFSET as BASE_OFFSET_POS,
+  BATCH_OFFSET_LENGTH as BATCH_LENGTH_POS,
+  BATCH_OFFSET_LEADER_EPOCH as LEADER_EPOCH_POS,
+  BATCH_OFFSET_MAGIC as MAGIC_POS,
+  BATCH_OFFSET_CRC as CRC_POS,
+  BATCH_OFFSET_ATTRIBUTES as ATTRIBUTES_POS,
+  BATCH_OFFSET_LAST_OFFSET_DELTA as LAST_OFFSET_DELTA_POS,
+  BATCH_OFFSET_BASE_TIMESTAMP as BASE_TIMESTAMP_POS,
+  BATCH_OFFSET_MAX_TIMESTAMP as MAX_TIMESTAMP_POS,
+  BATCH_OFFSET_RECORD_COUNT as RECORD_COUNT_POS,
+  BATCH_HEADER_BYTES,
+  BATCH_LOG_OVERHEAD_BYTES as BATCH_LENGTH_OVERHEAD_BYTES,
+  BATCH_CRC_START as CRC_START_POS,
+  BATCH_CURRENT_MAGIC as CURRENT_MAGIC,
+} from "../protocol/batch-layout.ts";
+import {
+  BATCH_LOG_OVERHEAD_BYTES as BATCH_LENGTH_OVERHEAD_BYTES,
+  BATCH_OFFSET_BASE_OFFSET as BASE_OFFSET_POS,
+  BATCH_OFFSET_LAST_OFFSET_DELTA as LAST_OFFSET_DELTA_POS,
+  BATCH_OFFSET_LENGTH as BATCH_LENGTH_POS,
+  BATCH_OFFSET_MAX_TIMESTAMP as MAX_TIMESTAMP_POS,
+} from "../protocol/batch-layout.ts";
 /** attributes bit 3: the timestamps are LogAppendTime. */
 export const TIMESTAMP_TYPE_LOG_APPEND_BIT = 0x08;
 
