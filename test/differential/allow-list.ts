@@ -205,6 +205,17 @@ export const ALLOWED: Allowed[] = [
   },
   // ---------------------------------------------------------------- Produce
   {
+    id: "produce-to-internal-topic",
+    scenario: "produce-to-internal-topic",
+    path: `${STEP}\\.responses\\[name=__consumer_offsets\\]\\.partitionResponses\\[index=0\\]\\.(errorCode|baseOffset)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "to-fix",
+    reason: "A client's Produce to __consumer_offsets: Kafka refuses it with INVALID_TOPIC_EXCEPTION (17, 'cannot append to internal topic'); Takhin appends the records (baseOffset 0, 1), so any client can write garbage into the group coordinator's own log, which it reads back when the partition loads.",
+    fix: "src/server/handlers/produce.ts (replica-manager): answer 17 for internal topics (__consumer_offsets, later __transaction_state) unless the append comes from the coordinator itself (origin coordinator, as the offsets log already appends).",
+    example: { kafka: { errorCode: 17, baseOffset: -1 }, takhin: { errorCode: 0, baseOffset: 0 } },
+  },
+  {
     id: "produce-error-log-start-offset",
     scenario: "produce-.*",
     path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=${K}\\]\\.logStartOffset`,
@@ -359,6 +370,27 @@ export const ALLOWED: Allowed[] = [
     reason: "SASL is not implemented, so Takhin does not serve SaslHandshake and closes the connection; Kafka's PLAINTEXT listener answers ILLEGAL_SASL_STATE (34) with no mechanisms. A SASL-configured client gets a clear error from Kafka, a disconnect from Takhin.",
     fix: "src/server/handlers: a SaslHandshake (17) handler answering 34 with mechanisms [] on the plaintext listener until SASL exists (advertised 0-1 as DESIGN.md lists).",
     example: { kafka: { errorCode: 34, mechanisms: [] }, takhin: { $noResponse: "closed" } },
+  },
+  // ---------------------------------------------------------------- broker configs
+  {
+    id: "dynamic-broker-configs-not-implemented",
+    scenario: "broker-configs-alter-validate-only",
+    path: `(cluster-default|this-broker|legacy-this-broker|broker-logger)\\.(responses|results)\\[resourceName=${K}\\]\\.(errorCode|configs)`,
+    kafka: ANY,
+    takhin: ANY,
+    verdict: "intentional",
+    reason: "Dynamic broker configuration (per broker or cluster-wide default, and BROKER_LOGGER levels) is not implemented: Takhin refuses it with INVALID_REQUEST (42), the code Kafka gives for a broker config that cannot be changed at run time, and DescribeConfigs reports its broker configs read-only. Kafka accepts (validate_only here) and lists its log4j loggers.",
+    example: { kafka: 0, takhin: 42 },
+  },
+  {
+    id: "create-topics-null-config-value",
+    scenario: "create-topics-validate-only-bad-config-null-value",
+    path: `${STEP}\\.topics\\[name=${K}\\]\\.errorCode`,
+    kafka: 40,
+    takhin: 42,
+    verdict: "to-fix",
+    reason: "CreateTopics with a config whose value is null: Kafka answers INVALID_CONFIG (40), Takhin INVALID_REQUEST (42).",
+    fix: "src/server/handlers/create-topics.ts / src/cluster/topic-config.ts (metadata-image): a null config value is INVALID_CONFIG.",
   },
   // ---------------------------------------------------------------- IncrementalAlterConfigs
   {

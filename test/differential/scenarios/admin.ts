@@ -103,6 +103,20 @@ export const ADMIN: Scenario[] = [
     steps: [...topic(), { ...describeConfigs(4, TOPIC, "${topic}", ["retention.ms", "cleanup.policy"]), body: { resources: [{ resourceType: TOPIC, resourceName: "${topic}", configurationKeys: ["retention.ms", "cleanup.policy"] }], includeSynonyms: false, includeDocumentation: true } }],
   },
   {
+    name: "metadata-internal-topic",
+    steps: [{ ...metadata(12, ["__consumer_offsets"]), ignore: ["topics[name=__consumer_offsets].partitions[partitionIndex=*].leaderEpoch"] }],
+  },
+  {
+    name: "broker-configs-alter-validate-only",
+    steps: [
+      { api: "IncrementalAlterConfigs", version: 1, label: "cluster-default", body: { resources: [{ resourceType: BROKER, resourceName: "", configs: [{ name: "log.retention.ms", configOperation: 0, value: "1234" }] }], validateOnly: true } },
+      { api: "IncrementalAlterConfigs", version: 1, label: "this-broker", body: { resources: [{ resourceType: BROKER, resourceName: "${nodeIdString}", configs: [{ name: "log.retention.ms", configOperation: 0, value: "1234" }] }], validateOnly: true } },
+      { api: "IncrementalAlterConfigs", version: 1, label: "read-only-key", body: { resources: [{ resourceType: BROKER, resourceName: "${nodeIdString}", configs: [{ name: "broker.id", configOperation: 0, value: "7" }] }], validateOnly: true } },
+      { api: "AlterConfigs", version: 2, label: "legacy-this-broker", body: { resources: [{ resourceType: BROKER, resourceName: "${nodeIdString}", configs: [{ name: "log.retention.ms", value: "1234" }] }], validateOnly: true } },
+      describeConfigs(4, 8, "${nodeIdString}", ["root"], { label: "broker-logger" }),
+    ],
+  },
+  {
     name: "metadata-empty-topic-list",
     steps: [metadata(12, [])],
   },
@@ -141,6 +155,15 @@ export const ADMIN: Scenario[] = [
     }],
   })),
   {
+    // 249 characters is the longest valid name; the internal topics' names are taken.
+    name: "create-topics-name-limits-and-internal",
+    steps: [{
+      api: "CreateTopics",
+      version: 7,
+      body: createBody([newTopic({ $repeat: "b", n: 249 }), newTopic("__consumer_offsets"), newTopic("${prefix}with.dot"), newTopic("${prefix}with_underscore")], true),
+    }],
+  },
+  {
     name: "create-topics-duplicate-in-request",
     steps: [{ api: "CreateTopics", version: 7, body: createBody([newTopic("${topic}"), newTopic("${topic}")]) }],
   },
@@ -173,6 +196,7 @@ export const ADMIN: Scenario[] = [
     ["cleanup-policy", { "cleanup.policy": "bogus" }], ["retention-not-number", { "retention.ms": "abc" }], ["unknown-name", { "no.such.config": "1" }],
     ["max-message-bytes-negative", { "max.message.bytes": "-1" }], ["compression", { "compression.type": "brotli" }], ["timestamp-type", { "message.timestamp.type": "Wallclock" }],
     ["min-isr-zero", { "min.insync.replicas": "0" }], ["segment-bytes-tiny", { "segment.bytes": "10" }], ["bool", { "unclean.leader.election.enable": "maybe" }],
+    ["null-value", { "retention.ms": null }], ["min-isr-above-rf", { "min.insync.replicas": "3" }], ["retention-negative-two", { "retention.ms": "-2" }],
   ].map(([what, configs]): Scenario => ({
     name: `create-topics-validate-only-bad-config-${what as string}`,
     steps: [{ api: "CreateTopics", version: 7, body: createBody([newTopic("${topic}", 1, 1, configs as Record<string, string>)], true) }],

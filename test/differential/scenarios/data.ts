@@ -53,6 +53,10 @@ export const DATA: Scenario[] = [
     steps: [...topic(), produce({ records: 1 }, { partition: 5 }), produce({ records: 1 }, { partition: -1, label: "negative" })],
   },
   {
+    name: "produce-to-internal-topic",
+    steps: [produce({ records: 1 }, { topic: "__consumer_offsets" }), produce({ records: 1 }, { topic: "__consumer_offsets", acks: 1, label: "acks-1" })],
+  },
+  {
     name: "produce-invalid-topic-name",
     steps: [produce({ records: 1 }, { topic: "bad name!" })],
   },
