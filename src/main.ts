@@ -57,6 +57,8 @@ try {
 } catch (e) {
   // The cause of an unexpected failure was logged with its stack by the service host.
   if (e instanceof ServiceStartError) fail(`cannot start ${e.message}`);
+  // Checks across keys that startBroker makes before any service starts (the cluster keys).
+  if (e instanceof ConfigError) fail(`configuration error: ${e.message}`);
   throw e;
 }
 if (stopping) await stopAndExit();

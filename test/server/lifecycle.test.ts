@@ -200,6 +200,11 @@ describe("broker process: first run", () => {
     } finally {
       expect(await first.stop()).toBe(0);
     }
+    // A check across keys made by startBroker itself (cluster mode is not available yet).
+    const cluster = await runBrokerToExit([], { TAKHIN_DATA_DIR: dir, TAKHIN_PROCESS_ROLES: "broker,controller", TAKHIN_CONTROLLER_QUORUM_VOTERS: "1@127.0.0.1:9093" });
+    expect(cluster.exitCode).toBe(2);
+    expect(cluster.stderr.trim().split("\n")).toHaveLength(1);
+    expect(cluster.stderr).toStartWith("takhin: configuration error: ");
     const wrongNode = await runBrokerToExit([], { TAKHIN_DATA_DIR: dir, TAKHIN_NODE_ID: "7" });
     expect(wrongNode.exitCode).toBe(2);
     expect(wrongNode.stderr.trim().split("\n")).toHaveLength(1);
