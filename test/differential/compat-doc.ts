@@ -27,6 +27,7 @@ function row(a: Allowed): string {
 
 export function renderCompatibilityDoc(allowed: Allowed[] = ALLOWED): string {
   const fixes = allowed.filter((a) => a.verdict === "to-fix");
+  const count = (v: Allowed["verdict"]) => allowed.filter((a) => a.verdict === v).length;
   return [
     "# Compatibility with Apache Kafka 4.4",
     "",
@@ -42,6 +43,8 @@ export function renderCompatibilityDoc(allowed: Allowed[] = ALLOWED): string {
     "- **to-fix**: a real difference; the fix is named below. The suite asserts it as it is today, so it",
     "  stays green, fails on any new difference, and reports an entry that no longer matches (strictly",
     "  with `DIFFERENTIAL_STRICT=1`) once the fix lands.",
+    "",
+    `Today: ${allowed.length} known differences, ${count("intentional")} intentional, ${count("setup")} from the setup, ${count("to-fix")} to fix.`,
     "",
     "## Normalisation (what is not compared, and why)",
     "",
