@@ -117,6 +117,16 @@ export const ADMIN: Scenario[] = [
     ],
   },
   {
+    // Administration of an internal topic (validate_only or no-op, so neither broker's offsets topic changes).
+    name: "internal-topic-administration",
+    steps: [
+      { api: "CreatePartitions", version: 3, label: "create-partitions", body: { topics: [{ name: "__consumer_offsets", count: 60, assignments: null }], timeoutMs: 30_000, validateOnly: true } },
+      { api: "IncrementalAlterConfigs", version: 1, label: "alter-configs", body: { resources: [{ resourceType: TOPIC, resourceName: "__consumer_offsets", configs: [{ name: "retention.ms", configOperation: 0, value: "1000" }] }], validateOnly: true } },
+      { api: "DeleteRecords", version: 2, label: "delete-records-noop", body: { topics: [{ name: "__consumer_offsets", partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 10_000 } },
+      { ...describeConfigs(4, TOPIC, "__consumer_offsets", ["cleanup.policy", "segment.bytes", "compression.type"], { label: "describe" }) },
+    ],
+  },
+  {
     name: "metadata-empty-topic-list",
     steps: [metadata(12, [])],
   },

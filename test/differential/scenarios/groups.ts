@@ -246,6 +246,16 @@ export const GROUPS: Scenario[] = [
     ],
   })),
   {
+    name: "offset-commit-retention-and-stable-fetch",
+    steps: [
+      ...topic(),
+      commit(2, "commit-v2-retention", { offset: 3n }),
+      { ...commit(4, "commit-v4-retention", { offset: 4n }), body: { groupId: "${group}", generationIdOrMemberEpoch: -1, memberId: "", retentionTimeMs: 60_000n, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, committedOffset: 4n, committedLeaderEpoch: -1, committedMetadata: "r" }] }] } },
+      { ...offsetFetch(7, "fetch-require-stable", [{ name: "${topic}", partitionIndexes: [0] }]), body: { groupId: "${group}", topics: [{ name: "${topic}", partitionIndexes: [0] }], requireStable: true } },
+      { api: "DescribeGroups", version: 5, label: "describe-with-operations", body: { groups: ["${group}"], includeAuthorizedOperations: true } },
+    ],
+  },
+  {
     name: "offset-commit-bad-input",
     steps: [
       ...topic(),
