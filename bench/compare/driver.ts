@@ -88,13 +88,21 @@ export function librdkafkaConfig(props: Record<string, string>): { config: Recor
 
 export interface Target {
   name: string;
-  /** host:port[,host:port], or "local" to start a Takhin broker for the run. */
+  /** host:port[,host:port]; "local" starts a Takhin broker for the run, "local-kafka" an Apache Kafka peer (peer/kafka). */
   bootstrap: string;
   topicConfig: Record<string, string>;
   producerConfig: Record<string, string>;
   consumerConfig: Record<string, string>;
   /** The option as given, for the report. */
   spec: string;
+}
+
+/** The bootstrap value that starts Apache Kafka (peer/kafka) for the run, as "local" starts Takhin. */
+export const LOCAL_KAFKA = "local-kafka";
+
+/** Which broker a local target starts, or null for a remote one. */
+export function localKind(t: Target): "takhin" | "kafka" | null {
+  return t.bootstrap === "local" ? "takhin" : t.bootstrap === LOCAL_KAFKA ? "kafka" : null;
 }
 
 const HOSTPORT = /^[A-Za-z0-9._\-\[\]:]+:\d{1,5}$/;
@@ -114,7 +122,7 @@ export function parseTarget(spec: string): Target {
   const name = head.slice(0, eq).trim();
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(name)) throw new WorkloadError("--target", `name "${name}" must be 1-40 letters, digits, . _ -`);
   const bs = head.slice(eq + 1).trim();
-  const bootstrap = bs === "local" ? "local" : parseBootstrap(bs, "--target");
+  const bootstrap = bs === "local" || bs === LOCAL_KAFKA ? bs : parseBootstrap(bs, "--target");
   const t: Target = { name, bootstrap, topicConfig: {}, producerConfig: {}, consumerConfig: {}, spec };
   for (const o of opts) {
     if (!o.trim()) continue;

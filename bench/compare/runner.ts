@@ -6,7 +6,10 @@
  * has its first assignment, start the producers at a common instant, let them run the warm-up and
  * the measured window, let the consumers drain, delete the topics. Producers and consumers are
  * librdkafka clients (bench/compare/clients/omb_worker.py), one process each. A target whose
- * bootstrap is "local" is a Takhin broker started here (bench/e2e/broker-proc.ts) on 127.0.0.1.
+ * bootstrap is "local" is a Takhin broker started here (bench/e2e/broker-proc.ts) on 127.0.0.1;
+ * "local-kafka" is an Apache Kafka peer (peer/kafka), started and stopped the same way (brokers.ts).
+ * Before every run the page cache is settled (sync; drop_caches) unless the plan says not to, and
+ * the broker's CPU seconds over the measured window and peak RSS are read from /proc for its pid.
  *
  * A workload with `producerRate: 0` (and no consumer backlog) first discovers its maximum
  * sustainable rate, OMB-style, on topics of its own (`discoverRate`; the policy and its fields are
@@ -18,10 +21,10 @@ import type { Subprocess } from "bun";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawnBroker, type BrokerProcess } from "../e2e/broker-proc.ts";
+import { liveBrokerPids, settlePageCache, startLocalBroker, type LocalBroker } from "./brokers.ts";
 import { cpuPercent, MemSampler, readCpu, type CpuReading } from "../e2e/procstat.ts";
 import { summarize, type Summary } from "../e2e/stats.ts";
-import { librdkafkaConfig, type Driver, type Target } from "./driver.ts";
+import { librdkafkaConfig, localKind, type Driver, type Target } from "./driver.ts";
 import type { Workload } from "./workload.ts";
 import { acceptableBacklogFor, discoveredRate, discoveryParams, initialState, nextStep, type DiscoveryResult } from "./discovery.ts";
 import { readLines } from "../e2e/read-lines.ts";
@@ -52,6 +55,10 @@ export interface RunPlan {
   samplesCap: number;
   client: ClientFamily;
   log: (msg: string) => void;
+  /** Settle the page cache before every run's write phase (default true; needs root). */
+  settleCache?: boolean;
+  /** Runs after the workloads while the targets still run (Kafka's perf tools). */
+  after?: (runtimes: TargetRuntime[]) => Promise<void>;
 }
 
 export interface ClientSettings {
@@ -78,7 +85,10 @@ export interface RunResult {
   e2eLatencyMs: Summary;
   /** Records acknowledged per second over all producers, from the start (warm-up included). */
   publishTimeline: number[];
-  broker?: { cpuPct: number; peakRssMB: number };
+  /** Local targets: the broker process over the measured window (CPU) and the whole run (RSS). */
+  broker?: { cpuPct: number; cpuSeconds: number; cpuSecondsPerGB: number; peakRssMB: number };
+  /** Whether the page cache was settled before the run (null: not asked). */
+  cacheSettled?: boolean | null;
   settings: ClientSettings;
   clientErrors: string[];
   /** Records/s over all producers the measured phase ran at (0 = flat out). */
@@ -94,8 +104,12 @@ interface Child {
 }
 
 const live = new Set<Subprocess>();
-/** Local brokers started by startTargets and not yet stopped. */
-const liveBrokers = new Set<number>();
+
+/** Registers a child process (e.g. a perf tool's JVM) so that abortAll() kills it; untracked when it exits. */
+export function track(p: Subprocess): void {
+  live.add(p);
+  void p.exited.then(() => live.delete(p));
+}
 
 /** Kills every child process this module started that is still running (workers and local brokers). */
 export function abortAll(): void {
@@ -105,17 +119,17 @@ export function abortAll(): void {
     } catch {}
   }
   live.clear();
-  for (const pid of liveBrokers) {
+  for (const pid of liveBrokerPids) {
     try {
       process.kill(pid, "SIGKILL");
     } catch {}
   }
-  liveBrokers.clear();
+  liveBrokerPids.clear();
 }
 
 
 /** Starts a worker; `on(kind, payload)` sees READY/PROGRESS lines; resolves with the RESULT payload. */
-function worker(spec: Record<string, unknown>, timeoutMs: number, on?: (kind: string, payload: any) => void, client: ClientFamily = "librdkafka"): Child {
+export function worker(spec: Record<string, unknown>, timeoutMs: number, on?: (kind: string, payload: any) => void, client: ClientFamily = "librdkafka"): Child {
   const cmd = client === "kafkajs" ? ["node", KAFKAJS_WORKER] : [PYTHON, WORKER];
   const proc = Bun.spawn([...cmd, JSON.stringify(spec)], { cwd: ROOT, stdin: "pipe", stdout: "pipe", stderr: "pipe" });
   live.add(proc);
@@ -176,9 +190,12 @@ export function clientSettings(driver: Driver, target: Target, workload: Workloa
   };
 }
 
+const sum = (xs: any[], k: string) => xs.reduce((a, x) => a + (Number(x[k]) || 0), 0);
+const prodResultsValues = (rs: PromiseSettledResult<any>[]) => rs.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
+
 const emptySummary = (): Summary => ({ count: 0, mean: NaN, p50: NaN, p99: NaN, p999: NaN, max: NaN });
 
-export async function runOne(w: Workload, target: Target, bootstrap: string, round: number, plan: RunPlan, broker?: BrokerProcess): Promise<RunResult> {
+export async function runOne(w: Workload, target: Target, bootstrap: string, round: number, plan: RunPlan, broker?: { pid: number }): Promise<RunResult> {
   const durationS = plan.durationS ?? w.testDurationMinutes * 60;
   const warmupS = plan.warmupS ?? w.warmupDurationMinutes * 60;
   const settings = clientSettings(plan.driver, target, w);
@@ -326,14 +343,19 @@ export async function runOne(w: Workload, target: Target, bootstrap: string, rou
     const consResults = await Promise.allSettled(consumers.map((c) => c.result));
     for (const t of cpuTimers) clearTimeout(t);
     const mem = sampler?.stop();
-    if (broker && cpuA && cpuB) result.broker = { cpuPct: cpuPercent(cpuA, cpuB), peakRssMB: mem?.peakRssMB ?? NaN };
+    if (broker && cpuA && cpuB) {
+      const a: CpuReading = cpuA;
+      const b: CpuReading = cpuB;
+      const cpuSeconds = b.cpuSeconds - a.cpuSeconds;
+      const gb = sum(producers.length ? prodResultsValues(prodResults) : [], "bytes") / 1e9;
+      result.broker = { cpuPct: cpuPercent(a, b), cpuSeconds, cpuSecondsPerGB: gb > 0 ? cpuSeconds / gb : NaN, peakRssMB: mem?.peakRssMB ?? NaN };
+    }
 
     const failures = [...prodResults, ...consResults].filter((r): r is PromiseRejectedResult => r.status === "rejected").map((r) => String(r.reason?.message ?? r.reason));
     const prods = prodResults.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     const conss = consResults.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     for (const r of [...prods, ...conss]) for (const e of r.errors ?? []) if (result.clientErrors.length < 10) result.clientErrors.push(String(e));
 
-    const sum = (xs: any[], k: string) => xs.reduce((a, x) => a + (Number(x[k]) || 0), 0);
     const pubRecords = sum(prods, "records");
     const pubBytes = sum(prods, "bytes");
     result.publish = { records: pubRecords, bytes: pubBytes, MBps: pubBytes / 1e6 / durationS, recordsPerSec: pubRecords / durationS, sent: sum(prods, "sent"), failed: sum(prods, "failed"), undelivered: sum(prods, "undelivered") };
@@ -481,24 +503,25 @@ async function discoverRate(w: Workload, settings: ClientSettings, common: Recor
 export interface TargetRuntime {
   target: Target;
   bootstrap: string;
-  broker?: BrokerProcess;
+  /** Local targets: the broker started for the run. */
+  broker?: LocalBroker;
 }
 
-/** Starts the local targets (each its own Takhin process and data directory). */
+/** Starts the local targets (each its own Takhin or Kafka process and data directory). */
 export async function startTargets(targets: Target[], workDir: string, log: (m: string) => void): Promise<TargetRuntime[]> {
   const out: TargetRuntime[] = [];
   try {
     for (const t of targets) {
-      if (t.bootstrap !== "local") {
+      const kind = localKind(t);
+      if (kind === null) {
         out.push({ target: t, bootstrap: t.bootstrap });
         continue;
       }
       const dataDir = join(workDir, `broker-${t.name}`);
       mkdirSync(dataDir, { recursive: true });
-      const broker = await spawnBroker({ dataDir, env: { TAKHIN_LOG_LEVEL: "warn", TAKHIN_GROUP_INITIAL_REBALANCE_DELAY_MS: "0" } });
-      liveBrokers.add(broker.pid);
-      log(`target ${t.name}: local Takhin pid ${broker.pid} on 127.0.0.1:${broker.port} (started in ${broker.startupMs.toFixed(0)} ms)`);
-      out.push({ target: t, bootstrap: `127.0.0.1:${broker.port}`, broker });
+      const broker = await startLocalBroker(kind, dataDir);
+      log(`target ${t.name}: local ${kind === "kafka" ? "Apache Kafka" : "Takhin"} pid ${broker.pid} on ${broker.bootstrap} (first Metadata answer after ${broker.startupMs.toFixed(0)} ms)`);
+      out.push({ target: t, bootstrap: broker.bootstrap, broker });
     }
   } catch (e) {
     await stopTargets(out);
@@ -508,13 +531,7 @@ export async function startTargets(targets: Target[], workDir: string, log: (m: 
 }
 
 export async function stopTargets(rts: TargetRuntime[]): Promise<void> {
-  await Promise.all(
-    rts.map(async (r) => {
-      if (!r.broker) return;
-      await r.broker.stop();
-      liveBrokers.delete(r.broker.pid);
-    }),
-  );
+  await Promise.all(rts.map(async (r) => r.broker?.stop()));
 }
 
 /** Runs every workload against every target, interleaved: for each workload, rounds of A B A B ... */
@@ -526,16 +543,20 @@ export async function runPlan(plan: RunPlan): Promise<{ runs: RunResult[]; runti
       for (let round = 1; round <= plan.repeats; round++) {
         for (const rt of runtimes) {
           plan.log(`${w.id} · ${rt.target.name} · round ${round}/${plan.repeats}`);
+          const settle = plan.settleCache === false ? null : settlePageCache();
+          if (settle && !settle.settled) plan.log(`  page cache not settled: ${settle.error}`);
           const r = await runOne(w, rt.target, rt.bootstrap, round, plan, rt.broker);
+          r.cacheSettled = settle ? settle.settled : null;
           runs.push(r);
           plan.log(
             r.ok
-              ? `  publish ${r.publish.MBps.toFixed(1)} MB/s (${Math.round(r.publish.recordsPerSec)} rec/s), p99 ${r.publishLatencyMs.p99.toFixed(2)} ms; e2e p99 ${r.e2eLatencyMs.p99.toFixed(2)} ms; consumed ${r.consume.total} records`
+              ? `  publish ${r.publish.MBps.toFixed(1)} MB/s (${Math.round(r.publish.recordsPerSec)} rec/s), p99 ${r.publishLatencyMs.p99.toFixed(2)} ms; e2e p99 ${r.e2eLatencyMs.p99.toFixed(2)} ms; consumed ${r.consume.total} records${r.broker ? `; broker ${r.broker.cpuSecondsPerGB.toFixed(1)} CPU s/GB, peak RSS ${r.broker.peakRssMB.toFixed(0)} MB` : ""}`
               : `  FAILED: ${r.error}`,
           );
         }
       }
     }
+    await plan.after?.(runtimes);
   } finally {
     await stopTargets(runtimes);
   }

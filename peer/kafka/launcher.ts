@@ -33,6 +33,10 @@ export interface KafkaPeerOptions {
   dataDir: string;
   host?: string;
   startTimeoutMs?: number;
+  /** Extra server.properties for this start (e.g. a benchmark's group.initial.rebalance.delay.ms=0). */
+  overrides?: Record<string, string | number | boolean>;
+  /** How often readiness is probed (default 250 ms); a benchmark timing the start probes finer. */
+  probeIntervalMs?: number;
 }
 
 export interface PeerNodeState extends NodeLayout {
@@ -99,7 +103,7 @@ function runSync(cmd: string[], what: string): void {
   if (res.exitCode !== 0) throw new Error(`${what} failed (exit ${res.exitCode}): ${res.stdout.toString()}${res.stderr.toString()}`.slice(0, 4000));
 }
 
-async function waitReady(host: string, nodes: NodeLayout[], procs: { exited: boolean; pid: number }[], timeoutMs: number, logOf: (id: number) => string): Promise<void> {
+async function waitReady(host: string, nodes: NodeLayout[], procs: { exited: boolean; pid: number }[], timeoutMs: number, logOf: (id: number) => string, intervalMs = PROBE_INTERVAL_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const answers = await Promise.all(nodes.map((n) => metadataBrokers(host, n.port, 2000)));
@@ -107,7 +111,7 @@ async function waitReady(host: string, nodes: NodeLayout[], procs: { exited: boo
     const dead = procs.findIndex((p) => p.exited || !alive(p.pid));
     if (dead >= 0) throw new Error(`Kafka node ${nodes[dead]!.nodeId} exited during start; its log:\n${tail(logOf(nodes[dead]!.nodeId))}`);
     if (Date.now() > deadline) throw new Error(`Kafka did not answer Metadata with ${nodes.length} broker(s) within ${timeoutMs} ms`);
-    await Bun.sleep(PROBE_INTERVAL_MS);
+    await Bun.sleep(intervalMs);
   }
 }
 
@@ -137,7 +141,7 @@ export async function startKafkaPeer(opts: KafkaPeerOptions): Promise<KafkaPeer>
   for (const n of nodes) {
     mkdirSync(nodeDir(n.nodeId), { recursive: true });
     const props = join(nodeDir(n.nodeId), "server.properties");
-    writeFileSync(props, serverProperties(n, nodes, host));
+    writeFileSync(props, serverProperties(n, nodes, host, opts.overrides));
     if (!existsSync(join(n.logDir, "meta.properties"))) {
       runSync([...jvm, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props, "--ignore-formatted"], `formatting node ${n.nodeId}`);
     }
@@ -167,7 +171,7 @@ export async function startKafkaPeer(opts: KafkaPeerOptions): Promise<KafkaPeer>
   };
   writeFileSync(join(dataDir, STATE_FILE), JSON.stringify(state, null, 2) + "\n");
   try {
-    await waitReady(host, nodes, procs, opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, logOf);
+    await waitReady(host, nodes, procs, opts.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, logOf, opts.probeIntervalMs);
   } catch (e) {
     await stopPids(procs.map((p) => p.pid));
     throw e;

@@ -34,7 +34,7 @@ export interface NodeLayout {
 }
 
 /** server.properties for one combined broker+controller node of an N-node KRaft cluster on loopback. */
-export function serverProperties(node: NodeLayout, all: NodeLayout[], host = "127.0.0.1"): string {
+export function serverProperties(node: NodeLayout, all: NodeLayout[], host = "127.0.0.1", overrides: Record<string, string | number | boolean> = {}): string {
   const replication = Math.min(3, all.length);
   const props: Record<string, string | number | boolean> = {
     "process.roles": "broker,controller",
@@ -58,6 +58,7 @@ export function serverProperties(node: NodeLayout, all: NodeLayout[], host = "12
     "share.coordinator.state.topic.min.isr": Math.min(2, replication),
     "default.replication.factor": 1,
     "group.initial.rebalance.delay.ms": 3000,
+    ...overrides,
   };
   return Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
 }

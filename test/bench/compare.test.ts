@@ -163,7 +163,7 @@ describe.skipIf(!hasPython)("end to end", () => {
       const file = join(dir, "tiny.yaml");
       const out = join(dir, "out");
       writeFileSync(file, VALID);
-      const proc = Bun.spawn(["bun", BIN, "--target", "default=local", "--target", "fsync=local;topic:flush.messages=1", "--workload", file, "--repeats", "1", "--out", out, "--data-dir", dir], {
+      const proc = Bun.spawn(["bun", BIN, "--target", "default=local", "--target", "fsync=local;topic:flush.messages=1", "--workload", file, "--repeats", "1", "--no-settle", "--out", out, "--data-dir", dir], {
         cwd: ROOT,
         stdout: "pipe",
         stderr: "pipe",
@@ -222,7 +222,7 @@ describe.skipIf(!hasPython)("end to end", () => {
       const file = join(dir, "tiny.yaml");
       const out = join(dir, "out");
       writeFileSync(file, VALID);
-      const proc = Bun.spawn(["bun", BIN, "--client", "kafkajs", "--workload", file, "--duration", "1.5s", "--warmup", "0.5s", "--out", out, "--data-dir", dir], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
+      const proc = Bun.spawn(["bun", BIN, "--client", "kafkajs", "--workload", file, "--duration", "1.5s", "--warmup", "0.5s", "--no-settle", "--out", out, "--data-dir", dir], { cwd: ROOT, stdout: "pipe", stderr: "pipe" });
       const term = setTimeout(() => proc.kill("SIGTERM"), 35_000);
       const kill = setTimeout(() => proc.kill("SIGKILL"), 40_000);
       try {
