@@ -28,12 +28,15 @@ export function randomUuid(): string {
 }
 
 
-/** Loads meta.properties, creating it with a new cluster id on first start. */
-export function loadOrCreateMetaProperties(dataDir: string, nodeId: number): MetaProperties {
+/**
+ * Loads meta.properties, creating it with a new cluster id on first start (or `clusterId`, the
+ * id every node of a cluster shares; a directory of another cluster is then refused).
+ */
+export function loadOrCreateMetaProperties(dataDir: string, nodeId: number, clusterId?: string): MetaProperties {
   mkdirSync(dataDir, { recursive: true });
   const path = join(dataDir, "meta.properties");
   if (!existsSync(path)) {
-    const meta = { clusterId: randomUuid(), nodeId };
+    const meta = { clusterId: clusterId ?? randomUuid(), nodeId };
     writeFileDurably(path, `version=1\ncluster.id=${meta.clusterId}\nnode.id=${nodeId}\n`);
     return meta;
   }
@@ -45,10 +48,13 @@ export function loadOrCreateMetaProperties(dataDir: string, nodeId: number): Met
     if (eq > 0) props.set(t.slice(0, eq), t.slice(eq + 1));
   }
   const version = props.get("version");
-  const clusterId = props.get("cluster.id");
+  const storedCluster = props.get("cluster.id");
   const nodeText = props.get("node.id");
   if (version !== "1") throw new MetadataFileError(`${path}: version must be 1, got ${JSON.stringify(version ?? null)}`);
-  if (!clusterId || !/^[A-Za-z0-9_-]{22}$/.test(clusterId)) throw new MetadataFileError(`${path}: missing or malformed cluster.id (a 22-character base64 uuid), got ${JSON.stringify(clusterId ?? null)}`);
+  if (!storedCluster || !/^[A-Za-z0-9_-]{22}$/.test(storedCluster)) throw new MetadataFileError(`${path}: missing or malformed cluster.id (a 22-character base64 uuid), got ${JSON.stringify(storedCluster ?? null)}`);
+  if (clusterId !== undefined && storedCluster !== clusterId) {
+    throw new Error(`${path}: data belongs to cluster.id ${storedCluster} but this node's controller_quorum_voters make cluster ${clusterId}`);
+  }
   // Number("") is 0, so the text itself is checked: decimal digits of an int32 >= 0.
   if (!nodeText || !/^\d{1,10}$/.test(nodeText) || Number(nodeText) > 2 ** 31 - 1) {
     throw new MetadataFileError(`${path}: missing or malformed node.id (an integer >= 0), got ${JSON.stringify(nodeText ?? null)}`);
@@ -57,5 +63,5 @@ export function loadOrCreateMetaProperties(dataDir: string, nodeId: number): Met
   if (storedNode !== nodeId) {
     throw new Error(`${path}: data belongs to node.id ${storedNode} but node_id is configured as ${nodeId}`);
   }
-  return { clusterId, nodeId };
+  return { clusterId: storedCluster, nodeId };
 }

@@ -67,6 +67,8 @@ export interface MetadataQuorumOptions {
   readonly seed?: number;
   /** An operation waiting longer than this for its commit fails (NotControllerError). */
   readonly commitTimeoutMs?: number;
+  /** Controller RPC frames from other voters (Kafka node id of the sender). */
+  readonly onRpc?: (fromNodeId: number, body: Record<string, unknown>) => void;
 }
 
 export const QUORUM_DEFAULTS = {
@@ -117,7 +119,7 @@ export class MetadataQuorum {
   private ticker: ReturnType<typeof setInterval> | null = null;
   private driving = false;
   private closed = false;
-  private readonly o: Required<Omit<MetadataQuorumOptions, "listenPort" | "seed">> & { listenPort: number; seed: number };
+  private readonly o: Required<Omit<MetadataQuorumOptions, "listenPort" | "seed" | "onRpc">> & { listenPort: number; seed: number };
   /** Set when the store failed: the node must restart. */
   failed: Error | null = null;
   /** Elections this node won, for logs and tests. */
@@ -160,6 +162,7 @@ export class MetadataQuorum {
       listenPort: this.o.listenPort,
       peers: new Map(o.voters.filter((v) => v.id !== o.nodeId).map((v) => [raftIdOf(v.id), { host: v.host, port: v.port }])),
       onMessage: (m) => this.onMessage(m),
+      onRpc: o.onRpc ? (from, body) => o.onRpc!(kafkaNodeIdOf(from), body) : undefined,
       log: o.log,
     });
   }
@@ -220,6 +223,11 @@ export class MetadataQuorum {
   /** The index of the last snapshot in the core (0 when none): the log is bounded above it. */
   get snapshotIndex(): number {
     return this.raft.log.snapshotIndex;
+  }
+
+  /** Sends a controller RPC frame to voter `nodeId` (Kafka id); false when it is not a voter. */
+  sendRpc(nodeId: number, body: Record<string, unknown>): boolean {
+    return this.transport.sendRpc(raftIdOf(nodeId), body);
   }
 
   listen(l: MetadataListener): void {

@@ -75,8 +75,20 @@ export class PartitionManager implements TopicListener {
     this.byTopic.set(t.name, list);
   }
 
+  /**
+   * In a cluster: whether this broker serves a partition now (it leads it). Others are not handed
+   * out by `get`, and `ledElsewhere` tells callers to answer NOT_LEADER_OR_FOLLOWER.
+   */
+  hostFilter: ((topic: string, partition: number) => boolean) | null = null;
+
   get(topic: string, partition: number): Partition | undefined {
-    return this.byTopic.get(topic)?.[partition];
+    const p = this.byTopic.get(topic)?.[partition];
+    return p && (!this.hostFilter || this.hostFilter(topic, partition)) ? p : undefined;
+  }
+
+  /** A partition that exists but that another broker serves (cluster only). */
+  ledElsewhere(topic: string, partition: number): boolean {
+    return !!this.hostFilter && this.byTopic.get(topic)?.[partition] !== undefined && !this.hostFilter(topic, partition);
   }
 
   partitionsOf(topic: string): Partition[] {

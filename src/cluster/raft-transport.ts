@@ -18,7 +18,7 @@
 import { createConnection, createServer, type Server, type Socket } from "node:net";
 import type { Message } from "../raft/types.ts";
 import type { Logger } from "../util/log.ts";
-import { decodeHello, decodeMessage, encodeHello, encodeMessage, WireError } from "./raft-wire.ts";
+import { decodeHello, decodeMessage, decodeRpc, encodeHello, encodeMessage, encodeRpc, isRpc, WireError } from "./raft-wire.ts";
 
 export interface PeerAddress {
   readonly host: string;
@@ -34,6 +34,8 @@ export interface RaftTransportOptions {
   /** Raft id -> controller listener address of every other voter. */
   readonly peers: ReadonlyMap<number, PeerAddress>;
   readonly onMessage: (m: Message) => void;
+  /** A controller RPC frame (controller-rpc.ts) from the voter `from` (Raft id). */
+  readonly onRpc?: (from: number, body: Record<string, unknown>) => void;
   readonly log: Logger;
   readonly maxFrameBytes?: number;
   readonly maxQueuedMessages?: number;
@@ -101,7 +103,7 @@ class Peer {
   constructor(
     readonly id: number,
     readonly address: PeerAddress,
-    private readonly t: Required<Omit<RaftTransportOptions, "peers" | "onMessage">>,
+    private readonly t: Required<Omit<RaftTransportOptions, "peers" | "onMessage" | "onRpc">>,
   ) {
     this.backoffMs = t.backoffMinMs;
   }
@@ -187,7 +189,7 @@ class Peer {
 }
 
 export class RaftTransport {
-  private readonly opts: Required<Omit<RaftTransportOptions, "peers" | "onMessage">>;
+  private readonly opts: Required<Omit<RaftTransportOptions, "peers" | "onMessage" | "onRpc">>;
   private readonly peers = new Map<number, Peer>();
   private server: Server | null = null;
   private readonly inbound = new Set<Socket>();
@@ -196,7 +198,7 @@ export class RaftTransport {
   boundPort = 0;
 
   constructor(private readonly o: RaftTransportOptions) {
-    this.opts = { ...RAFT_TRANSPORT_DEFAULTS, ...o } as Required<Omit<RaftTransportOptions, "peers" | "onMessage">>;
+    this.opts = { ...RAFT_TRANSPORT_DEFAULTS, ...o } as Required<Omit<RaftTransportOptions, "peers" | "onMessage" | "onRpc">>;
     for (const [id, address] of o.peers) if (id !== o.selfId) this.peers.set(id, new Peer(id, address, this.opts));
   }
 
@@ -219,6 +221,14 @@ export class RaftTransport {
     const peer = this.peers.get(m.to);
     if (!peer) return;
     peer.send(encodeMessage(m));
+  }
+
+  /** Sends a controller RPC frame to the voter with Raft id `to` (dropped when unknown). */
+  sendRpc(to: number, body: Record<string, unknown>): boolean {
+    const peer = this.peers.get(to);
+    if (!peer) return false;
+    peer.send(encodeRpc(body));
+    return true;
   }
 
   /** Messages dropped from full queues, by peer id. */
@@ -247,6 +257,10 @@ export class RaftTransport {
             if (hello.clusterId !== this.opts.clusterId) throw new WireError(`hello from cluster ${hello.clusterId}, this is ${this.opts.clusterId}`);
             if (!this.peers.has(hello.raftId)) throw new WireError(`hello from raft id ${hello.raftId}, not a voter`);
             from = hello.raftId;
+            continue;
+          }
+          if (isRpc(payload)) {
+            this.o.onRpc?.(from, decodeRpc(payload));
             continue;
           }
           const m = decodeMessage(payload);

@@ -15,6 +15,8 @@
  *   every later frame:            a Message of src/raft/types.ts, with every Uint8Array
  *                                 (Entry.data, Snapshot.data) as a base64 string and a snapshot's
  *                                 conf as {voters, learners}
+ *   or a controller RPC (controller-rpc.ts):  {"rpc": {...}} — the object under "rpc" is passed on
+ *                                 as it is; controller-rpc.ts checks its fields
  * A frame that is not JSON, not a known message type, or has a field of the wrong shape is garbage:
  * the receiver closes the connection and logs the peer (decodeMessage throws WireError).
  */
@@ -186,4 +188,23 @@ export function decodeMessage(payload: Uint8Array): Message {
     default:
       return { ...env, type: "timeoutNow" };
   }
+}
+
+const RPC_PREFIX = new TextEncoder().encode('{"rpc":');
+
+export function encodeRpc(body: Record<string, unknown>): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ rpc: body }));
+}
+
+export function isRpc(payload: Uint8Array): boolean {
+  if (payload.length < RPC_PREFIX.length) return false;
+  for (let i = 0; i < RPC_PREFIX.length; i++) if (payload[i] !== RPC_PREFIX[i]) return false;
+  return true;
+}
+
+export function decodeRpc(payload: Uint8Array): Record<string, unknown> {
+  const o = parse(payload);
+  const body = o.rpc;
+  if (typeof body !== "object" || body === null || Array.isArray(body)) throw new WireError("rpc frame without an object body");
+  return body as Record<string, unknown>;
 }

@@ -276,8 +276,9 @@ export class ReplicaManager implements PartitionListener {
       }
       const p = this.partitions.get(input.topic, input.partition);
       if (!p) {
-        out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
-        out.errorMessage = `this server does not host ${input.topic}-${input.partition}`;
+        const elsewhere = this.partitions.ledElsewhere(input.topic, input.partition);
+        out.errorCode = elsewhere ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        out.errorMessage = elsewhere ? `this server is not the leader of ${input.topic}-${input.partition}` : `this server does not host ${input.topic}-${input.partition}`;
         continue;
       }
       if (input.records === null) {
@@ -354,7 +355,7 @@ export class ReplicaManager implements PartitionListener {
       results.push(r);
       const p = topic ? this.partitions.get(topic.name, input.partition) : undefined;
       if (!p) {
-        r.errorCode = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+        r.errorCode = !topic && byId ? ErrorCode.UNKNOWN_TOPIC_ID : topic && this.partitions.ledElsewhere(topic.name, input.partition) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
         anyError = true;
         continue;
       }

@@ -79,6 +79,11 @@ export class LocalController {
     return this.current;
   }
 
+  /** Node id of the active controller: this node, a quorum of one (the cluster's controller overrides it). */
+  get controllerId(): number {
+    return this.nodeId;
+  }
+
   listen(l: MetadataListener): void {
     this.listeners.push(l);
   }
@@ -103,6 +108,15 @@ export class LocalController {
       }
     }
     return changes;
+  }
+
+  /**
+   * Takes an image committed elsewhere (the Raft-backed quorum, cluster/metadata-quorum.ts) and
+   * tells the listeners, as `commit` does after its own append; nothing is written to this log.
+   */
+  adopt(image: MetadataImage, changes: MetadataChanges, previous: MetadataImage): void {
+    this.current = image;
+    for (const l of this.listeners) l(image, changes, previous);
   }
 
   /** Unfenced brokers able to host replicas, by id. */

@@ -228,3 +228,17 @@ export function producerIdsRecords(image: MetadataImage, brokerId: number, block
     end,
   };
 }
+
+/**
+ * A (re-)registration of `brokerId` (a new incarnation at every start) as unfenced; leaderless
+ * partitions whose ISR holds it get it as leader, as at unfencing.
+ */
+export function registerAndReelectRecords(image: MetadataImage, brokerId: number, incarnationId: string, brokerEpoch: bigint, endPoints: Endpoint[], rack: string | null): MetadataRecord[] {
+  const out: MetadataRecord[] = registerBrokerRecords(brokerId, incarnationId, brokerEpoch, endPoints, rack, false);
+  for (const t of image.topicsById.values()) {
+    t.partitions.forEach((p, i) => {
+      if (p.leader === NO_LEADER && p.isr.includes(brokerId)) out.push(change(t.id, i, brokerId, null));
+    });
+  }
+  return out;
+}

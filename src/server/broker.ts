@@ -18,7 +18,10 @@
  * free port, `stop()` ends it. A part that fails to start stops the ones before it and the call
  * throws a ServiceStartError naming it.
  */
+import { join } from "node:path";
 import { clusterConfigOf } from "../cluster/cluster-config.ts";
+import { ClusterNode, clusterIdOf } from "../cluster/cluster-node.ts";
+import { RAFT_DIR } from "../cluster/metadata-quorum.ts";
 import { loadOrCreateMetaProperties } from "../cluster/meta-properties.ts";
 import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import { PartitionManager } from "../cluster/partition-manager.ts";
@@ -74,7 +77,17 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const config = opts.config ?? loadConfig(opts);
   // The cluster keys are checked against each other before anything starts (ConfigError names the key).
   const cluster = clusterConfigOf(config);
-  if (!cluster.standalone) throw new ConfigError("process_roles: running as part of a multi-node cluster is not available yet (docs/cluster.md); unset the cluster keys to run one node");
+  if (!cluster.standalone) {
+    if (!cluster.roles.has("broker") || !cluster.roles.has("controller")) {
+      throw new ConfigError(`process_roles: only combined nodes (broker,controller) are available yet, got ${config.processRoles} (docs/cluster.md)`);
+    }
+    // The one client listener takes the place of host/kafka_port (cluster-config.ts).
+    const kl = cluster.kafkaListener!;
+    config.host = kl.host === "" ? "0.0.0.0" : kl.host;
+    config.kafkaPort = kl.port;
+    config.advertisedHost = cluster.advertisedListeners.find((l) => l.name === kl.name)!.host;
+  }
+  let clusterNode: ClusterNode | null = null;
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const registry = new HandlerRegistry();
   registerHandlers(registry);
@@ -103,7 +116,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     start() {
       lock = lockDataDir(config.dataDir);
       try {
-        const meta = loadOrCreateMetaProperties(config.dataDir, config.nodeId);
+        const meta = loadOrCreateMetaProperties(config.dataDir, config.nodeId, cluster.standalone ? undefined : clusterIdOf(cluster));
         context.clusterId = meta.clusterId;
         context.nodeId = meta.nodeId;
       } catch (e) {
@@ -119,7 +132,17 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   host.add({
     name: "metadata",
     dependsOn: ["storage"],
-    start() {
+    async start() {
+      if (!cluster.standalone) {
+        // A cluster: the metadata log is the Raft quorum's (cluster/cluster-node.ts).
+        clusterNode = await ClusterNode.start({ config, cluster, clusterId: context.clusterId, dir: join(config.dataDir, RAFT_DIR), log });
+        clusterNode.wrapAdminHandlers(registry);
+        clusterNode.setBroker(context);
+        context.metadata = clusterNode.controller;
+        context.topics = new TopicRegistry(clusterNode.controller);
+        context.producerIds = new ProducerIdAllocator(clusterNode.controller, context.nodeId);
+        return;
+      }
       const metadata = openMetadata(config.dataDir, context.nodeId, {
         checkTopicConfigs: (c) => validateTopicConfigs(c),
         onError: (message, error) => log.error(message, { error }),
@@ -130,8 +153,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       context.topics = new TopicRegistry(metadata.controller);
       context.producerIds = new ProducerIdAllocator(metadata.controller, context.nodeId);
     },
-    stop() {
-      context.metadata.close();
+    async stop() {
+      if (clusterNode) await clusterNode.close();
+      else context.metadata.close();
     },
   });
   host.add({
@@ -144,6 +168,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
         fetchSessions.forgetTopic(t.name);
         fetchSessions.forgetTopic(t.id);
       });
+      // In a cluster a broker serves the partitions it leads; the others answer NOT_LEADER_OR_FOLLOWER.
+      if (clusterNode) context.partitions.hostFilter = (topic, p) => context.topics.partition(topic, p)?.leader === context.nodeId;
     },
     stop() {
       context.partitions.close();
@@ -181,8 +207,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   host.add({
     name: "broker-registration",
     dependsOn: ["kafka-listener"],
-    start() {
-      context.metadata.registerBroker([{ name: "PLAINTEXT", host: config.advertisedHost, port: listener.port!, securityProtocol: 0 }], config.rack);
+    async start() {
+      const endPoint = { name: cluster.kafkaListener?.name ?? "PLAINTEXT", host: config.advertisedHost, port: listener.port!, securityProtocol: 0 };
+      if (clusterNode) await clusterNode.register([endPoint], config.rack);
+      else context.metadata.registerBroker([endPoint], config.rack);
     },
     stop() {},
   });

@@ -19,7 +19,7 @@ export const describeClusterHandler: Handler<DescribeClusterRequest> = {
   maxVersion: 1,
   handle(ctx, req) {
     const b = ctx.broker;
-    const base = { throttleTimeMs: 0, endpointType: req.endpointType, clusterId: b.clusterId, controllerId: b.metadata.nodeId };
+    const base = { throttleTimeMs: 0, endpointType: req.endpointType, clusterId: b.clusterId, controllerId: b.metadata.controllerId };
     if (req.endpointType !== BROKER_ENDPOINTS) {
       return {
         ...base,

@@ -31,7 +31,7 @@ export const listOffsetsHandler: Handler<ListOffsetsRequest> = {
         const out = { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE as number, oldStyleOffsets: [] as bigint[], timestamp: -1n, offset: -1n, leaderEpoch: -1 };
         const partition = b.partitions.get(t.name, p.partitionIndex);
         if (!partition) {
-          out.errorCode = ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+          out.errorCode = b.partitions.ledElsewhere(t.name, p.partitionIndex) ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
           return out;
         }
         if (partition.offline) {

@@ -98,7 +98,7 @@ export const metadataHandler: Handler<MetadataRequest> = {
       throttleTimeMs: 0,
       brokers,
       clusterId: b.clusterId,
-      controllerId: b.metadata.nodeId,
+      controllerId: b.metadata.controllerId,
       topics,
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
     };

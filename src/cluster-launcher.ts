@@ -1,0 +1,215 @@
+/**
+ * A local cluster in one command: N combined nodes (broker + controller), each its own
+ * `bun src/main.ts` process on 127.0.0.1, so one can be killed alone.
+ *
+ *   bun run cluster -- --nodes 3 [--base-port 19092] [--data-dir ./data/cluster]
+ *
+ * Node i (ids 0..N-1) serves Kafka on base-port + i and its controller listener on
+ * base-port + 100 + i; its data lives in <data-dir>/node-<i>. Once every node is ready the launcher
+ * prints one line, `takhin cluster ready bootstrap=127.0.0.1:<p0>,...`, stays in the foreground
+ * with each node's log lines on stderr prefixed `[node-<i>]`, and on Ctrl-C (SIGINT) or SIGTERM
+ * stops every node gracefully (SIGTERM, then SIGKILL after the grace period) and exits 0.
+ *
+ * As a library (tests): `const c = await startLocalCluster({ nodes: 3, basePort, dataDir })`,
+ * then `c.bootstrap`, `c.kill(id)`, `c.restart(id)`, `c.stop()`.
+ */
+import { join, resolve } from "node:path";
+
+const MAIN = join(import.meta.dir, "main.ts");
+export const MAX_LOCAL_NODES = 9;
+/** Output kept per node for diagnostics (the newest bytes). */
+const OUTPUT_KEEP_CHARS = 256 * 1024;
+
+export interface LocalClusterOptions {
+  nodes: number;
+  basePort?: number;
+  dataDir?: string;
+  /** Extra environment for every node (TAKHIN_LOG_LEVEL, ...). */
+  env?: Record<string, string>;
+  /** Each output line of a node, e.g. to forward it; kept in memory either way (bounded). */
+  onLine?: (nodeId: number, line: string) => void;
+  readyTimeoutMs?: number;
+}
+
+export interface LocalNode {
+  readonly id: number;
+  readonly kafkaPort: number;
+  readonly controllerPort: number;
+  readonly dataDir: string;
+  proc: ReturnType<typeof Bun.spawn> | null;
+  output: string;
+}
+
+export class LocalCluster {
+  readonly nodes: LocalNode[] = [];
+  private readonly env: Record<string, string>;
+
+  constructor(private readonly o: Required<Omit<LocalClusterOptions, "env" | "onLine">> & Pick<LocalClusterOptions, "env" | "onLine">) {
+    for (let id = 0; id < o.nodes; id++) {
+      this.nodes.push({ id, kafkaPort: o.basePort + id, controllerPort: o.basePort + 100 + id, dataDir: join(o.dataDir, `node-${id}`), proc: null, output: "" });
+    }
+    const voters = this.nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(",");
+    this.env = { TAKHIN_PROCESS_ROLES: "broker,controller", TAKHIN_CONTROLLER_QUORUM_VOTERS: voters, TAKHIN_HOST: "127.0.0.1", ...o.env };
+  }
+
+  get bootstrap(): string {
+    return this.nodes.map((n) => `127.0.0.1:${n.kafkaPort}`).join(",");
+  }
+
+  node(id: number): LocalNode {
+    const n = this.nodes[id];
+    if (!n) throw new RangeError(`no node ${id}`);
+    return n;
+  }
+
+  /** Starts node `id` (again); resolves once it printed its readiness line. */
+  async start(id: number): Promise<void> {
+    const n = this.node(id);
+    if (n.proc && n.proc.exitCode === null && n.proc.signalCode === null) throw new Error(`node ${id} is running`);
+    n.output = "";
+    const proc = Bun.spawn(["bun", MAIN], {
+      env: {
+        ...process.env,
+        ...this.env,
+        TAKHIN_NODE_ID: String(id),
+        TAKHIN_DATA_DIR: n.dataDir,
+        TAKHIN_KAFKA_PORT: String(n.kafkaPort),
+        TAKHIN_LISTENERS: `PLAINTEXT://127.0.0.1:${n.kafkaPort},CONTROLLER://127.0.0.1:${n.controllerPort}`,
+      },
+      stdin: "ignore",
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+    n.proc = proc;
+    const decoder = new TextDecoder();
+    const pump = async (stream: ReadableStream<Uint8Array>) => {
+      let partial = "";
+      for await (const chunk of stream) {
+        const text = decoder.decode(chunk, { stream: true });
+        n.output = (n.output + text).slice(-OUTPUT_KEEP_CHARS);
+        if (this.o.onLine) {
+          const lines = (partial + text).split("\n");
+          partial = lines.pop()!;
+          for (const l of lines) this.o.onLine(id, l);
+        }
+      }
+    };
+    void pump(proc.stdout as ReadableStream<Uint8Array>);
+    void pump(proc.stderr as ReadableStream<Uint8Array>);
+    const deadline = Date.now() + this.o.readyTimeoutMs;
+    while (Date.now() < deadline) {
+      if (/takhin ready kafka=/.test(n.output)) return;
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`node ${id} exited before it was ready:\n${n.output.slice(-3000)}`);
+      await Bun.sleep(20);
+    }
+    throw new Error(`node ${id} not ready within ${this.o.readyTimeoutMs} ms:\n${n.output.slice(-3000)}`);
+  }
+
+  /** Sends `signal` (default SIGKILL) to node `id` and waits for its exit. */
+  async kill(id: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    const proc = this.node(id).proc;
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    proc.kill(signal);
+    await proc.exited;
+  }
+
+  async restart(id: number): Promise<void> {
+    await this.kill(id);
+    await this.start(id);
+  }
+
+  isRunning(id: number): boolean {
+    const p = this.node(id).proc;
+    return !!p && p.exitCode === null && p.signalCode === null;
+  }
+
+  /** Stops every node: SIGTERM, then SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    await Promise.all(
+      this.nodes.map(async (n) => {
+        const p = n.proc;
+        if (!p || p.exitCode !== null || p.signalCode !== null) return;
+        p.kill("SIGTERM");
+        const timer = setTimeout(() => p.kill("SIGKILL"), graceMs);
+        await p.exited;
+        clearTimeout(timer);
+      }),
+    );
+  }
+}
+
+/** Starts every node at once (a quorum needs a majority before any node can register). */
+export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCluster> {
+  if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > MAX_LOCAL_NODES) throw new RangeError(`--nodes must be from 1 to ${MAX_LOCAL_NODES}, got ${o.nodes}`);
+  const basePort = o.basePort ?? 19092;
+  if (!Number.isInteger(basePort) || basePort < 1024 || basePort + 100 + o.nodes > 65535) throw new RangeError(`--base-port must leave room for ${o.nodes} nodes below 65535, got ${basePort}`);
+  const c = new LocalCluster({ nodes: o.nodes, basePort, dataDir: resolve(o.dataDir ?? "./data/cluster"), env: o.env, onLine: o.onLine, readyTimeoutMs: o.readyTimeoutMs ?? 60_000 });
+  try {
+    await Promise.all(c.nodes.map((n) => c.start(n.id)));
+  } catch (e) {
+    await c.stop(2000);
+    throw e;
+  }
+  return c;
+}
+
+const USAGE = `usage: bun run cluster -- [--nodes N] [--base-port P] [--data-dir D]
+
+  --nodes N       combined nodes to start, 1-${MAX_LOCAL_NODES} (default 3)
+  --base-port P   node i serves Kafka on P+i and its controller on P+100+i (default 19092)
+  --data-dir D    node i keeps its data in D/node-<i> (default ./data/cluster)`;
+
+export function parseClusterArgs(argv: string[]): { nodes: number; basePort: number; dataDir: string } | "help" {
+  const out = { nodes: 3, basePort: 19092, dataDir: "./data/cluster" };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.includes("=") ? [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)] : [a, undefined];
+    if (flag === "--help" || flag === "-h") return "help";
+    const value = inline ?? argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
+    if (flag === "--nodes" || flag === "--base-port") {
+      if (!/^\d+$/.test(value)) throw new Error(`${flag} must be a number, got ${JSON.stringify(value)}`);
+      if (flag === "--nodes") out.nodes = Number(value);
+      else out.basePort = Number(value);
+    } else if (flag === "--data-dir") out.dataDir = value;
+    else throw new Error(`unknown option ${flag}`);
+  }
+  return out;
+}
+
+if (import.meta.main) {
+  let args: ReturnType<typeof parseClusterArgs>;
+  try {
+    args = parseClusterArgs(process.argv.slice(2));
+  } catch (e) {
+    console.error(`takhin cluster: ${(e as Error).message}\n\n${USAGE}`);
+    process.exit(2);
+  }
+  if (args === "help") {
+    console.log(USAGE);
+    process.exit(0);
+  }
+  let cluster: LocalCluster | null = null;
+  let stopping = false;
+  const stopAll = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.error("takhin cluster: stopping every node");
+    await cluster?.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stopAll());
+  process.on("SIGTERM", () => void stopAll());
+  try {
+    cluster = await startLocalCluster({ ...args, onLine: (id, line) => process.stderr.write(`[node-${id}] ${line}\n`) });
+  } catch (e) {
+    console.error(`takhin cluster: ${(e as Error).message}`);
+    process.exit(1);
+  }
+  console.log(`takhin cluster ready bootstrap=${cluster.bootstrap}`);
+  for (const n of cluster.nodes) {
+    void n.proc!.exited.then((code) => {
+      if (!stopping) console.error(`takhin cluster: node ${n.id} exited (${n.proc!.signalCode ?? code}); the others keep running`);
+    });
+  }
+}
