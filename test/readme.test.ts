@@ -12,7 +12,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describeKeys, loadConfig } from "../src/config/config.ts";
+import { describeClusterKeys, describeKeys, loadConfig } from "../src/config/config.ts";
 import { removeDir, startTestBroker, tempDir, type TestBroker } from "./helpers/broker.ts";
 
 const REPO = join(import.meta.dir, "..");
@@ -223,7 +223,7 @@ const RULES: Rule[] = [
     name: "the layout block names folders that exist",
     matches: (b) => b.lang === "" && /^src\/protocol\s/m.test(b.code),
     check(b) {
-      const folders = [...b.code.matchAll(/(?:^|\s)((?:src|test|bench|native|peer|docs)\/?[\w/-]*)/g)].map((m) => m[1]!.replace(/\/$/, ""));
+      const folders = [...b.code.matchAll(/(?:^|\s)((?:src|test|bench|native|peer|docs)\/[\w/-]*)/g)].map((m) => m[1]!.replace(/\/$/, ""));
       expect(folders.length).toBeGreaterThan(5);
       for (const f of folders) expect(existsSync(join(REPO, f)), f).toBe(true);
     },
@@ -255,7 +255,7 @@ describe("README", () => {
 
   test("the configuration table documents every key with its environment variable", () => {
     const section = README.slice(README.indexOf("## Configuration"), README.indexOf("## Embedding"));
-    for (const k of describeKeys()) {
+    for (const k of [...describeKeys(), ...describeClusterKeys()]) {
       expect(section).toContain(`| \`${k.key}\` | \`${k.env}\` |`);
     }
   });
