@@ -200,7 +200,7 @@ describe(`Java client 4.4 against ${TARGET}`, () => {
     test("static membership: close keeps the member, rejoin keeps generation and assignment, a duplicate instance fences the old one", async () => {
       const s = await step("consumer", "static-membership");
       const both = ["jconsumer-static-0", "jconsumer-static-1"];
-      expect(s).toMatchObject({ first: both, firstGeneration: 1, describedInstances: ["instance-1"], membersAfterClose: 1, second: both, secondGeneration: 1, dupAssignment: both });
+      expect(s).toMatchObject({ first: both, firstGeneration: 1, describedInstances: ["instance-1"], membersAfterClose: 1, second: both, secondGeneration: 1, dupAssignment: both, dupGeneration: 1 });
       expect(s.firstMemberId).toStartWith("instance-1-");
       expect(s.secondMemberId).not.toBe(s.firstMemberId);
       expect(s.fenced).toEqual({
@@ -279,7 +279,7 @@ describe(`Java client 4.4 against ${TARGET}`, () => {
 
     test("describeConfigs: topic overrides and defaults with their sources; a broker's configs", async () => {
       const s = await step("admin", "describe-configs");
-      expect(s["retention.ms"]).toMatchObject({ value: "3600000", source: "DYNAMIC_TOPIC_CONFIG", isDefault: false, readOnly: false });
+      expect(s["retention.ms"]).toMatchObject({ value: "3600000", source: "DYNAMIC_TOPIC_CONFIG", isDefault: false, readOnly: false, synonyms: 1 });
       expect(s["cleanup.policy"]).toMatchObject({ value: "delete", source: "DYNAMIC_TOPIC_CONFIG", isDefault: false, synonyms: 2 });
       expect(s["compression.type"]).toMatchObject({ value: "producer", source: "DEFAULT_CONFIG", isDefault: true, synonyms: 1 });
       expect(s["segment.bytes"]).toMatchObject({ value: "1073741824" });

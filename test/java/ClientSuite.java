@@ -479,6 +479,7 @@ public final class ClientSuite {
           dup.subscribe(List.of(t));
           pollAllUntil(List.of(dup), () -> dup.assignment().size() == 2);
           out.put("dupAssignment", tps(dup.assignment()));
+          out.put("dupGeneration", dup.groupMetadata().generationId());
           out.put("fenced", thrown(() -> {
             long deadline = System.currentTimeMillis() + STEP_TIMEOUT_MS;
             while (System.currentTimeMillis() < deadline) {
