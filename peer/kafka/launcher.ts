@@ -63,8 +63,12 @@ export interface KafkaPeer {
 }
 
 function kafkaClusterId(): string {
-  // Kafka's Uuid.toString: 16 random bytes, URL-safe base64 without padding (22 characters).
-  return randomBytes(16).toString("base64url");
+  // Kafka's Uuid.toString: 16 random bytes, URL-safe base64 without padding (22 characters). As
+  // Kafka's Uuid.randomUuid, never one starting with "-": kafka-storage would read it as a flag.
+  for (;;) {
+    const id = randomBytes(16).toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
 }
 
 function alive(pid: number): boolean {
