@@ -4,9 +4,8 @@
  * the same code once entries are committed.
  *
  * ## File format
- * A sequence of frames, big-endian:
+ * A sequence of frames (src/storage/framed-file.ts: u32 payloadLength | u32 crc32c | payload), with
  *
- *   frame   := u32 payloadLength | u32 crc32c(payload) | payload
  *   payload := UTF-8 JSON { "offset": <int>, "kind": "batch" | "snapshot", "records": [<record>...] }
  *
  * Records are those of records.ts in their JSON form. A "batch" is one controller decision (e.g. a
@@ -30,16 +29,14 @@
  * image is written as a single snapshot frame to `metadata.log.tmp`, synced, renamed over the log,
  * and the directory synced: a crash leaves the old file or the new one.
  */
-import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSync, openSync, readFileSync, renameSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { crc32c } from "../native/index.ts";
-import { fsyncDir, writeFully } from "../storage/file-io.ts";
+import { encodeFrame as frameOf, FramedFile, scanFrames } from "../storage/framed-file.ts";
 import { MetadataFileError } from "./errors.ts";
 import { MetadataDelta, MetadataImage, MetadataReplayError } from "./image.ts";
 import { decodeRecord, recordToJson, RecordFormatError, type MetadataRecord } from "./records.ts";
 
 export const METADATA_LOG_FILE = "metadata.log";
-const HEADER_BYTES = 8;
 /** Largest frame accepted when reading (a larger length can only be corruption). */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 /** Default size past which the log is rewritten as one snapshot. */
@@ -66,14 +63,13 @@ export interface Batch {
   readonly records: readonly MetadataRecord[];
 }
 
+function encodePayload(batch: Batch): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ offset: batch.offset, kind: batch.kind, records: batch.records.map(recordToJson) }));
+}
+
+/** One whole frame of `batch`, as the log writes it. */
 export function encodeFrame(batch: Batch): Uint8Array {
-  const payload = new TextEncoder().encode(JSON.stringify({ offset: batch.offset, kind: batch.kind, records: batch.records.map(recordToJson) }));
-  const out = new Uint8Array(HEADER_BYTES + payload.length);
-  const view = new DataView(out.buffer);
-  view.setUint32(0, payload.length);
-  view.setUint32(4, crc32c(payload));
-  out.set(payload, HEADER_BYTES);
-  return out;
+  return frameOf(encodePayload(batch));
 }
 
 function decodePayload(payload: Uint8Array): Batch {
@@ -92,23 +88,13 @@ function decodePayload(payload: Uint8Array): Batch {
 }
 
 export class MetadataLog {
-  private fd: number;
-  private sizeBytes = 0;
-  private sizeAfterRewriteBytes = 0;
-  private failed: Error | null = null;
-  private readonly fsync: boolean;
-  private readonly rewriteAboveBytes: number;
-  readonly path: string;
-
   private constructor(
     readonly dir: string,
-    opts: MetadataLogOptions,
-    fd: number,
-  ) {
-    this.fsync = opts.fsync ?? true;
-    this.rewriteAboveBytes = opts.rewriteAboveBytes ?? DEFAULT_METADATA_LOG_REWRITE_BYTES;
-    this.path = join(dir, METADATA_LOG_FILE);
-    this.fd = fd;
+    private readonly file: FramedFile,
+  ) {}
+
+  get path(): string {
+    return this.file.path;
   }
 
   /** True when `dir` already holds a metadata log (so no legacy catalogue is read). */
@@ -121,16 +107,13 @@ export class MetadataLog {
    * MetadataLogError when the file is corrupt.
    */
   static open(dir: string, opts: MetadataLogOptions = {}): { log: MetadataLog; image: MetadataImage; recovery: MetadataRecovery } {
-    mkdirSync(dir, { recursive: true });
-    const path = join(dir, METADATA_LOG_FILE);
-    const fd = openSync(path, existsSync(path) ? "r+" : "w+");
-    const log = new MetadataLog(dir, opts, fd);
+    const file = FramedFile.open(join(dir, METADATA_LOG_FILE), { fsync: opts.fsync, rewriteAboveBytes: opts.rewriteAboveBytes ?? DEFAULT_METADATA_LOG_REWRITE_BYTES });
+    const log = new MetadataLog(dir, file);
     try {
       const { image, recovery } = log.recover();
-      log.sizeAfterRewriteBytes = log.sizeBytes;
       return { log, image, recovery };
     } catch (e) {
-      closeSync(fd);
+      file.close();
       throw e;
     }
   }
@@ -140,29 +123,24 @@ export class MetadataLog {
   }
 
   private recover(): { image: MetadataImage; recovery: MetadataRecovery } {
-    const bytes = new Uint8Array(readFileSync(this.path));
-    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const bytes = this.file.readAll();
     // Every batch is replayed into one delta (the image is built once, at the end): a delta per
     // batch would copy the topic maps per batch, quadratic in a long log of topic creations.
     let delta = new MetadataDelta(MetadataImage.EMPTY);
     let lastOffset = -1;
-    let off = 0;
+    let validBytes = 0;
     let batches = 0;
-    // Each iteration consumes at least HEADER_BYTES or ends the loop, so it is bounded by the file size.
-    while (off + HEADER_BYTES <= bytes.length) {
-      const len = view.getUint32(off);
-      const crc = view.getUint32(off + 4);
-      if (len > MAX_FRAME_BYTES) this.fail(off, `frame length ${len} exceeds ${MAX_FRAME_BYTES}`);
-      const end = off + HEADER_BYTES + len;
-      if (end > bytes.length) break; // torn: the last append did not complete
-      const payload = bytes.subarray(off + HEADER_BYTES, end);
-      if (crc32c(payload) !== crc) {
-        if (end === bytes.length) break; // torn: the last frame's bytes did not all reach the disk
+    for (const frame of scanFrames(bytes, MAX_FRAME_BYTES)) {
+      const off = frame.pos;
+      if (frame.oversized) this.fail(off, `frame length ${frame.lengthBytes} exceeds ${MAX_FRAME_BYTES}`);
+      if (frame.payload === null) break; // torn: the last append did not complete
+      if (!frame.crcOk) {
+        if (frame.end === bytes.length) break; // torn: the last frame's bytes did not all reach the disk
         this.fail(off, "checksum mismatch in a frame followed by more data");
       }
       let batch: Batch;
       try {
-        batch = decodePayload(payload);
+        batch = decodePayload(frame.payload);
       } catch (e) {
         this.fail(off, (e as Error).message);
       }
@@ -177,76 +155,34 @@ export class MetadataLog {
         if (e instanceof MetadataReplayError) this.fail(off, `batch at offset ${batch.offset}: ${e.message}`);
         throw e;
       }
-      off = end;
+      validBytes = frame.end;
       batches++;
     }
-    const truncatedBytes = bytes.length - off;
-    if (truncatedBytes > 0) {
-      ftruncateSync(this.fd, off);
-      fsyncSync(this.fd);
-    }
-    this.sizeBytes = off;
+    const truncatedBytes = this.file.keepValidPrefix(validBytes, bytes.length);
     const image = batches === 0 ? MetadataImage.EMPTY : delta.apply(lastOffset);
-    return { image, recovery: { batches, validBytes: off, truncatedBytes } };
+    return { image, recovery: { batches, validBytes, truncatedBytes } };
   }
 
   /** Appends one batch durably; throws (and refuses every later call) if the write or sync fails. */
   append(offset: number, records: readonly MetadataRecord[]): void {
-    this.checkUsable();
-    const frame = encodeFrame({ offset, kind: "batch", records });
-    try {
-      writeFully(this.fd, frame, this.sizeBytes);
-      if (this.fsync) fdatasyncSync(this.fd);
-    } catch (e) {
-      this.failed = e instanceof Error ? e : new Error(String(e));
-      throw this.failed;
-    }
-    this.sizeBytes += frame.length;
+    this.file.append(encodePayload({ offset, kind: "batch", records }));
   }
 
   /** Whether the file has grown enough to be rewritten as a snapshot. */
   get wantsRewrite(): boolean {
-    return this.sizeBytes > this.rewriteAboveBytes && this.sizeBytes > 2 * this.sizeAfterRewriteBytes;
+    return this.file.wantsRewrite;
   }
 
   /** Replaces the file with one snapshot frame of `image`. */
   rewrite(image: MetadataImage): void {
-    this.checkUsable();
-    const tmp = `${this.path}.tmp`;
-    const frame = encodeFrame({ offset: image.offset, kind: "snapshot", records: image.toRecords() });
-    try {
-      const fd = openSync(tmp, "w");
-      try {
-        writeFully(fd, frame, 0);
-        fsyncSync(fd);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(tmp, this.path);
-      fsyncDir(this.dir);
-      closeSync(this.fd);
-      this.fd = openSync(this.path, "r+");
-    } catch (e) {
-      this.failed = e instanceof Error ? e : new Error(String(e));
-      throw this.failed;
-    }
-    this.sizeBytes = frame.length;
-    this.sizeAfterRewriteBytes = frame.length;
+    this.file.rewrite(encodePayload({ offset: image.offset, kind: "snapshot", records: image.toRecords() }));
   }
 
   fileSizeBytes(): number {
-    return this.sizeBytes;
-  }
-
-  private checkUsable(): void {
-    if (this.failed) throw new Error(`${this.path} unusable after a failed write: ${this.failed.message}`);
-    if (this.fd < 0) throw new Error(`${this.path} is closed`);
+    return this.file.sizeBytes;
   }
 
   close(): void {
-    if (this.fd >= 0) {
-      closeSync(this.fd);
-      this.fd = -1;
-    }
+    this.file.close();
   }
 }
