@@ -12,19 +12,13 @@
  */
 import { mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { codecFor } from "../../src/protocol/codec.ts";
-import { FrameAssembler } from "../../src/protocol/frame-assembler.ts";
-import { writeRequestHeader } from "../../src/protocol/header.ts";
-import { Metadata } from "../../src/protocol/messages/metadata.ts";
-import { Reader } from "../../src/protocol/reader.ts";
-import { Writer } from "../../src/protocol/writer.ts";
+import { metadataV1 } from "../../peer/kafka/probe.ts";
 import { readCpu, readMem } from "../e2e/procstat.ts";
 import { READY_PROBE_INTERVAL_MS, startLocalBroker, type LocalBroker, type LocalKind } from "./brokers.ts";
 import { localKind, type Target } from "./driver.ts";
 import { worker } from "./runner.ts";
 
 export const FACTS_PARTITIONS_PER_TOPIC = 100;
-const METADATA_VERSION = 1;
 const RESTART_TIMEOUT_MS = 180_000;
 
 export interface BrokerFacts {
@@ -51,53 +45,11 @@ export interface BrokerFacts {
 /** Partitions with a leader over all topics named `prefix*`, from one Metadata v1 (all topics) answer; null if none came. */
 export async function leadersReady(bootstrap: string, prefix: string, timeoutMs = 5000): Promise<number | null> {
   const [host, portS] = bootstrap.split(",")[0]!.split(":") as [string, string];
-  const w = new Writer();
-  w.int32(0);
-  writeRequestHeader(w, { apiKey: Metadata.apiKey, apiVersion: METADATA_VERSION, correlationId: 7, clientId: "takhin-bench-facts" }, false);
-  codecFor(Metadata.request, METADATA_VERSION).encode(w, { topics: null });
-  const frame = w.toBytes();
-  new DataView(frame.buffer, frame.byteOffset).setInt32(0, frame.length - 4);
-  return await new Promise<number | null>((resolve) => {
-    const assembler = new FrameAssembler(64 * 1024 * 1024);
-    let done = false;
-    let sock: { end(): void } | null = null;
-    const finish = (v: number | null) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      sock?.end();
-      resolve(v);
-    };
-    const timer = setTimeout(() => finish(null), timeoutMs);
-    Bun.connect({
-      hostname: host,
-      port: Number(portS),
-      socket: {
-        open(s) {
-          sock = s;
-          s.write(frame);
-        },
-        data(_s, data) {
-          const frames: Uint8Array[] = [];
-          try {
-            assembler.push(data, frames);
-            if (frames.length === 0) return;
-            const r = new Reader(frames[0]!);
-            r.int32();
-            const body = codecFor(Metadata.response, METADATA_VERSION).decode(r) as { topics: { name: string; errorCode: number; partitions: { errorCode: number; leaderId: number }[] }[] };
-            let n = 0;
-            for (const t of body.topics) if (t.name?.startsWith(prefix) && t.errorCode === 0) for (const p of t.partitions) if (p.errorCode === 0 && p.leaderId >= 0) n++;
-            finish(n);
-          } catch {
-            finish(null);
-          }
-        },
-        close: () => finish(null),
-        error: () => finish(null),
-        connectError: () => finish(null),
-      },
-    }).catch(() => finish(null));
-  });
+  const answer = await metadataV1(host, Number(portS), null, timeoutMs);
+  if (!answer) return null;
+  let n = 0;
+  for (const t of answer.topics) if (t.name?.startsWith(prefix) && t.errorCode === 0) for (const p of t.partitions) if (p.errorCode === 0 && p.leaderId >= 0) n++;
+  return n;
 }
 
 async function fill(bootstrap: string, prefix: string, partitions: number, dir: string, log: (m: string) => void): Promise<void> {

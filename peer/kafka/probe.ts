@@ -1,6 +1,6 @@
 /**
- * Readiness probe for a Kafka-compatible broker: one Metadata v1 request (no topics) over a fresh
- * socket, answered with the brokers the cluster knows. Uses our protocol codecs only.
+ * Readiness probes for a Kafka-compatible broker: one Metadata v1 request over a fresh socket
+ * (brokers only, or every topic). Uses our protocol codecs only.
  */
 import { codecFor } from "../../src/protocol/codec.ts";
 import { FrameAssembler } from "../../src/protocol/frame-assembler.ts";
@@ -11,20 +11,29 @@ import { Writer } from "../../src/protocol/writer.ts";
 
 const METADATA_VERSION = 1;
 
-/** The broker ids a Metadata answer names, or null when the broker did not answer within `timeoutMs`. */
-export async function metadataBrokers(host: string, port: number, timeoutMs = 2000): Promise<number[] | null> {
+/** The subset of a Metadata v1 answer the probes read. */
+export interface MetadataV1Answer {
+  brokers: { nodeId: number }[];
+  topics: { name: string; errorCode: number; partitions: { errorCode: number; leaderId: number }[] }[];
+}
+
+/**
+ * One Metadata v1 request over a fresh socket: `topics` [] asks for brokers only, null for every
+ * topic. The decoded answer, or null when none came within `timeoutMs` (or it did not decode).
+ */
+export async function metadataV1(host: string, port: number, topics: [] | null, timeoutMs = 2000): Promise<MetadataV1Answer | null> {
   const w = new Writer();
   w.int32(0);
   writeRequestHeader(w, { apiKey: Metadata.apiKey, apiVersion: METADATA_VERSION, correlationId: 1, clientId: "takhin-peer-probe" }, false);
-  codecFor(Metadata.request, METADATA_VERSION).encode(w, { topics: [] });
+  codecFor(Metadata.request, METADATA_VERSION).encode(w, { topics });
   const frame = w.toBytes();
   new DataView(frame.buffer, frame.byteOffset).setInt32(0, frame.length - 4);
 
-  return await new Promise<number[] | null>((resolve) => {
-    const assembler = new FrameAssembler(16 * 1024 * 1024);
+  return await new Promise<MetadataV1Answer | null>((resolve) => {
+    const assembler = new FrameAssembler(64 * 1024 * 1024);
     let done = false;
     let sock: { end(): void } | null = null;
-    const finish = (v: number[] | null) => {
+    const finish = (v: MetadataV1Answer | null) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
@@ -47,8 +56,7 @@ export async function metadataBrokers(host: string, port: number, timeoutMs = 20
             if (frames.length === 0) return;
             const r = new Reader(frames[0]!);
             r.int32(); // correlation id
-            const body = codecFor(Metadata.response, METADATA_VERSION).decode(r);
-            finish(body.brokers.map((b: { nodeId: number }) => b.nodeId));
+            finish(codecFor(Metadata.response, METADATA_VERSION).decode(r) as MetadataV1Answer);
           } catch {
             finish(null);
           }
@@ -59,6 +67,12 @@ export async function metadataBrokers(host: string, port: number, timeoutMs = 20
       },
     }).catch(() => finish(null));
   });
+}
+
+/** The broker ids a Metadata answer names, or null when the broker did not answer within `timeoutMs`. */
+export async function metadataBrokers(host: string, port: number, timeoutMs = 2000): Promise<number[] | null> {
+  const answer = await metadataV1(host, port, [], timeoutMs);
+  return answer ? answer.brokers.map((b) => b.nodeId) : null;
 }
 
 /** A free TCP port on `host` (bound and released; racy by nature, as every such helper is). */
