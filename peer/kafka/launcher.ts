@@ -18,6 +18,7 @@ import { join, resolve } from "node:path";
 import { kafkaClasspath, kafkaVersion } from "./classpath.ts";
 import { freePort, metadataBrokers } from "./probe.ts";
 import { KAFKA_HEAP_OPTS, KAFKA_JVM_OPTS, LOG4J2_PROPERTIES, serverProperties, type NodeLayout } from "./settings.ts";
+import { processAlive } from "../../src/util/process.ts";
 
 const STATE_FILE = "peer.json";
 /** First start of a JVM broker on 2 shared cores takes seconds; formatting too. */
@@ -71,14 +72,6 @@ function kafkaClusterId(): string {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export function readState(dataDir: string): PeerState | null {
   const file = join(dataDir, STATE_FILE);
@@ -112,7 +105,7 @@ async function waitReady(host: string, nodes: NodeLayout[], procs: { exited: boo
   for (;;) {
     const answers = await Promise.all(nodes.map((n) => metadataBrokers(host, n.port, 2000)));
     if (answers.every((a) => a !== null && a.length === nodes.length)) return;
-    const dead = procs.findIndex((p) => p.exited || !alive(p.pid));
+    const dead = procs.findIndex((p) => p.exited || !processAlive(p.pid));
     if (dead >= 0) throw new Error(`Kafka node ${nodes[dead]!.nodeId} exited during start; its log:\n${tail(logOf(nodes[dead]!.nodeId))}`);
     if (Date.now() > deadline) throw new Error(`Kafka did not answer Metadata with ${nodes.length} broker(s) within ${timeoutMs} ms`);
     await Bun.sleep(intervalMs);
@@ -130,7 +123,7 @@ export async function startKafkaPeer(opts: KafkaPeerOptions): Promise<KafkaPeer>
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const previous = readState(dataDir);
-  if (previous && previous.nodes.some((n) => alive(n.pid))) {
+  if (previous && previous.nodes.some((n) => processAlive(n.pid))) {
     throw new Error(`a Kafka peer is already running from ${dataDir} (pids ${previous.nodes.map((n) => n.pid).join(", ")}); stop it first`);
   }
   const classpath = kafkaClasspath();
@@ -188,18 +181,18 @@ export async function startKafkaPeer(opts: KafkaPeerOptions): Promise<KafkaPeer>
     stop: () => stopPids(procs.map((p) => p.pid)),
     kill(nodeId: number) {
       const p = procs[nodeId - 1];
-      if (p && alive(p.pid)) process.kill(p.pid, "SIGKILL");
+      if (p && processAlive(p.pid)) process.kill(p.pid, "SIGKILL");
     },
   };
 }
 
 /** SIGTERM every pid, wait for them to go (Kafka shuts down cleanly), SIGKILL what is left. */
 export async function stopPids(pids: number[]): Promise<void> {
-  for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGTERM");
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, "SIGTERM");
   const deadline = Date.now() + STOP_GRACE_MS;
-  while (pids.some(alive) && Date.now() < deadline) await Bun.sleep(100);
-  for (const pid of pids) if (alive(pid)) process.kill(pid, "SIGKILL");
-  while (pids.some(alive)) await Bun.sleep(20);
+  while (pids.some(processAlive) && Date.now() < deadline) await Bun.sleep(100);
+  for (const pid of pids) if (processAlive(pid)) process.kill(pid, "SIGKILL");
+  while (pids.some(processAlive)) await Bun.sleep(20);
 }
 
 /** Status of a peer started by the CLI: each node's pid liveness and whether it answers Metadata. */
@@ -207,7 +200,7 @@ export async function peerStatus(dataDir: string): Promise<{ state: PeerState; n
   const state = readState(resolve(dataDir));
   if (!state) return null;
   const nodes = await Promise.all(
-    state.nodes.map(async (n) => ({ nodeId: n.nodeId, running: alive(n.pid), brokers: alive(n.pid) ? await metadataBrokers(state.host, n.port, 2000) : null })),
+    state.nodes.map(async (n) => ({ nodeId: n.nodeId, running: processAlive(n.pid), brokers: processAlive(n.pid) ? await metadataBrokers(state.host, n.port, 2000) : null })),
   );
   return { state, nodes };
 }

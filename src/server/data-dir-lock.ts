@@ -18,6 +18,7 @@ import { dlopen, FFIType } from "bun:ffi";
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync, ftruncateSync } from "node:fs";
 import { join } from "node:path";
 import { OperatorError } from "./lifecycle.ts";
+import { processAlive } from "../util/process.ts";
 
 export const LOCK_FILE = ".lock";
 
@@ -100,7 +101,7 @@ function lockWithPidFile(dataDir: string, path: string): DataDirLock {
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
       const holder = readHolder(path);
       const pid = Number(holder);
-      if (holder && Number.isInteger(pid) && pid > 0 && pid !== process.pid && alive(pid)) throw new OperatorError(lockedMessage(dataDir, holder));
+      if (holder && Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) throw new OperatorError(lockedMessage(dataDir, holder));
       if (holder && pid === process.pid && heldHere.has(path)) throw new OperatorError(lockedMessage(dataDir, holder));
       rmSync(path, { force: true }); // stale: its holder is gone
       continue;
@@ -134,11 +135,3 @@ function readHolder(path: string): string {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}

@@ -13,17 +13,10 @@ import { afterAll } from "bun:test";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { processAlive } from "../../src/util/process.ts";
 
 const PREFIX = "takhin-test-run-";
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
 
 if (!process.env.TAKHIN_TEST_RUN_DIR) {
   const base = tmpdir();
@@ -31,7 +24,7 @@ if (!process.env.TAKHIN_TEST_RUN_DIR) {
     if (!name.startsWith(PREFIX)) continue;
     const owner = join(base, name, ".owner");
     const pid = existsSync(owner) ? Number(readFileSync(owner, "utf8")) : NaN;
-    if (Number.isInteger(pid) && pid > 0 && !alive(pid)) rmSync(join(base, name), { recursive: true, force: true });
+    if (Number.isInteger(pid) && pid > 0 && !processAlive(pid)) rmSync(join(base, name), { recursive: true, force: true });
   }
   const runDir = mkdtempSync(join(base, PREFIX));
   writeFileSync(join(runDir, ".owner"), String(process.pid));
