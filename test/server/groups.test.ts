@@ -21,6 +21,7 @@ import { offsetsPartitionFor, javaStringHashCode } from "../../src/coordinator/o
 import { OFFSETS_TOPIC } from "../../src/coordinator/group-config.ts";
 import { RawClient, removeDir, tempDir, type TestBroker } from "../helpers/broker.ts";
 import { spawnBroker, startGroupBroker } from "../clients/scripts/groups-harness.ts";
+import { subscription } from "../helpers/consumer-protocol.ts";
 
 const enc = new TextEncoder();
 let tb: TestBroker;
@@ -33,17 +34,6 @@ afterAll(async () => {
   await tb.stop();
   removeDir(tb.dataDir);
 });
-
-/** ConsumerProtocolSubscription v0: version, topics, user data. */
-function subscription(topics: string[]): Uint8Array {
-  const parts: number[] = [0, 0, 0, 0, 0, topics.length];
-  for (const t of topics) {
-    const b = enc.encode(t);
-    parts.push(b.length >> 8, b.length & 0xff, ...b);
-  }
-  parts.push(0xff, 0xff, 0xff, 0xff);
-  return new Uint8Array(parts);
-}
 
 function joinBody(groupId: string, memberId: string, extra: Record<string, unknown> = {}) {
   return {

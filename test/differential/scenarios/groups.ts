@@ -6,26 +6,9 @@
  */
 import type { RequestStep, Scenario, Step } from "../scenario.ts";
 import { topic } from "./steps.ts";
+import { subscription, assignment } from "../../helpers/consumer-protocol.ts";
 
 const JOIN_TIMEOUT_MS = 20_000;
-const enc = new TextEncoder();
-
-/** ConsumerProtocolSubscription v0: version INT16, topics [STRING], user_data BYTES (null). */
-function subscription(topics: string[]): Uint8Array {
-  const parts: number[] = [0, 0, 0, 0, 0, topics.length];
-  for (const t of topics) {
-    const b = enc.encode(t);
-    parts.push(b.length >> 8, b.length & 0xff, ...b);
-  }
-  parts.push(0xff, 0xff, 0xff, 0xff);
-  return new Uint8Array(parts);
-}
-
-/** ConsumerProtocolAssignment v0 of partition 0 of one topic. */
-function assignment(topicName: string): Uint8Array {
-  const b = enc.encode(topicName);
-  return new Uint8Array([0, 0, 0, 0, 0, 1, b.length >> 8, b.length & 0xff, ...b, 0, 0, 0, 1, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]);
-}
 
 interface Versions {
   join: number; sync: number; hb: number; describe: number; commit: number; fetch: number; leave: number; list: number; del: number;
