@@ -28,7 +28,7 @@
  */
 import { batchRecords } from "../compression/index.ts";
 import type { Partition } from "../cluster/partition.ts";
-import { BATCH_LOG_OVERHEAD_BYTES, buildRecordBatch, iterateRecords, readBatchHeader, CONTROL_BIT, type NewRecord } from "../protocol/record-batch.ts";
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, buildRecordBatch, iterateRecords, readBatchHeader, CONTROL_BIT, type NewRecord } from "../protocol/record-batch.ts";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import type { OffsetEntry } from "./offsets-store.ts";
@@ -38,8 +38,6 @@ export const GROUP_KEY_VERSION = 2;
 export const OFFSET_VALUE_VERSION = 3;
 export const OFFSET_VALUE_VERSION_WITH_EXPIRY = 1;
 export const GROUP_VALUE_VERSION = 3;
-/** A v2 batch header after its base offset and length (Kafka's RECORD_BATCH_OVERHEAD is 61 with them). */
-const RECORD_BATCH_HEADER_BYTES = 49;
 /** Bytes read per step while loading a partition of __consumer_offsets. */
 const LOAD_READ_BYTES = 4 * 1024 * 1024;
 
@@ -231,7 +229,7 @@ const RECORD_OVERHEAD_BYTES = 32;
  * the whole set, so a group with many committed partitions can always be deleted.
  */
 export function appendOffsetsTombstones(partition: Partition, records: NewRecord[], nowMs: number): { errorCode: number; errorMessage: string | null } {
-  const budget = Math.max(1, partition.config.maxMessageBytes - BATCH_LOG_OVERHEAD_BYTES - RECORD_BATCH_HEADER_BYTES);
+  const budget = Math.max(1, partition.config.maxMessageBytes - BATCH_HEADER_BYTES);
   let chunk: NewRecord[] = [];
   let size = 0;
   for (const rec of records) {
