@@ -21,7 +21,7 @@ import { ZERO_UUID } from "../protocol/reader.ts";
 import type { ApiDef, RequestInput, ResponseOf } from "../protocol/schema.ts";
 import { BrokerConnection, type ConnectionOptions, type Response, type SendOptions } from "./connection.ts";
 import { ClientClosedError, ClientError, ConnectionError, KafkaError } from "./errors.ts";
-import { CLIENT_MAX_BROKERS } from "./limits.ts";
+import { CLIENT_MAX_BROKERS } from "../limits.ts";
 import type { BrokerVersions } from "./versions.ts";
 
 export interface ClientOptions extends ConnectionOptions {

@@ -35,7 +35,7 @@ import {
   CLIENT_MAX_RESPONSE_FRAME_BYTES,
   CLIENT_RECONNECT_BACKOFF_MAX_MS,
   CLIENT_RECONNECT_BACKOFF_MS,
-} from "./limits.ts";
+} from "../limits.ts";
 import { FrameSocket } from "./socket.ts";
 import { brokerVersions, pickVersion, type BrokerVersions } from "./versions.ts";
 

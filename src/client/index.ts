@@ -10,7 +10,7 @@
  *   client.ts      KafkaClient: bootstrap + Metadata, a connection per broker, typed calls
  *                  (metadata, produce, fetch, listOffsets, createTopics, deleteTopics,
  *                  describeConfigs) and `send()` for any API in src/protocol
- *   limits.ts      the client's named bounds; errors.ts its errors (`retriable` on each)
+ *   errors.ts      its errors (`retriable` on each); its named bounds (CLIENT_*) are in src/limits.ts
  *
  * Depends only on src/protocol (it sits beside the broker, not on it): the broker's cluster layer
  * may use it to reach other brokers without a cycle. See docs/architecture-client.md.
@@ -19,6 +19,6 @@ export * from "./client.ts";
 export * from "./connection.ts";
 export * from "./errors.ts";
 export * from "./frames.ts";
-export * from "./limits.ts";
+export { CLIENT_MAX_IN_FLIGHT_REQUESTS, CLIENT_MAX_QUEUED_REQUESTS, CLIENT_MAX_RESPONSE_FRAME_BYTES, CLIENT_MAX_PENDING_WRITE_BYTES, CLIENT_DEFAULT_REQUEST_TIMEOUT_MS, CLIENT_CONNECT_TIMEOUT_MS, CLIENT_RECONNECT_BACKOFF_MS, CLIENT_RECONNECT_BACKOFF_MAX_MS, CLIENT_MAX_CONNECT_ATTEMPTS, CLIENT_MAX_BROKERS } from "../limits.ts";
 export * from "./socket.ts";
 export * from "./versions.ts";

@@ -6,7 +6,7 @@
  */
 import { FrameAssembler } from "../protocol/frame-assembler.ts";
 import { ConnectionError } from "./errors.ts";
-import { CLIENT_MAX_RESPONSE_FRAME_BYTES } from "./limits.ts";
+import { CLIENT_MAX_RESPONSE_FRAME_BYTES } from "../limits.ts";
 
 type BunSocket = Awaited<ReturnType<typeof Bun.connect>>;
 
