@@ -11,9 +11,21 @@
  * stops every node gracefully (SIGTERM, then SIGKILL after the grace period) and exits 0.
  *
  * As a library (tests): `const c = await startLocalCluster({ nodes: 3, basePort, dataDir })`,
- * then `c.bootstrap`, `c.kill(id)`, `c.restart(id)`, `c.stop()`.
+ * then `c.bootstrap`, `c.stop()`, and the faults of test/cluster/faults: `c.kill(id)` (kill -9),
+ * `c.pause(id)` / `c.resume(id)` (SIGSTOP / SIGCONT), `c.restart(id)` (same data directory),
+ * `c.waitForBrokers(ids)` (every running node's Metadata lists exactly those brokers: registered
+ * and unfenced), `c.activeController()`.
+ *
+ * `peerAddress(from, to)` makes node `from` dial node `to`'s controller listener at another address
+ * (a fault-injecting proxy, test/helpers/fault-proxy.ts): each node then gets its own
+ * controller_quorum_voters, its own entry with its real port and every other entry with the proxy's.
+ * This works because the cluster id depends on the voter ids only (cluster-node.ts clusterIdOf).
+ * `advertisedKafkaPort(id)` makes a node advertise its Kafka listener at another port (a proxy in
+ * front of it, for faults on the path of clients and, with replication, of followers).
  */
 import { join, resolve } from "node:path";
+import { BrokerConnection } from "./client/connection.ts";
+import { Metadata } from "./protocol/messages/metadata.ts";
 
 const MAIN = join(import.meta.dir, "main.ts");
 export const MAX_LOCAL_NODES = 9;
@@ -29,7 +41,20 @@ export interface LocalClusterOptions {
   /** Each output line of a node, e.g. to forward it; kept in memory either way (bounded). */
   onLine?: (nodeId: number, line: string) => void;
   readyTimeoutMs?: number;
+  /** Where node `from` reaches node `to`'s controller listener (default: its real address). */
+  peerAddress?: (from: number, to: number) => { host: string; port: number };
+  /** The Kafka port node `id` advertises (default: the port it listens on). */
+  advertisedKafkaPort?: (id: number) => number;
 }
+
+/** One node's answer to Metadata: the brokers it lists (registered and unfenced) and its controller. */
+export interface NodeView {
+  readonly nodeId: number;
+  readonly brokers: number[];
+  readonly controllerId: number;
+}
+
+const PROBE_TIMEOUT_MS = 2000;
 
 export interface LocalNode {
   readonly id: number;
@@ -38,18 +63,32 @@ export interface LocalNode {
   readonly dataDir: string;
   proc: ReturnType<typeof Bun.spawn> | null;
   output: string;
+  /** SIGSTOPped by pause() and not resumed yet. */
+  paused: boolean;
 }
 
 export class LocalCluster {
   readonly nodes: LocalNode[] = [];
   private readonly env: Record<string, string>;
 
-  constructor(private readonly o: Required<Omit<LocalClusterOptions, "env" | "onLine">> & Pick<LocalClusterOptions, "env" | "onLine">) {
+  constructor(
+    private readonly o: Required<Omit<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort">> &
+      Pick<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort">,
+  ) {
     for (let id = 0; id < o.nodes; id++) {
-      this.nodes.push({ id, kafkaPort: o.basePort + id, controllerPort: o.basePort + 100 + id, dataDir: join(o.dataDir, `node-${id}`), proc: null, output: "" });
+      this.nodes.push({ id, kafkaPort: o.basePort + id, controllerPort: o.basePort + 100 + id, dataDir: join(o.dataDir, `node-${id}`), proc: null, output: "", paused: false });
     }
-    const voters = this.nodes.map((n) => `${n.id}@127.0.0.1:${n.controllerPort}`).join(",");
-    this.env = { TAKHIN_PROCESS_ROLES: "broker,controller", TAKHIN_CONTROLLER_QUORUM_VOTERS: voters, TAKHIN_HOST: "127.0.0.1", ...o.env };
+    this.env = { TAKHIN_PROCESS_ROLES: "broker,controller", TAKHIN_HOST: "127.0.0.1", ...o.env };
+  }
+
+  /** Node `id`'s controller_quorum_voters: itself at its real port, the others where peerAddress says. */
+  votersFor(id: number): string {
+    return this.nodes
+      .map((n) => {
+        const a = n.id === id || !this.o.peerAddress ? { host: "127.0.0.1", port: n.controllerPort } : this.o.peerAddress(id, n.id);
+        return `${n.id}@${a.host}:${a.port}`;
+      })
+      .join(",");
   }
 
   get bootstrap(): string {
@@ -67,14 +106,18 @@ export class LocalCluster {
     const n = this.node(id);
     if (n.proc && n.proc.exitCode === null && n.proc.signalCode === null) throw new Error(`node ${id} is running`);
     n.output = "";
+    n.paused = false;
+    const advertised = this.o.advertisedKafkaPort?.(id);
     const proc = Bun.spawn(["bun", MAIN], {
       env: {
         ...process.env,
+        TAKHIN_CONTROLLER_QUORUM_VOTERS: this.votersFor(id),
         ...this.env,
         TAKHIN_NODE_ID: String(id),
         TAKHIN_DATA_DIR: n.dataDir,
         TAKHIN_KAFKA_PORT: String(n.kafkaPort),
         TAKHIN_LISTENERS: `PLAINTEXT://127.0.0.1:${n.kafkaPort},CONTROLLER://127.0.0.1:${n.controllerPort}`,
+        ...(advertised !== undefined ? { TAKHIN_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${advertised},CONTROLLER://127.0.0.1:${n.controllerPort}` } : {}),
       },
       stdin: "ignore",
       stdout: "pipe",
@@ -105,17 +148,83 @@ export class LocalCluster {
     throw new Error(`node ${id} not ready within ${this.o.readyTimeoutMs} ms:\n${n.output.slice(-3000)}`);
   }
 
-  /** Sends `signal` (default SIGKILL) to node `id` and waits for its exit. */
+  /** Sends `signal` (default SIGKILL, kill -9) to node `id` and waits for its exit. */
   async kill(id: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
-    const proc = this.node(id).proc;
+    const n = this.node(id);
+    const proc = n.proc;
     if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
     proc.kill(signal);
+    // A stopped process takes SIGKILL, but a SIGTERM waits for SIGCONT.
+    if (n.paused && signal !== "SIGKILL") proc.kill("SIGCONT");
     await proc.exited;
+    n.paused = false;
   }
 
-  async restart(id: number): Promise<void> {
-    await this.kill(id);
+  /** SIGSTOP: the process stays, its sockets stay open, it answers nothing (a hung machine). */
+  pause(id: number): void {
+    const n = this.node(id);
+    if (!this.isRunning(id)) throw new Error(`node ${id} is not running`);
+    n.proc!.kill("SIGSTOP");
+    n.paused = true;
+  }
+
+  /** SIGCONT after pause(). */
+  resume(id: number): void {
+    const n = this.node(id);
+    if (!this.isRunning(id)) throw new Error(`node ${id} is not running`);
+    n.proc!.kill("SIGCONT");
+    n.paused = false;
+  }
+
+  /** kill -9 (or `signal`), then start again on the same data directory and ports. */
+  async restart(id: number, signal: NodeJS.Signals = "SIGKILL"): Promise<void> {
+    await this.kill(id, signal);
     await this.start(id);
+  }
+
+  /** Node `id`'s Metadata answer (brokers only), or null when it does not answer in time. */
+  async view(id: number, timeoutMs = PROBE_TIMEOUT_MS): Promise<NodeView | null> {
+    if (!this.isRunning(id) || this.node(id).paused) return null;
+    const c = new BrokerConnection("127.0.0.1", this.node(id).kafkaPort, { requestTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, maxConnectAttempts: 1 });
+    try {
+      const { body } = await c.send(Metadata, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, { timeoutMs });
+      return { nodeId: id, brokers: body.brokers.map((b) => b.nodeId).sort((a, b) => a - b), controllerId: body.controllerId };
+    } catch {
+      return null;
+    } finally {
+      c.close();
+    }
+  }
+
+  /**
+   * Waits until every running, unpaused node (or those in `askNodes`) lists exactly `brokers` in
+   * Metadata (registered and unfenced) and names an active controller; returns the views.
+   */
+  async waitForBrokers(brokers: number[], o: { timeoutMs?: number; askNodes?: number[] } = {}): Promise<NodeView[]> {
+    const want = [...brokers].sort((a, b) => a - b).join(",");
+    const deadline = Date.now() + (o.timeoutMs ?? 30_000);
+    let last: (NodeView | null)[] = [];
+    for (;;) {
+      const ask = o.askNodes ?? this.nodes.filter((n) => this.isRunning(n.id) && !n.paused).map((n) => n.id);
+      last = await Promise.all(ask.map((id) => this.view(id)));
+      if (last.every((v) => v !== null && v.brokers.join(",") === want && v.controllerId >= 0)) return last as NodeView[];
+      if (Date.now() > deadline) throw new Error(`brokers [${want}] not seen by every node within ${o.timeoutMs ?? 30_000} ms: ${JSON.stringify(last)}`);
+      await Bun.sleep(100);
+    }
+  }
+
+  /** The active controller id as the running nodes report it, once they agree (or -1 after `timeoutMs`). */
+  async activeController(o: { timeoutMs?: number; askNodes?: number[] } = {}): Promise<number> {
+    const deadline = Date.now() + (o.timeoutMs ?? 30_000);
+    while (Date.now() <= deadline) {
+      const ask = o.askNodes ?? this.nodes.filter((n) => this.isRunning(n.id) && !n.paused).map((n) => n.id);
+      const views = await Promise.all(ask.map((id) => this.view(id)));
+      const ids = new Set(views.map((v) => v?.controllerId ?? -2));
+      const [only] = [...ids];
+      if (ids.size === 1 && only !== undefined && only >= 0 && ask.includes(only)) return only;
+      await Bun.sleep(100);
+    }
+    return -1;
   }
 
   isRunning(id: number): boolean {
@@ -130,6 +239,7 @@ export class LocalCluster {
         const p = n.proc;
         if (!p || p.exitCode !== null || p.signalCode !== null) return;
         p.kill("SIGTERM");
+        if (n.paused) p.kill("SIGCONT");
         const timer = setTimeout(() => p.kill("SIGKILL"), graceMs);
         await p.exited;
         clearTimeout(timer);
@@ -143,7 +253,16 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
   if (!Number.isInteger(o.nodes) || o.nodes < 1 || o.nodes > MAX_LOCAL_NODES) throw new RangeError(`--nodes must be from 1 to ${MAX_LOCAL_NODES}, got ${o.nodes}`);
   const basePort = o.basePort ?? 19092;
   if (!Number.isInteger(basePort) || basePort < 1024 || basePort + 100 + o.nodes > 65535) throw new RangeError(`--base-port must leave room for ${o.nodes} nodes below 65535, got ${basePort}`);
-  const c = new LocalCluster({ nodes: o.nodes, basePort, dataDir: resolve(o.dataDir ?? "./data/cluster"), env: o.env, onLine: o.onLine, readyTimeoutMs: o.readyTimeoutMs ?? 60_000 });
+  const c = new LocalCluster({
+    nodes: o.nodes,
+    basePort,
+    dataDir: resolve(o.dataDir ?? "./data/cluster"),
+    env: o.env,
+    onLine: o.onLine,
+    readyTimeoutMs: o.readyTimeoutMs ?? 60_000,
+    peerAddress: o.peerAddress,
+    advertisedKafkaPort: o.advertisedKafkaPort,
+  });
   try {
     await Promise.all(c.nodes.map((n) => c.start(n.id)));
   } catch (e) {

@@ -53,9 +53,13 @@ export const CLUSTER_DEFAULTS = {
 /** Kafka admin APIs that change metadata: run on the active controller (forwarded from others). */
 export const FORWARDED_APIS: readonly number[] = [19 /* CreateTopics */, 20 /* DeleteTopics */, 33 /* AlterConfigs */, 37 /* CreatePartitions */, 44 /* IncrementalAlterConfigs */];
 
-/** The cluster id every node derives from the voter set (Kafka formats storage with one; see docs/cluster.md). */
+/**
+ * The cluster id every node derives from the voter ids (Kafka formats storage with one; see
+ * docs/cluster.md). Ids only, not addresses: a node may reach a peer through another address (a
+ * proxy, a NAT) than the peer's own voter entry, and every node must still derive the same id.
+ */
 export function clusterIdOf(cluster: ClusterConfig): string {
-  const voters = [...cluster.voters].sort((a, b) => a.id - b.id).map((v) => `${v.id}@${v.host}:${v.port}`).join(",");
+  const voters = [...cluster.voters].sort((a, b) => a.id - b.id).map((v) => v.id).join(",");
   return createHash("sha256").update(`takhin-cluster:${voters}`).digest().subarray(0, 16).toString("base64url");
 }
 

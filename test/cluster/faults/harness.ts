@@ -1,0 +1,134 @@
+/**
+ * What the process-level fault tests share: a local cluster (src/cluster-launcher.ts, every node
+ * its own `bun src/main.ts`) on free loopback ports in a temporary directory, optionally with a
+ * FaultNet (test/helpers/fault-proxy.ts) on every directed controller link, and small probes over
+ * the internal client. Every test calls `stop()` in afterAll: it kills the nodes (SIGKILL after a
+ * short grace), the proxies and the directory.
+ */
+import { createServer } from "node:net";
+import { BrokerConnection } from "../../../src/client/connection.ts";
+import { KafkaClient } from "../../../src/client/client.ts";
+import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from "../../../src/cluster-launcher.ts";
+import { Metadata } from "../../../src/protocol/messages/metadata.ts";
+import { FaultNet } from "../../helpers/fault-proxy.ts";
+import { removeDir, tempDir } from "../../helpers/broker.ts";
+
+export interface FaultCluster {
+  readonly cluster: LocalCluster;
+  readonly net: FaultNet | null;
+  readonly dir: string;
+  client(o?: { requestTimeoutMs?: number }): KafkaClient;
+  stop(): Promise<void>;
+}
+
+async function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once("error", () => resolve(false));
+    s.listen(port, "127.0.0.1", () => s.close(() => resolve(true)));
+  });
+}
+
+/** A base port whose node ports (base+i) and controller ports (base+100+i) are all free now. */
+export async function freeBasePort(nodes: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 400) * 100;
+    let ok = true;
+    for (let i = 0; i < nodes && ok; i++) ok = (await portFree(base + i)) && (await portFree(base + 100 + i));
+    if (ok) return base;
+  }
+  throw new Error("no free port range for a local cluster");
+}
+
+export async function startFaultCluster(o: { nodes?: number; proxy?: boolean; env?: Record<string, string> } & Partial<LocalClusterOptions> = {}): Promise<FaultCluster> {
+  const nodes = o.nodes ?? 3;
+  const dir = tempDir("takhin-faults-");
+  const basePort = await freeBasePort(nodes);
+  const ids = [...Array(nodes).keys()];
+  const net = o.proxy ? await FaultNet.start(ids, (to) => basePort + 100 + to) : null;
+  const clients: KafkaClient[] = [];
+  let cluster: LocalCluster;
+  try {
+    cluster = await startLocalCluster({
+      nodes,
+      basePort,
+      dataDir: dir,
+      env: o.env,
+      peerAddress: net ? (from, to) => net.addressOf(from, to) : undefined,
+      advertisedKafkaPort: o.advertisedKafkaPort,
+      readyTimeoutMs: 60_000,
+    });
+  } catch (e) {
+    await net?.stop();
+    removeDir(dir);
+    throw e;
+  }
+  return {
+    cluster,
+    net,
+    dir,
+    client(co = {}) {
+      const c = new KafkaClient({ bootstrap: cluster.bootstrap, requestTimeoutMs: co.requestTimeoutMs ?? 10_000 });
+      clients.push(c);
+      return c;
+    },
+    async stop() {
+      for (const c of clients) c.close();
+      await cluster.stop(3000);
+      await net?.stop();
+      removeDir(dir);
+    },
+  };
+}
+
+/** A client that talks to node `id` only (its bootstrap is that node's port). */
+export function nodeClient(cluster: LocalCluster, id: number, requestTimeoutMs = 10_000): KafkaClient {
+  return new KafkaClient({ bootstrap: `127.0.0.1:${cluster.node(id).kafkaPort}`, requestTimeoutMs, maxConnectAttempts: 1 });
+}
+
+/** Node `id`'s full Metadata answer (all topics), or null when it does not answer. */
+export async function metadataOf(cluster: LocalCluster, id: number, timeoutMs = 3000) {
+  const c = new BrokerConnection("127.0.0.1", cluster.node(id).kafkaPort, { requestTimeoutMs: timeoutMs, connectTimeoutMs: timeoutMs, maxConnectAttempts: 1 });
+  try {
+    const { body } = await c.send(Metadata, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, { timeoutMs });
+    return body;
+  } catch {
+    return null;
+  } finally {
+    c.close();
+  }
+}
+
+/**
+ * A node's metadata in a comparable form: brokers, controller, and per topic its id and each
+ * partition's leader, leader epoch, replicas and ISR, sorted.
+ */
+export function digestOf(md: NonNullable<Awaited<ReturnType<typeof metadataOf>>>): string {
+  const topics = md.topics
+    .filter((t) => t.name !== null)
+    .map((t) => ({
+      name: t.name,
+      id: t.topicId,
+      error: t.errorCode,
+      partitions: [...t.partitions]
+        .sort((a, b) => a.partitionIndex - b.partitionIndex)
+        .map((p) => [p.partitionIndex, p.leaderId, p.leaderEpoch, [...p.replicaNodes].sort(), [...p.isrNodes].sort()]),
+    }))
+    .sort((a, b) => (a.name! < b.name! ? -1 : 1));
+  return JSON.stringify({ brokers: md.brokers.map((b) => [b.nodeId, b.host, b.port]).sort(), controller: md.controllerId, topics });
+}
+
+export async function until<T>(what: string, f: () => Promise<T | null | undefined | false>, timeoutMs: number, everyMs = 100): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown = null;
+  for (;;) {
+    try {
+      const v = await f();
+      if (v !== null && v !== undefined && v !== false) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`);
+    await Bun.sleep(everyMs);
+  }
+}
