@@ -38,6 +38,8 @@ export interface LocalClusterOptions {
   dataDir?: string;
   /** Extra environment for every node (TAKHIN_LOG_LEVEL, ...). */
   env?: Record<string, string>;
+  /** Extra environment for one node (TAKHIN_RACK per node, ...), over `env`. */
+  nodeEnv?: (nodeId: number) => Record<string, string>;
   /** Each output line of a node, e.g. to forward it; kept in memory either way (bounded). */
   onLine?: (nodeId: number, line: string) => void;
   readyTimeoutMs?: number;
@@ -72,8 +74,8 @@ export class LocalCluster {
   private readonly env: Record<string, string>;
 
   constructor(
-    private readonly o: Required<Omit<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort">> &
-      Pick<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort">,
+    private readonly o: Required<Omit<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort" | "nodeEnv">> &
+      Pick<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort" | "nodeEnv">,
   ) {
     for (let id = 0; id < o.nodes; id++) {
       this.nodes.push({ id, kafkaPort: o.basePort + id, controllerPort: o.basePort + 100 + id, dataDir: join(o.dataDir, `node-${id}`), proc: null, output: "", paused: false });
@@ -113,6 +115,7 @@ export class LocalCluster {
         ...process.env,
         TAKHIN_CONTROLLER_QUORUM_VOTERS: this.votersFor(id),
         ...this.env,
+        ...this.o.nodeEnv?.(id),
         TAKHIN_NODE_ID: String(id),
         TAKHIN_DATA_DIR: n.dataDir,
         TAKHIN_KAFKA_PORT: String(n.kafkaPort),
@@ -258,6 +261,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     basePort,
     dataDir: resolve(o.dataDir ?? "./data/cluster"),
     env: o.env,
+    nodeEnv: o.nodeEnv,
     onLine: o.onLine,
     readyTimeoutMs: o.readyTimeoutMs ?? 60_000,
     peerAddress: o.peerAddress,

@@ -92,6 +92,27 @@ export interface DecideContext {
   readonly nextIndex: number;
 }
 
+/** One voter as the active controller sees it (DescribeQuorum; Kafka's ReplicaState). */
+export interface QuorumReplica {
+  /** Kafka node id. */
+  readonly nodeId: number;
+  /** The end of the log this replica is known to hold (Raft match index; -1 unknown). */
+  readonly logEndOffset: number;
+  /** Wall-clock ms of the replica's last answer to the leader (-1 unknown; the leader: now, as Kafka reports it). */
+  readonly lastFetchTimestampMs: number;
+  /** Wall-clock ms when the replica last held everything the leader had (the leader: now). */
+  readonly lastCaughtUpTimestampMs: number;
+}
+
+/** The quorum's state as DescribeQuorum reports it; meaningful on the active controller only. */
+export interface QuorumStatus {
+  readonly leaderId: number;
+  readonly leaderEpoch: number;
+  /** Entries committed (Raft index = Kafka offset count: the high watermark). */
+  readonly highWatermark: number;
+  readonly voters: readonly QuorumReplica[];
+}
+
 interface Operation {
   decide: (image: MetadataImage, ctx: DecideContext) => Decision<unknown>;
   resolve: (v: unknown) => void;
@@ -125,6 +146,8 @@ export class MetadataQuorum {
   /** Elections this node won, for logs and tests. */
   leaderChanges = 0;
   private lastLeader = 0;
+  /** Active controller only: per follower (Raft id), wall-clock ms of its last reply and of its last caught-up reply. */
+  private readonly followerSeen = new Map<number, { fetchMs: number; caughtUpMs: number }>();
 
   private constructor(o: MetadataQuorumOptions) {
     const self = o.voters.find((v) => v.id === o.nodeId);
@@ -223,6 +246,42 @@ export class MetadataQuorum {
   /** The index of the last snapshot in the core (0 when none): the log is bounded above it. */
   get snapshotIndex(): number {
     return this.raft.log.snapshotIndex;
+  }
+
+  /** The voters (Kafka ids) with their controller listener addresses, as configured. */
+  get voters(): readonly QuorumVoter[] {
+    return this.o.voters;
+  }
+
+  /**
+   * The quorum as DescribeQuorum reports it (read-only; from the core's progress tracking plus
+   * the reply times this runtime records, src/raft keeps no clock). Only the active controller
+   * knows its followers; elsewhere the voters' offsets and times are unknown (-1).
+   */
+  status(): QuorumStatus {
+    const log = this.raft.log;
+    const leader = this.raft.role === "leader";
+    const now = Date.now();
+    const voters = [...this.raft.conf.voters].sort((a, b) => a - b).map((id): QuorumReplica => {
+      if (leader && id === this.raft.id) return { nodeId: kafkaNodeIdOf(id), logEndOffset: log.lastIndex(), lastFetchTimestampMs: now, lastCaughtUpTimestampMs: now };
+      const seen = leader ? this.followerSeen.get(id) : undefined;
+      return {
+        nodeId: kafkaNodeIdOf(id),
+        logEndOffset: leader ? (this.raft.matchOf(id) ?? -1) : -1,
+        lastFetchTimestampMs: seen?.fetchMs ?? -1,
+        lastCaughtUpTimestampMs: seen && seen.caughtUpMs > 0 ? seen.caughtUpMs : -1,
+      };
+    });
+    return { leaderId: this.controllerId, leaderEpoch: this.raft.term, highWatermark: log.committed, voters };
+  }
+
+  private noteFollowerReply(raftId: number): void {
+    if (this.raft.matchOf(raftId) === undefined) return; // not a member: keeps the map bounded by the voters
+    const now = Date.now();
+    const seen = this.followerSeen.get(raftId) ?? { fetchMs: -1, caughtUpMs: -1 };
+    seen.fetchMs = now;
+    if ((this.raft.matchOf(raftId) ?? -1) >= this.raft.log.lastIndex()) seen.caughtUpMs = now;
+    this.followerSeen.set(raftId, seen);
   }
 
   /** Sends a controller RPC frame to voter `nodeId` (Kafka id); false when it is not a voter. */
@@ -328,6 +387,7 @@ export class MetadataQuorum {
   private onMessage(m: Message): void {
     if (this.closed || this.failed) return;
     this.raft.step(m);
+    if (this.raft.role === "leader" && (m.type === "appendResp" || m.type === "heartbeatResp")) this.noteFollowerReply(m.from);
     this.drive();
   }
 
@@ -381,6 +441,7 @@ export class MetadataQuorum {
     const leader = this.raft.leader;
     if (leader !== this.lastLeader) {
       this.lastLeader = leader;
+      this.followerSeen.clear(); // a new term: what an earlier leader saw is not ours
       this.leaderChanges++;
       this.o.log.info("metadata quorum: controller changed", {
         controller: leader > 0 ? kafkaNodeIdOf(leader) : -1,

@@ -21,6 +21,8 @@ import { DescribeCluster } from "./messages/describe-cluster.ts";
 import { DescribeConfigs } from "./messages/describe-configs.ts";
 import { DescribeGroups } from "./messages/describe-groups.ts";
 import { DescribeLogDirs } from "./messages/describe-log-dirs.ts";
+import { DescribeQuorum } from "./messages/describe-quorum.ts";
+import { ElectLeaders } from "./messages/elect-leaders.ts";
 import { EndTxn } from "./messages/end-txn.ts";
 import { Fetch } from "./messages/fetch.ts";
 import { FindCoordinator } from "./messages/find-coordinator.ts";
@@ -62,6 +64,8 @@ export const ALL_APIS: ApiDef[] = [
   DescribeConfigs,
   DescribeGroups,
   DescribeLogDirs,
+  DescribeQuorum,
+  ElectLeaders,
   EndTxn,
   Fetch,
   FindCoordinator,

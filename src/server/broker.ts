@@ -139,6 +139,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
         clusterNode.wrapAdminHandlers(registry);
         clusterNode.setBroker(context);
         context.metadata = clusterNode.controller;
+        context.quorum = clusterNode.quorum;
         context.topics = new TopicRegistry(clusterNode.controller);
         context.producerIds = new ProducerIdAllocator(clusterNode.controller, context.nodeId);
         return;
@@ -150,6 +151,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       if (metadata.upgradedFrom.length > 0) log.info("catalogue files converted into the metadata log", { files: metadata.upgradedFrom });
       if (metadata.recovery.truncatedBytes > 0) log.warn("metadata log: torn tail cut", { ...metadata.recovery });
       context.metadata = metadata.controller;
+      context.quorum = null;
       context.topics = new TopicRegistry(metadata.controller);
       context.producerIds = new ProducerIdAllocator(metadata.controller, context.nodeId);
     },

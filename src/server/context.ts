@@ -3,6 +3,7 @@ import type { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import type { PartitionManager } from "../cluster/partition-manager.ts";
 import type { ReplicaManager } from "../cluster/replica-manager.ts";
 import type { TopicRegistry } from "../cluster/topics.ts";
+import type { MetadataQuorum } from "../cluster/metadata-quorum.ts";
 import type { LocalController } from "../metadata/controller.ts";
 import type { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import type { GroupService } from "../coordinator/group-service.ts";
@@ -31,6 +32,8 @@ export interface BrokerContext {
   topics: TopicRegistry;
   /** The metadata controller and its image (src/metadata). */
   metadata: LocalController;
+  /** The Raft metadata quorum in a cluster (DescribeQuorum reads it); null for one node. */
+  quorum: MetadataQuorum | null;
   partitions: PartitionManager;
   /** Produce and Fetch semantics (acks, waits, limits) over the partitions. */
   replicas: ReplicaManager;

@@ -7,6 +7,7 @@ import { createTopicsHandler } from "./create-topics.ts";
 import { deleteTopicsHandler } from "./delete-topics.ts";
 import { describeClusterHandler } from "./describe-cluster.ts";
 import { describeConfigsHandler } from "./describe-configs.ts";
+import { describeQuorumHandler } from "./describe-quorum.ts";
 import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.ts";
 import { fetchHandler } from "./fetch.ts";
 import { initProducerIdHandler } from "./init-producer-id.ts";
@@ -39,6 +40,7 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(apiVersionsHandler);
   registry.register(metadataHandler);
   registry.register(describeClusterHandler);
+  registry.register(describeQuorumHandler);
   registry.register(createTopicsHandler);
   registry.register(deleteTopicsHandler);
   registry.register(createPartitionsHandler);
