@@ -213,7 +213,10 @@ export class MetadataDelta {
       case "RegisterBroker": {
         this.brokers ??= new Map(this.base.brokers);
         const previous = this.brokers.get(r.brokerId);
-        if (previous && r.brokerEpoch <= previous.epoch) {
+        // A record of the same registration (incarnation and epoch) changes its fencing state, as
+        // Kafka's Fence/UnfenceBrokerRecord do; a new registration needs a higher epoch.
+        const sameRegistration = previous && r.brokerEpoch === previous.epoch && r.incarnationId === previous.incarnationId;
+        if (previous && !sameRegistration && r.brokerEpoch <= previous.epoch) {
           throw new MetadataReplayError(`broker ${r.brokerId} registered with epoch ${r.brokerEpoch}, not above its previous ${previous.epoch}`);
         }
         this.brokers.set(r.brokerId, { id: r.brokerId, incarnationId: r.incarnationId, epoch: r.brokerEpoch, endPoints: r.endPoints, rack: r.rack, fenced: r.fenced });

@@ -10,6 +10,7 @@ import { BrokerConnection } from "../../../src/client/connection.ts";
 import { KafkaClient } from "../../../src/client/client.ts";
 import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from "../../../src/cluster-launcher.ts";
 import { Metadata } from "../../../src/protocol/messages/metadata.ts";
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, buildRecordBatch, iterateRecords, readBatchHeader } from "../../../src/protocol/record-batch.ts";
 import { FaultNet } from "../../helpers/fault-proxy.ts";
 import { removeDir, tempDir } from "../../helpers/broker.ts";
 
@@ -130,5 +131,53 @@ export async function until<T>(what: string, f: () => Promise<T | null | undefin
     }
     if (Date.now() > end) throw new Error(`${what}: not within ${timeoutMs} ms${last ? ` (last error: ${(last as Error).message})` : ""}`);
     await Bun.sleep(everyMs);
+  }
+}
+
+/** One uncompressed batch of string values. */
+export function batchOf(values: string[]): Uint8Array {
+  const enc = new TextEncoder();
+  return buildRecordBatch({ records: values.map((v) => ({ value: enc.encode(v) })) });
+}
+
+/** Every record of an uncompressed partition from `from` up to its high watermark, as [offset, value]. */
+export async function readAll(client: KafkaClient, topic: string, partition: number, from = 0n): Promise<[bigint, string][]> {
+  const dec = new TextDecoder();
+  const out: [bigint, string][] = [];
+  let offset = from;
+  for (let round = 0; round < 10_000; round++) {
+    const p = await client.fetch(topic, partition, offset, { maxWaitMs: 0 });
+    const bytes = p.records ?? new Uint8Array(0);
+    let pos = 0;
+    let progressed = false;
+    while (pos + BATCH_HEADER_BYTES <= bytes.length) {
+      const h = readBatchHeader(bytes, pos);
+      const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+      if (pos + size > bytes.length) break;
+      let i = 0;
+      for (const r of iterateRecords(bytes.subarray(pos + BATCH_HEADER_BYTES, pos + size), h.recordCount)) {
+        const o = h.baseOffset + BigInt(r.offsetDelta);
+        if (o >= offset) out.push([o, r.value === null ? "" : dec.decode(r.value)]);
+        i++;
+      }
+      offset = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
+      progressed = true;
+      pos += size;
+    }
+    if (!progressed || offset >= p.highWatermark) break;
+  }
+  return out;
+}
+
+/** CreateTopics sent to node `id` only; the topic's error code (-1 when the node did not answer). */
+export async function createTopicVia(cluster: LocalCluster, id: number, name: string, numPartitions: number, timeoutMs = 3000): Promise<number> {
+  const c = nodeClient(cluster, id, timeoutMs);
+  try {
+    const [r] = await c.createTopics([{ name, numPartitions, replicationFactor: 1 }], { timeoutMs });
+    return r?.errorCode ?? -1;
+  } catch {
+    return -1;
+  } finally {
+    c.close();
   }
 }
