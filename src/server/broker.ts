@@ -20,6 +20,7 @@
  */
 import { join } from "node:path";
 import { clusterConfigOf } from "../cluster/cluster-config.ts";
+import { addCurrentLeaderFields } from "./current-leader.ts";
 import { ClusterNode, clusterIdOf } from "../cluster/cluster-node.ts";
 import { RAFT_DIR } from "../cluster/metadata-quorum.ts";
 import { loadOrCreateMetaProperties } from "../cluster/meta-properties.ts";
@@ -137,6 +138,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
         // A cluster: the metadata log is the Raft quorum's (cluster/cluster-node.ts).
         clusterNode = await ClusterNode.start({ config, cluster, clusterId: context.clusterId, dir: join(config.dataDir, RAFT_DIR), log });
         clusterNode.wrapAdminHandlers(registry);
+        addCurrentLeaderFields(registry);
         clusterNode.setBroker(context);
         context.metadata = clusterNode.controller;
         context.quorum = clusterNode.quorum;

@@ -1,11 +1,24 @@
 /**
- * DescribeQuorum (55) on a 3-node cluster of processes and on one node: RawClient at every version,
- * and Kafka 4.4's own `kafka-metadata-quorum describe --status` / `--replication`
- * (org.apache.kafka.tools.MetadataQuorumCommand) with its printed output parsed and asserted.
+ * What clients see of a 3-node cluster of processes (each node with its own rack):
+ *  - DescribeQuorum (55) at every version with RawClient, and Kafka 4.4's own
+ *    `kafka-metadata-quorum describe --status` / `--replication` (org.apache.kafka.tools.MetadataQuorumCommand)
+ *    with its printed output parsed and asserted; on one node too.
+ *  - Metadata and DescribeCluster list every live broker with its rack and the controller id (RawClient
+ *    on every node, kafkajs admin.describeCluster).
+ *  - KIP-951: Produce v10+ and Fetch v16+ answers of NOT_LEADER_OR_FOLLOWER name the current leader and
+ *    its endpoint; older versions do not carry the fields.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { LocalCluster } from "../../src/cluster-launcher.ts";
+import { join } from "node:path";
+import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
+import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
+import { DescribeCluster } from "../../src/protocol/messages/describe-cluster.ts";
 import { DescribeQuorum } from "../../src/protocol/messages/describe-quorum.ts";
+import { Fetch } from "../../src/protocol/messages/fetch.ts";
+import { Metadata } from "../../src/protocol/messages/metadata.ts";
+import { Produce } from "../../src/protocol/messages/produce.ts";
+import { runClient } from "../clients/clients.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { RawClient, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { explain, requireJava, runJava } from "../java/java.ts";
@@ -16,10 +29,20 @@ const T = 180_000;
 const ASK = { topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 0 }] }] };
 
 let cluster: LocalCluster;
+const rackOf = (id: number) => `rack-${String.fromCharCode(97 + id)}`;
+
+async function call(port: number, api: any, version: number, body: unknown): Promise<any> {
+  const c = await RawClient.connect(port);
+  try {
+    return await c.call(api, version, body);
+  } finally {
+    c.close();
+  }
+}
 
 beforeAll(async () => {
   requireJava();
-  cluster = await startTestCluster(3);
+  cluster = await startTestCluster(3, { racks: rackOf });
 }, T);
 
 afterAll(async () => {
@@ -127,6 +150,109 @@ describe("DescribeQuorum on a 3-node cluster", () => {
     },
     T,
   );
+});
+
+describe("Metadata and DescribeCluster on a 3-node cluster", () => {
+  test(
+    "every node lists all three live brokers with their racks and the active controller",
+    async () => {
+      const controller = (await describeQuorum(cluster.nodes[0]!.kafkaPort, 2)).topics[0].partitions[0].leaderId;
+      const expected = cluster.nodes.map((n) => ({ nodeId: n.id, host: "127.0.0.1", port: n.kafkaPort, rack: rackOf(n.id) }));
+      for (const n of cluster.nodes) {
+        const md = await waitFor(`node ${n.id} lists 3 brokers`, async () => {
+          const r = await call(n.kafkaPort, Metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+          return r.brokers.length === 3 ? r : undefined;
+        });
+        expect(md.brokers).toEqual(expected);
+        expect(md.controllerId).toBe(controller);
+        const dc = await call(n.kafkaPort, DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+        expect(dc.errorCode).toBe(0);
+        expect(dc.brokers.map((b: any) => ({ nodeId: b.brokerId, host: b.host, port: b.port, rack: b.rack }))).toEqual(expected);
+        expect(dc.controllerId).toBe(controller);
+      }
+    },
+    T,
+  );
+
+  test(
+    "kafkajs admin.describeCluster sees the three brokers and the controller",
+    async () => {
+      const controller = (await describeQuorum(cluster.nodes[0]!.kafkaPort, 2)).topics[0].partitions[0].leaderId;
+      const r = await runClient(["/usr/bin/node", join(import.meta.dir, "scripts", "describe-cluster-kafkajs.mjs"), cluster.bootstrap], 60_000);
+      const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+      expect(out.error, r.stderr).toBeUndefined();
+      expect(out.brokers.map((b: any) => [b.nodeId, b.host, b.port]).sort()).toEqual(cluster.nodes.map((n) => [n.id, "127.0.0.1", n.kafkaPort]));
+      expect(out.controller).toBe(controller);
+      expect(out.clusterId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    },
+    T,
+  );
+});
+
+describe("KIP-951: NOT_LEADER_OR_FOLLOWER carries the current leader", () => {
+  const topic = "kip951";
+  let leaders: { partition: number; leader: number; epoch: number }[] = [];
+  let topicId = "";
+
+  beforeAll(async () => {
+    const created = await call(cluster.nodes[0]!.kafkaPort, CreateTopics, 7, { topics: [{ name: topic, numPartitions: 3, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(0);
+    // Every node must know every leader before the test asks a non-leader.
+    for (const n of cluster.nodes) {
+      const md = await waitFor(`node ${n.id} knows the leaders of ${topic}`, async () => {
+        const r = await call(n.kafkaPort, Metadata, 12, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+        const t = r.topics[0];
+        return t?.errorCode === 0 && t.partitions.length === 3 && t.partitions.every((p: any) => p.leaderId >= 0) ? t : undefined;
+      });
+      topicId = md.topicId;
+      leaders = md.partitions.map((p: any) => ({ partition: p.partitionIndex, leader: p.leaderId, epoch: p.leaderEpoch })).sort((a: any, b: any) => a.partition - b.partition);
+    }
+  }, T);
+
+  const endpointOf = (id: number) => ({ nodeId: id, host: "127.0.0.1", port: cluster.node(id).kafkaPort, rack: rackOf(id) });
+  const notLeaderOf = (leader: number) => cluster.nodes.find((n) => n.id !== leader)!;
+
+  test("Produce v11 to a non-leader names the leader and its epoch, and lists the leader's endpoint", async () => {
+    for (const l of leaders) {
+      const records = buildRecordBatch({ records: [{ value: new TextEncoder().encode("x") }] });
+      const r = await call(notLeaderOf(l.leader).kafkaPort, Produce, 11, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: l.partition, records }] }] });
+      const p = r.responses[0].partitionResponses[0];
+      expect(p.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(p.currentLeader).toEqual({ leaderId: l.leader, leaderEpoch: l.epoch });
+      expect(r.nodeEndpoints).toEqual([endpointOf(l.leader)]);
+      // v9 has no such fields: they decode as their defaults.
+      const old = await call(notLeaderOf(l.leader).kafkaPort, Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: [{ name: topic, partitionData: [{ index: l.partition, records }] }] });
+      expect(old.responses[0].partitionResponses[0].errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+      expect(old.responses[0].partitionResponses[0].currentLeader).toEqual({ leaderId: -1, leaderEpoch: -1 });
+      expect(old.nodeEndpoints).toEqual([]);
+    }
+  });
+
+  test("Fetch v16 from a non-leader names the leader; a partition led here is answered normally and adds no endpoint", async () => {
+    const asked = cluster.nodes[0]!;
+    const fetchBody = {
+      replicaId: -1, maxWaitMs: 0, minBytes: 0, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1,
+      topics: [{ topic, topicId, partitions: leaders.map((l) => ({ partition: l.partition, currentLeaderEpoch: -1, fetchOffset: 0n, lastFetchedEpoch: -1, logStartOffset: -1n, partitionMaxBytes: 1 << 16 })) }],
+      forgottenTopicsData: [], rackId: "",
+    };
+    const r = await call(asked.kafkaPort, Fetch, 16, fetchBody);
+    expect(r.errorCode).toBe(0);
+    const parts = r.responses[0].partitions;
+    const elsewhere = leaders.filter((l) => l.leader !== asked.id);
+    for (const l of leaders) {
+      const p = parts.find((x: any) => x.partitionIndex === l.partition);
+      if (l.leader === asked.id) {
+        expect(p.errorCode).toBe(0);
+        expect(p.currentLeader).toEqual({ leaderId: -1, leaderEpoch: -1 });
+      } else {
+        expect(p.errorCode).toBe(ErrorCode.NOT_LEADER_OR_FOLLOWER);
+        expect(p.currentLeader).toEqual({ leaderId: l.leader, leaderEpoch: l.epoch });
+      }
+    }
+    expect(r.nodeEndpoints).toEqual([...new Set(elsewhere.map((l) => l.leader))].sort().map(endpointOf));
+    const old = await call(asked.kafkaPort, Fetch, 15, fetchBody);
+    expect(old.nodeEndpoints).toEqual([]);
+  });
 });
 
 describe("DescribeQuorum on one node", () => {
