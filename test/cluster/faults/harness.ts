@@ -134,10 +134,10 @@ export async function until<T>(what: string, f: () => Promise<T | null | undefin
   }
 }
 
-/** One uncompressed batch of string values. */
+/** One uncompressed batch of string values, each keyed by itself (so compacted topics take it too). */
 export function batchOf(values: string[]): Uint8Array {
   const enc = new TextEncoder();
-  return buildRecordBatch({ records: values.map((v) => ({ value: enc.encode(v) })) });
+  return buildRecordBatch({ records: values.map((v) => ({ key: enc.encode(v), value: enc.encode(v) })) });
 }
 
 /** Every record of an uncompressed partition from `from` up to its high watermark, as [offset, value]. */
