@@ -39,6 +39,7 @@ import type { RequestContext } from "../server/context.ts";
 import type { Handler, HandlerRegistry } from "../server/registry.ts";
 import type { Logger } from "../util/log.ts";
 import type { ClusterConfig } from "./cluster-config.ts";
+import { requestControlledShutdown, serveControlledShutdown, type ControlledShutdownResult } from "./controlled-shutdown.ts";
 import { MetadataQuorum, NotControllerError } from "./metadata-quorum.ts";
 import { TopicRegistry } from "./topics.ts";
 
@@ -246,6 +247,8 @@ export class ClusterNode {
         return this.serveRegister(body, from);
       case "heartbeat":
         return this.serveHeartbeat(body);
+      case "controlledShutdown":
+        return serveControlledShutdown(this.quorum, body, from);
       case "admin": {
         if (!this.runForwarded) throw new RpcError("admin forwarding is not set up", ErrorCode.UNKNOWN_SERVER_ERROR, this.quorum.controllerId);
         const { apiKey, version, clientId, request } = body as { apiKey: number; version: number; clientId: string | null; request: string };
@@ -435,6 +438,14 @@ export class ClusterNode {
       if (result instanceof Promise) throw new Error(`${h.api.name} handler is asynchronous; it cannot decide on the controller`);
       return { records: log.records, result };
     });
+  }
+
+  /** Stops heartbeating and has the controller move this broker's leaderships (controlled-shutdown.ts). */
+  controlledShutdown(timeoutMs?: number): Promise<ControlledShutdownResult> {
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer = null;
+    if (this.closed || !this.incarnationId) return Promise.resolve({ done: false, leadershipsMoved: 0, leaderless: 0, elapsedMs: 0, reason: "not registered" });
+    return requestControlledShutdown({ quorum: this.quorum, brokerId: this.o.config.nodeId, incarnationId: this.incarnationId, call: (k, b) => this.call(k, b), log: this.o.log, timeoutMs });
   }
 
   async close(): Promise<void> {

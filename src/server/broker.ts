@@ -216,6 +216,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       if (clusterNode) await clusterNode.register([endPoint], config.rack);
       else context.metadata.registerBroker([endPoint], config.rack);
     },
+    // Controlled shutdown: leaderships move while the listener still serves (cluster/controlled-shutdown.ts).
+    async quiesce() {
+      if (clusterNode) await clusterNode.controlledShutdown();
+    },
     stop() {},
   });
   for (const s of opts.services?.(context) ?? []) host.add(s);

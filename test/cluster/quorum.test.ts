@@ -46,8 +46,8 @@ beforeAll(async () => {
 }, T);
 
 afterAll(async () => {
-  await cluster?.stop(5000);
-});
+  await cluster?.stop(10_000);
+}, 30_000);
 
 async function describeQuorum(port: number, version: number, body: unknown = ASK): Promise<any> {
   const c = await RawClient.connect(port);
