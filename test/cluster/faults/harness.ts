@@ -10,7 +10,8 @@ import { BrokerConnection } from "../../../src/client/connection.ts";
 import { KafkaClient } from "../../../src/client/client.ts";
 import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from "../../../src/cluster-launcher.ts";
 import { Metadata } from "../../../src/protocol/messages/metadata.ts";
-import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, buildRecordBatch, iterateRecords, readBatchHeader } from "../../../src/protocol/record-batch.ts";
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, buildRecordBatch, COMPRESSION_MASK, iterateRecords, readBatchHeader } from "../../../src/protocol/record-batch.ts";
+import { batchRecords } from "../../../src/compression/index.ts";
 import { FaultNet } from "../../helpers/fault-proxy.ts";
 import { removeDir, tempDir } from "../../helpers/broker.ts";
 
@@ -154,11 +155,11 @@ export async function readAll(client: KafkaClient, topic: string, partition: num
       const h = readBatchHeader(bytes, pos);
       const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
       if (pos + size > bytes.length) break;
-      let i = 0;
-      for (const r of iterateRecords(bytes.subarray(pos + BATCH_HEADER_BYTES, pos + size), h.recordCount)) {
+      const batch = bytes.subarray(pos, pos + size);
+      const inner = (h.attributes & COMPRESSION_MASK) === 0 ? batch.subarray(BATCH_HEADER_BYTES) : batchRecords(batch);
+      for (const r of iterateRecords(inner, h.recordCount)) {
         const o = h.baseOffset + BigInt(r.offsetDelta);
         if (o >= offset) out.push([o, r.value === null ? "" : dec.decode(r.value)]);
-        i++;
       }
       offset = h.baseOffset + BigInt(h.lastOffsetDelta) + 1n;
       progressed = true;
