@@ -15,6 +15,7 @@ import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
 import { DescribeCluster } from "../../src/protocol/messages/describe-cluster.ts";
 import { DescribeQuorum } from "../../src/protocol/messages/describe-quorum.ts";
+import { ElectLeaders } from "../../src/protocol/messages/elect-leaders.ts";
 import { Fetch } from "../../src/protocol/messages/fetch.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
@@ -253,6 +254,26 @@ describe("KIP-951: NOT_LEADER_OR_FOLLOWER carries the current leader", () => {
     const old = await call(asked.kafkaPort, Fetch, 15, fetchBody);
     expect(old.nodeEndpoints).toEqual([]);
   });
+});
+
+describe("ElectLeaders on a 3-node cluster (forwarded to the active controller)", () => {
+  test(
+    "every node answers ELECTION_NOT_NEEDED for partitions led by their preferred replica, UNKNOWN_TOPIC_OR_PARTITION for none; kafka-leader-election --all-topic-partitions has nothing to do",
+    async () => {
+      for (const n of cluster.nodes) {
+        for (const type of [0, 1]) {
+          const r = await call(n.kafkaPort, ElectLeaders, 2, { electionType: type, topicPartitions: [{ topic: "kip951", partitions: [0, 1, 2] }, { topic: "nope", partitions: [0] }], timeoutMs: 5000 });
+          expect(r.errorCode).toBe(0);
+          const byTopic = Object.fromEntries(r.replicaElectionResults.map((t: any) => [t.topic, t.partitionResult.map((p: any) => p.errorCode)]));
+          expect(byTopic).toEqual({ kip951: [ErrorCode.ELECTION_NOT_NEEDED, ErrorCode.ELECTION_NOT_NEEDED, ErrorCode.ELECTION_NOT_NEEDED], nope: [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION] });
+        }
+      }
+      const tool = await runJava("org.apache.kafka.tools.LeaderElectionCommand", ["--bootstrap-server", cluster.bootstrap, "--election-type", "PREFERRED", "--all-topic-partitions"]);
+      expect(tool.exitCode, explain(tool)).toBe(0);
+      expect(tool.stdout).not.toContain("Error");
+    },
+    T,
+  );
 });
 
 describe("DescribeQuorum on one node", () => {

@@ -14,6 +14,8 @@ import { Produce } from "../../src/protocol/messages/produce.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
 import { RawClient } from "../helpers/broker.ts";
+import { explain, runJava } from "../java/java.ts";
+import { ElectLeaders } from "../../src/protocol/messages/elect-leaders.ts";
 import { startTestCluster, waitFor } from "./quorum-cluster.ts";
 
 const T = 180_000;
@@ -43,8 +45,8 @@ interface PartitionView {
   isr: number[];
 }
 
-async function partitions(port: number): Promise<PartitionView[] | undefined> {
-  const r = await call(port, Metadata, 12, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: TOPIC }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+async function partitions(port: number, topic = TOPIC): Promise<PartitionView[] | undefined> {
+  const r = await call(port, Metadata, 12, { topics: [{ topicId: "AAAAAAAAAAAAAAAAAAAAAA", name: topic }], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
   const t = r.topics[0];
   if (t?.errorCode !== 0) return undefined;
   return [...t.partitions].sort((a: any, b: any) => a.partitionIndex - b.partitionIndex).map((p: any) => ({ leader: p.leaderId, epoch: p.leaderEpoch, isr: [...p.isrNodes].sort() }));
@@ -165,6 +167,49 @@ test(
       `controlled shutdown: SIGTERM to exit ${stopMs} ms; producer's longest gap ${controlled.longestGapMs} ms (errors ${JSON.stringify(controlled.errors)}); ` +
         `kill -9: leadership moved after ${killMoveMs} ms; producer's longest gap ${killed.longestGapMs} ms (errors ${JSON.stringify(killed.errors)})`,
     );
+  },
+  T,
+);
+
+test(
+  "a leaderless partition whose ISR is down: PREFERRED_LEADER_NOT_AVAILABLE, then kafka-leader-election UNCLEAN elects the live replica outside the ISR",
+  async () => {
+    for (const n of cluster.nodes) if (!cluster.isRunning(n.id)) await cluster.start(n.id);
+    await cluster.waitForBrokers([0, 1, 2]);
+    const [a, b] = [0, 2];
+    const created = await call(cluster.nodes[1]!.kafkaPort, CreateTopics, 7, { topics: [{ name: "unclean", numPartitions: -1, replicationFactor: -1, assignments: [{ partitionIndex: 0, brokerIds: [a, b] }], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(0);
+    const ask = cluster.nodes[1]!.kafkaPort;
+    await waitFor("the topic is led by its first replica", async () => ((await partitions(ask, "unclean"))?.[0]?.leader === a ? true : undefined));
+    // b leaves the ISR by a controlled shutdown and comes back outside it; then a, the last ISR member, stops.
+    await cluster.kill(b, "SIGTERM");
+    await cluster.start(b);
+    await cluster.kill(a, "SIGTERM");
+    const leaderless = (await waitFor("the partition is leaderless", async () => {
+      const p = (await partitions(ask, "unclean"))?.[0];
+      return p && p.leader === -1 ? p : undefined;
+    }))!;
+    expect(leaderless.isr).toEqual([a]);
+
+    // a may have been the active controller: retried while a new one is elected (NOT_CONTROLLER, no answer).
+    const preferred = await waitFor("an ElectLeaders answer", async () => {
+      const r = await call(ask, ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: "unclean", partitions: [0] }], timeoutMs: 5000 }, 8000);
+      const code = r.replicaElectionResults[0].partitionResult[0].errorCode;
+      return code === ErrorCode.NOT_CONTROLLER ? undefined : code;
+    });
+    expect(preferred).toBe(ErrorCode.PREFERRED_LEADER_NOT_AVAILABLE);
+    const tool = await runJava("org.apache.kafka.tools.LeaderElectionCommand", ["--bootstrap-server", `127.0.0.1:${ask}`, "--election-type", "UNCLEAN", "--topic", "unclean", "--partition", "0"]);
+    expect(tool.exitCode, explain(tool)).toBe(0);
+    expect(tool.stdout).toContain("Successfully completed leader election (UNCLEAN) for partitions unclean-0");
+    for (const n of cluster.nodes.filter((x) => x.id !== a)) {
+      const p = await waitFor(`node ${n.id} sees the unclean leader`, async () => {
+        const v = (await partitions(n.kafkaPort, "unclean"))?.[0];
+        return v && v.leader === b ? v : undefined;
+      });
+      expect(p.isr).toEqual([b]);
+      expect(p.epoch).toBeGreaterThan(leaderless.epoch);
+    }
+    await cluster.start(a);
   },
   T,
 );

@@ -8,6 +8,7 @@ import { deleteTopicsHandler } from "./delete-topics.ts";
 import { describeClusterHandler } from "./describe-cluster.ts";
 import { describeConfigsHandler } from "./describe-configs.ts";
 import { describeQuorumHandler } from "./describe-quorum.ts";
+import { electLeadersHandler } from "./elect-leaders.ts";
 import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.ts";
 import { fetchHandler } from "./fetch.ts";
 import { initProducerIdHandler } from "./init-producer-id.ts";
@@ -41,6 +42,7 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(metadataHandler);
   registry.register(describeClusterHandler);
   registry.register(describeQuorumHandler);
+  registry.register(electLeadersHandler);
   registry.register(createTopicsHandler);
   registry.register(deleteTopicsHandler);
   registry.register(createPartitionsHandler);
