@@ -21,6 +21,7 @@
 import { join } from "node:path";
 import { clusterConfigOf } from "../cluster/cluster-config.ts";
 import { addCurrentLeaderFields } from "./current-leader.ts";
+import { startLeaderRebalance, type LeaderRebalanceOptions } from "../cluster/leader-rebalance.ts";
 import { ClusterNode, clusterIdOf } from "../cluster/cluster-node.ts";
 import { RAFT_DIR } from "../cluster/metadata-quorum.ts";
 import { loadOrCreateMetaProperties } from "../cluster/meta-properties.ts";
@@ -69,6 +70,8 @@ export interface StartOptions extends LoadOptions {
    * default. The Admin API service turns it on when it lands (it is what reads the figures).
    */
   requestMetrics?: boolean;
+  /** Automatic preferred-leader election (cluster/leader-rebalance.ts; Kafka's defaults: on, every 300 s). */
+  leaderRebalance?: LeaderRebalanceOptions;
   /** Further services (embedders, tests), started after the broker's own, in the order given. */
   services?: (context: BrokerContext) => Service[];
 }
@@ -89,6 +92,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     config.advertisedHost = cluster.advertisedListeners.find((l) => l.name === kl.name)!.host;
   }
   let clusterNode: ClusterNode | null = null;
+  let rebalance: { stop(): void } | null = null;
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
   const registry = new HandlerRegistry();
   registerHandlers(registry);
@@ -144,6 +148,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
         context.quorum = clusterNode.quorum;
         context.topics = new TopicRegistry(clusterNode.controller);
         context.producerIds = new ProducerIdAllocator(clusterNode.controller, context.nodeId);
+        rebalance = startLeaderRebalance({ metadata: context.metadata, quorum: context.quorum, log, ...opts.leaderRebalance });
         return;
       }
       const metadata = openMetadata(config.dataDir, context.nodeId, {
@@ -156,8 +161,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       context.quorum = null;
       context.topics = new TopicRegistry(metadata.controller);
       context.producerIds = new ProducerIdAllocator(metadata.controller, context.nodeId);
+      rebalance = startLeaderRebalance({ metadata: context.metadata, quorum: null, log, ...opts.leaderRebalance });
     },
     async stop() {
+      rebalance?.stop();
       if (clusterNode) await clusterNode.close();
       else context.metadata.close();
     },

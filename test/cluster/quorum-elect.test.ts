@@ -14,7 +14,9 @@ import { ELECTION_PREFERRED, ELECTION_UNCLEAN, electLeader } from "../../src/met
 import type { PartitionRegistration } from "../../src/metadata/image.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { ElectLeaders } from "../../src/protocol/messages/elect-leaders.ts";
-import { RawClient, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import { startBroker } from "../../src/server/broker.ts";
+import { createLogger } from "../../src/util/log.ts";
+import { RawClient, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
 import { explain, requireJava, runJava } from "../java/java.ts";
 
 const ELECTION_TOOL = "org.apache.kafka.tools.LeaderElectionCommand";
@@ -138,6 +140,52 @@ describe("ElectLeaders on one broker", () => {
       expect(bad.errorCode).toBe(ErrorCode.INVALID_REQUEST);
     } finally {
       c.close();
+    }
+  });
+});
+
+describe("automatic preferred-leader rebalance (auto_leader_rebalance_enable)", () => {
+  const topicId = "AAAAAAAAAAAAAAAAAAAACQ";
+  async function brokerWithImbalance(enabled: boolean) {
+    const broker = await startBroker({
+      env: {},
+      overrides: { host: "127.0.0.1", kafkaPort: 0, dataDir: tempDir() },
+      log: createLogger({ level: "warn", format: "text", sink: () => {} }),
+      leaderRebalance: { enabled, intervalMs: 100 },
+    });
+    const md = broker.context.metadata;
+    const self = broker.context.nodeId;
+    md.commit([{ type: "RegisterBroker", brokerId: self + 1, incarnationId: "AAAAAAAAAAAAAAAAAAAAAg", brokerEpoch: 5n, endPoints: [], rack: null, fenced: true }]);
+    md.commit([
+      { type: "Topic", name: "imbalanced", topicId },
+      { type: "Partition", partitionId: 0, topicId, replicas: [self, self + 1], isr: [self, self + 1], leader: self + 1, leaderEpoch: 0, partitionEpoch: 0 },
+      // Its preferred replica is outside the ISR: left alone.
+      { type: "Partition", partitionId: 1, topicId, replicas: [self, self + 1], isr: [self + 1], leader: self + 1, leaderEpoch: 0, partitionEpoch: 0 },
+    ]);
+    return broker;
+  }
+
+  test("the preferred replica, alive and in the ISR, gets its leadership back; one outside the ISR does not", async () => {
+    const broker = await brokerWithImbalance(true);
+    try {
+      const self = broker.context.nodeId;
+      const deadline = Date.now() + 10_000;
+      while (broker.context.metadata.image.topic("imbalanced")!.partitions[0]!.leader !== self && Date.now() < deadline) await Bun.sleep(50);
+      const [p0, p1] = broker.context.metadata.image.topic("imbalanced")!.partitions;
+      expect(p0).toMatchObject({ leader: self, leaderEpoch: 1 });
+      expect(p1).toMatchObject({ leader: self + 1, leaderEpoch: 0 });
+    } finally {
+      await broker.stop(1000);
+    }
+  });
+
+  test("switched off, nothing moves", async () => {
+    const broker = await brokerWithImbalance(false);
+    try {
+      await Bun.sleep(500); // five check intervals
+      expect(broker.context.metadata.image.topic("imbalanced")!.partitions[0]!.leader).toBe(broker.context.nodeId + 1);
+    } finally {
+      await broker.stop(1000);
     }
   });
 });
