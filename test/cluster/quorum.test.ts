@@ -113,11 +113,17 @@ describe("DescribeQuorum on a 3-node cluster", () => {
     T,
   );
 
-  test("another topic or partition is UNKNOWN_TOPIC_OR_PARTITION, as Kafka's controller answers", async () => {
-    const r = await describeQuorum(cluster.nodes[0]!.kafkaPort, 2, { topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 1 }] }] });
-    expect(r.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    const r2 = await describeQuorum(cluster.nodes[0]!.kafkaPort, 2, { topics: [] });
-    expect(r2.errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  test("another topic or partition is UNKNOWN_TOPIC_OR_PARTITION for that partition; no partition asked, no topics (Kafka 4.4's answers)", async () => {
+    const r = await describeQuorum(cluster.nodes[0]!.kafkaPort, 2, { topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 1 }, { partitionIndex: 0 }] }, { topicName: "x", partitions: [{ partitionIndex: 0 }] }] });
+    expect(r.errorCode).toBe(0);
+    expect(r.topics.map((t: any) => [t.topicName, t.partitions.map((p: any) => [p.partitionIndex, p.errorCode])])).toEqual([
+      ["__cluster_metadata", [[1, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION], [0, 0]]],
+      ["x", [[0, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]]],
+    ]);
+    expect(r.topics[0].partitions[0].errorMessage).toBe("This server does not host this topic-partition.");
+    expect(r.topics[0].partitions[1].currentVoters.length).toBe(3);
+    const none = await describeQuorum(cluster.nodes[0]!.kafkaPort, 2, { topics: [] });
+    expect([none.errorCode, none.topics]).toEqual([0, []]);
   });
 
   test(
@@ -268,6 +274,9 @@ describe("ElectLeaders on a 3-node cluster (forwarded to the active controller)"
           expect(byTopic).toEqual({ kip951: [ErrorCode.ELECTION_NOT_NEEDED, ErrorCode.ELECTION_NOT_NEEDED, ErrorCode.ELECTION_NOT_NEEDED], nope: [ErrorCode.UNKNOWN_TOPIC_OR_PARTITION] });
         }
       }
+      // Every partition (null): each topic listed, the partitions that needed nothing left out (Kafka 4.4's form).
+      const every = await call(cluster.nodes[1]!.kafkaPort, ElectLeaders, 2, { electionType: 0, topicPartitions: null, timeoutMs: 5000 });
+      expect(every.replicaElectionResults).toContainEqual({ topic: "kip951", partitionResult: [] });
       const tool = await runJava("org.apache.kafka.tools.LeaderElectionCommand", ["--bootstrap-server", cluster.bootstrap, "--election-type", "PREFERRED", "--all-topic-partitions"]);
       expect(tool.exitCode, explain(tool)).toBe(0);
       expect(tool.stdout).not.toContain("Error");

@@ -8,6 +8,8 @@
  * (cluster-node.ts FORWARDED_APIS; Kafka brokers forward DescribeQuorum too): only the Raft leader
  * tracks its followers. A node that answers while not leading (a lost leadership between the
  * forward and the answer) says NOT_LEADER_OR_FOLLOWER for the partition, as Kafka's controller does.
+ * Another topic or partition is answered UNKNOWN_TOPIC_OR_PARTITION for that partition (Kafka 4.4's answer,
+ * checked against the local Kafka).
  * One node with no cluster keys is answered as the one-voter quorum a combined single Kafka node
  * is: itself the leader at epoch 1, its metadata log end as high watermark; it has no controller
  * listener, so its entry in `nodes` lists none.
@@ -48,18 +50,24 @@ export const describeQuorumHandler: Handler<DescribeQuorumRequest> = {
   minVersion: 0,
   maxVersion: 2,
   handle(ctx, req) {
-    const t = req.topics;
-    // Kafka's controller accepts exactly its one partition (no multi-raft); anything else is UNKNOWN_TOPIC_OR_PARTITION at the top.
-    if (t.length !== 1 || t[0]!.topicName !== METADATA_TOPIC || t[0]!.partitions.length !== 1 || t[0]!.partitions[0]!.partitionIndex !== 0) {
-      return { errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: `DescribeQuorum describes ${METADATA_TOPIC}-0 only`, topics: [], nodes: [] };
-    }
     const quorum = ctx.broker.quorum;
+    // Each partition asked is answered; anything but __cluster_metadata-0 gets Kafka 4.4's per-partition
+    // UNKNOWN_TOPIC_OR_PARTITION (its other fields 0, as Kafka leaves them). No partition asked: no topics.
+    const wanted = req.topics.some((t) => t.topicName === METADATA_TOPIC && t.partitions.some((p) => p.partitionIndex === 0));
+    const unknown = (partitionIndex: number) => ({ partitionIndex, errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, errorMessage: "This server does not host this topic-partition.", leaderId: 0, leaderEpoch: 0, highWatermark: 0n, currentVoters: [], observers: [] });
+    const answer = (metadataPartition: unknown, nodes: unknown[]) => ({
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      topics: req.topics.map((t) => ({ topicName: t.topicName, partitions: t.partitions.map((p) => (t.topicName === METADATA_TOPIC && p.partitionIndex === 0 ? metadataPartition : unknown(p.partitionIndex))) })),
+      nodes,
+    });
     const partition = { partitionIndex: 0, errorCode: ErrorCode.NONE as number, errorMessage: null as string | null, leaderId: -1, leaderEpoch: -1, highWatermark: -1n, currentVoters: [] as ReturnType<typeof replicaStates>, observers: [] };
     if (quorum && !quorum.isActiveController) {
       partition.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
       partition.errorMessage = `node ${ctx.broker.nodeId} is not the quorum leader (controller ${quorum.controllerId})`;
-      return { errorCode: ErrorCode.NONE, errorMessage: null, topics: [{ topicName: METADATA_TOPIC, partitions: [partition] }], nodes: [] };
+      return answer(partition, []);
     }
+    if (!wanted) return answer(null, []);
     const status = quorum ? quorum.status() : standaloneStatus(ctx);
     let nodes: { nodeId: number; listeners: { name: string; host: string; port: number }[] }[];
     if (quorum) {
@@ -68,11 +76,6 @@ export const describeQuorumHandler: Handler<DescribeQuorumRequest> = {
     } else {
       nodes = [{ nodeId: ctx.broker.nodeId, listeners: [] }];
     }
-    return {
-      errorCode: ErrorCode.NONE,
-      errorMessage: null,
-      topics: [{ topicName: METADATA_TOPIC, partitions: [{ ...partition, leaderId: status.leaderId, leaderEpoch: status.leaderEpoch, highWatermark: BigInt(status.highWatermark), currentVoters: replicaStates(status) }] }],
-      nodes,
-    };
+    return answer({ ...partition, leaderId: status.leaderId, leaderEpoch: status.leaderEpoch, highWatermark: BigInt(status.highWatermark), currentVoters: replicaStates(status) }, nodes);
   },
 };

@@ -1,7 +1,7 @@
 /**
  * ElectLeaders (43, v0-2): PREFERRED or UNCLEAN leader elections for the partitions named, or for
- * every partition when the list is null (then, as Kafka does, partitions that needed no election are
- * left out of the answer). The decisions are metadata/elections.ts; the changes are committed as one
+ * every partition when the list is null (then, as Kafka 4.4 answers, every topic is listed but the
+ * partitions that needed no election are left out, so a balanced topic has an empty list). The decisions are metadata/elections.ts; the changes are committed as one
  * metadata batch. In a cluster the request is forwarded to the active controller (cluster-node.ts
  * FORWARDED_APIS), which runs this handler on its image. TimeoutMs is not waited on: the answer goes
  * out once the batch is committed, and every broker applies it from the log.
@@ -66,7 +66,7 @@ export const electLeadersHandler: Handler<ElectLeadersRequest> = {
     return {
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
-      replicaElectionResults: [...byTopic].filter(([, r]) => r.length > 0 || !all).map(([topic, partitionResult]) => ({ topic, partitionResult })),
+      replicaElectionResults: [...byTopic].map(([topic, partitionResult]) => ({ topic, partitionResult })),
     };
   },
   // The error on every partition asked (v0 has no top-level error code) and at the top.
