@@ -1,12 +1,38 @@
 /**
- * The broker's configs as DescribeConfigs reports them for a BROKER resource, under Kafka's names:
- * the ones Takhin's own configuration sets (node.id, num.partitions, auto.create.topics.enable,
- * log.dirs, ...) and the broker-level defaults topic configs fall back to (log.retention.hours,
- * log.segment.bytes, message.max.bytes, ...). A value equal to Kafka's default is DEFAULT_CONFIG,
- * any other STATIC_BROKER_CONFIG. All are read-only: Takhin has no dynamic broker configs.
+ * The broker's configs under Kafka's names, and the one place the broker reads their effective
+ * values from: Kafka's default < the broker's static configuration (YAML / TAKHIN_*) < the dynamic
+ * cluster-wide default (ConfigRecord BROKER "") < the dynamic per-broker value (ConfigRecord
+ * BROKER "<node id>"). The dynamic layers live in the metadata image, so a change applies on
+ * every broker as soon as it applies the record, and survives restarts (it is in the metadata log).
+ *
+ * Each key has Kafka's update mode: read-only (changed only by a restart with a new static value),
+ * or cluster-wide (dynamic, per broker or as the cluster default). Takhin has no per-broker-only
+ * dynamic key: Kafka's are listeners and security settings, which Takhin cannot change at run time.
+ * Dynamic keys either take effect at once (`applied`: the topic-config defaults every partition
+ * falls back to, max.connections) or are accepted and stored but change nothing because Takhin
+ * has no such thread pool (`no-op`: num.io.threads, ...). docs/cluster.md lists them.
+ *
+ * DescribeConfigs for BROKER "<id>" lists every key with its effective value, the source of that
+ * value and (include_synonyms) every layer that sets it, highest first, then Kafka's default; for
+ * BROKER "" it lists only the dynamic cluster-wide defaults. Nothing here is sensitive.
  */
 import type { BrokerConfig } from "../config/config.ts";
-import { ConfigSource, ConfigType, TOPIC_CONFIGS, type ConfigTypeValue, type DescribedConfig, type DescribeOptions } from "./topic-config.ts";
+import type { LocalController } from "../metadata/controller.ts";
+import type { MetadataImage } from "../metadata/image.ts";
+import {
+  ConfigSource,
+  ConfigType,
+  TOPIC_CONFIGS,
+  type BrokerLayer,
+  type ConfigSourceValue,
+  type ConfigTypeValue,
+  type DescribedConfig,
+  type DescribeOptions,
+  type ParsedValue,
+} from "./topic-config.ts";
+
+/** ConfigResource.Type BROKER. */
+export const BROKER_RESOURCE = 4;
 
 export interface BrokerIdentity {
   config: BrokerConfig;
@@ -15,88 +41,239 @@ export interface BrokerIdentity {
   advertisedPort: number;
 }
 
-interface BrokerEntry {
+export type UpdateMode = "read-only" | "cluster-wide";
+
+export interface BrokerKeyDef {
   name: string;
   type: ConfigTypeValue;
-  value: string | null;
-  /** Kafka's default; null when Kafka has none. `always` marks values that are always set explicitly. */
-  kafkaDefault: string | null | "always";
+  mode: UpdateMode;
+  /** Kafka's default (DEFAULT_CONFIG); null when Kafka has none. */
+  kafkaDefault: string | null;
+  /** The value Takhin's static configuration gives (STATIC_BROKER_CONFIG unless it equals Kafka's default); absent: none. */
+  staticValue?: (b: BrokerIdentity) => string | null;
+  /** Dynamic keys: whether a change takes effect in Takhin or is only stored. */
+  effect?: "applied" | "no-op";
+  /** Range or value check of a parsed dynamic value: why it is invalid, or null. */
+  check?: (v: ParsedValue) => string | null;
   doc: string;
 }
 
-function ownEntries(b: BrokerIdentity): BrokerEntry[] {
-  const c = b.config;
-  const listener = `PLAINTEXT://${c.host}:${b.advertisedPort}`;
-  const advertised = `PLAINTEXT://${b.advertisedHost}:${b.advertisedPort}`;
+const t = ConfigType;
+
+function atLeast(min: number | bigint) {
+  return (v: ParsedValue) => ((typeof v === "number" || typeof v === "bigint") && v < min ? `Value must be at least ${min}` : null);
+}
+
+/** Keys the broker's own configuration sets. Kafka's update modes, checked against Kafka 4.4. */
+function ownKeys(): BrokerKeyDef[] {
+  const ro = (name: string, type: ConfigTypeValue, kafkaDefault: string | null, staticValue: (b: BrokerIdentity) => string | null, doc: string): BrokerKeyDef => ({
+    name,
+    type,
+    mode: "read-only",
+    kafkaDefault,
+    staticValue,
+    doc,
+  });
   return [
-    { name: "node.id", type: ConfigType.INT, value: String(b.nodeId), kafkaDefault: "always", doc: "This node's id." },
-    { name: "broker.id", type: ConfigType.INT, value: String(b.nodeId), kafkaDefault: "always", doc: "This broker's id (same as node.id)." },
-    { name: "listeners", type: ConfigType.STRING, value: listener, kafkaDefault: "always", doc: "Listener the Kafka API is served on." },
-    { name: "advertised.listeners", type: ConfigType.STRING, value: advertised, kafkaDefault: "always", doc: "Listener clients are told to use." },
-    { name: "log.dirs", type: ConfigType.STRING, value: c.dataDir, kafkaDefault: "always", doc: "Directory holding the logs and metadata." },
-    { name: "broker.rack", type: ConfigType.STRING, value: c.rack, kafkaDefault: null, doc: "Rack of this broker." },
-    { name: "num.partitions", type: ConfigType.INT, value: String(c.numPartitions), kafkaDefault: "1", doc: "Partitions of an auto-created topic or of CreateTopics with -1." },
-    { name: "default.replication.factor", type: ConfigType.INT, value: String(c.defaultReplicationFactor), kafkaDefault: "1",
-      doc: "Replication factor of an auto-created topic or of CreateTopics with -1." },
-    { name: "auto.create.topics.enable", type: ConfigType.BOOLEAN, value: String(c.autoCreateTopicsEnable), kafkaDefault: "true",
-      doc: "Create an unknown topic when a client asks for its metadata." },
-    { name: "delete.topic.enable", type: ConfigType.BOOLEAN, value: "true", kafkaDefault: "true", doc: "Topics can be deleted." },
-    { name: "socket.request.max.bytes", type: ConfigType.INT, value: String(c.socketRequestMaxBytes), kafkaDefault: "104857600", doc: "Largest request frame." },
-    { name: "max.connections", type: ConfigType.INT, value: String(c.maxConnections), kafkaDefault: "2147483647", doc: "Most open client connections." },
-    { name: "connections.max.idle.ms", type: ConfigType.LONG, value: String(c.connectionsMaxIdleMs), kafkaDefault: "600000",
-      doc: "Idle time after which a connection is closed." },
-    { name: "group.initial.rebalance.delay.ms", type: ConfigType.INT, value: String(c.groupInitialRebalanceDelayMs), kafkaDefault: "3000",
-      doc: "How long an empty group's first rebalance waits for more members." },
-    { name: "group.min.session.timeout.ms", type: ConfigType.INT, value: String(c.groupMinSessionTimeoutMs), kafkaDefault: "6000",
-      doc: "Smallest session timeout a consumer may ask for." },
-    { name: "group.max.session.timeout.ms", type: ConfigType.INT, value: String(c.groupMaxSessionTimeoutMs), kafkaDefault: "1800000",
-      doc: "Largest session timeout a consumer may ask for." },
-    { name: "offsets.retention.minutes", type: ConfigType.INT, value: String(c.offsetsRetentionMinutes), kafkaDefault: "10080",
-      doc: "How long an Empty group's committed offsets are kept." },
-    { name: "offsets.topic.num.partitions", type: ConfigType.INT, value: String(c.offsetsTopicNumPartitions), kafkaDefault: "50",
-      doc: "Partitions of __consumer_offsets when it is created." },
+    ro("node.id", t.INT, null, (b) => String(b.nodeId), "This node's id."),
+    ro("broker.id", t.INT, null, (b) => String(b.nodeId), "This broker's id (same as node.id)."),
+    // Kafka can change listeners per broker at run time; Takhin's listener is bound at start.
+    ro("listeners", t.STRING, null, (b) => `PLAINTEXT://${b.config.host}:${b.advertisedPort}`, "Listener the Kafka API is served on."),
+    ro("advertised.listeners", t.STRING, null, (b) => `PLAINTEXT://${b.advertisedHost}:${b.advertisedPort}`, "Listener clients are told to use."),
+    ro("log.dirs", t.STRING, null, (b) => b.config.dataDir, "Directory holding the logs and metadata."),
+    ro("broker.rack", t.STRING, null, (b) => b.config.rack, "Rack of this broker."),
+    ro("num.partitions", t.INT, "1", (b) => String(b.config.numPartitions), "Partitions of an auto-created topic or of CreateTopics with -1."),
+    ro("default.replication.factor", t.INT, "1", (b) => String(b.config.defaultReplicationFactor), "Replication factor of an auto-created topic or of CreateTopics with -1."),
+    ro("auto.create.topics.enable", t.BOOLEAN, "true", (b) => String(b.config.autoCreateTopicsEnable), "Create an unknown topic when a client asks for its metadata."),
+    ro("delete.topic.enable", t.BOOLEAN, "true", () => "true", "Topics can be deleted."),
+    ro("socket.request.max.bytes", t.INT, "104857600", (b) => String(b.config.socketRequestMaxBytes), "Largest request frame."),
+    {
+      name: "max.connections",
+      type: t.INT,
+      mode: "cluster-wide",
+      kafkaDefault: "2147483647",
+      staticValue: (b) => String(b.config.maxConnections),
+      effect: "applied",
+      check: atLeast(0),
+      doc: "Most open client connections; a lower value refuses new connections (open ones stay).",
+    },
+    ro("connections.max.idle.ms", t.LONG, "600000", (b) => String(b.config.connectionsMaxIdleMs), "Idle time after which a connection is closed."),
+    ro("group.initial.rebalance.delay.ms", t.INT, "3000", (b) => String(b.config.groupInitialRebalanceDelayMs), "How long an empty group's first rebalance waits for more members."),
+    ro("group.min.session.timeout.ms", t.INT, "6000", (b) => String(b.config.groupMinSessionTimeoutMs), "Smallest session timeout a consumer may ask for."),
+    ro("group.max.session.timeout.ms", t.INT, "1800000", (b) => String(b.config.groupMaxSessionTimeoutMs), "Largest session timeout a consumer may ask for."),
+    ro("offsets.retention.minutes", t.INT, "10080", (b) => String(b.config.offsetsRetentionMinutes), "How long an Empty group's committed offsets are kept."),
+    ro("offsets.topic.num.partitions", t.INT, "50", (b) => String(b.config.offsetsTopicNumPartitions), "Partitions of __consumer_offsets when it is created."),
   ];
 }
 
-/** Broker configs that topic configs fall back to, with their values (explicit or Kafka's default). */
-function topicDefaultEntries(brokerValues: Record<string, string>): BrokerEntry[] {
-  const out: BrokerEntry[] = [];
+/** Kafka's dynamic thread-pool sizes: accepted and stored, but Takhin has no such pools (no effect). */
+function threadKeys(): BrokerKeyDef[] {
+  const pool = (name: string, kafkaDefault: string, doc: string): BrokerKeyDef => ({
+    name,
+    type: t.INT,
+    mode: "cluster-wide",
+    kafkaDefault,
+    effect: "no-op",
+    check: atLeast(1),
+    doc: `${doc} Takhin has no such thread pool: the value is stored and listed, and changes nothing.`,
+  });
+  return [
+    pool("num.io.threads", "8", "Threads processing requests in Kafka."),
+    pool("num.network.threads", "3", "Threads reading requests from the network in Kafka."),
+    pool("num.replica.fetchers", "1", "Fetcher threads per source broker in Kafka."),
+    pool("background.threads", "10", "Threads for background tasks in Kafka."),
+    pool("num.recovery.threads.per.data.dir", "2", "Log recovery threads per data directory in Kafka."),
+    pool("log.cleaner.threads", "1", "Log cleaner threads in Kafka."),
+  ];
+}
+
+/** Broker defaults of topic configs Kafka does not let change at run time (read-only in Kafka 4.4). */
+const READ_ONLY_TOPIC_DEFAULTS: ReadonlySet<string> = new Set([
+  "log.retention.hours",
+  "log.retention.minutes",
+  "log.roll.hours",
+  "log.roll.jitter.hours",
+  "log.flush.scheduler.interval.ms",
+]);
+
+/** Broker configs that topic configs fall back to: dynamic (except the hours-based ones), applied at once. */
+function topicDefaultKeys(): BrokerKeyDef[] {
+  const out: BrokerKeyDef[] = [];
   const seen = new Set<string>();
   for (const def of TOPIC_CONFIGS) {
     for (const syn of def.synonyms) {
       if (seen.has(syn.name)) continue;
       seen.add(syn.name);
+      const readOnly = READ_ONLY_TOPIC_DEFAULTS.has(syn.name);
       out.push({
         name: syn.name,
-        type: syn.msPerUnit ? ConfigType.INT : def.type,
-        value: brokerValues[syn.name] ?? syn.default,
+        type: syn.msPerUnit ? t.INT : def.type,
+        mode: readOnly ? "read-only" : "cluster-wide",
         kafkaDefault: syn.default,
-        doc: `Broker default of the topic config ${def.name}.`,
+        effect: readOnly ? undefined : "applied",
+        // Same unit as the topic config (only unit-converted synonyms differ, and they are read-only).
+        check: readOnly ? undefined : (v) => valueWhy(def.check?.(v) ?? null),
+        doc: `Broker default of the topic config ${def.name}${readOnly ? "" : "; a change applies at once to every topic without an override"}.`,
       });
     }
   }
   return out;
 }
 
-/** The BROKER resource's configs (this node), filtered by `opts.names` when given. */
-export function describeBrokerConfigs(b: BrokerIdentity, opts: DescribeOptions = {}): DescribedConfig[] {
-  const brokerValues = opts.brokerValues ?? {};
+/** A topic check's reason in Kafka's broker wording ("Value must be at least 1048576"). */
+function valueWhy(why: string | null): string | null {
+  return why === null ? null : `Value ${why}`;
+}
+
+/** Every broker key Takhin has, in the order DescribeConfigs lists them. */
+export const BROKER_KEYS: readonly BrokerKeyDef[] = [...ownKeys(), ...threadKeys(), ...topicDefaultKeys()];
+const BY_NAME = new Map(BROKER_KEYS.map((k) => [k.name, k]));
+
+export function brokerKeyDef(name: string): BrokerKeyDef | undefined {
+  return BY_NAME.get(name);
+}
+
+/** Names of the dynamic keys, by effect (for the docs and the tests). */
+export function dynamicBrokerKeys(effect: "applied" | "no-op"): string[] {
+  return BROKER_KEYS.filter((k) => k.mode === "cluster-wide" && k.effect === effect).map((k) => k.name);
+}
+
+/** The dynamic configs of one BROKER resource ("" = cluster-wide default) in the image. */
+export function dynamicBrokerConfigs(image: MetadataImage, resourceName: string): Record<string, string> {
+  return image.resourceConfigs(BROKER_RESOURCE, resourceName);
+}
+
+/** The dynamic layers of broker `nodeId`, highest first (per broker, then the cluster default). */
+export function brokerLayers(image: MetadataImage, nodeId: number): BrokerLayer[] {
+  return [
+    { source: ConfigSource.DYNAMIC_BROKER_CONFIG, values: dynamicBrokerConfigs(image, String(nodeId)) },
+    { source: ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG, values: dynamicBrokerConfigs(image, "") },
+  ];
+}
+
+interface Layered {
+  value: string | null;
+  source: ConfigSourceValue;
+  synonyms: { name: string; value: string | null; source: ConfigSourceValue }[];
+}
+
+function resolve(def: BrokerKeyDef, b: BrokerIdentity, layers: readonly BrokerLayer[]): Layered {
+  const synonyms: Layered["synonyms"] = [];
+  for (const l of layers) {
+    const v = l.values[def.name];
+    if (v !== undefined) synonyms.push({ name: def.name, value: v, source: l.source });
+  }
+  const st = def.staticValue?.(b);
+  // A static value equal to Kafka's default reads as the default (Takhin's defaults are Kafka's).
+  if (st !== undefined && st !== null && st !== def.kafkaDefault) synonyms.push({ name: def.name, value: st, source: ConfigSource.STATIC_BROKER_CONFIG });
+  if (def.kafkaDefault !== null) synonyms.push({ name: def.name, value: def.kafkaDefault, source: ConfigSource.DEFAULT_CONFIG });
+  const top = synonyms[0];
+  if (top) return { value: top.value, source: top.source, synonyms };
+  // No default and nothing set (broker.rack, log.retention.ms): listed with a null value.
+  return { value: st ?? null, source: st === undefined || st === null ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG, synonyms };
+}
+
+/** The effective value of one broker key on broker `b` (null when nothing sets it). */
+export function effectiveBrokerValue(b: BrokerIdentity, image: MetadataImage, name: string): string | null {
+  const def = BY_NAME.get(name);
+  if (!def) throw new Error(`no broker config ${name}`);
+  return resolve(def, b, brokerLayers(image, b.nodeId)).value;
+}
+
+/** The effective max.connections of broker `b` (its dynamic value when one is set). */
+export function effectiveMaxConnections(b: BrokerIdentity, image: MetadataImage): number {
+  const v = effectiveBrokerValue(b, image, "max.connections");
+  return v === null ? b.config.maxConnections : Number(v);
+}
+
+function described(def: BrokerKeyDef, r: Layered, opts: DescribeOptions): DescribedConfig {
+  return {
+    name: def.name,
+    value: r.value,
+    readOnly: def.mode === "read-only",
+    source: r.source,
+    isSensitive: false,
+    synonyms: opts.includeSynonyms ? r.synonyms : [],
+    type: def.type,
+    documentation: opts.includeDocumentation ? def.doc : null,
+  };
+}
+
+/** BROKER "<node id>": every key of this node, filtered by `opts.names` when given. */
+export function describeBrokerConfigs(b: BrokerIdentity, image: MetadataImage, opts: DescribeOptions = {}): DescribedConfig[] {
   const wanted = opts.names ? new Set(opts.names) : null;
+  const layers = brokerLayers(image, b.nodeId);
+  return BROKER_KEYS.filter((def) => !wanted || wanted.has(def.name)).map((def) => described(def, resolve(def, b, layers), opts));
+}
+
+/** BROKER "": the dynamic cluster-wide defaults only (as Kafka lists them), source DYNAMIC_DEFAULT_BROKER_CONFIG. */
+export function describeClusterDefaultConfigs(image: MetadataImage, opts: DescribeOptions = {}): DescribedConfig[] {
+  const wanted = opts.names ? new Set(opts.names) : null;
+  const values = dynamicBrokerConfigs(image, "");
   const out: DescribedConfig[] = [];
-  for (const e of [...ownEntries(b), ...topicDefaultEntries(brokerValues)]) {
-    if (wanted && !wanted.has(e.name)) continue;
-    const isDefault = e.kafkaDefault !== "always" && e.value === e.kafkaDefault;
-    const source = isDefault ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG;
-    out.push({
-      name: e.name,
-      value: e.value,
-      readOnly: true,
-      source,
-      isSensitive: false,
-      synonyms: opts.includeSynonyms && e.value !== null ? [{ name: e.name, value: e.value, source }] : [],
-      type: e.type,
-      documentation: opts.includeDocumentation ? e.doc : null,
-    });
+  for (const def of BROKER_KEYS) {
+    const v = values[def.name];
+    if (v === undefined || (wanted && !wanted.has(def.name))) continue;
+    const source = ConfigSource.DYNAMIC_DEFAULT_BROKER_CONFIG;
+    out.push(described(def, { value: v, source, synonyms: [{ name: def.name, value: v, source }] }, opts));
   }
   return out;
+}
+
+function sameConfigs(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
+}
+
+/**
+ * Calls `onChange` after each committed batch that changed broker `nodeId`'s dynamic layers (its
+ * own BROKER resource or the cluster default), on one node and on every node of a cluster (each
+ * applies the batch to its image). The partition logs re-read their effective configs then.
+ */
+export function watchBrokerConfigs(controller: LocalController, nodeId: number, onChange: () => void): void {
+  controller.listen((image, _changes, previous) => {
+    for (const name of ["", String(nodeId)]) {
+      if (!sameConfigs(dynamicBrokerConfigs(previous, name), dynamicBrokerConfigs(image, name))) return onChange();
+    }
+  });
 }

@@ -9,6 +9,7 @@ import type { BrokerConfig } from "../config/config.ts";
 import { LogManager, type LogConfig } from "../storage/index.ts";
 import { INITIAL_LEADER_EPOCH, Partition } from "./partition.ts";
 import { effectiveTopicConfig, type EffectiveTopicConfig } from "./topic-config.ts";
+import { brokerLayers } from "./broker-config.ts";
 import type { TopicInfo, TopicListener, TopicRegistry } from "./topics.ts";
 
 /** The storage settings a topic's effective config implies. */
@@ -37,12 +38,16 @@ export class PartitionManager implements TopicListener {
   private readonly listeners: PartitionListener[] = [];
   readonly logs: LogManager;
 
+  /** Whose dynamic broker configs (per broker and cluster default) the topics fall back to. */
+  private readonly nodeId: number;
+
   constructor(
     config: BrokerConfig,
     private readonly topics: TopicRegistry,
     private readonly log: Logger,
     private readonly onTopicDeleted: (t: TopicInfo) => void = () => {},
   ) {
+    this.nodeId = config.nodeId;
     this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }) });
     // Opening every partition durably one by one (marker removal, checkpoints) was most of a
     // many-partition start; nothing is appended before the listener starts, so one sync suffices.
@@ -61,7 +66,7 @@ export class PartitionManager implements TopicListener {
   }
 
   private openTopic(t: TopicInfo, fromPartition: number): void {
-    const effective = effectiveTopicConfig(t);
+    const effective = effectiveTopicConfig(t, brokerLayers(this.topics.image, this.nodeId));
     const list = this.byTopic.get(t.name) ?? [];
     for (let p = fromPartition; p < t.partitions; p++) {
       const log = this.logs.openLog(t.name, p, logConfigOf(effective));
@@ -134,8 +139,13 @@ export class PartitionManager implements TopicListener {
     this.openTopic(t, previousCount);
   }
 
+  /** The dynamic broker defaults changed (broker-config.ts watchBrokerConfigs): every topic re-reads its effective config. */
+  brokerDefaultsChanged(): void {
+    for (const t of this.topics.list()) this.configsChanged(t);
+  }
+
   configsChanged(t: TopicInfo): void {
-    const effective = effectiveTopicConfig(t);
+    const effective = effectiveTopicConfig(t, brokerLayers(this.topics.image, this.nodeId));
     for (const p of this.byTopic.get(t.name) ?? []) {
       p.config = effective;
       p.log.setConfig(logConfigOf(effective));

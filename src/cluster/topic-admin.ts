@@ -10,7 +10,8 @@
 import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
 import type { BrokerConfig } from "../config/config.ts";
-import { describeBrokerConfigs } from "./broker-config.ts";
+import { brokerLayers, describeBrokerConfigs, describeClusterDefaultConfigs } from "./broker-config.ts";
+import { alterBrokerConfigs, incrementalAlterBrokerConfigs } from "./broker-config-alter.ts";
 import {
   ConfigResourceType,
   InvalidConfigError,
@@ -257,7 +258,7 @@ export function createTopics(b: AdminBroker, topics: CreateTopicRequest[], valid
       topicId,
       numPartitions: plan.partitions,
       replicationFactor: plan.replicationFactor,
-      configs: describeTopicConfigs(plan.configs),
+      configs: describeTopicConfigs(plan.configs, { brokerValues: brokerLayers(b.metadata.image, b.nodeId) }),
     };
   });
 }
@@ -407,7 +408,7 @@ export function describeConfigs(
 ): DescribeConfigsOutcome[] {
   return resources.map((r) => {
     const ref = { resourceType: r.resourceType, resourceName: r.resourceName };
-    const opts = { names: r.configurationKeys, includeSynonyms, includeDocumentation };
+    const opts = { names: r.configurationKeys, includeSynonyms, includeDocumentation, brokerValues: brokerLayers(b.metadata.image, b.nodeId) };
     if (r.resourceType === ConfigResourceType.TOPIC) {
       const t = topicResource(b, r.resourceName);
       if ("errorCode" in t) return { ...ref, ...t, configs: [] };
@@ -416,22 +417,12 @@ export function describeConfigs(
     if (r.resourceType === ConfigResourceType.BROKER) {
       const err = brokerResourceError(b, r.resourceName);
       if (err) return { ...ref, ...err, configs: [] };
-      // "" asks for the cluster-wide dynamic defaults, of which Takhin has none.
-      return { ...ref, ...OK, configs: r.resourceName === "" ? [] : describeBrokerConfigs(b, opts) };
+      // "" asks for the cluster-wide dynamic defaults only.
+      const image = b.metadata.image;
+      return { ...ref, ...OK, configs: r.resourceName === "" ? describeClusterDefaultConfigs(image, opts) : describeBrokerConfigs(b, image, opts) };
     }
     return { ...ref, ...unsupportedResource(r.resourceType), configs: [] };
   });
-}
-
-/** Why a BROKER resource cannot be altered: Takhin's broker configs are static. */
-function brokerAlterError(b: AdminBroker, name: string, keys: string[]): Outcome {
-  const err = brokerResourceError(b, name);
-  if (err) return err;
-  return fail(
-    ErrorCode.INVALID_REQUEST,
-    `Cannot update these configs dynamically: ${keys.join(", ") || "(none)"}. Takhin has no dynamic broker configs; ` +
-      "set them in the broker's YAML file or TAKHIN_* environment and restart.",
-  );
 }
 
 export interface AlterConfigsResource extends ConfigResourceRef {
@@ -450,11 +441,14 @@ function hasDuplicateKeys(configs: { name: string }[]): boolean {
   return new Set(configs.map((c) => c.name)).size !== configs.length;
 }
 
-/** AlterConfigs: the given configs replace the topic's whole override set. */
-export function alterConfigs(b: AdminBroker, resources: AlterConfigsResource[], validateOnly: boolean): ResourceOutcome[] {
+/**
+ * AlterConfigs: the given configs replace the topic's (or BROKER resource's) whole override set.
+ * `forwarded`: the request came from another broker to this active controller (broker-config-alter.ts).
+ */
+export function alterConfigs(b: AdminBroker, resources: AlterConfigsResource[], validateOnly: boolean, forwarded = false): ResourceOutcome[] {
   return resources.map((r) => {
     const ref = { resourceType: r.resourceType, resourceName: r.resourceName };
-    if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...brokerAlterError(b, r.resourceName, r.configs.map((c) => c.name)) };
+    if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...alterBrokerConfigs(b, r.resourceName, r.configs, validateOnly, forwarded) };
     if (r.resourceType !== ConfigResourceType.TOPIC) return { ...ref, ...unsupportedResource(r.resourceType) };
     const t = topicResource(b, r.resourceName);
     if ("errorCode" in t) return { ...ref, ...t };
@@ -506,11 +500,11 @@ function applyOp(t: TopicInfo, next: Record<string, string>, c: IncrementalAlter
   return null;
 }
 
-/** IncrementalAlterConfigs: SET / DELETE / APPEND / SUBTRACT against the current overrides. */
-export function incrementalAlterConfigs(b: AdminBroker, resources: IncrementalAlterConfigsResource[], validateOnly: boolean): ResourceOutcome[] {
+/** IncrementalAlterConfigs: SET / DELETE / APPEND / SUBTRACT against the current overrides (topics and BROKER resources). */
+export function incrementalAlterConfigs(b: AdminBroker, resources: IncrementalAlterConfigsResource[], validateOnly: boolean, forwarded = false): ResourceOutcome[] {
   return resources.map((r) => {
     const ref = { resourceType: r.resourceType, resourceName: r.resourceName };
-    if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...brokerAlterError(b, r.resourceName, r.configs.map((c) => c.name)) };
+    if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...incrementalAlterBrokerConfigs(b, r.resourceName, r.configs, validateOnly, forwarded) };
     if (r.resourceType !== ConfigResourceType.TOPIC) return { ...ref, ...unsupportedResource(r.resourceType) };
     const t = topicResource(b, r.resourceName);
     if ("errorCode" in t) return { ...ref, ...t };

@@ -248,7 +248,7 @@ export function validateTopicConfig(name: string, value: string | null): void {
  * Validates a whole override set (each key, then the combinations Kafka checks); throws
  * InvalidConfigError naming the key.
  */
-export function validateTopicConfigs(overrides: Record<string, string | null>, brokerValues: Record<string, string> = {}): void {
+export function validateTopicConfigs(overrides: Record<string, string | null>, brokerValues: BrokerValues = {}): void {
   for (const [name, value] of Object.entries(overrides)) validateTopicConfig(name, value);
   const eff = effectiveTopicConfig(overrides as Record<string, string>, brokerValues);
   if (eff.minCompactionLagMs > eff.maxCompactionLagMs) {
@@ -256,6 +256,22 @@ export function validateTopicConfigs(overrides: Record<string, string | null>, b
       `conflict topic config setting min.compaction.lag.ms (${eff.minCompactionLagMs}) > max.compaction.lag.ms (${eff.maxCompactionLagMs})`,
     );
   }
+}
+
+/**
+ * Broker-level values topic configs fall back to, by layer, highest precedence first: the
+ * dynamic per-broker configs (DYNAMIC_BROKER_CONFIG), the dynamic cluster-wide defaults
+ * (DYNAMIC_DEFAULT_BROKER_CONFIG), then static ones (STATIC_BROKER_CONFIG). Kafka names
+ * ("log.retention.ms"). A plain record is one static layer.
+ */
+export interface BrokerLayer {
+  source: ConfigSourceValue;
+  values: Record<string, string>;
+}
+export type BrokerValues = Record<string, string> | readonly BrokerLayer[];
+
+function layersOf(v: BrokerValues): readonly BrokerLayer[] {
+  return Array.isArray(v) ? (v as readonly BrokerLayer[]) : [{ source: ConfigSource.STATIC_BROKER_CONFIG, values: v as Record<string, string> }];
 }
 
 export interface ResolvedConfig {
@@ -269,12 +285,15 @@ export interface ResolvedConfig {
  * broker (`brokerValues`, STATIC_BROKER_CONFIG), else the first broker synonym with a default,
  * else the topic default (both DEFAULT_CONFIG). Unit synonyms (hours, minutes) are converted to ms.
  */
-export function resolveTopicConfig(def: TopicConfigDef, overrides: Record<string, string>, brokerValues: Record<string, string>): ResolvedConfig {
+export function resolveTopicConfig(def: TopicConfigDef, overrides: Record<string, string>, brokerValues: BrokerValues): ResolvedConfig {
   const own = overrides[def.name];
   if (own !== undefined) return { name: def.name, value: own, source: ConfigSource.DYNAMIC_TOPIC_CONFIG };
+  const layers = layersOf(brokerValues);
   for (const syn of def.synonyms) {
-    const v = brokerValues[syn.name];
-    if (v !== undefined) return { name: def.name, value: toTopicUnits(syn, v), source: ConfigSource.STATIC_BROKER_CONFIG };
+    for (const layer of layers) {
+      const v = layer.values[syn.name];
+      if (v !== undefined) return { name: def.name, value: toTopicUnits(syn, v), source: layer.source };
+    }
   }
   for (const syn of def.synonyms) {
     if (syn.default !== null) return { name: def.name, value: toTopicUnits(syn, syn.default), source: ConfigSource.DEFAULT_CONFIG };
@@ -329,11 +348,11 @@ function longValue(raw: string): number {
  * The effective config of a topic: its overrides over the broker's values and Kafka's defaults.
  * `topicOrOverrides` is a TopicInfo (its `configs`) or a bare override map; overrides are assumed
  * valid (the catalogue only holds validated ones). `brokerValues` holds broker-level configs set
- * explicitly (Kafka names, e.g. "log.retention.hours"); none today.
+ * explicitly (Kafka names, e.g. "log.retention.ms"), by layer (broker-config.ts `brokerLayers`).
  */
 export function effectiveTopicConfig(
   topicOrOverrides: { configs: Record<string, string> } | Record<string, string>,
-  brokerValues: Record<string, string> = {},
+  brokerValues: BrokerValues = {},
 ): EffectiveTopicConfig {
   const overrides = (isTopic(topicOrOverrides) ? topicOrOverrides.configs : topicOrOverrides) as Record<string, string>;
   const v = (name: string) => resolveTopicConfig(BY_NAME.get(name)!, overrides, brokerValues).value;
@@ -396,7 +415,7 @@ export interface DescribeOptions {
   names?: readonly string[] | null;
   includeSynonyms?: boolean;
   includeDocumentation?: boolean;
-  brokerValues?: Record<string, string>;
+  brokerValues?: BrokerValues;
 }
 
 /** A topic's configs with value, source and type (synonyms: the override, then broker configs with a value). */
@@ -410,10 +429,18 @@ export function describeTopicConfigs(overrides: Record<string, string>, opts: De
     const synonyms: DescribedConfig["synonyms"] = [];
     if (opts.includeSynonyms) {
       if (overrides[def.name] !== undefined) synonyms.push({ name: def.name, value: overrides[def.name], source: ConfigSource.DYNAMIC_TOPIC_CONFIG });
+      const layers = layersOf(brokerValues);
+      // As Kafka 4.4 lists them: each synonym's set values (per broker, cluster default, static),
+      // then its default; the defaults Kafka leaves out at default (the hours-based ones) appear
+      // once a broker-level value of this config is set (retention.ms: log.retention.ms=...
+      // DYNAMIC_DEFAULT_BROKER_CONFIG, then log.retention.hours=168 DEFAULT_CONFIG).
+      const anySet = def.synonyms.some((syn) => layers.some((l) => l.values[syn.name] !== undefined));
       for (const syn of def.synonyms) {
-        const set = brokerValues[syn.name];
-        if (set !== undefined) synonyms.push({ name: syn.name, value: set, source: ConfigSource.STATIC_BROKER_CONFIG });
-        else if (syn.default !== null && syn.describedAtDefault !== false) synonyms.push({ name: syn.name, value: syn.default, source: ConfigSource.DEFAULT_CONFIG });
+        for (const layer of layers) {
+          const v = layer.values[syn.name];
+          if (v !== undefined) synonyms.push({ name: syn.name, value: v, source: layer.source });
+        }
+        if (syn.default !== null && (syn.describedAtDefault !== false || anySet)) synonyms.push({ name: syn.name, value: syn.default, source: ConfigSource.DEFAULT_CONFIG });
       }
     }
     out.push({

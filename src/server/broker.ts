@@ -26,6 +26,7 @@ import { ClusterNode, clusterIdOf } from "../cluster/cluster-node.ts";
 import { RAFT_DIR } from "../cluster/metadata-quorum.ts";
 import { loadOrCreateMetaProperties } from "../cluster/meta-properties.ts";
 import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
+import { watchBrokerConfigs } from "../cluster/broker-config.ts";
 import { PartitionManager } from "../cluster/partition-manager.ts";
 import { ReplicaManager } from "../cluster/replica-manager.ts";
 import { TopicRegistry } from "../cluster/topics.ts";
@@ -179,6 +180,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
         fetchSessions.forgetTopic(t.name);
         fetchSessions.forgetTopic(t.id);
       });
+      // Dynamic broker defaults (BROKER "" and "<node id>") apply to the partitions at once.
+      watchBrokerConfigs(context.metadata, context.nodeId, () => context.partitions.brokerDefaultsChanged());
       // In a cluster a broker serves the partitions it leads; the others answer NOT_LEADER_OR_FOLLOWER.
       if (clusterNode) context.partitions.hostFilter = (topic, p) => context.topics.partition(topic, p)?.leader === context.nodeId;
     },

@@ -8,6 +8,7 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import type { BrokerContext } from "./context.ts";
+import { effectiveMaxConnections } from "../cluster/broker-config.ts";
 import { Connection } from "./connection.ts";
 import { OperatorError, type Service } from "./lifecycle.ts";
 
@@ -49,8 +50,10 @@ export class KafkaListener implements Service {
         port: config.kafkaPort,
         socket: {
           open: (socket: Socket<SocketData>) => {
-            if (!this.accepting || connections.size >= config.maxConnections) {
-              log.warn("refusing connection", { remote: socket.remoteAddress, reason: this.accepting ? "max_connections reached" : "stopping", maxConnections: config.maxConnections });
+            // max.connections is a dynamic broker config: read its effective value at each accept.
+            const maxConnections = effectiveMaxConnections(this.context, this.context.metadata.image);
+            if (!this.accepting || connections.size >= maxConnections) {
+              log.warn("refusing connection", { remote: socket.remoteAddress, reason: this.accepting ? "max_connections reached" : "stopping", maxConnections });
               socket.end();
               return;
             }

@@ -107,9 +107,12 @@ describe("described configs", () => {
     for (const name of ["retention.ms", "segment.ms", "segment.jitter.ms", "flush.ms"]) {
       expect(describeTopicConfigs({}, { names: [name], includeSynonyms: true })[0].synonyms).toEqual([]);
     }
-    // ...but one set on the broker is listed.
+    // ...but one set on the broker is listed, followed by the default (as Kafka 4.4 lists them).
     const [set] = describeTopicConfigs({}, { names: ["retention.ms"], includeSynonyms: true, brokerValues: { "log.retention.hours": "24" } });
-    expect(set.synonyms).toEqual([{ name: "log.retention.hours", value: "24", source: ConfigSource.STATIC_BROKER_CONFIG }]);
+    expect(set.synonyms).toEqual([
+      { name: "log.retention.hours", value: "24", source: ConfigSource.STATIC_BROKER_CONFIG },
+      { name: "log.retention.hours", value: "168", source: ConfigSource.DEFAULT_CONFIG },
+    ]);
     expect(set.value).toBe("86400000");
     const [d] = describeTopicConfigs({}, { names: ["max.message.bytes"], includeSynonyms: true, includeDocumentation: true });
     expect(d.synonyms).toEqual([{ name: "message.max.bytes", value: "1048588", source: ConfigSource.DEFAULT_CONFIG }]);
