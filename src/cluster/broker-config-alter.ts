@@ -37,17 +37,16 @@ const APPEND = 2;
 const SUBTRACT = 3;
 
 /**
- * Whether `name` may be altered here. Directly, a broker takes its own id or ""; a request the
- * active controller runs for another broker (forwarded, `forwarded` true) may name any
- * registered broker, since the broker that received it is the one it names (Kafka's admin client
- * sends a broker's resource to that broker).
+ * Whether `name` may be altered: "", this node's id, or (in a cluster) the id of any registered
+ * broker. The handler runs on the active controller, which cannot tell which broker a forwarded
+ * request arrived at; Kafka's receiving broker refuses another broker's id, but its admin client
+ * sends a broker's resource to that broker, so clients see no difference.
  */
-function resourceError(b: AlterBroker, name: string, forwarded: boolean): BrokerAlterOutcome | null {
+function resourceError(b: AlterBroker, name: string): BrokerAlterOutcome | null {
   if (name === "") return null;
   if (!/^-?\d+$/.test(name)) return fail(ErrorCode.INVALID_REQUEST, `Node id must be an integer, but it is: ${name}`);
   const id = Number(name);
-  if (id === b.nodeId) return null;
-  if (forwarded && b.metadata.image.brokers.has(id)) return null;
+  if (id === b.nodeId || b.metadata.image.brokers.has(id)) return null;
   return fail(ErrorCode.INVALID_REQUEST, `Unexpected broker id, expected ${b.nodeId}, but received ${name}`);
 }
 
@@ -114,9 +113,8 @@ export function alterBrokerConfigs(
   resourceName: string,
   configs: { name: string; value: string | null }[],
   validateOnly: boolean,
-  forwarded: boolean,
 ): BrokerAlterOutcome {
-  const err = resourceError(b, resourceName, forwarded);
+  const err = resourceError(b, resourceName);
   if (err) return err;
   if (duplicates(configs)) return fail(ErrorCode.INVALID_REQUEST, "Error due to duplicate config keys");
   const next: Record<string, string> = {};
@@ -136,9 +134,8 @@ export function incrementalAlterBrokerConfigs(
   resourceName: string,
   configs: { name: string; configOperation: number; value: string | null }[],
   validateOnly: boolean,
-  forwarded: boolean,
 ): BrokerAlterOutcome {
-  const err = resourceError(b, resourceName, forwarded);
+  const err = resourceError(b, resourceName);
   if (err) return err;
   if (duplicates(configs)) return fail(ErrorCode.INVALID_REQUEST, "Error due to duplicate config keys");
   const next = dynamicBrokerConfigs(b.metadata.image, resourceName);

@@ -53,6 +53,11 @@ export interface BrokerKeyDef {
   staticValue?: (b: BrokerIdentity) => string | null;
   /** Dynamic keys: whether a change takes effect in Takhin or is only stored. */
   effect?: "applied" | "no-op";
+  /**
+   * Broker configs a topic default falls back to after this one (log.retention.ms: minutes, then
+   * hours), listed after its own synonyms as Kafka lists them.
+   */
+  fallbacks?: readonly string[];
   /** Range or value check of a parsed dynamic value: why it is invalid, or null. */
   check?: (v: ParsedValue) => string | null;
   doc: string;
@@ -141,7 +146,7 @@ function topicDefaultKeys(): BrokerKeyDef[] {
   const out: BrokerKeyDef[] = [];
   const seen = new Set<string>();
   for (const def of TOPIC_CONFIGS) {
-    for (const syn of def.synonyms) {
+    for (const [i, syn] of def.synonyms.entries()) {
       if (seen.has(syn.name)) continue;
       seen.add(syn.name);
       const readOnly = READ_ONLY_TOPIC_DEFAULTS.has(syn.name);
@@ -151,6 +156,7 @@ function topicDefaultKeys(): BrokerKeyDef[] {
         mode: readOnly ? "read-only" : "cluster-wide",
         kafkaDefault: syn.default,
         effect: readOnly ? undefined : "applied",
+        fallbacks: syn.default === null ? def.synonyms.slice(i + 1).map((x) => x.name) : undefined,
         // Same unit as the topic config (only unit-converted synonyms differ, and they are read-only).
         check: readOnly ? undefined : (v) => valueWhy(def.check?.(v) ?? null),
         doc: `Broker default of the topic config ${def.name}${readOnly ? "" : "; a change applies at once to every topic without an override"}.`,
@@ -197,7 +203,8 @@ interface Layered {
   synonyms: { name: string; value: string | null; source: ConfigSourceValue }[];
 }
 
-function resolve(def: BrokerKeyDef, b: BrokerIdentity, layers: readonly BrokerLayer[]): Layered {
+/** One key's layers, highest first: dynamic per broker, dynamic cluster default, static, Kafka's default. */
+function layered(def: BrokerKeyDef, b: BrokerIdentity, layers: readonly BrokerLayer[]): Layered["synonyms"] {
   const synonyms: Layered["synonyms"] = [];
   for (const l of layers) {
     const v = l.values[def.name];
@@ -207,7 +214,15 @@ function resolve(def: BrokerKeyDef, b: BrokerIdentity, layers: readonly BrokerLa
   // A static value equal to Kafka's default reads as the default (Takhin's defaults are Kafka's).
   if (st !== undefined && st !== null && st !== def.kafkaDefault) synonyms.push({ name: def.name, value: st, source: ConfigSource.STATIC_BROKER_CONFIG });
   if (def.kafkaDefault !== null) synonyms.push({ name: def.name, value: def.kafkaDefault, source: ConfigSource.DEFAULT_CONFIG });
-  const top = synonyms[0];
+  return synonyms;
+}
+
+function resolve(def: BrokerKeyDef, b: BrokerIdentity, layers: readonly BrokerLayer[]): Layered {
+  const own = layered(def, b, layers);
+  const st = def.staticValue?.(b);
+  const top = own[0];
+  // Kafka lists the fallbacks' layers after a set value (log.retention.ms=... then log.retention.hours=168).
+  const synonyms = top ? [...own, ...(def.fallbacks ?? []).flatMap((n) => layered(BY_NAME.get(n)!, b, layers))] : own;
   if (top) return { value: top.value, source: top.source, synonyms };
   // No default and nothing set (broker.rack, log.retention.ms): listed with a null value.
   return { value: st ?? null, source: st === undefined || st === null ? ConfigSource.DEFAULT_CONFIG : ConfigSource.STATIC_BROKER_CONFIG, synonyms };

@@ -441,14 +441,11 @@ function hasDuplicateKeys(configs: { name: string }[]): boolean {
   return new Set(configs.map((c) => c.name)).size !== configs.length;
 }
 
-/**
- * AlterConfigs: the given configs replace the topic's (or BROKER resource's) whole override set.
- * `forwarded`: the request came from another broker to this active controller (broker-config-alter.ts).
- */
-export function alterConfigs(b: AdminBroker, resources: AlterConfigsResource[], validateOnly: boolean, forwarded = false): ResourceOutcome[] {
+/** AlterConfigs: the given configs replace the topic's (or BROKER resource's) whole override set. */
+export function alterConfigs(b: AdminBroker, resources: AlterConfigsResource[], validateOnly: boolean): ResourceOutcome[] {
   return resources.map((r) => {
     const ref = { resourceType: r.resourceType, resourceName: r.resourceName };
-    if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...alterBrokerConfigs(b, r.resourceName, r.configs, validateOnly, forwarded) };
+    if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...alterBrokerConfigs(b, r.resourceName, r.configs, validateOnly) };
     if (r.resourceType !== ConfigResourceType.TOPIC) return { ...ref, ...unsupportedResource(r.resourceType) };
     const t = topicResource(b, r.resourceName);
     if ("errorCode" in t) return { ...ref, ...t };
@@ -501,10 +498,10 @@ function applyOp(t: TopicInfo, next: Record<string, string>, c: IncrementalAlter
 }
 
 /** IncrementalAlterConfigs: SET / DELETE / APPEND / SUBTRACT against the current overrides (topics and BROKER resources). */
-export function incrementalAlterConfigs(b: AdminBroker, resources: IncrementalAlterConfigsResource[], validateOnly: boolean, forwarded = false): ResourceOutcome[] {
+export function incrementalAlterConfigs(b: AdminBroker, resources: IncrementalAlterConfigsResource[], validateOnly: boolean): ResourceOutcome[] {
   return resources.map((r) => {
     const ref = { resourceType: r.resourceType, resourceName: r.resourceName };
-    if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...incrementalAlterBrokerConfigs(b, r.resourceName, r.configs, validateOnly, forwarded) };
+    if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...incrementalAlterBrokerConfigs(b, r.resourceName, r.configs, validateOnly) };
     if (r.resourceType !== ConfigResourceType.TOPIC) return { ...ref, ...unsupportedResource(r.resourceType) };
     const t = topicResource(b, r.resourceName);
     if ("errorCode" in t) return { ...ref, ...t };

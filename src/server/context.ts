@@ -58,11 +58,3 @@ export interface RequestContext {
   correlationId: number;
   clientId: string | null;
 }
-
-/**
- * A request another broker forwarded to this active controller (cluster-node.ts runs it with
- * connection id -1, "forwarded"): checks that name the receiving broker cannot be made here.
- */
-export function isForwarded(ctx: RequestContext): boolean {
-  return ctx.connection.id === -1 && ctx.connection.remoteAddress === "forwarded";
-}

@@ -2,7 +2,6 @@
 import { alterConfigs, type AlterConfigsResource } from "../../cluster/topic-admin.ts";
 import { AlterConfigs } from "../../protocol/messages/alter-configs.ts";
 import type { Handler } from "../registry.ts";
-import { isForwarded } from "../context.ts";
 
 interface AlterConfigsRequest {
   resources: AlterConfigsResource[];
@@ -15,7 +14,7 @@ export const alterConfigsHandler: Handler<AlterConfigsRequest> = {
   maxVersion: 2,
   handle(ctx, req, version) {
     ctx.broker.log.debug("admin request", { api: "AlterConfigs", version, clientId: ctx.clientId, validateOnly: req.validateOnly });
-    return { throttleTimeMs: 0, responses: alterConfigs(ctx.broker, req.resources, req.validateOnly, isForwarded(ctx)) };
+    return { throttleTimeMs: 0, responses: alterConfigs(ctx.broker, req.resources, req.validateOnly) };
   },
   errorResponse(req, _version, errorCode) {
     return {

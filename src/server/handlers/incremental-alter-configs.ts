@@ -2,7 +2,6 @@
 import { incrementalAlterConfigs, type IncrementalAlterConfigsResource } from "../../cluster/topic-admin.ts";
 import { IncrementalAlterConfigs } from "../../protocol/messages/incremental-alter-configs.ts";
 import type { Handler } from "../registry.ts";
-import { isForwarded } from "../context.ts";
 
 interface IncrementalAlterConfigsRequest {
   resources: IncrementalAlterConfigsResource[];
@@ -15,7 +14,7 @@ export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequ
   maxVersion: 1,
   handle(ctx, req, version) {
     ctx.broker.log.debug("admin request", { api: "IncrementalAlterConfigs", version, clientId: ctx.clientId, validateOnly: req.validateOnly });
-    return { throttleTimeMs: 0, responses: incrementalAlterConfigs(ctx.broker, req.resources, req.validateOnly, isForwarded(ctx)) };
+    return { throttleTimeMs: 0, responses: incrementalAlterConfigs(ctx.broker, req.resources, req.validateOnly) };
   },
   errorResponse(req, _version, errorCode) {
     return {
