@@ -12,12 +12,14 @@ import { startLocalCluster, type LocalCluster, type LocalClusterOptions } from "
 import { Metadata } from "../../../src/protocol/messages/metadata.ts";
 import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, buildRecordBatch, COMPRESSION_MASK, iterateRecords, readBatchHeader } from "../../../src/protocol/record-batch.ts";
 import { batchRecords } from "../../../src/compression/index.ts";
-import { FaultNet } from "../../helpers/fault-proxy.ts";
+import { FaultNet, FaultProxy } from "../../helpers/fault-proxy.ts";
 import { removeDir, tempDir } from "../../helpers/broker.ts";
 
 export interface FaultCluster {
   readonly cluster: LocalCluster;
   readonly net: FaultNet | null;
+  /** With `kafkaProxy`: one proxy in front of each node's Kafka listener, which the node advertises. */
+  readonly kafkaProxies: FaultProxy[];
   readonly dir: string;
   client(o?: { requestTimeoutMs?: number }): KafkaClient;
   stop(): Promise<void>;
@@ -42,12 +44,14 @@ export async function freeBasePort(nodes: number): Promise<number> {
   throw new Error("no free port range for a local cluster");
 }
 
-export async function startFaultCluster(o: { nodes?: number; proxy?: boolean; env?: Record<string, string> } & Partial<LocalClusterOptions> = {}): Promise<FaultCluster> {
+export async function startFaultCluster(o: { nodes?: number; proxy?: boolean; kafkaProxy?: boolean; env?: Record<string, string> } & Partial<LocalClusterOptions> = {}): Promise<FaultCluster> {
   const nodes = o.nodes ?? 3;
   const dir = tempDir("takhin-faults-");
   const basePort = await freeBasePort(nodes);
   const ids = [...Array(nodes).keys()];
   const net = o.proxy ? await FaultNet.start(ids, (to) => basePort + 100 + to) : null;
+  const kafkaProxies: FaultProxy[] = [];
+  if (o.kafkaProxy) for (const id of ids) kafkaProxies.push(await FaultProxy.start({ name: `kafka-${id}`, targetPort: basePort + id }));
   const clients: KafkaClient[] = [];
   let cluster: LocalCluster;
   try {
@@ -57,17 +61,20 @@ export async function startFaultCluster(o: { nodes?: number; proxy?: boolean; en
       dataDir: dir,
       env: o.env,
       peerAddress: net ? (from, to) => net.addressOf(from, to) : undefined,
-      advertisedKafkaPort: o.advertisedKafkaPort,
+      advertisedKafkaPort: o.kafkaProxy ? (id) => kafkaProxies[id]!.port : o.advertisedKafkaPort,
+      nodeEnv: o.nodeEnv,
       readyTimeoutMs: 60_000,
     });
   } catch (e) {
     await net?.stop();
+    for (const p of kafkaProxies) await p.stop();
     removeDir(dir);
     throw e;
   }
   return {
     cluster,
     net,
+    kafkaProxies,
     dir,
     client(co = {}) {
       const c = new KafkaClient({ bootstrap: cluster.bootstrap, requestTimeoutMs: co.requestTimeoutMs ?? 10_000 });
@@ -78,6 +85,7 @@ export async function startFaultCluster(o: { nodes?: number; proxy?: boolean; en
       for (const c of clients) c.close();
       await cluster.stop(3000);
       await net?.stop();
+      for (const p of kafkaProxies) await p.stop();
       removeDir(dir);
     },
   };
