@@ -4,11 +4,14 @@
  * node exits 0 and the survivors' metadata name the new leaders at once. A produce loop that follows
  * leaders (KIP-951 CurrentLeader, else Metadata from a survivor) measures how long it sees no leader
  * for a controlled move and for a kill -9 of the next leader (printed; no timing is asserted: the
- * figures go in docs/cluster.md).
+ * figures go in docs/cluster.md). DescribeCluster v2 shows the stopped broker as fenced when asked.
+ * Then ElectLeaders on a partition whose whole ISR went down (PREFERRED_LEADER_NOT_AVAILABLE, UNCLEAN
+ * through kafka-leader-election).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { LocalCluster } from "../../src/cluster-launcher.ts";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
+import { DescribeCluster } from "../../src/protocol/messages/describe-cluster.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { Produce } from "../../src/protocol/messages/produce.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
@@ -142,6 +145,12 @@ test(
       expect(after[partition]!.epoch).toBeGreaterThan(before![partition]!.epoch);
       for (const p of after) expect(p.isr).not.toContain(victim);
     }
+    // DescribeCluster v2 lists the stopped (fenced) broker when asked, flagged; v1 and v2 without the flag do not.
+    const described = async (version: number, includeFencedBrokers: boolean) =>
+      (await call(survivors[0]!.kafkaPort, DescribeCluster, version, { includeClusterAuthorizedOperations: false, endpointType: 1, includeFencedBrokers })).brokers.map((b: any) => [b.brokerId, b.isFenced]);
+    expect(await described(2, true)).toEqual([0, 1, 2].map((id) => [id, id === victim]));
+    expect(await described(2, false)).toEqual(survivors.map((n) => [n.id, false]));
+    expect((await described(1, true)).map((x: any) => x[0])).toEqual(survivors.map((n) => n.id));
     await Bun.sleep(500);
     const controlled = await loop.stop();
     const metadataOk = (await partitions(survivors[0]!.kafkaPort))!;

@@ -222,7 +222,7 @@ describe("DescribeCluster", () => {
     const res = await c.call(DescribeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
     expect(res.errorCode).toBe(0);
     expect(res.clusterId).toBe(tb.broker.context.clusterId);
-    expect(res.brokers).toEqual([{ brokerId: 0, host: "127.0.0.1", port: tb.port, rack: null }]);
+    expect(res.brokers).toEqual([{ brokerId: 0, host: "127.0.0.1", port: tb.port, rack: null, isFenced: false }]); // isFenced: v2 only, its default when decoding v1
     expect(res.clusterAuthorizedOperations).toBeGreaterThan(0);
     const controllers = await c.call(DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 2 }, 2);
     expect(controllers.errorCode).toBe(ErrorCode.INVALID_REQUEST);

@@ -1,12 +1,13 @@
-/** DescribeCluster (key 60): versions 0-1, flexible from 0. */
+/** DescribeCluster (key 60): versions 0-2, flexible from 0 (v2: fenced brokers on request, KIP-1073). */
 import { api, arr, field, request, response, struct } from "../schema.ts";
 
-const meta = { apiKey: 60, valid: "0-1", flexible: "0+" };
+const meta = { apiKey: 60, valid: "0-2", flexible: "0+" };
 
 export const DescribeCluster = api(
   request({ ...meta, name: "DescribeClusterRequest" }, [
     field("includeClusterAuthorizedOperations", "bool", "0+"),
     field("endpointType", "int8", "1+", { default: 1 }),
+    field("includeFencedBrokers", "bool", "2+"),
   ]),
   response({ ...meta, name: "DescribeClusterResponse" }, [
     field("throttleTimeMs", "int32", "0+"),
@@ -20,6 +21,7 @@ export const DescribeCluster = api(
       field("host", "string", "0+"),
       field("port", "int32", "0+"),
       field("rack", "string", "0+", { nullable: "0+", default: null }),
+      field("isFenced", "bool", "2+"),
     )), "0+"),
     field("clusterAuthorizedOperations", "int32", "0+", { default: -2147483648 }),
   ]),

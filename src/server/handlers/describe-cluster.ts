@@ -1,9 +1,13 @@
-/** DescribeCluster: the cluster id, the controller and the live brokers, from the metadata image. */
+/**
+ * DescribeCluster: the cluster id, the controller and the live brokers, from the metadata image; v2
+ * adds the registered but fenced brokers when asked (includeFencedBrokers), each with isFenced.
+ */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { DescribeCluster } from "../../protocol/messages/describe-cluster.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS } from "../authorized-operations.ts";
 import type { Handler } from "../registry.ts";
-import { liveBrokers } from "../../metadata/brokers.ts";
+import { KAFKA_LISTENER, liveBrokers } from "../../metadata/brokers.ts";
+import type { MetadataImage } from "../../metadata/image.ts";
 
 /** endpointType 1 asks for broker endpoints; 2 for controller endpoints (KIP-919). */
 const BROKER_ENDPOINTS = 1;
@@ -11,12 +15,24 @@ const BROKER_ENDPOINTS = 1;
 interface DescribeClusterRequest {
   includeClusterAuthorizedOperations: boolean;
   endpointType: number;
+  includeFencedBrokers: boolean;
+}
+
+/** Registered brokers that are fenced, in the live-broker form (their registered Kafka endpoint). */
+function fencedBrokers(image: MetadataImage): { brokerId: number; host: string; port: number; rack: string | null; isFenced: boolean }[] {
+  const out = [];
+  for (const b of image.brokers.values()) {
+    if (!b.fenced) continue;
+    const ep = b.endPoints.find((e) => e.name === KAFKA_LISTENER) ?? b.endPoints[0];
+    if (ep) out.push({ brokerId: b.id, host: ep.host, port: ep.port, rack: b.rack, isFenced: true });
+  }
+  return out;
 }
 
 export const describeClusterHandler: Handler<DescribeClusterRequest> = {
   api: DescribeCluster,
   minVersion: 0,
-  maxVersion: 1,
+  maxVersion: 2,
   handle(ctx, req) {
     const b = ctx.broker;
     const base = { throttleTimeMs: 0, endpointType: req.endpointType, clusterId: b.clusterId, controllerId: b.metadata.controllerId };
@@ -33,7 +49,10 @@ export const describeClusterHandler: Handler<DescribeClusterRequest> = {
       ...base,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
-      brokers: liveBrokers(b.metadata.image, { nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort }).map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack })),
+      brokers: [
+        ...liveBrokers(b.metadata.image, { nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort }).map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack, isFenced: false })),
+        ...(req.includeFencedBrokers ? fencedBrokers(b.metadata.image) : []),
+      ].sort((x, y) => x.brokerId - y.brokerId),
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
     };
   },
