@@ -42,6 +42,7 @@ import type { ClusterConfig } from "./cluster-config.ts";
 import { requestControlledShutdown, serveControlledShutdown, type ControlledShutdownResult } from "./controlled-shutdown.ts";
 import { MetadataQuorum, NotControllerError } from "./metadata-quorum.ts";
 import { TopicRegistry } from "./topics.ts";
+import { serveAlterPartition } from "./replication/alter-partition.ts";
 
 export const CLUSTER_DEFAULTS = {
   heartbeatIntervalMs: 500,
@@ -195,7 +196,7 @@ export class ClusterNode {
 
   // ---------------------------------------------------------------- RPC
 
-  private call(kind: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+  call(kind: string, body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const target = this.quorum.controllerId;
     if (target < 0) return Promise.reject(new RpcError("no active controller is known", ErrorCode.NOT_CONTROLLER, -1));
     if (target === this.o.config.nodeId) return this.serve(kind, body, this.o.config.nodeId);
@@ -249,6 +250,8 @@ export class ClusterNode {
         return this.serveHeartbeat(body);
       case "controlledShutdown":
         return serveControlledShutdown(this.quorum, body, from);
+      case "alterPartition":
+        return serveAlterPartition((decide) => this.quorum.submit(decide), body, from);
       case "admin": {
         if (!this.runForwarded) throw new RpcError("admin forwarding is not set up", ErrorCode.UNKNOWN_SERVER_ERROR, this.quorum.controllerId);
         const { apiKey, version, clientId, request } = body as { apiKey: number; version: number; clientId: string | null; request: string };

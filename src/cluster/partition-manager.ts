@@ -46,9 +46,11 @@ export class PartitionManager implements TopicListener {
     private readonly topics: TopicRegistry,
     private readonly log: Logger,
     private readonly onTopicDeleted: (t: TopicInfo) => void = () => {},
+    /** A cluster: high watermarks come from replication, not from every append. */
+    replicated = false,
   ) {
     this.nodeId = config.nodeId;
-    this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }) });
+    this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }), autoHighWatermark: !replicated });
     // Opening every partition durably one by one (marker removal, checkpoints) was most of a
     // many-partition start; nothing is appended before the listener starts, so one sync suffices.
     this.logs.withDeferredSync(() => {
@@ -91,6 +93,11 @@ export class PartitionManager implements TopicListener {
     return p && (!this.hostFilter || this.hostFilter(topic, partition)) ? p : undefined;
   }
 
+  /** A partition this broker holds a log of, whoever leads it (followers replicate into it). */
+  hosted(topic: string, partition: number): Partition | undefined {
+    return this.byTopic.get(topic)?.[partition];
+  }
+
   /** A partition that exists but that another broker serves (cluster only). */
   ledElsewhere(topic: string, partition: number): boolean {
     return !!this.hostFilter && this.byTopic.get(topic)?.[partition] !== undefined && !this.hostFilter(topic, partition);
@@ -127,7 +134,7 @@ export class PartitionManager implements TopicListener {
   /** Registrations changed in the image (leader, leader epoch, ISR): the partitions follow. */
   partitionsChanged(t: TopicInfo, indexes: readonly number[]): void {
     for (const i of indexes) {
-      const partition = this.get(t.name, i);
+      const partition = this.hosted(t.name, i);
       const reg = this.topics.partition(t.name, i);
       if (!partition || !reg) continue;
       partition.isrSize = reg.isr.length;

@@ -20,6 +20,7 @@ import { CompressionError, batchRecords, decompress, recompressBatch } from "../
 import { COMPRESSION_MASK, Compression } from "../protocol/record-batch.ts";
 import { InvalidBatchError, type PartitionLog } from "../storage/index.ts";
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import type { LeaderState } from "./replication/leader-state.ts";
 import { join } from "node:path";
 
 /** The leader epoch of a partition nobody has assigned one to (one node, first start). */
@@ -80,6 +81,12 @@ export class Partition {
   leaderEpoch = INITIAL_LEADER_EPOCH;
   /** Replicas in sync with the leader, the leader included (one node: 1). */
   isrSize = 1;
+  /**
+   * In a cluster, while this broker leads the partition: the replication state (followers' log
+   * ends, ISR proposals, the high watermark; replication/leader-state.ts). Null on one node (the
+   * log's high watermark follows its end) and on followers (the leader's high watermark is taken).
+   */
+  leaderState: LeaderState | null = null;
 
   constructor(
     readonly topic: TopicInfo,
@@ -167,7 +174,56 @@ export class Partition {
       return this.result(ErrorCode.KAFKA_STORAGE_ERROR, `append failed: ${(e as Error).message}`);
     }
     if (idempotent) this.producers.record(info, baseOffset);
+    if (this.leaderState?.leaderAppended(this.log.logEndOffset)) this.log.updateHighWatermark(this.leaderState.highWatermark);
     return this.result(ErrorCode.NONE, null, BigInt(baseOffset), logAppendTime ? BigInt(nowMs) : -1n, BigInt(baseOffset + h.lastOffsetDelta));
+  }
+
+  /**
+   * A follower appends the leader's batches as they are: offsets and leader epochs kept (they
+   * must start at this log's end), the leader-epoch cache follows the batches' epochs, and the
+   * idempotent-producer state is rebuilt from them so a duplicate retried to this replica once it
+   * leads is recognised. A trailing partial batch is left for the next fetch. Returns the log end.
+   * Throws InvalidBatchError (bad framing, offsets not at the log end) or the storage's error.
+   */
+  appendAsFollower(records: Uint8Array): number {
+    let whole = 0;
+    while (whole + BATCH_LOG_OVERHEAD_BYTES <= records.length) {
+      const h = readBatchHeader(records, whole);
+      const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+      if (whole + size > records.length) break;
+      whole += size;
+    }
+    if (whole === 0) return this.log.logEndOffset;
+    const bytes = records.subarray(0, whole);
+    this.log.append(bytes, { assignOffsets: false });
+    for (let pos = 0; pos < bytes.length; ) {
+      const h = readBatchHeader(bytes, pos);
+      if (h.producerId >= 0n) {
+        this.producers.record({ producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta }, Number(h.baseOffset));
+      }
+      pos += BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+    }
+    return this.log.logEndOffset;
+  }
+
+  /** A follower takes the leader's high watermark, up to its own log end; it never goes back. */
+  followerHighWatermark(leaderHighWatermark: number): void {
+    const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
+    if (hw > this.log.highWatermark) this.log.updateHighWatermark(hw);
+  }
+
+  /** A follower drops its divergent tail (whole batches from `offset`); producer state is rebuilt. */
+  truncateTo(offset: number): void {
+    if (offset >= this.log.logEndOffset) return;
+    this.log.truncateTo(offset);
+    this.producers.clear();
+    this.rebuildProducerState(this.log.logStartOffset);
+  }
+
+  /** Whole batches from fetchOffset up to the log end (a follower's fetch), as views. */
+  readForReplica(fetchOffset: number, maxBytes: number, minOneBatch: boolean): PartitionRead {
+    const r = this.log.read(fetchOffset, maxBytes, { minOneBatch, maxOffsetExclusive: this.log.logEndOffset });
+    return { records: r.batches, sizeBytes: r.sizeBytes };
   }
 
   /** Whole batches from fetchOffset up to the high watermark, as views of mapped segments. */

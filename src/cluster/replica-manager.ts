@@ -34,6 +34,7 @@ import type { AppendOrigin, Partition, RecordError } from "./partition.ts";
 import type { PartitionListener, PartitionManager } from "./partition-manager.ts";
 import { DelayedOperation, Purgatory } from "./purgatory.ts";
 import { topicNameError, type TopicRegistry } from "./topics.ts";
+import { divergingEpoch, type EpochEnd } from "./replication/divergence.ts";
 
 // ---------------------------------------------------------------------------------------------
 // Produce
@@ -79,6 +80,8 @@ export interface FetchPartitionInput {
   partitionMaxBytes: number;
   /** -1 when the client does not know it. */
   currentLeaderEpoch: number;
+  /** Fetch v12+: the epoch of the last record the fetcher has (followers), -1 otherwise. */
+  lastFetchedEpoch?: number;
 }
 
 export interface FetchOptions {
@@ -87,6 +90,10 @@ export interface FetchOptions {
   /** The request's max_bytes; <= 0 means no request limit (the broker's fetch.max.bytes still applies). */
   maxBytes: number;
   readCommitted: boolean;
+  /** A follower's broker id (Fetch replica_id / ReplicaState); -1 (default) for consumers. */
+  replicaId?: number;
+  /** The follower's broker epoch (ReplicaState, Fetch v15+, KIP-903); -1 when not sent. */
+  replicaEpoch?: bigint;
 }
 
 export interface FetchPartitionResult {
@@ -103,6 +110,8 @@ export interface FetchPartitionResult {
   logStartOffset: bigint;
   /** [] for read_committed (no transactions yet), null for read_uncommitted. */
   abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
+  /** Followers: where their log diverges from this leader's (KIP-320); no records then. */
+  divergingEpoch?: EpochEnd;
 }
 
 export interface ReplicaManagerOptions {
@@ -144,6 +153,11 @@ class DelayedProduce extends DelayedOperation {
         this.results[i]!.errorMessage = "leadership changed while waiting for the in-sync replicas";
         this.pending[i] = null;
       } else if (w.partition.highWatermark >= w.requiredOffset) {
+        if (w.partition.isrSize < w.partition.minInsyncReplicas) {
+          // The ISR shrank below min.insync.replicas while the request waited (Kafka's rule).
+          this.results[i]!.errorCode = ErrorCode.NOT_ENOUGH_REPLICAS_AFTER_APPEND;
+          this.results[i]!.errorMessage = `the ISR has ${w.partition.isrSize} replicas, fewer than min.insync.replicas ${w.partition.minInsyncReplicas}`;
+        }
         this.pending[i] = null;
       } else {
         return false;
@@ -319,7 +333,9 @@ export class ReplicaManager implements PartitionListener {
    */
   fetchMessages(inputs: FetchPartitionInput[], options: FetchOptions): FetchPartitionResult[] | Promise<FetchPartitionResult[]> {
     const limit = Math.min(options.maxBytes > 0 ? options.maxBytes : this.fetchMaxBytes, this.fetchMaxBytes);
-    const read = () => this.readAll(inputs, limit, options.readCommitted);
+    const replicaId = options.replicaId ?? -1;
+    const diverging = replicaId >= 0 ? this.followerFetched(inputs, replicaId, options.replicaEpoch ?? -1n) : null;
+    const read = () => this.readAll(inputs, limit, options.readCommitted, replicaId, diverging);
     const first = read();
     const minBytes = Math.max(options.minBytes, 1);
     const waitMs = Math.min(Math.max(options.maxWaitMs, 0), MAX_FETCH_WAIT_MS);
@@ -332,7 +348,37 @@ export class ReplicaManager implements PartitionListener {
     });
   }
 
-  private readAll(inputs: FetchPartitionInput[], responseMaxBytes: number, readCommitted: boolean): FetchPass {
+  /** Called after a follower's fetch moved its state (the replication manager checks the ISR). */
+  onFollowerFetch: ((p: Partition, replicaId: number, replicaEpoch: bigint) => void) | null = null;
+
+  /**
+   * A follower's fetch, once at receipt (not at every re-check while it waits): where the
+   * follower diverges (answered with divergingEpoch, its state untouched), else its fetch offset
+   * is its log end: the leader's follower state and maybe the high watermark move.
+   */
+  private followerFetched(inputs: FetchPartitionInput[], replicaId: number, replicaEpoch: bigint): Map<FetchPartitionInput, EpochEnd> {
+    const diverging = new Map<FetchPartitionInput, EpochEnd>();
+    const nowMs = Date.now();
+    for (const input of inputs) {
+      const topic = input.topic === undefined ? this.topics.getById(input.topicId ?? "") : this.topics.get(input.topic);
+      const p = topic ? this.partitions.get(topic.name, input.partition) : undefined;
+      const state = p?.leaderState;
+      if (!p || !state || p.offline) continue;
+      if (input.currentLeaderEpoch >= 0 && input.currentLeaderEpoch !== p.leaderEpoch) continue;
+      const offset = Number(input.fetchOffset);
+      const d = divergingEpoch(p.log.epochs.all(), p.logEndOffset, input.lastFetchedEpoch ?? -1, offset);
+      if (d) {
+        diverging.set(input, d);
+        continue;
+      }
+      if (offset < p.logStartOffset || offset > p.logEndOffset) continue;
+      if (state.followerFetched(replicaId, offset, nowMs)) p.log.updateHighWatermark(state.highWatermark);
+      this.onFollowerFetch?.(p, replicaId, replicaEpoch);
+    }
+    return diverging;
+  }
+
+  private readAll(inputs: FetchPartitionInput[], responseMaxBytes: number, readCommitted: boolean, replicaId = -1, diverging: Map<FetchPartitionInput, EpochEnd> | null = null): FetchPass {
     const results: FetchPartitionResult[] = [];
     const partitions: Partition[] = [];
     let totalBytes = 0;
@@ -364,7 +410,22 @@ export class ReplicaManager implements PartitionListener {
         anyError = true;
         continue;
       }
+      if (replicaId >= 0 && (!p.leaderState || !p.leaderState.replicas.includes(replicaId))) {
+        // A fetch from a broker that is not a follower of this partition here.
+        r.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
+        anyError = true;
+        continue;
+      }
       partitions.push(p);
+      const d = diverging?.get(input);
+      if (d) {
+        r.highWatermark = BigInt(p.highWatermark);
+        r.lastStableOffset = r.highWatermark;
+        r.logStartOffset = BigInt(p.logStartOffset);
+        r.divergingEpoch = d;
+        anyError = true; // answered at once, like an error
+        continue;
+      }
       try {
         r.highWatermark = BigInt(p.highWatermark);
         r.lastStableOffset = r.highWatermark; // no transactions yet: LSO = HWM
@@ -379,7 +440,7 @@ export class ReplicaManager implements PartitionListener {
         // KIP-74: the first batch of the first partition with data is returned even above the limits.
         const minOneBatch = totalBytes === 0;
         if (budget <= 0 && !minOneBatch) continue;
-        const got = p.read(offset, Math.max(0, budget), minOneBatch);
+        const got = replicaId >= 0 ? p.readForReplica(offset, Math.max(0, budget), minOneBatch) : p.read(offset, Math.max(0, budget), minOneBatch);
         r.records = got.records;
         r.recordBytes = got.sizeBytes;
         totalBytes += got.sizeBytes;

@@ -29,6 +29,8 @@ import { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import { watchBrokerConfigs } from "../cluster/broker-config.ts";
 import { PartitionManager } from "../cluster/partition-manager.ts";
 import { ReplicaManager } from "../cluster/replica-manager.ts";
+import { ReplicationManager } from "../cluster/replication/replication-manager.ts";
+import { replicationOptionsOf, type ReplicationStartOptions } from "../cluster/replication/options.ts";
 import { TopicRegistry } from "../cluster/topics.ts";
 import { validateTopicConfigs } from "../cluster/topic-config.ts";
 import { openMetadata } from "../metadata/open.ts";
@@ -73,6 +75,8 @@ export interface StartOptions extends LoadOptions {
   requestMetrics?: boolean;
   /** Automatic preferred-leader election (cluster/leader-rebalance.ts; Kafka's defaults: on, every 300 s). */
   leaderRebalance?: LeaderRebalanceOptions;
+  /** Partition replication in a cluster (tests lower the lag time); see cluster/replication/options.ts. */
+  replication?: ReplicationStartOptions;
   /** Further services (embedders, tests), started after the broker's own, in the order given. */
   services?: (context: BrokerContext) => Service[];
 }
@@ -176,10 +180,16 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     start() {
       const fetchSessions = new FetchSessionCache();
       context.fetchSessions = fetchSessions;
-      context.partitions = new PartitionManager(config, context.topics, log, (t) => {
-        fetchSessions.forgetTopic(t.name);
-        fetchSessions.forgetTopic(t.id);
-      });
+      context.partitions = new PartitionManager(
+        config,
+        context.topics,
+        log,
+        (t) => {
+          fetchSessions.forgetTopic(t.name);
+          fetchSessions.forgetTopic(t.id);
+        },
+        clusterNode !== null,
+      );
       // Dynamic broker defaults (BROKER "" and "<node id>") apply to the partitions at once.
       watchBrokerConfigs(context.metadata, context.nodeId, () => context.partitions.brokerDefaultsChanged());
       // In a cluster a broker serves the partitions it leads; the others answer NOT_LEADER_OR_FOLLOWER.
@@ -201,6 +211,32 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     },
     stop() {},
   });
+  let replication: ReplicationManager | null = null;
+  if (!cluster.standalone) {
+    const replicationOptions = replicationOptionsOf(opts.replication, opts.env ?? process.env);
+    host.add({
+      name: "replication",
+      dependsOn: ["replica-manager"],
+      start() {
+        const node = clusterNode!;
+        replication = new ReplicationManager({
+          nodeId: context.nodeId,
+          partitions: context.partitions,
+          topics: context.topics,
+          image: () => node.controller.image,
+          interBrokerListener: cluster.interBrokerListenerName,
+          replicaLagTimeMaxMs: replicationOptions.replicaLagTimeMaxMs,
+          controllerCall: (kind, body) => node.call(kind, body),
+          log: log.child({ component: "replication" }),
+        });
+        context.replicas.onFollowerFetch = (p, id, epoch) => replication?.followerFetched(p, id, epoch);
+        replication.start();
+      },
+      async stop() {
+        await replication?.close();
+      },
+    });
+  }
   host.add({
     name: "group-coordinator",
     dependsOn: ["partitions"],

@@ -14,11 +14,14 @@ import type { Handler } from "../registry.ts";
 interface FetchRequestPartition {
   partition: number;
   currentLeaderEpoch: number;
+  lastFetchedEpoch: number;
   fetchOffset: bigint;
   logStartOffset: bigint;
   partitionMaxBytes: number;
 }
 interface FetchRequest {
+  replicaId: number;
+  replicaState: { replicaId: number; replicaEpoch: bigint };
   maxWaitMs: number;
   minBytes: number;
   maxBytes: number;
@@ -31,6 +34,7 @@ interface FetchRequest {
 
 const FIRST_SESSION_VERSION = 7;
 const FIRST_TOPIC_ID_VERSION = 13;
+const FIRST_REPLICA_STATE_VERSION = 15;
 const READ_COMMITTED = 1;
 const NO_TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAA";
 
@@ -62,6 +66,7 @@ function encode(b: BrokerContext, states: FetchPartitionState[], results: FetchP
       logStartOffset: r.logStartOffset,
       abortedTransactions: r.abortedTransactions,
       preferredReadReplica: -1,
+      ...(r.divergingEpoch ? { divergingEpoch: { epoch: r.divergingEpoch.epoch, endOffset: BigInt(r.divergingEpoch.endOffset) } } : {}),
       records: r.records.length > 0 ? r.records : new Uint8Array(0),
     });
   }
@@ -76,9 +81,12 @@ export const fetchHandler: Handler<FetchRequest> = {
     const b = ctx.broker;
     const byId = version >= FIRST_TOPIC_ID_VERSION;
     const requested: RequestedPartition[] = [];
+    // Followers (KIP-320): the epoch of their last record, by topic key and partition.
+    const lastFetched = new Map<string, number>();
     for (const t of req.topics) {
       const topicKey = byId ? t.topicId : t.topic;
       for (const p of t.partitions) {
+        if (p.lastFetchedEpoch >= 0) lastFetched.set(`${topicKey}\u0000${p.partition}`, p.lastFetchedEpoch);
         requested.push({ topicKey, partition: p.partition, fetchOffset: p.fetchOffset, partitionMaxBytes: p.partitionMaxBytes, currentLeaderEpoch: p.currentLeaderEpoch });
       }
     }
@@ -102,12 +110,17 @@ export const fetchHandler: Handler<FetchRequest> = {
       fetchOffset: s.fetchOffset,
       partitionMaxBytes: s.partitionMaxBytes,
       currentLeaderEpoch: s.currentLeaderEpoch,
+      lastFetchedEpoch: lastFetched.get(`${s.topicKey}\u0000${s.partition}`) ?? -1,
     }));
+    // A follower names itself by replica_id (up to v14) or ReplicaState (v15+, KIP-903).
+    const replicaId = version >= FIRST_REPLICA_STATE_VERSION ? (req.replicaState?.replicaId ?? -1) : (req.replicaId ?? -1);
     const results = b.replicas.fetchMessages(inputs, {
       maxWaitMs: req.maxWaitMs,
       minBytes: req.minBytes,
       maxBytes: req.maxBytes,
       readCommitted: req.isolationLevel === READ_COMMITTED,
+      replicaId,
+      replicaEpoch: version >= FIRST_REPLICA_STATE_VERSION ? (req.replicaState?.replicaEpoch ?? -1n) : -1n,
     });
     if (results instanceof Promise) return results.then((r) => encode(b, states, r, incremental, byId, sessionId));
     return encode(b, states, results, incremental, byId, sessionId);
