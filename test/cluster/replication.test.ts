@@ -47,7 +47,7 @@ function logBytes(b: Broker, topic: string, upTo: number): Buffer {
 
 afterAll(async () => {
   await Promise.all(brokers.map((b) => b?.stop(500)));
-});
+}, 30_000);
 
 describe("replication on a 3-node cluster", () => {
   test("acks=all records are byte-identical in all three replicas; a stopped follower leaves the ISR and min.insync decides", async () => {
