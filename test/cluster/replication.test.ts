@@ -2,7 +2,8 @@
  * Partition replication on a real 3-node cluster in one process (three startBroker nodes with
  * their own quorum, listeners and data directories, talking over loopback sockets): records
  * produced with acks=all reach every replica's log byte for byte; a stopped follower leaves the ISR
- * after replica_lag_time_max_ms and min.insync.replicas decides what acks=all answers.
+ * after replica_lag_time_max_ms and min.insync.replicas decides what acks=all answers; when the leader
+ * stops, a new leader from the ISR holds every acknowledged record byte for byte and the client goes on.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { startBroker, type Broker } from "../../src/server/broker.ts";
@@ -104,4 +105,38 @@ describe("replication on a 3-node cluster", () => {
       client.close();
     }
   }, 90_000);
+
+  test("the leader stops: a new leader from the ISR has every acknowledged record and producing and fetching go on", async () => {
+    const anyNode = () => brokers.find((b) => b !== null)!;
+    const oldLeaderId = anyNode().context.topics.partition("r3", 0)!.leader;
+    const survivor = [0, 1, 2].find((i) => i !== oldLeaderId)!;
+    const client = await KafkaClient.connect({ bootstrap: [`127.0.0.1:${base + survivor}`] } as never);
+    try {
+      const { IncrementalAlterConfigs } = await import("../../src/protocol/messages/incremental-alter-configs.ts");
+      await client.send(IncrementalAlterConfigs, { resources: [{ resourceType: 2, resourceName: "r3", configs: [{ name: "min.insync.replicas", configOperation: 0, value: "2" }] }], validateOnly: false } as never);
+      await until("min.insync 2 everywhere", () => brokers.every((b) => b!.context.partitions.hosted("r3", 0)!.minInsyncReplicas === 2));
+      const oldLeader = brokers[oldLeaderId]!;
+      await until("every replica at the leader's HW", () => brokers.every((b) => b!.context.partitions.hosted("r3", 0)!.highWatermark === oldLeader.context.partitions.hosted("r3", 0)!.highWatermark));
+      const acked = oldLeader.context.partitions.hosted("r3", 0)!.highWatermark;
+      const ackedBytes = logBytes(oldLeader, "r3", acked);
+      await oldLeader.stop(500);
+      brokers[oldLeaderId] = null;
+      await until("a new leader", () => {
+        const reg = anyNode().context.topics.partition("r3", 0)!;
+        return reg.leader >= 0 && reg.leader !== oldLeaderId;
+      }, 20_000);
+      const reg = anyNode().context.topics.partition("r3", 0)!;
+      expect(reg.isr).not.toContain(oldLeaderId);
+      const newLeader = brokers[reg.leader]!;
+      expect(logBytes(newLeader, "r3", acked).equals(ackedBytes)).toBe(true);
+      await client.leaderOf("r3", 0, true);
+      const r = await client.produce("r3", 0, batch(4, "after"), { acks: -1, timeoutMs: 10_000 });
+      expect(Number(r!.baseOffset)).toBe(newLeader.context.partitions.hosted("r3", 0)!.logEndOffset - 4);
+      expect(Number(r!.baseOffset)).toBeGreaterThanOrEqual(acked);
+      const f = await client.fetch("r3", 0, BigInt(acked));
+      expect(Number(f.highWatermark)).toBe(Number(r!.baseOffset) + 4);
+    } finally {
+      client.close();
+    }
+  }, 60_000);
 });
