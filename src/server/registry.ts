@@ -4,7 +4,7 @@
  * handlers/index.ts. A handler declares the version range it serves; the schema (src/protocol)
  * must cover that range.
  */
-import { inRange, type ApiDef } from "../protocol/schema.ts";
+import { inRange, type ApiDef, type RequestOf, type ResponseInput } from "../protocol/schema.ts";
 import type { RequestContext } from "./context.ts";
 import { errorResponseBuilder, failsWithoutResponse } from "./error-responses.ts";
 
@@ -22,6 +22,13 @@ export interface Handler<Req = any, Res = any> {
    */
   errorResponse?(request: Req, version: number, errorCode: number): Res;
 }
+
+/**
+ * A handler typed from its API's schema (compile time only): it receives the decoded request
+ * (`RequestOf`) and returns what the encoder accepts (`ResponseInput`: an omitted field encodes as
+ * its default), so a misspelt or mistyped field is a type error.
+ */
+export type HandlerFor<A extends ApiDef> = Handler<RequestOf<A>, ResponseInput<A>> & { api: A };
 
 export class HandlerRegistry {
   private readonly byKey = new Map<number, Handler>();

@@ -1,14 +1,9 @@
 /** AlterConfigs (33) v0-2: replaces a topic's whole override set; delegates to topic-admin. */
 import { alterConfigs, type AlterConfigsResource } from "../../cluster/topic-admin.ts";
 import { AlterConfigs } from "../../protocol/messages/alter-configs.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface AlterConfigsRequest {
-  resources: AlterConfigsResource[];
-  validateOnly: boolean;
-}
-
-export const alterConfigsHandler: Handler<AlterConfigsRequest> = {
+export const alterConfigsHandler: HandlerFor<typeof AlterConfigs> = {
   api: AlterConfigs,
   minVersion: 0,
   maxVersion: 2,

@@ -1,15 +1,9 @@
 /** CreatePartitions (37) v0-3: raises partition counts; delegates to topic-admin. */
 import { createPartitions, type CreatePartitionsRequest as TopicRequest } from "../../cluster/topic-admin.ts";
 import { CreatePartitions } from "../../protocol/messages/create-partitions.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface CreatePartitionsRequest {
-  topics: TopicRequest[];
-  timeoutMs: number;
-  validateOnly: boolean;
-}
-
-export const createPartitionsHandler: Handler<CreatePartitionsRequest> = {
+export const createPartitionsHandler: HandlerFor<typeof CreatePartitions> = {
   api: CreatePartitions,
   minVersion: 0,
   maxVersion: 3,

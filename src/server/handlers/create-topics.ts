@@ -2,15 +2,9 @@
 import { createTopics, type CreateTopicRequest } from "../../cluster/topic-admin.ts";
 import { CreateTopics } from "../../protocol/messages/create-topics.ts";
 import { ZERO_UUID } from "../../protocol/reader.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface CreateTopicsRequest {
-  topics: CreateTopicRequest[];
-  timeoutMs: number;
-  validateOnly: boolean;
-}
-
-export const createTopicsHandler: Handler<CreateTopicsRequest> = {
+export const createTopicsHandler: HandlerFor<typeof CreateTopics> = {
   api: CreateTopics,
   minVersion: 0,
   maxVersion: 7,

@@ -1,12 +1,8 @@
 /** DeleteGroups 0-2: deletes Empty groups and their offsets (tombstones in __consumer_offsets); a group with members gets NON_EMPTY_GROUP. */
 import { DeleteGroups } from "../../protocol/messages/delete-groups.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface DeleteGroupsRequest {
-  groupsNames: string[];
-}
-
-export const deleteGroupsHandler: Handler<DeleteGroupsRequest> = {
+export const deleteGroupsHandler: HandlerFor<typeof DeleteGroups> = {
   api: DeleteGroups,
   minVersion: 0,
   maxVersion: 2,

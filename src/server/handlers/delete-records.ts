@@ -1,14 +1,9 @@
 /** DeleteRecords 0-2: moves each partition's log start offset up (-1 means the high watermark). */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { DeleteRecords } from "../../protocol/messages/delete-records.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface Request {
-  topics: { name: string; partitions: { partitionIndex: number; offset: bigint }[] }[];
-  timeoutMs: number;
-}
-
-export const deleteRecordsHandler: Handler<Request> = {
+export const deleteRecordsHandler: HandlerFor<typeof DeleteRecords> = {
   api: DeleteRecords,
   minVersion: 0,
   maxVersion: 2,

@@ -2,20 +2,15 @@
 import { deleteTopics, type TopicRef } from "../../cluster/topic-admin.ts";
 import { DeleteTopics } from "../../protocol/messages/delete-topics.ts";
 import { ZERO_UUID } from "../../protocol/reader.ts";
-import type { Handler } from "../registry.ts";
+import type { RequestOf } from "../../protocol/schema.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface DeleteTopicsRequest {
-  topics?: TopicRef[];
-  topicNames?: string[];
-  timeoutMs: number;
-}
-
-function refs(req: DeleteTopicsRequest, version: number): TopicRef[] {
+function refs(req: RequestOf<typeof DeleteTopics>, version: number): TopicRef[] {
   if (version >= 6) return (req.topics ?? []).map((t) => ({ name: t.name ?? null, topicId: t.topicId ?? ZERO_UUID }));
   return (req.topicNames ?? []).map((name) => ({ name, topicId: ZERO_UUID }));
 }
 
-export const deleteTopicsHandler: Handler<DeleteTopicsRequest> = {
+export const deleteTopicsHandler: HandlerFor<typeof DeleteTopics> = {
   api: DeleteTopics,
   minVersion: 0,
   maxVersion: 6,

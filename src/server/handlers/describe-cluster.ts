@@ -5,18 +5,12 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import { DescribeCluster } from "../../protocol/messages/describe-cluster.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS } from "../authorized-operations.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 import { KAFKA_LISTENER, liveBrokers } from "../../metadata/brokers.ts";
 import type { MetadataImage } from "../../metadata/image.ts";
 
 /** endpointType 1 asks for broker endpoints; 2 for controller endpoints (KIP-919). */
 const BROKER_ENDPOINTS = 1;
-
-interface DescribeClusterRequest {
-  includeClusterAuthorizedOperations: boolean;
-  endpointType: number;
-  includeFencedBrokers: boolean;
-}
 
 /** Registered brokers that are fenced, in the live-broker form (their registered Kafka endpoint). */
 function fencedBrokers(image: MetadataImage): { brokerId: number; host: string; port: number; rack: string | null; isFenced: boolean }[] {
@@ -29,7 +23,7 @@ function fencedBrokers(image: MetadataImage): { brokerId: number; host: string; 
   return out;
 }
 
-export const describeClusterHandler: Handler<DescribeClusterRequest> = {
+export const describeClusterHandler: HandlerFor<typeof DescribeCluster> = {
   api: DescribeCluster,
   minVersion: 0,
   maxVersion: 2,

@@ -5,15 +5,9 @@
 import { describeConfigs, type DescribeConfigsResource } from "../../cluster/topic-admin.ts";
 import { ConfigSource } from "../../cluster/topic-config.ts";
 import { DescribeConfigs } from "../../protocol/messages/describe-configs.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface DescribeConfigsRequest {
-  resources: DescribeConfigsResource[];
-  includeSynonyms: boolean;
-  includeDocumentation: boolean;
-}
-
-export const describeConfigsHandler: Handler<DescribeConfigsRequest> = {
+export const describeConfigsHandler: HandlerFor<typeof DescribeConfigs> = {
   api: DescribeConfigs,
   minVersion: 0,
   maxVersion: 4,

@@ -5,14 +5,9 @@
  */
 import { DescribeGroups } from "../../protocol/messages/describe-groups.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, GROUP_OPERATIONS } from "../authorized-operations.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface DescribeGroupsRequest {
-  groups: string[];
-  includeAuthorizedOperations: boolean;
-}
-
-export const describeGroupsHandler: Handler<DescribeGroupsRequest> = {
+export const describeGroupsHandler: HandlerFor<typeof DescribeGroups> = {
   api: DescribeGroups,
   minVersion: 0,
   maxVersion: 5,

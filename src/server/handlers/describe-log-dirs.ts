@@ -7,13 +7,9 @@ import { statfsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ErrorCode } from "../../protocol/errors.ts";
 import { DescribeLogDirs } from "../../protocol/messages/describe-log-dirs.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface Request {
-  topics: { topic: string; partitions: number[] }[] | null;
-}
-
-export const describeLogDirsHandler: Handler<Request> = {
+export const describeLogDirsHandler: HandlerFor<typeof DescribeLogDirs> = {
   api: DescribeLogDirs,
   minVersion: 0,
   maxVersion: 4,

@@ -9,7 +9,7 @@ import type { FetchPartitionResult } from "../../cluster/replica-manager.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import { Fetch } from "../../protocol/messages/fetch.ts";
 import type { BrokerContext } from "../context.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
 interface FetchRequestPartition {
   partition: number;
@@ -19,18 +19,6 @@ interface FetchRequestPartition {
   logStartOffset: bigint;
   partitionMaxBytes: number;
 }
-interface FetchRequest {
-  replicaId: number;
-  replicaState: { replicaId: number; replicaEpoch: bigint };
-  maxWaitMs: number;
-  minBytes: number;
-  maxBytes: number;
-  isolationLevel: number;
-  sessionId: number;
-  sessionEpoch: number;
-  topics: { topic: string; topicId: string; partitions: FetchRequestPartition[] }[];
-  forgottenTopicsData: { topic: string; topicId: string; partitions: number[] }[];
-}
 
 const FIRST_SESSION_VERSION = 7;
 const FIRST_TOPIC_ID_VERSION = 13;
@@ -39,8 +27,8 @@ const READ_COMMITTED = 1;
 const NO_TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAA";
 
 function encode(b: BrokerContext, states: FetchPartitionState[], results: FetchPartitionResult[], incremental: boolean, byId: boolean, sessionId: number) {
-  const topics: { topic: string; topicId: string; partitions: unknown[] }[] = [];
-  const byTopic = new Map<string, { topic: string; topicId: string; partitions: unknown[] }>();
+  const topics: { topic: string; topicId: string; partitions: any[] }[] = [];
+  const byTopic = new Map<string, { topic: string; topicId: string; partitions: any[] }>();
   for (let i = 0; i < states.length; i++) {
     const state = states[i]!;
     const r = results[i]!;
@@ -73,7 +61,7 @@ function encode(b: BrokerContext, states: FetchPartitionState[], results: FetchP
   return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId, responses: topics, nodeEndpoints: [] };
 }
 
-export const fetchHandler: Handler<FetchRequest> = {
+export const fetchHandler: HandlerFor<typeof Fetch> = {
   api: Fetch,
   minVersion: 4,
   maxVersion: 17,

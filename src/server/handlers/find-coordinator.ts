@@ -6,13 +6,7 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import { FindCoordinator } from "../../protocol/messages/find-coordinator.ts";
 import type { BrokerContext } from "../context.ts";
-import type { Handler } from "../registry.ts";
-
-interface FindCoordinatorRequest {
-  key: string;
-  keyType: number;
-  coordinatorKeys: string[];
-}
+import type { HandlerFor } from "../registry.ts";
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
@@ -28,7 +22,7 @@ function answer(b: BrokerContext, key: string, keyType: number) {
   return { key, nodeId: -1, host: "", port: -1, errorCode, errorMessage };
 }
 
-export const findCoordinatorHandler: Handler<FindCoordinatorRequest> = {
+export const findCoordinatorHandler: HandlerFor<typeof FindCoordinator> = {
   api: FindCoordinator,
   minVersion: 0,
   maxVersion: 6,

@@ -1,15 +1,8 @@
 /** Heartbeat 0-4: keeps a member's session alive and tells it when the group rebalances. */
 import { Heartbeat } from "../../protocol/messages/heartbeat.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface HeartbeatRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-}
-
-export const heartbeatHandler: Handler<HeartbeatRequest> = {
+export const heartbeatHandler: HandlerFor<typeof Heartbeat> = {
   api: Heartbeat,
   minVersion: 0,
   maxVersion: 4,

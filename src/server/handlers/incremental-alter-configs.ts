@@ -1,14 +1,9 @@
 /** IncrementalAlterConfigs (44) v0-1: SET / DELETE / APPEND / SUBTRACT on topic configs; delegates to topic-admin. */
 import { incrementalAlterConfigs, type IncrementalAlterConfigsResource } from "../../cluster/topic-admin.ts";
 import { IncrementalAlterConfigs } from "../../protocol/messages/incremental-alter-configs.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface IncrementalAlterConfigsRequest {
-  resources: IncrementalAlterConfigsResource[];
-  validateOnly: boolean;
-}
-
-export const incrementalAlterConfigsHandler: Handler<IncrementalAlterConfigsRequest> = {
+export const incrementalAlterConfigsHandler: HandlerFor<typeof IncrementalAlterConfigs> = {
   api: IncrementalAlterConfigs,
   minVersion: 0,
   maxVersion: 1,

@@ -6,16 +6,9 @@
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { InitProducerId } from "../../protocol/messages/init-producer-id.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface InitProducerIdRequest {
-  transactionalId: string | null;
-  transactionTimeoutMs: number;
-  producerId: bigint;
-  producerEpoch: number;
-}
-
-export const initProducerIdHandler: Handler<InitProducerIdRequest> = {
+export const initProducerIdHandler: HandlerFor<typeof InitProducerId> = {
   api: InitProducerId,
   minVersion: 0,
   maxVersion: 5,

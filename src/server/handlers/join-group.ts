@@ -6,18 +6,7 @@
  */
 import { JoinGroup } from "../../protocol/messages/join-group.ts";
 import type { JoinResult } from "../../coordinator/group-state.ts";
-import type { Handler } from "../registry.ts";
-
-interface JoinGroupRequest {
-  groupId: string;
-  sessionTimeoutMs: number;
-  rebalanceTimeoutMs: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string;
-  protocols: { name: string; metadata: Uint8Array }[];
-  reason: string | null;
-}
+import type { HandlerFor } from "../registry.ts";
 
 function response(r: JoinResult, version: number) {
   return {
@@ -33,7 +22,7 @@ function response(r: JoinResult, version: number) {
   };
 }
 
-export const joinGroupHandler: Handler<JoinGroupRequest> = {
+export const joinGroupHandler: HandlerFor<typeof JoinGroup> = {
   api: JoinGroup,
   minVersion: 0,
   maxVersion: 9,

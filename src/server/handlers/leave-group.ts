@@ -5,15 +5,9 @@
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { LeaveGroup } from "../../protocol/messages/leave-group.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface LeaveGroupRequest {
-  groupId: string;
-  memberId: string;
-  members: { memberId: string; groupInstanceId: string | null; reason: string | null }[];
-}
-
-export const leaveGroupHandler: Handler<LeaveGroupRequest> = {
+export const leaveGroupHandler: HandlerFor<typeof LeaveGroup> = {
   api: LeaveGroup,
   minVersion: 0,
   maxVersion: 5,

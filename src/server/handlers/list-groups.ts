@@ -1,16 +1,11 @@
 /** ListGroups 0-5: every group this broker coordinates, filtered by state (v4+) and type (v5+, all are "classic"). */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ListGroups } from "../../protocol/messages/list-groups.ts";
-import type { Handler } from "../registry.ts";
-
-interface ListGroupsRequest {
-  statesFilter: string[];
-  typesFilter: string[];
-}
+import type { HandlerFor } from "../registry.ts";
 
 const GROUP_TYPE = "classic";
 
-export const listGroupsHandler: Handler<ListGroupsRequest> = {
+export const listGroupsHandler: HandlerFor<typeof ListGroups> = {
   api: ListGroups,
   minVersion: 0,
   maxVersion: 5,

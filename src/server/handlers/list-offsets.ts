@@ -5,13 +5,7 @@
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ListOffsets } from "../../protocol/messages/list-offsets.ts";
-import type { Handler } from "../registry.ts";
-
-interface ListOffsetsRequest {
-  replicaId: number;
-  isolationLevel: number;
-  topics: { name: string; partitions: { partitionIndex: number; currentLeaderEpoch: number; timestamp: bigint; maxNumOffsets: number }[] }[];
-}
+import type { HandlerFor } from "../registry.ts";
 
 const LATEST = -1n;
 const EARLIEST = -2n;
@@ -19,7 +13,7 @@ const MAX_TIMESTAMP = -3n;
 const EARLIEST_LOCAL = -4n;
 const LATEST_TIERED = -5n;
 
-export const listOffsetsHandler: Handler<ListOffsetsRequest> = {
+export const listOffsetsHandler: HandlerFor<typeof ListOffsets> = {
   api: ListOffsets,
   minVersion: 0,
   maxVersion: 9,

@@ -16,14 +16,7 @@ import { Metadata } from "../../protocol/messages/metadata.ts";
 import { ZERO_UUID } from "../../protocol/reader.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS, TOPIC_OPERATIONS } from "../authorized-operations.ts";
 import type { BrokerContext } from "../context.ts";
-import type { Handler } from "../registry.ts";
-
-interface MetadataRequest {
-  topics: { topicId: string; name: string | null }[] | null;
-  allowAutoTopicCreation: boolean;
-  includeClusterAuthorizedOperations: boolean;
-  includeTopicAuthorizedOperations: boolean;
-}
+import type { HandlerFor } from "../registry.ts";
 
 /** First Metadata version whose topics may be named by id alone (null name). */
 const FIRST_NULL_NAME_VERSION = 12;
@@ -52,7 +45,7 @@ function errorEntry(errorCode: number, name: string | null, topicId: string) {
   return { errorCode, name, topicId, isInternal: false, partitions: [], topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED };
 }
 
-export const metadataHandler: Handler<MetadataRequest> = {
+export const metadataHandler: HandlerFor<typeof Metadata> = {
   api: Metadata,
   minVersion: 0,
   maxVersion: 12,

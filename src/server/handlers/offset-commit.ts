@@ -8,30 +8,22 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import { OffsetCommit } from "../../protocol/messages/offset-commit.ts";
 import type { CommitPartition } from "../../coordinator/group-coordinator.ts";
 import type { BrokerContext } from "../context.ts";
-import type { Handler } from "../registry.ts";
-
-interface OffsetCommitRequest {
-  groupId: string;
-  generationIdOrMemberEpoch: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  retentionTimeMs: bigint;
-  topics: { name: string; partitions: { partitionIndex: number; committedOffset: bigint; committedLeaderEpoch: number; committedMetadata: string | null }[] }[];
-}
+import type { RequestOf } from "../../protocol/schema.ts";
+import type { HandlerFor } from "../registry.ts";
 
 function exists(b: BrokerContext, topic: string, partition: number): boolean {
   const t = b.topics.get(topic);
   return !!t && partition >= 0 && partition < t.partitions;
 }
 
-function everyPartition(req: OffsetCommitRequest, errorCode: number) {
+function everyPartition(req: RequestOf<typeof OffsetCommit>, errorCode: number) {
   return {
     throttleTimeMs: 0,
     topics: req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })) })),
   };
 }
 
-export const offsetCommitHandler: Handler<OffsetCommitRequest> = {
+export const offsetCommitHandler: HandlerFor<typeof OffsetCommit> = {
   api: OffsetCommit,
   minVersion: 2,
   maxVersion: 9,

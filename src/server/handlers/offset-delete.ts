@@ -3,14 +3,9 @@
  * subscribes to (GROUP_SUBSCRIBED_TO_TOPIC otherwise); an unknown group gets GROUP_ID_NOT_FOUND.
  */
 import { OffsetDelete } from "../../protocol/messages/offset-delete.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface OffsetDeleteRequest {
-  groupId: string;
-  topics: { name: string; partitions: { partitionIndex: number }[] }[];
-}
-
-export const offsetDeleteHandler: Handler<OffsetDeleteRequest> = {
+export const offsetDeleteHandler: HandlerFor<typeof OffsetDelete> = {
   api: OffsetDelete,
   minVersion: 0,
   maxVersion: 0,

@@ -6,16 +6,9 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import { OffsetFetch } from "../../protocol/messages/offset-fetch.ts";
 import type { BrokerContext } from "../context.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
 type Topics = { name: string; partitionIndexes: number[] }[] | null;
-
-interface OffsetFetchRequest {
-  groupId: string;
-  topics: Topics;
-  groups: { groupId: string; memberId: string | null; memberEpoch: number; topics: Topics }[];
-  requireStable: boolean;
-}
 
 function fetchGroup(b: BrokerContext, groupId: string, topics: Topics) {
   const found = b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })));
@@ -34,7 +27,7 @@ function fetchGroup(b: BrokerContext, groupId: string, topics: Topics) {
   };
 }
 
-export const offsetFetchHandler: Handler<OffsetFetchRequest> = {
+export const offsetFetchHandler: HandlerFor<typeof OffsetFetch> = {
   api: OffsetFetch,
   minVersion: 1,
   maxVersion: 9,

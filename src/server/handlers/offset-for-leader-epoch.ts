@@ -1,14 +1,9 @@
 /** OffsetForLeaderEpoch 0-4: the end offset of the largest epoch <= the one asked (KIP-101/279). */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { OffsetForLeaderEpoch } from "../../protocol/messages/offset-for-leader-epoch.ts";
-import type { Handler } from "../registry.ts";
+import type { HandlerFor } from "../registry.ts";
 
-interface Request {
-  replicaId: number;
-  topics: { topic: string; partitions: { partition: number; currentLeaderEpoch: number; leaderEpoch: number }[] }[];
-}
-
-export const offsetForLeaderEpochHandler: Handler<Request> = {
+export const offsetForLeaderEpochHandler: HandlerFor<typeof OffsetForLeaderEpoch> = {
   api: OffsetForLeaderEpoch,
   minVersion: 0,
   maxVersion: 4,

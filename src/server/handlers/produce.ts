@@ -7,7 +7,7 @@
 import { ErrorCode } from "../../protocol/errors.ts";
 import { Produce } from "../../protocol/messages/produce.ts";
 import type { ProducePartitionInput, ProducePartitionResult } from "../../cluster/replica-manager.ts";
-import { NO_RESPONSE, type Handler } from "../registry.ts";
+import { NO_RESPONSE, type HandlerFor } from "../registry.ts";
 
 interface ProduceRequest {
   transactionalId: string | null;
@@ -50,7 +50,7 @@ function encode(req: ProduceRequest, results: ProducePartitionResult[]) {
   return { responses, throttleTimeMs: 0, nodeEndpoints: [] };
 }
 
-export const produceHandler: Handler<ProduceRequest> = {
+export const produceHandler: HandlerFor<typeof Produce> = {
   api: Produce,
   minVersion: 0,
   maxVersion: 11,

@@ -5,23 +5,13 @@
  */
 import { SyncGroup } from "../../protocol/messages/sync-group.ts";
 import type { SyncResult } from "../../coordinator/group-state.ts";
-import type { Handler } from "../registry.ts";
-
-interface SyncGroupRequest {
-  groupId: string;
-  generationId: number;
-  memberId: string;
-  groupInstanceId: string | null;
-  protocolType: string | null;
-  protocolName: string | null;
-  assignments: { memberId: string; assignment: Uint8Array }[];
-}
+import type { HandlerFor } from "../registry.ts";
 
 function response(r: SyncResult) {
   return { throttleTimeMs: 0, errorCode: r.errorCode, protocolType: r.protocolType, protocolName: r.protocolName, assignment: r.assignment };
 }
 
-export const syncGroupHandler: Handler<SyncGroupRequest> = {
+export const syncGroupHandler: HandlerFor<typeof SyncGroup> = {
   api: SyncGroup,
   minVersion: 0,
   maxVersion: 5,
