@@ -64,12 +64,20 @@ export interface RoundReport {
 const SCRIPT = join(import.meta.dir, "scripts", "history-producer.py");
 
 /** The batches of a partition directory's segments whose last offset is below `hw`, concatenated. */
+/**
+ * The bytes of the whole batches below `hw`, read from the segment files themselves. A segment
+ * that lost its tail while mapped (a follower truncating its divergent tail, segment.ts) keeps the
+ * old bytes past its logical end and the log rolls a new segment at the new end; as the log's own
+ * recovery does, a segment's batches count only below the next segment's base offset (its name).
+ */
 export function logBytesBelow(partitionDir: string, hw: bigint): Uint8Array {
   const segments = readdirSync(partitionDir)
     .filter((f) => f.endsWith(".log"))
     .sort();
   const parts: Uint8Array[] = [];
-  for (const f of segments) {
+  for (let i = 0; i < segments.length; i++) {
+    const f = segments[i]!;
+    const nextBase = i + 1 < segments.length ? BigInt(segments[i + 1]!.slice(0, -".log".length)) : -1n;
     const bytes = new Uint8Array(readFileSync(join(partitionDir, f)));
     let pos = 0;
     while (pos + BATCH_HEADER_BYTES <= bytes.length) {
@@ -77,6 +85,7 @@ export function logBytesBelow(partitionDir: string, hw: bigint): Uint8Array {
       if (h.batchLength <= 0) break; // preallocated or torn tail
       const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
       if (pos + size > bytes.length) break;
+      if (nextBase >= 0n && h.baseOffset >= nextBase) break; // a stale tail past the logical end
       if (h.baseOffset + BigInt(h.lastOffsetDelta) >= hw) return concat(parts);
       parts.push(bytes.subarray(pos, pos + size));
       pos += size;
