@@ -43,6 +43,7 @@ import { requestControlledShutdown, serveControlledShutdown, type ControlledShut
 import { MetadataQuorum, NotControllerError } from "./metadata-quorum.ts";
 import { TopicRegistry } from "./topics.ts";
 import { serveAlterPartition } from "./replication/alter-partition.ts";
+import { serveAllocateProducerIds } from "./producer-id-blocks.ts";
 
 export const CLUSTER_DEFAULTS = {
   heartbeatIntervalMs: 500,
@@ -252,6 +253,8 @@ export class ClusterNode {
         return serveControlledShutdown(this.quorum, body, from);
       case "alterPartition":
         return serveAlterPartition((decide) => this.quorum.submit(decide), body, from);
+      case "allocateProducerIds":
+        return serveAllocateProducerIds((decide) => this.quorum.submit(decide), body, from);
       case "admin": {
         if (!this.runForwarded) throw new RpcError("admin forwarding is not set up", ErrorCode.UNKNOWN_SERVER_ERROR, this.quorum.controllerId);
         const { apiKey, version, clientId, request } = body as { apiKey: number; version: number; clientId: string | null; request: string };

@@ -35,6 +35,7 @@ import { TopicRegistry } from "../cluster/topics.ts";
 import { validateTopicConfigs } from "../cluster/topic-config.ts";
 import { openMetadata } from "../metadata/open.ts";
 import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
+import { requestProducerIdBlock } from "../cluster/producer-id-blocks.ts";
 import { GroupService } from "../coordinator/group-service.ts";
 import { groupConfigFrom, type GroupConfig } from "../coordinator/group-config.ts";
 import { ConfigError, loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
@@ -152,7 +153,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
         context.metadata = clusterNode.controller;
         context.quorum = clusterNode.quorum;
         context.topics = new TopicRegistry(clusterNode.controller);
-        context.producerIds = new ProducerIdAllocator(clusterNode.controller, context.nodeId);
+        const node = clusterNode;
+        const brokerEpoch = () => node.controller.image.brokers.get(context.nodeId)?.epoch ?? -1n;
+        context.producerIds = new ProducerIdAllocator(() => requestProducerIdBlock((k, b) => node.call(k, b), context.nodeId, brokerEpoch), true);
         rebalance = startLeaderRebalance({ metadata: context.metadata, quorum: context.quorum, log, ...opts.leaderRebalance });
         return;
       }
@@ -165,7 +168,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       context.metadata = metadata.controller;
       context.quorum = null;
       context.topics = new TopicRegistry(metadata.controller);
-      context.producerIds = new ProducerIdAllocator(metadata.controller, context.nodeId);
+      context.producerIds = new ProducerIdAllocator((size) => metadata.controller.allocateProducerIds(context.nodeId, size));
       rebalance = startLeaderRebalance({ metadata: context.metadata, quorum: null, log, ...opts.leaderRebalance });
     },
     async stop() {

@@ -50,7 +50,7 @@ describe("upgrade in place", () => {
     let tb = await startTestBroker({}, dir);
     const p0 = tb.broker.context.partitions.get("orders", 0)!;
     p0.log.append(buildBatch({ recordCount: 3 }), {});
-    expect(tb.broker.context.producerIds.allocate()).toBe(5000n);
+    expect(await tb.broker.context.producerIds.allocate()).toBe(5000n);
     expect(tb.logs.some((l) => l.includes("catalogue files converted into the metadata log"))).toBe(true);
     expect(existsSync(join(dir, "__takhin", "topics.json"))).toBe(false);
     expect(existsSync(join(dir, "__takhin", "topics.json.migrated"))).toBe(true);
@@ -72,7 +72,7 @@ describe("upgrade in place", () => {
       expect(tb.broker.context.topics.list().map((t) => t.name)).toEqual(["__consumer_offsets", "orders"]);
       expect(tb.broker.context.partitions.get("orders", 0)!.logEndOffset).toBe(3);
       // The first block (5000..5999) was handed out before the restart; the next starts after it.
-      expect(tb.broker.context.producerIds.allocate()).toBe(6000n);
+      expect(await tb.broker.context.producerIds.allocate()).toBe(6000n);
     } finally {
       await tb.stop();
       removeDir(dir);
@@ -82,12 +82,12 @@ describe("upgrade in place", () => {
   test("a data directory without legacy files starts empty and keeps what it creates", async () => {
     const tb = await startTestBroker();
     tb.broker.context.topics.create("fresh", 2);
-    expect(tb.broker.context.producerIds.allocate()).toBe(0n);
+    expect(await tb.broker.context.producerIds.allocate()).toBe(0n);
     await tb.stop();
     const again = await startTestBroker({}, tb.dataDir);
     try {
       expect(again.broker.context.topics.get("fresh")!.partitions).toBe(2);
-      expect(again.broker.context.producerIds.allocate()).toBe(1000n);
+      expect(await again.broker.context.producerIds.allocate()).toBe(1000n);
     } finally {
       await again.stop();
       removeDir(tb.dataDir);
