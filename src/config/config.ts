@@ -38,6 +38,8 @@ export interface BrokerConfig {
   offsetsRetentionMinutes: number;
   /** offsets.topic.num.partitions: partitions of __consumer_offsets when it is first created. */
   offsetsTopicNumPartitions: number;
+  /** offsets.topic.replication.factor: replicas of __consumer_offsets when a cluster creates it (at most the live brokers). */
+  offsetsTopicReplicationFactor: number;
   /** group.initial.rebalance.delay.ms: how long an empty group's first rebalance waits for more members. */
   groupInitialRebalanceDelayMs: number;
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: session timeouts a JoinGroup may ask for. */
@@ -91,6 +93,7 @@ const KEYS: KeySpec[] = [
   { key: "default_replication_factor", prop: "defaultReplicationFactor", kind: { type: "int", min: 1, max: 1 }, describe: "replication factor of a new topic (one node)" },
   { key: "offsets_retention_minutes", prop: "offsetsRetentionMinutes", kind: { type: "int", min: 1, max: 35_791_394 }, describe: "minutes an Empty group's committed offsets are kept" },
   { key: "offsets_topic_num_partitions", prop: "offsetsTopicNumPartitions", kind: { type: "int", min: 1, max: 1000 }, describe: "partitions of __consumer_offsets when it is created" },
+  { key: "offsets_topic_replication_factor", prop: "offsetsTopicReplicationFactor", kind: { type: "int", min: 1, max: 32_767 }, describe: "replicas of __consumer_offsets when a cluster creates it (at most the live brokers)" },
   { key: "group_initial_rebalance_delay_ms", prop: "groupInitialRebalanceDelayMs", kind: { type: "int", min: 0, max: 2 ** 31 - 1 }, describe: "wait for more members before an empty group's first rebalance" },
   { key: "group_min_session_timeout_ms", prop: "groupMinSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "smallest session timeout a consumer may ask for" },
   { key: "group_max_session_timeout_ms", prop: "groupMaxSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "largest session timeout a consumer may ask for" },
@@ -121,6 +124,7 @@ export function defaultConfig(): BrokerConfig {
     defaultReplicationFactor: 1,
     offsetsRetentionMinutes: 10080,
     offsetsTopicNumPartitions: 50,
+    offsetsTopicReplicationFactor: 3,
     groupInitialRebalanceDelayMs: 3000,
     groupMinSessionTimeoutMs: 6000,
     groupMaxSessionTimeoutMs: 1_800_000,

@@ -16,6 +16,8 @@ export interface GroupConfig {
   maxMembersPerGroup: number;
   /** offsets.topic.num.partitions: partitions of __consumer_offsets when it is created. */
   offsetsTopicPartitions: number;
+  /** offsets.topic.replication.factor: replicas of __consumer_offsets when a cluster creates it (at most the live brokers). */
+  offsetsTopicReplicationFactor: number;
   /** offsets.retention.minutes, in ms: an empty group's offsets expire this long after their commit. */
   offsetsRetentionMs: number;
   /** offsets.retention.check.interval.ms: how often expired offsets are looked for. */
@@ -30,6 +32,7 @@ export const DEFAULT_GROUP_CONFIG: Readonly<GroupConfig> = Object.freeze({
   initialRebalanceDelayMs: 3000,
   maxMembersPerGroup: 10_000,
   offsetsTopicPartitions: 50,
+  offsetsTopicReplicationFactor: 3,
   offsetsRetentionMs: 10080 * 60_000,
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataMaxBytes: 4096,
@@ -40,6 +43,7 @@ export function groupConfigFrom(c: BrokerConfig): Partial<GroupConfig> {
   return {
     offsetsRetentionMs: c.offsetsRetentionMinutes * 60_000,
     offsetsTopicPartitions: c.offsetsTopicNumPartitions,
+    offsetsTopicReplicationFactor: c.offsetsTopicReplicationFactor,
     initialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
     minSessionTimeoutMs: c.groupMinSessionTimeoutMs,
     maxSessionTimeoutMs: c.groupMaxSessionTimeoutMs,

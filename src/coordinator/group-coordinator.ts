@@ -364,7 +364,18 @@ export class GroupCoordinator {
 
   /** Answers every waiting JoinGroup/SyncGroup (at shutdown) so no request hangs. */
   shutdown(): void {
-    for (const g of this.groups.values()) {
+    this.unload(() => true, false);
+  }
+
+  /**
+   * Drops the groups (state and committed offsets) `which` selects, answering their waiting
+   * JoinGroup/SyncGroup NOT_COORDINATOR: this broker stopped leading their __consumer_offsets
+   * partition (the new leader loads them from the log). `forget` false only answers the waiters.
+   */
+  unload(which: (groupId: string) => boolean, forget = true): number {
+    let n = 0;
+    for (const g of [...this.groups.values()]) {
+      if (!which(g.groupId)) continue;
       for (const m of g.members.values()) {
         const jw = m.joinWaiter;
         const sw = m.syncWaiter;
@@ -373,6 +384,12 @@ export class GroupCoordinator {
         jw?.({ errorCode: ErrorCode.NOT_COORDINATOR, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId: m.memberId, members: [], skipAssignment: false });
         sw?.({ errorCode: ErrorCode.NOT_COORDINATOR, protocolType: null, protocolName: null, assignment: new Uint8Array(0) });
       }
+      if (forget) {
+        this.groups.delete(g.groupId);
+        n++;
+      }
     }
+    if (forget) for (const groupId of [...this.offsets.groups()]) if (which(groupId)) this.offsets.deleteGroup(groupId);
+    return n;
   }
 }

@@ -1,11 +1,22 @@
 /**
  * The broker's group service: the GroupCoordinator with the real clock (a tick every
  * GROUP_TICK_INTERVAL_MS, an offsets-retention sweep every offsetsRetentionCheckIntervalMs) and
- * __consumer_offsets persistence (offsets-log.ts). At start it loads every partition of
+ * __consumer_offsets persistence (offsets-log.ts). One node: at start it loads every partition of
  * __consumer_offsets; the topic (compacted, offsetsTopicPartitions partitions) is created on first use; a commit
  * is answered only after its records are appended to the log.
+ *
+ * A cluster (`deps.cluster`): this broker coordinates the groups of the __consumer_offsets partitions
+ * it leads. The topic is created on the first FindCoordinator through the active controller (the
+ * CreateTopics path) with min(offsetsTopicReplicationFactor, live brokers) replicas. When this broker
+ * becomes leader of a partition its groups are loaded from the partition's log (replayed, as at a
+ * one-node start); when it stops leading it they are dropped (waiting joins and syncs answered
+ * NOT_COORDINATOR) — checked on every leadership change and every tick. Group requests for a group
+ * whose partition is not loaded here answer NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS when this
+ * broker leads it but has not loaded it yet). A commit is answered once the partition's high
+ * watermark covers its records (replicated to the ISR), so it survives the loss of this broker.
  */
 import type { PartitionManager } from "../cluster/partition-manager.ts";
+import type { Partition } from "../cluster/partition.ts";
 import type { TopicRegistry } from "../cluster/topics.ts";
 import type { Logger } from "../util/log.ts";
 import { DEFAULT_GROUP_CONFIG, GROUP_TICK_INTERVAL_MS, OFFSETS_TOPIC, type GroupConfig } from "./group-config.ts";
@@ -34,11 +45,34 @@ import {
 } from "./offsets-log.ts";
 import type { OffsetEntry } from "./offsets-store.ts";
 
+/** What a cluster gives the group service (broker.ts); absent on one node. */
+export interface GroupServiceCluster {
+  nodeId: number;
+  /** Creates __consumer_offsets through the active controller; resolves with the CreateTopics error code. */
+  createOffsetsTopic(partitions: number, replicationFactor: number, configs: Record<string, string>): Promise<number>;
+  /** Registered, unfenced brokers now. */
+  liveBrokerCount(): number;
+}
+
 export interface GroupServiceDeps {
   topics: TopicRegistry;
   partitions: PartitionManager;
   log: Logger;
+  cluster?: GroupServiceCluster;
 }
+
+/** Where a group's coordinator is: the leader of its __consumer_offsets partition (-1 with an error). */
+export interface CoordinatorAnswer {
+  errorCode: number;
+  errorMessage: string | null;
+  partition: number;
+  nodeId: number;
+}
+
+/** How long a commit waits for its records to reach the ISR before answering COORDINATOR_NOT_AVAILABLE. */
+export const OFFSET_COMMIT_REPLICATION_TIMEOUT_MS = 5000;
+/** How often a waiting commit looks at the high watermark. */
+const HIGH_WATERMARK_POLL_MS = 5;
 
 /** One group as ListGroups shows it. */
 export interface GroupListing {
@@ -80,6 +114,8 @@ const EMPTY = new Uint8Array(0);
 /** Segment size of __consumer_offsets (Kafka's offsets.topic.segment.bytes default). */
 const OFFSETS_TOPIC_SEGMENT_BYTES = 100 * 1024 * 1024;
 
+const OFFSETS_TOPIC_CONFIGS: Record<string, string> = { "cleanup.policy": "compact", "segment.bytes": String(OFFSETS_TOPIC_SEGMENT_BYTES) };
+
 /**
  * What the group handlers call, in the terms of the group protocol; the clock is the wall clock.
  * `coordinator` (the pure state machine and offsets) is exposed for tests and inspection only:
@@ -91,6 +127,9 @@ export class GroupService {
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
   private closed = false;
+  /** A cluster: the __consumer_offsets partitions whose groups are loaded here (this broker leads them). */
+  private readonly loaded = new Set<number>();
+  private creating: Promise<void> | null = null;
 
   constructor(
     private readonly deps: GroupServiceDeps,
@@ -102,7 +141,17 @@ export class GroupService {
 
   /** Loads __consumer_offsets (when it exists) and starts the clock. */
   start(): void {
-    this.load();
+    if (this.deps.cluster) {
+      this.deps.partitions.addListener({
+        partitionsRemoved: () => queueMicrotask(() => this.reconcile()),
+        leadershipChanged: (p) => {
+          if (p.topic.name === OFFSETS_TOPIC) queueMicrotask(() => this.reconcile());
+        },
+      });
+      this.reconcile();
+    } else {
+      this.load();
+    }
     this.tickTimer = setInterval(() => this.tick(), GROUP_TICK_INTERVAL_MS);
     this.sweepTimer = setInterval(() => this.expireOffsets(), this.config.offsetsRetentionCheckIntervalMs);
     (this.tickTimer as { unref?: () => void }).unref?.();
@@ -119,6 +168,7 @@ export class GroupService {
 
   tick(nowMs = Date.now()): void {
     try {
+      this.reconcile();
       this.coordinator.tick(nowMs);
     } catch (e) {
       this.deps.log.error("group coordinator tick failed", { error: e });
@@ -137,44 +187,162 @@ export class GroupService {
    * FindCoordinator for a group: makes sure __consumer_offsets exists (as Kafka, it is created on
    * first use) and names the group's partition of it. One node: this broker coordinates them all.
    */
-  findCoordinator(groupId: string): { errorCode: number; partition: number } {
+  findCoordinator(groupId: string): CoordinatorAnswer | Promise<CoordinatorAnswer> {
+    if (this.deps.cluster) return this.findClusterCoordinator(groupId, this.deps.cluster);
     this.ensureTopic();
-    return { errorCode: ErrorCode.NONE, partition: this.partitionFor(groupId) };
+    return { errorCode: ErrorCode.NONE, errorMessage: null, partition: this.partitionFor(groupId), nodeId: -1 };
+  }
+
+  private async findClusterCoordinator(groupId: string, cluster: GroupServiceCluster): Promise<CoordinatorAnswer> {
+    const unavailable = (errorMessage: string): CoordinatorAnswer => ({ errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage, partition: -1, nodeId: -1 });
+    if (!this.deps.topics.get(OFFSETS_TOPIC)) {
+      const why = await this.createInCluster(cluster);
+      if (!this.deps.topics.get(OFFSETS_TOPIC)) return unavailable(why ?? `${OFFSETS_TOPIC} is being created`);
+    }
+    const partition = this.partitionFor(groupId);
+    const leader = this.deps.topics.partition(OFFSETS_TOPIC, partition)?.leader ?? -1;
+    if (leader < 0) return unavailable(`${OFFSETS_TOPIC}-${partition} has no leader`);
+    if (leader === cluster.nodeId) {
+      this.reconcile();
+      if (!this.loaded.has(partition)) return unavailable(`${OFFSETS_TOPIC}-${partition} is loading`);
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, partition, nodeId: leader };
+  }
+
+  /** One creation at a time; resolves with why it failed (null: created, or created by someone else). */
+  private async createInCluster(cluster: GroupServiceCluster): Promise<string | null> {
+    let why: string | null = null;
+    this.creating ??= (async () => {
+      const rf = Math.max(1, Math.min(this.config.offsetsTopicReplicationFactor, cluster.liveBrokerCount()));
+      try {
+        const code = await cluster.createOffsetsTopic(this.config.offsetsTopicPartitions, rf, OFFSETS_TOPIC_CONFIGS);
+        if (code === ErrorCode.NONE) this.deps.log.info("created internal topic", { topic: OFFSETS_TOPIC, partitions: this.config.offsetsTopicPartitions, replicationFactor: rf });
+        else if (code !== ErrorCode.TOPIC_ALREADY_EXISTS) why = `creating ${OFFSETS_TOPIC} failed with error ${code}`;
+      } catch (e) {
+        why = `creating ${OFFSETS_TOPIC} failed: ${(e as Error).message}`;
+      }
+      if (why) this.deps.log.info("internal topic not created", { topic: OFFSETS_TOPIC, reason: why });
+    })().finally(() => (this.creating = null));
+    await this.creating;
+    return why;
+  }
+
+  /**
+   * A cluster: NONE when this broker coordinates the group now, else NOT_COORDINATOR (or
+   * COORDINATOR_LOAD_IN_PROGRESS while it leads the partition but has not loaded it). One node: NONE.
+   * An invalid group id passes here so the request answers INVALID_GROUP_ID as before.
+   */
+  coordinatorError(groupId: string): number {
+    const cluster = this.deps.cluster;
+    if (!cluster || groupIdError(groupId) !== ErrorCode.NONE) return ErrorCode.NONE;
+    if (!this.deps.topics.get(OFFSETS_TOPIC)) return ErrorCode.NOT_COORDINATOR;
+    const p = this.partitionFor(groupId);
+    if (this.loaded.has(p)) return ErrorCode.NONE;
+    return this.leads(p, cluster) ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NOT_COORDINATOR;
+  }
+
+  private leads(p: number, cluster: GroupServiceCluster): boolean {
+    return this.deps.topics.partition(OFFSETS_TOPIC, p)?.leader === cluster.nodeId && this.deps.partitions.hosted(OFFSETS_TOPIC, p) !== undefined;
+  }
+
+  /** A cluster: loads the groups of offsets partitions this broker leads now, drops those of partitions it no longer leads. */
+  private reconcile(): void {
+    const cluster = this.deps.cluster;
+    if (!cluster || this.closed) return;
+    const count = this.deps.topics.get(OFFSETS_TOPIC)?.partitions ?? 0;
+    for (const p of [...this.loaded]) {
+      if (p < count && this.leads(p, cluster)) continue;
+      this.loaded.delete(p);
+      const n = this.coordinator.unload((groupId) => this.partitionFor(groupId) === p);
+      this.deps.log.info("unloaded consumer groups", { topic: OFFSETS_TOPIC, partition: p, groups: n });
+    }
+    for (let p = 0; p < count; p++) {
+      if (this.loaded.has(p) || !this.leads(p, cluster)) continue;
+      this.load([this.deps.partitions.hosted(OFFSETS_TOPIC, p)!]);
+      this.loaded.add(p);
+    }
   }
 
   /** JoinGroup: resolves when the group's join phase answers this member (at once or when the rebalance completes). */
   join(groupId: string, req: JoinRequest): Promise<JoinResult> {
+    const refused = this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) {
+      return Promise.resolve({ errorCode: refused, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId: req.memberId, members: [], skipAssignment: false });
+    }
     return new Promise((resolve) => this.coordinator.join(groupId, req, Date.now(), resolve));
   }
 
   /** SyncGroup: resolves when the leader's assignment arrives (at once for the leader, or an error). */
   sync(groupId: string, req: SyncRequest): Promise<SyncResult> {
+    const refused = this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) return Promise.resolve({ errorCode: refused, protocolType: null, protocolName: null, assignment: EMPTY });
     return new Promise((resolve) => this.coordinator.sync(groupId, req, Date.now(), resolve));
   }
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
+    const refused = this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) return refused;
     return this.coordinator.heartbeat(groupId, memberId, groupInstanceId, generationId, Date.now());
   }
 
   /** LeaveGroup for one or more members (by member id, or by group.instance.id for static members). */
   leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): { groupError: number; memberErrors: number[] } {
+    const refused = this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) return { groupError: refused, memberErrors: members.map(() => refused) };
     return this.coordinator.leave(groupId, members, Date.now());
   }
 
   /** OffsetCommit: answered after the offsets are in __consumer_offsets, or with the write's error. */
-  commitOffsets(req: CommitRequest): CommitResult {
-    return this.coordinator.commit(req, Date.now());
+  commitOffsets(req: CommitRequest): CommitResult | Promise<CommitResult> {
+    const refused = this.coordinatorError(req.groupId);
+    if (refused !== ErrorCode.NONE) return req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: refused })) }));
+    const result = this.coordinator.commit(req, Date.now());
+    if (!this.deps.cluster || !result.some((t) => t.partitions.some((p) => p.errorCode === ErrorCode.NONE))) return result;
+    return this.replicated(req.groupId, result);
+  }
+
+  /**
+   * A cluster: the commit's answer once the group's offsets partition's high watermark covers its
+   * log end (the records reached the ISR), or COORDINATOR_NOT_AVAILABLE after
+   * OFFSET_COMMIT_REPLICATION_TIMEOUT_MS / NOT_COORDINATOR when the leadership moved meanwhile.
+   * The offsets are already in this broker's memory (Kafka keeps them pending until the append
+   * completes); a new coordinator knows only what reached its log.
+   */
+  private async replicated(groupId: string, result: CommitResult): Promise<CommitResult> {
+    const p = this.partitionFor(groupId);
+    const partition = this.deps.partitions.hosted(OFFSETS_TOPIC, p);
+    const target = partition?.logEndOffset ?? 0;
+    const deadline = performance.now() + OFFSET_COMMIT_REPLICATION_TIMEOUT_MS;
+    let error: number = ErrorCode.NONE;
+    for (;;) {
+      if (!partition || !this.loaded.has(p) || this.closed) {
+        error = ErrorCode.NOT_COORDINATOR;
+        break;
+      }
+      if (partition.highWatermark >= target) break;
+      if (performance.now() > deadline) {
+        error = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        break;
+      }
+      await Bun.sleep(HIGH_WATERMARK_POLL_MS);
+    }
+    if (error === ErrorCode.NONE) return result;
+    return result.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partition: x.partition, errorCode: x.errorCode === ErrorCode.NONE ? error : x.errorCode })) }));
   }
 
   /** OffsetFetch for one group; null topics = every partition it has committed. */
   fetchOffsets(groupId: string, topics: TopicPartitions | null): GroupOffsets {
     const errorCode = groupIdError(groupId);
     if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
+    const refused = this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, topics: [] };
     return { errorCode, topics: this.coordinator.fetchOffsets(groupId, topics) };
   }
 
   /** OffsetDelete: refused for topics a member of the consumer group subscribes to. */
   deleteOffsets(groupId: string, topics: TopicPartitions): { groupError: number; topics: { name: string; partitions: { partition: number; errorCode: number }[] }[] } {
+    const refused = this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) return { groupError: refused, topics: [] };
     return this.coordinator.deleteOffsets(groupId, topics, groupSubscriptions);
   }
 
@@ -190,6 +358,8 @@ export class GroupService {
   /** DescribeGroups for one group. */
   describeGroup(groupId: string): GroupDescription {
     const errorCode = groupIdError(groupId);
+    const refused = this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [] };
     const g = this.coordinator.get(groupId);
     if (errorCode !== ErrorCode.NONE || !g) return { errorCode, groupId, groupState: "Dead", protocolType: "", protocolData: "", members: [] };
     const stable = g.state === "Stable";
@@ -212,6 +382,8 @@ export class GroupService {
 
   /** DeleteGroups for one group: only an Empty group goes, with its offsets. */
   deleteGroup(groupId: string): number {
+    const refused = this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) return refused;
     return this.coordinator.deleteGroup(groupId, Date.now());
   }
 
@@ -230,11 +402,9 @@ export class GroupService {
    * for a group, or the first write), so a broker nobody uses for groups lists no internal topic.
    */
   ensureTopic(): void {
-    if (this.deps.topics.get(OFFSETS_TOPIC)) return;
-    this.deps.topics.create(OFFSETS_TOPIC, this.config.offsetsTopicPartitions, {
-      "cleanup.policy": "compact",
-      "segment.bytes": String(OFFSETS_TOPIC_SEGMENT_BYTES),
-    });
+    // A cluster creates it through the controller (findCoordinator); a write before that finds no partition.
+    if (this.deps.topics.get(OFFSETS_TOPIC) || this.deps.cluster) return;
+    this.deps.topics.create(OFFSETS_TOPIC, this.config.offsetsTopicPartitions, { ...OFFSETS_TOPIC_CONFIGS });
     this.deps.log.info("created internal topic", { topic: OFFSETS_TOPIC, partitions: this.config.offsetsTopicPartitions });
   }
 
@@ -263,13 +433,13 @@ export class GroupService {
     };
   }
 
-  /** Replays every partition of __consumer_offsets into the coordinator. */
-  private load(): void {
+  /** Replays partitions of __consumer_offsets (default: every one) into the coordinator. */
+  private load(partitions: readonly (Partition | undefined)[] = this.deps.partitions.partitionsOf(OFFSETS_TOPIC)): void {
     const started = performance.now();
     const groups = new Map<string, StoredGroup | null>();
     const offsets = new Map<string, { group: string; topic: string; partition: number; value: OffsetEntry | null }>();
     let records = 0;
-    for (const partition of this.deps.partitions.partitionsOf(OFFSETS_TOPIC)) {
+    for (const partition of partitions) {
       if (!partition) continue;
       for (const rec of readOffsetsPartition(partition, (why) => this.deps.log.warn(`${OFFSETS_TOPIC}-${partition.index}: ${why}`))) {
         records++;
@@ -279,6 +449,7 @@ export class GroupService {
     }
     const c = this.coordinator;
     const now = Date.now();
+    const before = c.groups.size;
     for (const o of offsets.values()) if (o.value) c.offsets.put(o.group, o.topic, o.partition, o.value);
     for (const [groupId, stored] of groups) {
       if (!stored) continue;
@@ -288,8 +459,9 @@ export class GroupService {
     for (const groupId of [...c.offsets.groups()]) c.getOrCreate(groupId, now);
     this.deps.log.info("loaded consumer groups", {
       topic: OFFSETS_TOPIC,
+      partitions: partitions.length === 1 ? partitions[0]?.index : partitions.length,
       records,
-      groups: c.groups.size,
+      groups: c.groups.size - before,
       ms: Math.round(performance.now() - started),
     });
   }

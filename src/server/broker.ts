@@ -37,7 +37,9 @@ import { openMetadata } from "../metadata/open.ts";
 import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import { requestProducerIdBlock } from "../cluster/producer-id-blocks.ts";
 import { GroupService } from "../coordinator/group-service.ts";
-import { groupConfigFrom, type GroupConfig } from "../coordinator/group-config.ts";
+import { groupConfigFrom, OFFSETS_TOPIC, type GroupConfig } from "../coordinator/group-config.ts";
+import { createTopicOnController } from "../cluster/internal-topic-create.ts";
+import { liveBrokers } from "../metadata/brokers.ts";
 import { ConfigError, loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
 import type { BrokerContext } from "./context.ts";
@@ -244,7 +246,14 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     name: "group-coordinator",
     dependsOn: ["partitions"],
     start() {
-      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log }, { ...groupConfigFrom(config), ...opts.groups });
+      const node = clusterNode;
+      // A cluster: __consumer_offsets is created through the active controller (CreateTopics, forwarded when another node is it).
+      const cluster = node && {
+        nodeId: context.nodeId,
+        liveBrokerCount: () => liveBrokers(context.metadata.image).length,
+        createOffsetsTopic: (partitions: number, replicationFactor: number, configs: Record<string, string>) => createTopicOnController(node, OFFSETS_TOPIC, partitions, replicationFactor, configs),
+      };
+      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log, ...(cluster ? { cluster } : {}) }, { ...groupConfigFrom(config), ...opts.groups });
       context.groups.start();
     },
     // Pending JoinGroup/SyncGroup answers go out now (NOT_COORDINATOR) rather than holding up the drain.

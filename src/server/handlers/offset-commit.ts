@@ -2,7 +2,7 @@
  * OffsetCommit 2-9: stores offsets for a group after checking the committer (a member of the
  * current generation, or generation -1 with no member id for a group without members). Offsets
  * of topics or partitions that do not exist get UNKNOWN_TOPIC_OR_PARTITION. The answer comes
- * after the records are appended to __consumer_offsets.
+ * after the records are appended to __consumer_offsets (in a cluster: replicated to its ISR).
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { OffsetCommit } from "../../protocol/messages/offset-commit.ts";
@@ -27,7 +27,7 @@ export const offsetCommitHandler: HandlerFor<typeof OffsetCommit> = {
   api: OffsetCommit,
   minVersion: 2,
   maxVersion: 9,
-  handle(ctx, req, version) {
+  async handle(ctx, req, version) {
     const b = ctx.broker;
     const valid = req.topics.map((t) => ({
       name: t.name,
@@ -35,7 +35,7 @@ export const offsetCommitHandler: HandlerFor<typeof OffsetCommit> = {
         .filter((p) => exists(b, t.name, p.partitionIndex))
         .map((p): CommitPartition => ({ partition: p.partitionIndex, offset: p.committedOffset, leaderEpoch: p.committedLeaderEpoch, metadata: p.committedMetadata })),
     })).filter((t) => t.partitions.length > 0);
-    const result = b.groups.commitOffsets({
+    const result = await b.groups.commitOffsets({
       groupId: req.groupId,
       memberId: req.memberId,
       groupInstanceId: version >= 7 ? req.groupInstanceId : null,
