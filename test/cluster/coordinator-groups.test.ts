@@ -71,7 +71,7 @@ async function committed(port: number): Promise<any> {
 
 async function produce(client: ReturnType<FaultCluster["client"]>, from: number, count: number): Promise<void> {
   for (let p = 0; p < PARTITIONS; p++) {
-    const values = [];
+    const values: string[] = [];
     for (let i = from; i < from + count; i++) if (i % PARTITIONS === p) values.push(`m-${i}`);
     await until(`produce to ${TOPIC}-${p}`, async () => (await client.produce(TOPIC, p, batchOf(values), { acks: -1, timeoutMs: 5000 }))?.errorCode === 0, 30_000, 200);
   }
