@@ -4,8 +4,10 @@
  * topic are checked by their header and CRC alone; records are parsed only for compressed batches
  * and compacted topics:
  *
+ * - a magic byte outside 0..2                                        -> CORRUPT_MESSAGE
  * - exactly one v2 batch (magic 2) filling the records bytes        -> INVALID_RECORD
- * - a batch length that runs past the bytes or is below the header  -> CORRUPT_MESSAGE
+ *   (a batch length that runs past the bytes sent counts as no batch, as in Kafka)
+ * - a batch length below the header                                 -> CORRUPT_MESSAGE
  * - batch larger than max.message.bytes                             -> MESSAGE_TOO_LARGE
  * - CRC-32C mismatch                                                -> CORRUPT_MESSAGE
  * - record count < 1 or lastOffsetDelta != count - 1                -> INVALID_RECORD
@@ -102,6 +104,32 @@ function failRecords(errors: RecordError[], anyTimestamp: boolean): ValidationRe
   };
 }
 
+/** The failures Kafka finds before its log is consulted (KafkaApis' request checks, then its
+ * ReplicaManager's early cases): it answers them with logStartOffset -1, and every other failure
+ * (LogValidator's record checks, producer state) with the partition's real log start offset. */
+const BEFORE_THE_LOG = new Set<number>([
+  ErrorCode.CORRUPT_MESSAGE,
+  ErrorCode.MESSAGE_TOO_LARGE,
+  ErrorCode.RECORD_LIST_TOO_LARGE,
+  ErrorCode.KAFKA_STORAGE_ERROR,
+  ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+  ErrorCode.NOT_LEADER_OR_FOLLOWER,
+  ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
+  // A transactional batch outside a transaction: Kafka refuses the request before the log
+  // (TRANSACTIONAL_ID_AUTHORIZATION_FAILED); Takhin answers the same case with INVALID_TXN_STATE.
+  ErrorCode.INVALID_TXN_STATE,
+]);
+
+/** Whether Kafka answers a produce that failed with `errorCode` with logStartOffset -1. */
+export function failsBeforeTheLog(errorCode: number, records: Uint8Array | null): boolean {
+  if (BEFORE_THE_LOG.has(errorCode)) return true;
+  if (errorCode !== ErrorCode.INVALID_RECORD) return false;
+  // INVALID_RECORD from the request's shape (not exactly one v2 batch) rather than from a record.
+  if (records === null || records.length < BATCH_LOG_OVERHEAD_BYTES + 5) return true;
+  const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
+  return view.getInt8(16) !== 2 || BATCH_LOG_OVERHEAD_BYTES + view.getInt32(8) !== records.length;
+}
+
 /** Kafka's RecordBatch.NO_TIMESTAMP: a record without a timestamp is never out of range. */
 const NO_TIMESTAMP = -1n;
 
@@ -110,12 +138,15 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
     return fail(ErrorCode.INVALID_RECORD, "produce requests of version 3 and above must contain exactly one record batch");
   }
   const view = new DataView(records.buffer, records.byteOffset, records.byteLength);
-  const magic = records.length > 16 ? view.getInt8(16) : -1;
-  if (magic !== 2) return fail(ErrorCode.INVALID_RECORD, `record batch magic ${magic}; produce v3+ requires magic 2`);
+  // Kafka's order (ByteBufferLogInputStream, then ProduceRequest): a magic no format has is a
+  // corrupt batch; a batch cut short is no batch at all; then only v2 is accepted.
+  const magic = view.getInt8(16);
   const batchLength = view.getInt32(8);
   const sizeBytes = BATCH_LOG_OVERHEAD_BYTES + batchLength;
+  if (magic < 0 || magic > 2) return fail(ErrorCode.CORRUPT_MESSAGE, `invalid record batch magic ${magic}`);
+  if (sizeBytes > records.length) return fail(ErrorCode.INVALID_RECORD, `batch length ${batchLength} runs past the ${records.length} bytes sent: produce requests of version 3 and above must contain exactly one record batch`);
+  if (magic !== 2) return fail(ErrorCode.INVALID_RECORD, `record batch magic ${magic}; produce v3+ requires magic 2`);
   if (batchLength < BATCH_HEADER_BYTES - BATCH_LOG_OVERHEAD_BYTES) return fail(ErrorCode.CORRUPT_MESSAGE, `batch length ${batchLength} is below the header size`);
-  if (sizeBytes > records.length) return fail(ErrorCode.CORRUPT_MESSAGE, `batch length ${batchLength} runs past the ${records.length} bytes sent`);
   if (sizeBytes < records.length) return fail(ErrorCode.INVALID_RECORD, "produce requests of version 3 and above must contain exactly one record batch");
   if (sizeBytes > opts.maxMessageBytes) {
     return fail(ErrorCode.MESSAGE_TOO_LARGE, `batch of ${sizeBytes} bytes exceeds max.message.bytes ${opts.maxMessageBytes}`);

@@ -3,8 +3,9 @@
  * terms (topic, partition, offsets, error codes), for every caller — the Kafka handlers today, the
  * HTTP proxy and the console later — without a Kafka request context.
  *
- * Produce (appendRecords): per partition, the topic-name policy, the leader lookup, the acks policy
- * (0, 1, -1) and the ISR check (min.insync.replicas), then Partition.appendAsLeader. With acks=-1
+ * Produce (appendRecords): per partition, clients kept off the coordinators' topics
+ * (internal-topics.ts), the leader lookup (a topic it does not have, whatever its name, is
+ * UNKNOWN_TOPIC_OR_PARTITION as in Kafka), the acks policy (0, 1, -1) and the ISR check (min.insync.replicas), then Partition.appendAsLeader. With acks=-1
  * the answer waits in the produce purgatory until the high watermark covers the appended records
  * (on one node it already does, so it completes at once), or the request's timeout
  * (REQUEST_TIMED_OUT), or a leadership change (NOT_LEADER_OR_FOLLOWER).
@@ -33,7 +34,9 @@ import { LogDirOfflineError, MAX_APPEND_BYTES, OffsetOutOfRangeError, type Parti
 import type { AppendOrigin, Partition, RecordError } from "./partition.ts";
 import type { PartitionListener, PartitionManager } from "./partition-manager.ts";
 import { DelayedOperation, Purgatory } from "./purgatory.ts";
-import { topicNameError, type TopicRegistry } from "./topics.ts";
+import { failsBeforeTheLog } from "./batch-validator.ts";
+import { clientWriteRefusal } from "./internal-topics.ts";
+import type { TopicRegistry } from "./topics.ts";
 import { divergingEpoch, type EpochEnd } from "./replication/divergence.ts";
 
 // ---------------------------------------------------------------------------------------------
@@ -282,10 +285,10 @@ export class ReplicaManager implements PartitionListener {
         out.errorMessage = `acks must be 0, 1 or -1, not ${options.acks}`;
         continue;
       }
-      const nameError = topicNameError(input.topic);
-      if (nameError) {
-        out.errorCode = ErrorCode.INVALID_TOPIC_EXCEPTION;
-        out.errorMessage = nameError;
+      // Before the leader lookup, as Kafka: a client is refused an internal topic on every broker.
+      const refused = (options.origin ?? "client") === "client" ? clientWriteRefusal(input.topic, "append to") : null;
+      if (refused) {
+        Object.assign(out, refused);
         continue;
       }
       const p = this.partitions.get(input.topic, input.partition);
@@ -310,7 +313,7 @@ export class ReplicaManager implements PartitionListener {
       out.errorMessage = r.errorMessage;
       out.baseOffset = r.baseOffset;
       out.logAppendTimeMs = r.logAppendTimeMs;
-      out.logStartOffset = r.logStartOffset;
+      out.logStartOffset = failsBeforeTheLog(r.errorCode, input.records) ? -1n : r.logStartOffset; // as Kafka
       out.recordErrors = r.recordErrors;
       if (options.acks === -1 && r.errorCode === ErrorCode.NONE && p.highWatermark <= Number(r.lastOffset)) {
         pending[pending.length - 1] = { partition: p, requiredOffset: Number(r.lastOffset) + 1 };

@@ -33,19 +33,21 @@ describe("validateProducedBatch", () => {
     b[b.length - 2] ^= 0xff;
     expect(code(validateProducedBatch(b, opts))).toBe(ErrorCode.CORRUPT_MESSAGE);
   });
-  test("a truncated batch is CORRUPT_MESSAGE; two batches are INVALID_RECORD", () => {
+  test("a truncated batch (no whole batch, as Kafka) and two batches are INVALID_RECORD", () => {
     const b = batch();
-    expect(code(validateProducedBatch(b.subarray(0, b.length - 1), opts))).toBe(ErrorCode.CORRUPT_MESSAGE);
+    expect(code(validateProducedBatch(b.subarray(0, b.length - 1), opts))).toBe(ErrorCode.INVALID_RECORD);
     const two = new Uint8Array(b.length * 2);
     two.set(b);
     two.set(b, b.length);
     expect(code(validateProducedBatch(two, opts))).toBe(ErrorCode.INVALID_RECORD);
     expect(code(validateProducedBatch(new Uint8Array(5), opts))).toBe(ErrorCode.INVALID_RECORD);
   });
-  test("magic other than 2 is INVALID_RECORD", () => {
-    const b = batch();
-    b[16] = 1;
-    expect(code(validateProducedBatch(b, opts))).toBe(ErrorCode.INVALID_RECORD);
+  test("magic 0 or 1 is INVALID_RECORD; a magic no format has is CORRUPT_MESSAGE (as Kafka)", () => {
+    for (const [magic, expected] of [[0, ErrorCode.INVALID_RECORD], [1, ErrorCode.INVALID_RECORD], [3, ErrorCode.CORRUPT_MESSAGE], [7, ErrorCode.CORRUPT_MESSAGE], [-1, ErrorCode.CORRUPT_MESSAGE]] as const) {
+      const b = batch();
+      b[16] = magic & 0xff;
+      expect(code(validateProducedBatch(b, opts))).toBe(expected);
+    }
   });
   test("above max.message.bytes is MESSAGE_TOO_LARGE", () => {
     expect(code(validateProducedBatch(batch(50), { ...opts, maxMessageBytes: 100 }))).toBe(ErrorCode.MESSAGE_TOO_LARGE);

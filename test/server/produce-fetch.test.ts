@@ -200,9 +200,10 @@ describe("produce and fetch", () => {
     const del = await c.call(DeleteRecords, 2, { topics: [{ name: "events", partitions: [{ partitionIndex: 0, offset: 3n }] }], timeoutMs: 1000 }, correlation++);
     expect(del.topics[0].partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: 3n, errorCode: 0 });
     expect((await list(-2n)).offset).toBe(3n);
-    expect((await fetchOnce("events", 0, 1n)).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    // As Kafka: a partition answered with an error carries -1 watermarks, not the log's.
+    expect(await fetchOnce("events", 0, 1n)).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n });
     const beyond = await c.call(DeleteRecords, 2, { topics: [{ name: "events", partitions: [{ partitionIndex: 0, offset: 99n }] }], timeoutMs: 1000 }, correlation++);
-    expect(beyond.topics[0].partitions[0].errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    expect(beyond.topics[0].partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: -1n, errorCode: ErrorCode.OFFSET_OUT_OF_RANGE });
   });
 
   test("OffsetForLeaderEpoch and DescribeLogDirs describe the partition", async () => {
@@ -228,11 +229,30 @@ describe("bad input is refused and the broker serves on", () => {
     expect((await produce("small", 0, batch(1))).errorCode).toBe(ErrorCode.NONE);
   });
 
-  test("unknown topic (auto-creation off), invalid name, missing partition", async () => {
+  test("unknown topic (auto-creation off), invalid name, missing partition: UNKNOWN_TOPIC_OR_PARTITION as in Kafka", async () => {
     expect((await produce("nope", 0, batch(1))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    expect((await produce("bad name!", 0, batch(1))).errorCode).toBe(ErrorCode.INVALID_TOPIC_EXCEPTION);
+    expect((await produce("bad name!", 0, batch(1))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     expect((await produce("events", 7, batch(1))).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-    expect((await fetchOnce("nope", 0, 0n)).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+    const unknown = await fetchOnce("nope", 0, 0n);
+    expect(unknown).toMatchObject({ errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, highWatermark: -1n, logStartOffset: -1n, abortedTransactions: [] });
+  });
+
+  test("a failed produce answers logStartOffset -1", async () => {
+    const b = batch(2);
+    b[b.length - 1] ^= 0x55;
+    expect(await produce("events", 1, b)).toMatchObject({ errorCode: ErrorCode.CORRUPT_MESSAGE, baseOffset: -1n, logStartOffset: -1n });
+  });
+
+  test("clients may not produce to or delete records of the coordinators' topics; other __ topics stay writable", async () => {
+    tb.broker.context.topics.create("__consumer_offsets", 1, { "cleanup.policy": "compact" });
+    tb.broker.context.topics.create("__events", 1);
+    for (const internal of ["__consumer_offsets", "__transaction_state", "__share_group_state"]) {
+      expect(await produce(internal, 0, batch(1))).toMatchObject({ errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION, baseOffset: -1n });
+      const del = await c.call(DeleteRecords, 2, { topics: [{ name: internal, partitions: [{ partitionIndex: 0, offset: 0n }] }], timeoutMs: 1000 }, correlation++);
+      expect(del.topics[0].partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: -1n, errorCode: ErrorCode.INVALID_TOPIC_EXCEPTION });
+    }
+    expect((await fetchOnce("__consumer_offsets", 0, 0n)).highWatermark).toBe(0n); // nothing was appended
+    expect((await produce("__events", 0, batch(1))).errorCode).toBe(ErrorCode.NONE);
   });
 
   test("produce v0-2 is UNSUPPORTED_VERSION; acks=2 is INVALID_REQUIRED_ACKS", async () => {
@@ -242,7 +262,7 @@ describe("bad input is refused and the broker serves on", () => {
 
   test("two batches in one partition's records, or garbage, are INVALID_RECORD / CORRUPT_MESSAGE", async () => {
     expect((await produce("events", 0, concat([batch(1), batch(1)]))).errorCode).toBe(ErrorCode.INVALID_RECORD);
-    expect((await produce("events", 0, new Uint8Array(100).fill(7))).errorCode).toBe(ErrorCode.INVALID_RECORD);
+    expect((await produce("events", 0, new Uint8Array(100).fill(7))).errorCode).toBe(ErrorCode.CORRUPT_MESSAGE); // magic 7 is no batch format (Kafka too)
   });
 });
 

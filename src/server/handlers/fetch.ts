@@ -26,6 +26,18 @@ const FIRST_REPLICA_STATE_VERSION = 15;
 const READ_COMMITTED = 1;
 const NO_TOPIC_ID = "AAAAAAAAAAAAAAAAAAAAAA";
 
+/**
+ * As Kafka: a partition answered with an error carries -1 watermarks; one refused before any read
+ * (unknown topic, partition or topic id) an empty abortedTransactions list, not null.
+ */
+function errorPartitionFields(r: FetchPartitionResult) {
+  if (r.errorCode === ErrorCode.NONE) {
+    return { highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset, abortedTransactions: r.abortedTransactions };
+  }
+  const unknown = r.errorCode === ErrorCode.UNKNOWN_TOPIC_OR_PARTITION || r.errorCode === ErrorCode.UNKNOWN_TOPIC_ID;
+  return { highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, abortedTransactions: r.abortedTransactions ?? (unknown ? [] : null) };
+}
+
 function encode(b: BrokerContext, states: FetchPartitionState[], results: FetchPartitionResult[], incremental: boolean, byId: boolean, sessionId: number) {
   const topics: { topic: string; topicId: string; partitions: any[] }[] = [];
   const byTopic = new Map<string, { topic: string; topicId: string; partitions: any[] }>();
@@ -49,10 +61,7 @@ function encode(b: BrokerContext, states: FetchPartitionState[], results: FetchP
     entry.partitions.push({
       partitionIndex: state.partition,
       errorCode: r.errorCode,
-      highWatermark: r.highWatermark,
-      lastStableOffset: r.lastStableOffset,
-      logStartOffset: r.logStartOffset,
-      abortedTransactions: r.abortedTransactions,
+      ...errorPartitionFields(r),
       preferredReadReplica: -1,
       ...(r.divergingEpoch ? { divergingEpoch: { epoch: r.divergingEpoch.epoch, endOffset: BigInt(r.divergingEpoch.endOffset) } } : {}),
       records: r.records.length > 0 ? r.records : new Uint8Array(0),
