@@ -225,7 +225,10 @@ describe("DescribeCluster", () => {
     expect(res.brokers).toEqual([{ brokerId: 0, host: "127.0.0.1", port: tb.port, rack: null, isFenced: false }]); // isFenced: v2 only, its default when decoding v1
     expect(res.clusterAuthorizedOperations).toBeGreaterThan(0);
     const controllers = await c.call(DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 2 }, 2);
-    expect(controllers.errorCode).toBe(ErrorCode.INVALID_REQUEST);
+    // As a Kafka broker: controller endpoints are MISMATCHED_ENDPOINT_TYPE, other types UNSUPPORTED_ENDPOINT_TYPE.
+    expect(controllers).toMatchObject({ errorCode: ErrorCode.MISMATCHED_ENDPOINT_TYPE, endpointType: 1, controllerId: -1, brokers: [] });
+    const unknown = await c.call(DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 9 }, 3);
+    expect(unknown).toMatchObject({ errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE, endpointType: 1, controllerId: -1 });
     c.close();
   });
 });

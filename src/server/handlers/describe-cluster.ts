@@ -1,6 +1,8 @@
 /**
  * DescribeCluster: the cluster id, the controller and the live brokers, from the metadata image; v2
  * adds the registered but fenced brokers when asked (includeFencedBrokers), each with isFenced.
+ * Asked for controller endpoints (2) it answers MISMATCHED_ENDPOINT_TYPE, for any other type
+ * UNSUPPORTED_ENDPOINT_TYPE, as a Kafka broker does (controllers are asked through their own listener).
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { DescribeCluster } from "../../protocol/messages/describe-cluster.ts";
@@ -11,6 +13,7 @@ import type { MetadataImage } from "../../metadata/image.ts";
 
 /** endpointType 1 asks for broker endpoints; 2 for controller endpoints (KIP-919). */
 const BROKER_ENDPOINTS = 1;
+const CONTROLLER_ENDPOINTS = 2;
 
 /** Registered brokers that are fenced, in the live-broker form (their registered Kafka endpoint). */
 function fencedBrokers(image: MetadataImage): { brokerId: number; host: string; port: number; rack: string | null; isFenced: boolean }[] {
@@ -29,18 +32,25 @@ export const describeClusterHandler: HandlerFor<typeof DescribeCluster> = {
   maxVersion: 2,
   handle(ctx, req) {
     const b = ctx.broker;
-    const base = { throttleTimeMs: 0, endpointType: req.endpointType, clusterId: b.clusterId, controllerId: b.metadata.controllerId };
     if (req.endpointType !== BROKER_ENDPOINTS) {
+      // As Kafka's broker: the answer names what it serves (brokers, no controller id).
+      const controllers = req.endpointType === CONTROLLER_ENDPOINTS;
       return {
-        ...base,
-        errorCode: ErrorCode.INVALID_REQUEST,
-        errorMessage: `endpoint type ${req.endpointType} is not served; this node answers for brokers (1)`,
+        throttleTimeMs: 0,
+        endpointType: BROKER_ENDPOINTS,
+        clusterId: b.clusterId,
+        controllerId: -1,
+        errorCode: controllers ? ErrorCode.MISMATCHED_ENDPOINT_TYPE : ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        errorMessage: controllers ? "the request asks for controller endpoints, but this is a broker" : `unknown endpoint type ${req.endpointType}`,
         brokers: [],
         clusterAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
       };
     }
     return {
-      ...base,
+      throttleTimeMs: 0,
+      endpointType: req.endpointType,
+      clusterId: b.clusterId,
+      controllerId: b.metadata.controllerId,
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       brokers: [
