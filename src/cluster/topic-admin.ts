@@ -157,7 +157,7 @@ function planTopic(b: AdminBroker, t: CreateTopicRequest): Plan | Outcome {
   }
   const configs: Record<string, string> = {};
   for (const c of t.configs) {
-    if (c.value === null) return fail(ErrorCode.INVALID_REQUEST, `Null value not supported for topic configs: ${c.name}`);
+    if (c.value === null) return fail(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${c.name}`);
     configs[c.name] = c.value;
   }
   const err = configError(configs);

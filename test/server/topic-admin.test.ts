@@ -106,7 +106,7 @@ describe("CreateTopics", () => {
       "ct-rf0": ErrorCode.INVALID_REPLICATION_FACTOR,
       "ct-badcfg": ErrorCode.INVALID_CONFIG,
       "ct-unknowncfg": ErrorCode.INVALID_CONFIG,
-      "ct-nullcfg": ErrorCode.INVALID_REQUEST,
+      "ct-nullcfg": ErrorCode.INVALID_CONFIG, // as Kafka
       "ct-dup": ErrorCode.INVALID_REQUEST,
       "ct.coll": ErrorCode.INVALID_TOPIC_EXCEPTION,
       ["a".repeat(20)]: ErrorCode.INVALID_TOPIC_EXCEPTION,
