@@ -9,7 +9,9 @@
  *   (RawClient), the coordinator answers the committed offsets;
  * - kill -9 of the coordinator's broker: a new leader of the offsets partition loads the group from its
  *   replica of the log; the committed offsets are all there, and a consumer of the same group resumes
- *   from them (it reads exactly the records produced after the commit, none of the earlier ones).
+ *   from them (it reads exactly the records produced after the commit, none of the earlier ones);
+ * - the killed broker restarts and is elected leader of the offsets partition again: it loads the
+ *   group with the newest commits, and the broker that lost the leadership answers NOT_COORDINATOR.
  * Prints the failover figure: kill -9 -> first successful OffsetCommit on the new coordinator.
  */
 import { afterAll, describe, expect, test } from "bun:test";
@@ -18,6 +20,8 @@ import { FindCoordinator } from "../../src/protocol/messages/find-coordinator.ts
 import { Heartbeat } from "../../src/protocol/messages/heartbeat.ts";
 import { OffsetCommit } from "../../src/protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../../src/protocol/messages/offset-fetch.ts";
+import { ElectLeaders } from "../../src/protocol/messages/elect-leaders.ts";
+import { offsetsPartitionFor } from "../../src/coordinator/offsets-log.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { RawClient } from "../helpers/raw-client.ts";
 import { batchOf, metadataOf, startFaultCluster, until, type FaultCluster } from "./faults/harness.ts";
@@ -173,5 +177,33 @@ describe("consumer groups on a 3-node cluster", () => {
     const bootstrapLive = live.map((n) => `127.0.0.1:${n.kafkaPort}`).join(",");
     const resumed = await consume(bootstrapLive, 5, 60);
     expect(resumed.values.sort()).toEqual(Array.from({ length: SECOND }, (_, i) => `m-${FIRST + i}`).sort());
+
+    // The killed broker comes back, catches up and is elected leader of the offsets partition again
+    // (it is the preferred replica): it loads the group with the newest commits, the other one unloads it.
+    const p = offsetsPartitionFor(GROUP, 6);
+    await cluster.start(coord.nodeId);
+    await cluster.waitForBrokers([0, 1, 2], { timeoutMs: 30_000 });
+    await until("the restarted broker back in the offsets partition's ISR", async () => {
+      const m = await metadataOf(cluster, live[0]!.id);
+      return m?.topics.find((t) => t.name === "__consumer_offsets")?.partitions.find((x) => x.partitionIndex === p)?.isrNodes.includes(coord.nodeId) ?? false;
+    }, 60_000, 200);
+    const elect = await RawClient.connect(live[0]!.kafkaPort);
+    try {
+      const r = await elect.call(ElectLeaders, 2, { electionType: 0, topicPartitions: [{ topic: "__consumer_offsets", partitions: [p] }], timeoutMs: 10_000 });
+      expect(r.replicaElectionResults[0].partitionResult[0].errorCode).toBe(ErrorCode.NONE);
+    } finally {
+      elect.close();
+    }
+    await until("FindCoordinator names the restarted broker", async () => {
+      const r = await findCoordinator(newCoord.port);
+      return r.errorCode === ErrorCode.NONE && r.nodeId === coord.nodeId;
+    }, 20_000);
+    const back = await until("the group loaded on the restarted broker", async () => {
+      const r = await committed(coord.port);
+      return r.errorCode === ErrorCode.NONE ? r : null;
+    }, 20_000);
+    const perPartition = (FIRST + SECOND) / PARTITIONS;
+    expect(back.topics[0].partitions.map((x: any) => [x.partitionIndex, Number(x.committedOffset)])).toEqual([[0, perPartition], [1, perPartition], [2, perPartition]]);
+    expect((await committed(newCoord.port)).errorCode).toBe(ErrorCode.NOT_COORDINATOR);
   }, 300_000);
 });
