@@ -24,6 +24,11 @@ export function logConfigOf(c: EffectiveTopicConfig): Partial<LogConfig> {
     flushMessages: c.flushMessages,
     flushMs: c.flushMs,
     preallocate: true,
+    compact: c.cleanupPolicyCompact,
+    deleteRetentionMs: c.deleteRetentionMs,
+    minCompactionLagMs: c.minCompactionLagMs,
+    maxCompactionLagMs: c.maxCompactionLagMs,
+    minCleanableDirtyRatio: c.minCleanableDirtyRatio,
   };
 }
 

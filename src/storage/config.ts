@@ -23,6 +23,16 @@ export interface LogConfig {
   flushMs: number;
   /** Reserve segment space ahead of appends in chunks (fallocate) instead of growing per write. */
   preallocate: boolean;
+  /** cleanup.policy contains "compact": the log cleaner (cleaner/) keeps the latest record per key. */
+  compact: boolean;
+  /** delete.retention.ms: a tombstone is kept this long after its timestamp. */
+  deleteRetentionMs: number;
+  /** min.compaction.lag.ms: a segment with records younger than this is not cleaned. */
+  minCompactionLagMs: number;
+  /** max.compaction.lag.ms: a dirty record older than this makes the log cleanable whatever its ratio. */
+  maxCompactionLagMs: number;
+  /** min.cleanable.dirty.ratio: clean when dirty bytes / cleanable bytes reach this. */
+  minCleanableDirtyRatio: number;
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
@@ -35,6 +45,11 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   flushMessages: Infinity,
   flushMs: Infinity,
   preallocate: true,
+  compact: false,
+  deleteRetentionMs: 86_400_000,
+  minCompactionLagMs: 0,
+  maxCompactionLagMs: Infinity,
+  minCleanableDirtyRatio: 0.5,
 });
 
 /** Smallest segment.bytes accepted (Kafka's minimum is 14 bytes; a batch header is 61). */

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import { SCAN_FIELDS, scanBatches } from "../native/index.ts";
-import { BATCH_HEADER_BYTES, batchSizeAt } from "./batch-header.ts";
+import { BATCH_HEADER_BYTES, baseOffsetAt, batchSizeAt } from "./batch-header.ts";
 import { SCAN_CHUNK_BATCHES } from "./config.ts";
 
 /** Bytes read per step while scanning a file. */
@@ -95,4 +95,43 @@ function readInto(fd: number, buffer: Uint8Array, length: number, position: numb
     done += n;
   }
   return done;
+}
+
+/**
+ * scanLogFile for segments the log cleaner may have rewritten: offsets start at
+ * `expectedBaseOffset` and only increase, but gaps are accepted (a compacted segment keeps the
+ * offsets of its surviving records). Where the dense scan stops at a batch whose baseOffset lies
+ * past the expected one, the scan goes on from that batch, which is checked like any other (CRC,
+ * framing, offsetLimit); a batch at or below the expected offset still ends the scan.
+ */
+export function scanLogFileAllowingGaps(
+  fd: number,
+  fileSizeBytes: number,
+  fromPosition: number,
+  expectedBaseOffset: number,
+  offsetLimit: number,
+  verifyCrc: boolean,
+  visit: BatchVisitor,
+): ScanResult {
+  if (expectedBaseOffset < 0) return scanLogFile(fd, fileSizeBytes, fromPosition, expectedBaseOffset, offsetLimit, verifyCrc, visit);
+  let position = fromPosition;
+  let expected = expectedBaseOffset;
+  let nextOffset = expectedBaseOffset;
+  let batchCount = 0;
+  let reseeded = false;
+  const header = new Uint8Array(BATCH_HEADER_BYTES);
+  for (;;) {
+    const r = scanLogFile(fd, fileSizeBytes, position, expected, offsetLimit, verifyCrc, visit);
+    if (r.batchCount === 0 && reseeded) break; // the batch past the gap is not valid either
+    if (r.batchCount > 0) nextOffset = r.nextOffset;
+    batchCount += r.batchCount;
+    position = r.endPosition;
+    if (position + BATCH_HEADER_BYTES > fileSizeBytes) break;
+    if (readInto(fd, header, BATCH_HEADER_BYTES, position) < BATCH_HEADER_BYTES) break;
+    const base = baseOffsetAt(header, 0);
+    if (!(base > nextOffset) || !Number.isSafeInteger(base)) break;
+    expected = base;
+    reseeded = true;
+  }
+  return { endPosition: position, nextOffset, batchCount };
 }

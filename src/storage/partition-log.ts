@@ -46,7 +46,8 @@ import { InvalidBatchError, LogClosedError, LogDirOfflineError, OffsetOutOfRange
 import { fsyncDir } from "./file-io.ts";
 import { LeaderEpochCache } from "./leader-epoch-cache.ts";
 import { readPartitionCheckpoint, writePartitionCheckpoint } from "./partition-checkpoint.ts";
-import { parseSegmentFileName, Segment, SEGMENT_BATCH_FIELDS } from "./segment.ts";
+import { parseSegmentFileName, Segment, SEGMENT_BATCH_FIELDS, segmentFileName, LOG_SUFFIX } from "./segment.ts";
+import { completeSwaps } from "./cleaner/swap.ts";
 
 /** Largest byte count accepted by one append call. */
 export const MAX_APPEND_BYTES = 256 * 1024 * 1024;
@@ -164,6 +165,7 @@ export class PartitionLog {
     const clock = options.clock ?? Date.now;
     const say = options.log ?? (options.logger ? (m: string) => options.logger!.warn(m, { topic, partition }) : () => {});
     fs.mkdirSync(dir, { recursive: true });
+    for (const line of completeSwaps(dir)) say(`${dir}: compaction recovery: ${line}`);
     const clean = consumeCleanShutdownMarker(dir);
     const checkpoint = readPartitionCheckpoint(dir);
     const bases = listSegmentBases(dir);
@@ -592,6 +594,33 @@ export class PartitionLog {
       this.writeCheckpoint();
     }
     return deleted;
+  }
+
+  /**
+   * The log cleaner's swap (cleaner/swap.ts): the fsynced `.swap` file at `swapPath` replaces
+   * `sources`, consecutive segments below the active one, and becomes a segment at the first one's
+   * base offset. Runs synchronously: produce and fetch wait only for this. Returns false, changing
+   * nothing, when `sources` are no longer consecutive sealed segments of this log (retention or a
+   * truncation moved on meanwhile). Readers' views of the old segments stay valid (unlinked, never cut).
+   */
+  replaceSegments(sources: readonly Segment[], swapPath: string): boolean {
+    this.assertOpen();
+    const first = sources.length > 0 ? this.segments.indexOf(sources[0]) : -1;
+    if (first < 0 || first + sources.length >= this.segments.length) return false;
+    for (let i = 0; i < sources.length; i++) if (this.segments[first + i] !== sources[i]) return false;
+    const base = sources[0].baseOffset;
+    const nextBase = this.segments[first + sources.length].baseOffset;
+    try {
+      for (const s of sources) s.delete();
+      fs.renameSync(swapPath, path.join(this.dir, segmentFileName(base, LOG_SUFFIX)));
+      fsyncDir(this.dir);
+      const { segment } = Segment.load(this.dir, base, this.config, { recover: false, nextSegmentBase: nextBase, nowMs: this.clock() });
+      this.segments.splice(first, sources.length, segment);
+    } catch (error) {
+      // Half swapped in memory: the directory goes offline; the next start completes the swap.
+      throw this.ioFailed(error, "segment swap", { segment: base, offset: base });
+    }
+    return true;
   }
 
   /** fsyncs every segment with unflushed data (flush.messages / flush.ms, or on demand). */

@@ -54,7 +54,7 @@ import {
   wasMappedInThisProcess,
   writeFully,
 } from "./file-io.ts";
-import { scanLogFile } from "./log-file-scan.ts";
+import { scanLogFileAllowingGaps } from "./log-file-scan.ts";
 import { segmentFiles, type BudgetedFile } from "./segment-files.ts";
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from "./offset-index.ts";
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from "./time-index.ts";
@@ -630,7 +630,7 @@ function scanInto(
   config: LogConfig,
   nextSegmentBase: number,
 ): number {
-  const result = scanLogFile(fd, fileSizeBytes, fromPosition, expectedBaseOffset, nextSegmentBase, true,
+  const result = scanLogFileAllowingGaps(fd, fileSizeBytes, fromPosition, expectedBaseOffset, nextSegmentBase, true,
     (position, sizeBytes, batchBase, _lastOffset, maxTimestampMs) => {
       if (maxTimestampMs > state.maxTimestampMs) {
         state.maxTimestampMs = maxTimestampMs;
@@ -701,7 +701,7 @@ function scanTail(
   nextSegmentBase: number,
 ): number {
   let first = true;
-  const result = scanLogFile(fd, fileSizeBytes, fromPosition, fromOffset, nextSegmentBase, true,
+  const result = scanLogFileAllowingGaps(fd, fileSizeBytes, fromPosition, fromOffset, nextSegmentBase, true,
     (position, sizeBytes, batchBase, _lastOffset, maxTimestampMs) => {
       if (maxTimestampMs > state.maxTimestampMs) {
         state.maxTimestampMs = maxTimestampMs;
