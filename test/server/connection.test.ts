@@ -215,6 +215,17 @@ describe("handler failures", () => {
   });
 });
 
+describe("SaslHandshake", () => {
+  test("v0 and v1 answer ILLEGAL_SASL_STATE with no mechanisms (no SASL, as a Kafka PLAINTEXT listener), and the connection serves on", async () => {
+    const { SaslHandshake } = await import("../../src/protocol/messages/sasl-handshake.ts");
+    const c = await RawClient.connect(tb.port);
+    for (const v of [0, 1]) expect(await c.call(SaslHandshake, v, { mechanism: "PLAIN" }, 10 + v)).toEqual({ errorCode: ErrorCode.ILLEGAL_SASL_STATE, mechanisms: [] });
+    const versions = await c.call(ApiVersions, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" }, 12);
+    expect(versions.apiKeys.find((k: { apiKey: number }) => k.apiKey === 17)).toMatchObject({ minVersion: 0, maxVersion: 1 });
+    c.close();
+  });
+});
+
 describe("DescribeCluster", () => {
   test("reports the cluster id, this broker as controller and as the only broker", async () => {
     const { DescribeCluster } = await import("../../src/protocol/messages/describe-cluster.ts");

@@ -29,6 +29,7 @@ import { listGroupsHandler } from "./list-groups.ts";
 import { describeGroupsHandler } from "./describe-groups.ts";
 import { deleteGroupsHandler } from "./delete-groups.ts";
 import { offsetDeleteHandler } from "./offset-delete.ts";
+import { saslHandshakeHandler } from "./sasl-handshake.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(produceHandler);
@@ -58,6 +59,7 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(offsetFetchHandler);
   registry.register(listGroupsHandler);
   registry.register(describeGroupsHandler);
+  registry.register(saslHandshakeHandler);
   registry.register(deleteGroupsHandler);
   registry.register(offsetDeleteHandler);
 }
