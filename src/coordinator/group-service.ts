@@ -114,7 +114,7 @@ const EMPTY = new Uint8Array(0);
 /** Segment size of __consumer_offsets (Kafka's offsets.topic.segment.bytes default). */
 const OFFSETS_TOPIC_SEGMENT_BYTES = 100 * 1024 * 1024;
 
-const OFFSETS_TOPIC_CONFIGS: Record<string, string> = { "cleanup.policy": "compact", "segment.bytes": String(OFFSETS_TOPIC_SEGMENT_BYTES) };
+const OFFSETS_TOPIC_CONFIGS: Record<string, string> = { "cleanup.policy": "compact", "segment.bytes": String(OFFSETS_TOPIC_SEGMENT_BYTES), "compression.type": "producer" };
 
 /**
  * What the group handlers call, in the terms of the group protocol; the clock is the wall clock.

@@ -72,16 +72,18 @@ describe("FindCoordinator", () => {
     for (let v = 0; v <= 3; v++) {
       const r = await c.call(FindCoordinator, v, { key: "g", keyType: 0, coordinatorKeys: [] }, v + 1);
       expect(r).toMatchObject({ errorCode: 0, nodeId: tb.broker.context.nodeId, host: "127.0.0.1", port: tb.port });
+      if (v >= 1) expect(r.errorMessage).toBe("NONE"); // as Kafka on success
     }
     for (let v = 4; v <= 6; v++) {
       const r = await c.call(FindCoordinator, v, { key: "", keyType: 0, coordinatorKeys: ["a", "b"] }, 10 + v);
-      expect(r.coordinators.map((x: any) => [x.key, x.errorCode, x.port])).toEqual([["a", 0, tb.port], ["b", 0, tb.port]]);
+      expect(r.coordinators.map((x: any) => [x.key, x.errorCode, x.errorMessage, x.port])).toEqual([["a", 0, "", tb.port], ["b", 0, "", tb.port]]);
     }
     const txn = await c.call(FindCoordinator, 3, { key: "tx", keyType: 1, coordinatorKeys: [] }, 20);
     expect(txn.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
     // The internal topic exists once groups are in use, with the configured partition count.
     expect(tb.broker.context.topics.get(OFFSETS_TOPIC)?.partitions).toBe(8);
     expect(tb.broker.context.topics.get(OFFSETS_TOPIC)?.configs["cleanup.policy"]).toBe("compact");
+    expect(tb.broker.context.topics.get(OFFSETS_TOPIC)?.configs["compression.type"]).toBe("producer"); // an override, as Kafka's
     c.close();
   });
 

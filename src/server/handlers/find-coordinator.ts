@@ -20,10 +20,10 @@ async function answer(b: BrokerContext, key: string, keyType: number) {
   if (keyType === KEY_TYPE_GROUP) {
     const a = await b.groups.findCoordinator(key);
     if (a.errorCode !== ErrorCode.NONE) return { key, nodeId: -1, host: "", port: -1, errorCode: a.errorCode, errorMessage: a.errorMessage };
-    if (a.nodeId < 0 || a.nodeId === b.nodeId) return { key, nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: null };
+    if (a.nodeId < 0 || a.nodeId === b.nodeId) return { key, nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: "" };
     const ep = liveBrokers(b.metadata.image).find((x) => x.nodeId === a.nodeId);
     if (!ep) return { key, nodeId: -1, host: "", port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: `coordinator ${a.nodeId} is not a live broker` };
-    return { key, nodeId: ep.nodeId, host: ep.host, port: ep.port, errorCode: ErrorCode.NONE, errorMessage: null };
+    return { key, nodeId: ep.nodeId, host: ep.host, port: ep.port, errorCode: ErrorCode.NONE, errorMessage: "" };
   }
   const errorCode = keyType === KEY_TYPE_TRANSACTION ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.INVALID_REQUEST;
   const errorMessage = keyType === KEY_TYPE_TRANSACTION ? "transactions are not supported by this broker yet" : `unknown key type ${keyType}`;
@@ -41,6 +41,6 @@ export const findCoordinatorHandler: HandlerFor<typeof FindCoordinator> = {
       return { throttleTimeMs: 0, coordinators: await Promise.all(req.coordinatorKeys.map((k) => answer(b, k, req.keyType))) };
     }
     const a = await answer(b, req.key, keyType);
-    return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port, coordinators: [] };
+    return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorCode === ErrorCode.NONE ? "NONE" : a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port, coordinators: [] };
   },
 };
