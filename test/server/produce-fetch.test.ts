@@ -196,6 +196,7 @@ describe("produce and fetch", () => {
     const max = await list(-3n);
     expect(max.timestamp).toBe(1_700_000_000_002n);
     expect((await list(-1n, 0)).oldStyleOffsets).toEqual([5n]);
+    expect((await list(-7n)).errorCode).toBe(ErrorCode.UNSUPPORTED_VERSION); // a negative timestamp no version names, as Kafka
 
     const del = await c.call(DeleteRecords, 2, { topics: [{ name: "events", partitions: [{ partitionIndex: 0, offset: 3n }] }], timeoutMs: 1000 }, correlation++);
     expect(del.topics[0].partitions[0]).toEqual({ partitionIndex: 0, lowWatermark: 3n, errorCode: 0 });

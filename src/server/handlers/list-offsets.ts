@@ -52,7 +52,7 @@ export const listOffsetsHandler: HandlerFor<typeof ListOffsets> = {
             out.timestamp = BigInt(found.timestampMs);
           }
         } else {
-          out.errorCode = ErrorCode.INVALID_REQUEST;
+          out.errorCode = ErrorCode.UNSUPPORTED_VERSION; // as Kafka: a special timestamp a newer version would know
           return out;
         }
         if (out.offset >= 0n) out.leaderEpoch = partition.leaderEpoch;
