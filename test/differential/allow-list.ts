@@ -31,7 +31,7 @@ const K = "[^\\]]*";
 const STEP = "[^.]*";
 
 /** API keys Apache Kafka 4.4 serves and Takhin does not (yet): neither advertised nor answered. */
-const KAFKA_ONLY_APIS = [17, 24, 25, 26, 27, 28, 29, 30, 31, 34, 36, 38, 39, 40, 41, 43, 45, 46, 48, 49, 50, 51, 55, 57, 61, 64, 65, 66, 68, 69, 74, 75, 76, 77, 78, 79, 80, 81, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94];
+const KAFKA_ONLY_APIS = [24, 25, 26, 27, 28, 29, 30, 31, 34, 36, 38, 39, 40, 41, 43, 45, 46, 48, 49, 50, 51, 55, 57, 61, 64, 65, 66, 68, 69, 74, 75, 76, 77, 78, 79, 80, 81, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94];
 /** Topic configs Kafka 4.4 lists that Takhin does not implement. */
 const KAFKA_ONLY_TOPIC_CONFIGS = ["remote\\.log\\.delete\\.on\\.disable", "remote\\.log\\.copy\\.disable", "remote\\.copy\\.lag\\.ms", "remote\\.copy\\.lag\\.bytes", "errors\\.deadletterqueue\\.group\\.enable", "max\\.decompressed\\.message\\.bytes"];
 /** Broker settings the peer's server.properties sets (source STATIC_BROKER_CONFIG there); Takhin has the same values as defaults. */
@@ -48,7 +48,7 @@ export const ALLOWED: Allowed[] = [
     takhin: "<absent>",
     verdict: "intentional",
     reason: "Not implemented yet (SASL, transactions, ACLs, quotas, KRaft and share-group APIs, ...): not advertised, so clients do not use them; an unadvertised request is answered UNSUPPORTED_VERSION.",
-    example: { kafka: { apiKey: 17, minVersion: 0, maxVersion: 1 }, takhin: "<absent>" },
+    example: { kafka: { apiKey: 36, minVersion: 0, maxVersion: 2 }, takhin: "<absent>" },
   },
   {
     id: "api-versions-lower-max",
@@ -182,26 +182,6 @@ export const ALLOWED: Allowed[] = [
     reason: "Takhin says why in errorMessage where Kafka leaves it null or empty (Produce, CreatePartitions, DescribeConfigs errors, ...). The error codes are compared separately; free text is never compared word for word.",
     example: { kafka: null, takhin: "<text>" },
   },
-  {
-    id: "find-coordinator-error-message-none",
-    scenario: "find-coordinator-group-v[13]",
-    path: `${STEP}\\.errorMessage`,
-    kafka: "<text>",
-    takhin: null,
-    verdict: "to-fix",
-    reason: "Cosmetic: FindCoordinator v1-3 answers errorMessage \"NONE\" on success from Kafka, null from Takhin.",
-    fix: "src/server/handlers/find-coordinator.ts: errorMessage \"NONE\" when errorCode is 0 (v1-3).",
-  },
-  {
-    id: "find-coordinator-error-message-empty",
-    scenario: "find-coordinator-group-v[4-6]",
-    path: `${STEP}\\.coordinators\\[key=${K}\\]\\.errorMessage`,
-    kafka: "",
-    takhin: null,
-    verdict: "to-fix",
-    reason: "Cosmetic: FindCoordinator v4+ answers errorMessage \"\" per coordinator on success from Kafka, null from Takhin.",
-    fix: "src/server/handlers/find-coordinator.ts: errorMessage \"\" for coordinators without error (v4+).",
-  },
   // ---------------------------------------------------------------- CreateTopics / CreatePartitions
   {
     id: "create-topics-validate-only-topic-id",
@@ -213,17 +193,6 @@ export const ALLOWED: Allowed[] = [
     reason: "For validate_only Kafka answers a freshly generated topic id that no topic will ever have; Takhin answers the zero id (no topic was created).",
   },
   // ---------------------------------------------------------------- Produce
-  {
-    id: "offsets-topic-compression-override",
-    scenario: "internal-topic-administration",
-    path: `describe\\.results\\[resourceName=__consumer_offsets\\]\\.configs\\[name=compression\\.type\\]\\.(configSource|synonyms)`,
-    kafka: ANY,
-    takhin: ANY,
-    verdict: "to-fix",
-    reason: "Kafka creates __consumer_offsets with compression.type=producer as a topic override (DYNAMIC_TOPIC_CONFIG, 1) besides cleanup.policy and segment.bytes; Takhin has the same value as the default (5). Cosmetic.",
-    fix: "src/coordinator (groups, where __consumer_offsets is created): add compression.type=producer to the topic's overrides, as Kafka's offsets topic has.",
-    example: { kafka: 1, takhin: 5 },
-  },
   {
     id: "group-authorized-operations",
     scenario: "offset-commit-retention-and-stable-fetch",
@@ -274,16 +243,6 @@ export const ALLOWED: Allowed[] = [
   },
   // ---------------------------------------------------------------- Fetch, DeleteRecords, ListOffsets
   {
-    id: "list-offsets-unknown-special-timestamp",
-    scenario: "list-offsets-v\\d",
-    path: `unknown-special\\.topics\\[name=${K}\\]\\.partitions\\[partitionIndex=0\\]\\.errorCode`,
-    kafka: 35,
-    takhin: 42,
-    verdict: "to-fix",
-    reason: "ListOffsets with a negative timestamp that names no special offset (-7): Kafka answers UNSUPPORTED_VERSION (35, 'a newer request version would know it'), Takhin INVALID_REQUEST (42).",
-    fix: "src/server/handlers/list-offsets.ts: unknown negative timestamps -> UNSUPPORTED_VERSION.",
-  },
-  {
     id: "fetch-last-fetched-epoch-beyond-log",
     scenario: "fetch-current-leader-epoch",
     path: `diverging\\.responses\\[topic=${K}\\]\\.partitions\\[partitionIndex=0\\]\\.(errorCode|highWatermark|lastStableOffset|logStartOffset)`,
@@ -294,27 +253,15 @@ export const ALLOWED: Allowed[] = [
     fix: "src/cluster (replica-manager, fetch path): when lastFetchedEpoch is newer than every epoch in the log, answer OFFSET_OUT_OF_RANGE as Kafka does (watermarks -1, see fetch-out-of-range-watermarks).",
     example: { kafka: { errorCode: 1 }, takhin: { errorCode: 0 } },
   },
-  // ---------------------------------------------------------------- cluster, SASL
-  {
-    id: "sasl-handshake-not-answered",
-    scenario: "sasl-handshake-v[01]",
-    path: `${STEP}\\.(errorCode|mechanisms|\\$noResponse)`,
-    kafka: ANY,
-    takhin: ANY,
-    verdict: "to-fix",
-    reason: "SASL is not implemented, so Takhin does not serve SaslHandshake and closes the connection; Kafka's PLAINTEXT listener answers ILLEGAL_SASL_STATE (34) with no mechanisms. A SASL-configured client gets a clear error from Kafka, a disconnect from Takhin.",
-    fix: "src/server/handlers: a SaslHandshake (17) handler answering 34 with mechanisms [] on the plaintext listener until SASL exists (advertised 0-1 as DESIGN.md lists).",
-    example: { kafka: { errorCode: 34, mechanisms: [] }, takhin: { $noResponse: "closed" } },
-  },
   // ---------------------------------------------------------------- broker configs
   {
-    id: "dynamic-broker-configs-not-implemented",
+    id: "broker-logger-configs-not-implemented",
     scenario: "broker-configs-alter-validate-only",
-    path: `(cluster-default|this-broker|legacy-this-broker|broker-logger)\\.(responses|results)\\[resourceName=${K}\\]\\.(errorCode|configs)`,
+    path: `broker-logger\\.(responses|results)\\[resourceName=${K}\\]\\.(errorCode|configs)`,
     kafka: ANY,
     takhin: ANY,
     verdict: "intentional",
-    reason: "Dynamic broker configuration (per broker or cluster-wide default, and BROKER_LOGGER levels) is not implemented: Takhin refuses it with INVALID_REQUEST (42), the code Kafka gives for a broker config that cannot be changed at run time, and DescribeConfigs reports its broker configs read-only. Kafka accepts (validate_only here) and lists its log4j loggers.",
+    reason: "BROKER_LOGGER (resource type 8, log4j logger levels) is not implemented: Takhin refuses it with INVALID_REQUEST (42); Kafka accepts it (validate_only here). Dynamic BROKER configs, per broker and cluster-wide, are implemented and answer as Kafka does.",
     example: { kafka: 0, takhin: 42 },
   },
   // ---------------------------------------------------------------- IncrementalAlterConfigs
