@@ -55,7 +55,8 @@ export class PartitionManager implements TopicListener {
     replicated = false,
   ) {
     this.nodeId = config.nodeId;
-    this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }), autoHighWatermark: !replicated });
+    this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }), autoHighWatermark: !replicated,
+      cleaner: { threads: config.logCleanerThreads, dedupeBufferBytes: config.logCleanerDedupeBufferSize, ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond || Infinity, backoffMs: config.logCleanerBackoffMs } });
     // Opening every partition durably one by one (marker removal, checkpoints) was most of a
     // many-partition start; nothing is appended before the listener starts, so one sync suffices.
     this.logs.withDeferredSync(() => {

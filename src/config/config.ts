@@ -45,6 +45,12 @@ export interface BrokerConfig {
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: session timeouts a JoinGroup may ask for. */
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
+  /** log.cleaner.threads / dedupe.buffer.size / io.max.bytes.per.second / backoff.ms (src/storage/cleaner). */
+  logCleanerThreads: number;
+  logCleanerDedupeBufferSize: number;
+  /** 0 = unthrottled. */
+  logCleanerIoMaxBytesPerSecond: number;
+  logCleanerBackoffMs: number;
   /**
    * Cluster keys (Kafka's names, dots as underscores), all unset on one node. Parsed and checked
    * against each other by cluster/cluster-config.ts (`clusterConfigOf`).
@@ -97,6 +103,10 @@ const KEYS: KeySpec[] = [
   { key: "group_initial_rebalance_delay_ms", prop: "groupInitialRebalanceDelayMs", kind: { type: "int", min: 0, max: 2 ** 31 - 1 }, describe: "wait for more members before an empty group's first rebalance" },
   { key: "group_min_session_timeout_ms", prop: "groupMinSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "smallest session timeout a consumer may ask for" },
   { key: "group_max_session_timeout_ms", prop: "groupMaxSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "largest session timeout a consumer may ask for" },
+  { key: "log_cleaner_threads", prop: "logCleanerThreads", kind: { type: "int", min: 0, max: 64 }, describe: "compacted logs cleaned at once (0: no compaction)" },
+  { key: "log_cleaner_dedupe_buffer_size", prop: "logCleanerDedupeBufferSize", kind: { type: "int", min: 1024, max: 2 ** 34 }, describe: "bytes of key-to-offset map shared by the cleaner threads" },
+  { key: "log_cleaner_io_max_bytes_per_second", prop: "logCleanerIoMaxBytesPerSecond", kind: { type: "int", min: 0, max: 2 ** 50 }, describe: "cleaner read+write rate (0: unthrottled)" },
+  { key: "log_cleaner_backoff_ms", prop: "logCleanerBackoffMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "pause between the cleaner's looks for dirty logs" },
   { key: "process_roles", cluster: true, prop: "processRoles", kind: { type: "string", nullable: true }, describe: "broker, controller or broker,controller (unset: one node, as before)" },
   { key: "controller_quorum_voters", cluster: true, prop: "controllerQuorumVoters", kind: { type: "string", nullable: true }, describe: "the controller quorum: id@host:port,..." },
   { key: "listeners", cluster: true, prop: "listeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... (default PLAINTEXT://host:kafka_port)" },
@@ -128,6 +138,10 @@ export function defaultConfig(): BrokerConfig {
     groupInitialRebalanceDelayMs: 3000,
     groupMinSessionTimeoutMs: 6000,
     groupMaxSessionTimeoutMs: 1_800_000,
+    logCleanerThreads: 1,
+    logCleanerDedupeBufferSize: 128 * 1024 * 1024,
+    logCleanerIoMaxBytesPerSecond: 0,
+    logCleanerBackoffMs: 15_000,
     processRoles: null,
     controllerQuorumVoters: null,
     listeners: null,

@@ -19,6 +19,7 @@ import { deferSync } from "./file-io.ts";
 import { LogDirOfflineError } from "./errors.ts";
 import { segmentFiles } from "./segment-files.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
+import { DEFAULT_LOG_CLEANER_OPTIONS, LogCleaner, type LogCleanerOptions } from "./cleaner/log-cleaner.ts";
 
 export interface TopicPartition {
   topic: string;
@@ -30,6 +31,8 @@ export interface LogManagerOptions extends PartitionLogOptions, MaintenanceOptio
   defaultConfig?: Partial<LogConfig>;
   /** Segment files open at once in this process (the LRU budget of segment-files.ts). */
   maxOpenSegmentFiles?: number;
+  /** The log cleaner of compacted logs (cleaner/log-cleaner.ts); defaults: one thread, 128 MiB. */
+  cleaner?: Partial<LogCleanerOptions>;
 }
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
@@ -50,6 +53,7 @@ export function parsePartitionDirName(name: string): TopicPartition | null {
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly maintenance: LogMaintenance;
+  readonly cleaner: LogCleaner;
   private readonly logger: Logger;
   private closed = false;
   /** Set when a write or sync in this directory failed; the directory then serves nothing. */
@@ -61,6 +65,7 @@ export class LogManager {
   ) {
     this.logger = options.logger ?? createLogger({ level: "warn", format: "text" });
     this.maintenance = new LogMaintenance(() => this.logs.values(), options, this.logger);
+    this.cleaner = new LogCleaner(dataDir, () => this.logs.values(), { ...DEFAULT_LOG_CLEANER_OPTIONS, clock: options.clock, ...options.cleaner }, this.logger);
   }
 
   /** Opens a data directory (created when missing). Logs are opened on demand by openLog. */
@@ -73,6 +78,7 @@ export class LogManager {
     if (options.maxOpenSegmentFiles !== undefined) segmentFiles.setLimit(options.maxOpenSegmentFiles);
     const manager = new LogManager(dataDir, options);
     manager.maintenance.start();
+    manager.cleaner.start();
     return manager;
   }
 
@@ -175,6 +181,7 @@ export class LogManager {
     if (this.closed) return;
     this.closed = true;
     this.maintenance.stop();
+    this.cleaner.stop();
     let firstError: unknown = null;
     const each = (step: (log: PartitionLog) => void) => {
       for (const log of this.logs.values()) {
