@@ -89,6 +89,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const config = opts.config ?? loadConfig(opts);
   // The cluster keys are checked against each other before anything starts (ConfigError names the key).
   const cluster = clusterConfigOf(config);
+  let advertisedPortOverride: number | null = null;
   if (!cluster.standalone) {
     if (!cluster.roles.has("broker") || !cluster.roles.has("controller")) {
       throw new ConfigError(`process_roles: only combined nodes (broker,controller) are available yet, got ${config.processRoles} (docs/cluster.md)`);
@@ -97,7 +98,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     const kl = cluster.kafkaListener!;
     config.host = kl.host === "" ? "0.0.0.0" : kl.host;
     config.kafkaPort = kl.port;
-    config.advertisedHost = cluster.advertisedListeners.find((l) => l.name === kl.name)!.host;
+    const advertised = cluster.advertisedListeners.find((l) => l.name === kl.name)!;
+    config.advertisedHost = advertised.host;
+    // Port 0 in advertised_listeners means "the port the listener got"; any other port is told as is
+    // (a proxy or NAT in front of the node), as Kafka does.
+    if (advertised.port !== 0) advertisedPortOverride = advertised.port;
   }
   let clusterNode: ClusterNode | null = null;
   let rebalance: { stop(): void } | null = null;
@@ -270,7 +275,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     name: "broker-registration",
     dependsOn: ["kafka-listener"],
     async start() {
-      const endPoint = { name: cluster.kafkaListener?.name ?? "PLAINTEXT", host: config.advertisedHost, port: listener.port!, securityProtocol: 0 };
+      if (advertisedPortOverride !== null) context.advertisedPort = advertisedPortOverride;
+      const endPoint = { name: cluster.kafkaListener?.name ?? "PLAINTEXT", host: config.advertisedHost, port: context.advertisedPort, securityProtocol: 0 };
       if (clusterNode) await clusterNode.register([endPoint], config.rack);
       else context.metadata.registerBroker([endPoint], config.rack);
     },
@@ -286,7 +292,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
 
   log.info("takhin ready", {
     kafka: `${config.host}:${listener.port}`,
-    advertised: `${config.advertisedHost}:${listener.port}`,
+    advertised: `${config.advertisedHost}:${context.advertisedPort}`,
     dataDir: config.dataDir,
     clusterId: context.clusterId,
     nodeId: context.nodeId,
