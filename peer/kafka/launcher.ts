@@ -6,7 +6,9 @@
  * Data directory layout (`dataDir`):
  *   peer.json                 state: cluster id, bootstrap, one entry per node {nodeId, port, controllerPort, pid}
  *   log4j2.properties         the logging configuration every node uses
- *   node-<id>/server.properties, node-<id>/kafka.log (stdout+stderr), node-<id>/data (log.dirs)
+ *   node-<id>/server.properties, node-<id>/data (log.dirs),
+ *   node-<id>/kafka.log       stdout+stderr: Kafka's own log (log4j2 Console appender, reached through
+ *                             SLF4J; the pom pins slf4j-api 2.x so log4j-slf4j2-impl binds)
  *
  * Two ways to use it: `startKafkaPeer()` for tests and benchmarks (the handle's stop() ends the
  * processes), and the CLI (./cli.ts: start | stop | status) which leaves the nodes running and

@@ -1,10 +1,11 @@
 /**
  * The Apache Kafka peer launcher: the CLI starts a node that answers Metadata, says so in one line,
  * reports its status, and stops it; the in-process handle starts a 3-node KRaft cluster whose
- * every node lists all three brokers. Needs Java and Maven (CI installs and resolves them).
+ * every node lists all three brokers; Kafka's own log (log4j2 through SLF4J) lands in the node's
+ * kafka.log. Needs Java and Maven (CI installs and resolves them).
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startKafkaPeer } from "../../peer/kafka/launcher.ts";
@@ -57,6 +58,22 @@ describe("Apache Kafka peer", () => {
     expect(help.code).toBe(0);
     expect(help.out).toContain("usage:");
   });
+
+  test("Kafka's server log lands in node-1/kafka.log (SLF4J bound to log4j2)", async () => {
+    const d = dir();
+    const peer = await startKafkaPeer({ dataDir: d });
+    try {
+      // Ready means the broker answered Metadata; its startup lines are written before that.
+      const log = readFileSync(join(d, "node-1", "kafka.log"), "utf8");
+      expect(log).toMatch(/INFO \[KafkaRaftServer nodeId=1\] Kafka Server started \(kafka\.server\.KafkaRaftServer\)/);
+      expect(log).toContain("Kafka version: 4.4.0");
+      expect(log).not.toContain("SLF4J: No SLF4J providers were found");
+      expect(log).not.toContain("SLF4J: Failed to load class");
+    } finally {
+      peer.kill(1); // the data is thrown away: no clean shutdown needed
+      await peer.stop();
+    }
+  }, 120_000);
 
   test("three nodes form one KRaft cluster", async () => {
     const peer = await startKafkaPeer({ nodes: 3, dataDir: dir() });
