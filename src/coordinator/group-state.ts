@@ -551,6 +551,7 @@ export class Group {
   heartbeat(memberId: string, groupInstanceId: string | null, generationId: number, nowMs: number): number {
     if (this.state === "Dead") return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (this.isStaticMemberFenced(groupInstanceId, memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+    if (groupInstanceId !== null && !this.staticMembers.has(groupInstanceId)) return ErrorCode.UNKNOWN_MEMBER_ID; // an instance id no member has, as Kafka
     const member = this.members.get(memberId);
     if (!member) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;

@@ -148,6 +148,8 @@ describe("group state machine: paths", () => {
     expect(c.get(GROUP)!.state).toBe("Stable");
     // The old id is fenced; the new one gets the old assignment.
     expect(c.heartbeat(GROUP, s.memberId, "i1", 1, 101)).toBe(ErrorCode.FENCED_INSTANCE_ID);
+    // A member naming an instance id no member has is UNKNOWN_MEMBER_ID, as in Kafka.
+    expect(c.heartbeat(GROUP, again.memberId, "i9", 1, 101)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(dec.decode(sync(c, again.memberId, 1, 102).value!.assignment)).toBe("mine");
   });
 
