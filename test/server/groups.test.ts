@@ -257,6 +257,9 @@ describe("ListGroups, DescribeGroups, DeleteGroups, OffsetDelete", () => {
     expect(od.topics[0].partitions[0].errorCode).toBe(ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC);
     const od2 = await admin.call(OffsetDelete, 0, { groupId: "simple", topics: [{ name: "orders", partitions: [{ partitionIndex: 0 }] }] }, 7);
     expect(od2.topics[0].partitions[0].errorCode).toBe(0);
+    // As Kafka: partitions of topics the cluster lacks, or beyond a topic's count, are UNKNOWN_TOPIC_OR_PARTITION.
+    const od3 = await admin.call(OffsetDelete, 0, { groupId: "active", topics: [{ name: "orders", partitions: [{ partitionIndex: 99 }] }, { name: "no-such-topic", partitions: [{ partitionIndex: 0 }] }] }, 11);
+    expect(od3.topics.map((t: any) => t.partitions[0].errorCode)).toEqual([ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION]);
     expect(await fetchOffset(admin, "simple")).toBe(-1n);
     expect((await admin.call(OffsetDelete, 0, { groupId: "nobody", topics: [] }, 8)).errorCode).toBe(ErrorCode.GROUP_ID_NOT_FOUND);
 
