@@ -1,0 +1,99 @@
+/**
+ * The simulator's controller: one in-process, always-available active controller holding the real
+ * metadata image (metadata/image.ts) and deciding with the real pure decisions: broker
+ * registration at every (re)start (registerAndReelectRecords), fencing after a missed session
+ * (fenceBrokerRecords: leader moves to another live ISR member, or none), unfencing on a heartbeat
+ * (unfenceBrokerRecords), and ISR changes (alter-partition.ts decideAlterPartition). The Raft
+ * quorum under it is simulated separately (test/cluster/controller-sim.test.ts); here a committed
+ * decision is applied at once and published to the brokers through the lossy network.
+ */
+import { applyBatch, MetadataImage, type PartitionRegistration } from "../../../metadata/image.ts";
+import { createTopicRecords, fenceBrokerRecords, registerAndReelectRecords, unfenceBrokerRecords } from "../../../metadata/decisions.ts";
+import type { MetadataRecord } from "../../../metadata/records.ts";
+import { decideAlterPartition, type AlterPartitionAnswer } from "../alter-partition.ts";
+
+export type RestartPolicy = "takhin" | "kafka";
+
+export const TOPIC_ID = "simtopic0000000000000A";
+
+export class SimController {
+  image: MetadataImage = MetadataImage.EMPTY;
+  private offset = 0;
+  /** brokerId -> last heartbeat (controller clock, ms). */
+  readonly lastHeartbeat = new Map<number, number>();
+  readonly brokerEpochs = new Map<number, bigint>();
+  changes = 0;
+
+  constructor(
+    readonly brokers: number,
+    readonly sessionTimeoutMs: number,
+    /**
+     * "takhin": a re-registration is Takhin's registerAndReelectRecords alone (the broker keeps its
+     * ISR places and leaderships). "kafka": as Kafka's controller after an unclean shutdown, the old
+     * incarnation is fenced first (fenceBrokerRecords: out of the ISRs where others live, its
+     * leaderships moved), then registered.
+     */
+    readonly restartPolicy: RestartPolicy,
+    private readonly log: (s: string) => void,
+  ) {
+    for (let b = 0; b < brokers; b++) this.register(b, 0);
+    const replicas = Array.from({ length: brokers }, (_, i) => i);
+    this.apply(createTopicRecords(this.image, { name: "t", topicId: TOPIC_ID, partitions: 1, replicationFactor: brokers, configs: {}, assignments: [replicas] }));
+  }
+
+  get partition(): PartitionRegistration {
+    return this.image.topicsById.get(TOPIC_ID)!.partitions[0]!;
+  }
+
+  private apply(records: readonly MetadataRecord[]): boolean {
+    if (records.length === 0) return false;
+    this.image = applyBatch(this.image, this.offset++, records).image;
+    this.changes++;
+    const p = this.image.topicsById.get(TOPIC_ID)?.partitions[0];
+    if (p) this.log(`ctl  image@${this.image.offset} leader=${p.leader} le=${p.leaderEpoch} pe=${p.partitionEpoch} isr=[${p.isr.join(",")}]`);
+    return true;
+  }
+
+  /** A broker (re)started: a new incarnation and epoch; returns that epoch. */
+  register(brokerId: number, nowMs: number): bigint {
+    const epoch = (this.brokerEpochs.get(brokerId) ?? 0n) + 1n;
+    this.brokerEpochs.set(brokerId, epoch);
+    this.lastHeartbeat.set(brokerId, nowMs);
+    this.log(`ctl  register b${brokerId} epoch=${epoch}`);
+    if (epoch > 1n && this.restartPolicy === "kafka") this.apply(fenceBrokerRecords(this.image, brokerId));
+    this.apply(registerAndReelectRecords(this.image, brokerId, `sim-b${brokerId}-${epoch}`.padEnd(22, "0").slice(0, 22), epoch, [{ name: "INTERNAL", host: "127.0.0.1", port: 1 + brokerId, securityProtocol: 0 }], null));
+    return epoch;
+  }
+
+  heartbeat(brokerId: number, brokerEpoch: bigint, nowMs: number): boolean {
+    if (this.brokerEpochs.get(brokerId) !== brokerEpoch) return false;
+    this.lastHeartbeat.set(brokerId, nowMs);
+    const b = this.image.brokers.get(brokerId);
+    if (b?.fenced) {
+      this.log(`ctl  unfence b${brokerId}`);
+      return this.apply(unfenceBrokerRecords(this.image, brokerId));
+    }
+    return false;
+  }
+
+  /** Fences every broker whose session expired; returns whether the image changed. */
+  tick(nowMs: number): boolean {
+    let changed = false;
+    for (const [id, at] of this.lastHeartbeat) {
+      if (nowMs - at <= this.sessionTimeoutMs) continue;
+      if (this.image.brokers.get(id)?.fenced) continue;
+      this.log(`ctl  fence b${id} (no heartbeat since ${at})`);
+      changed = this.apply(fenceBrokerRecords(this.image, id)) || changed;
+    }
+    return changed;
+  }
+
+  /** `epochs`: the broker epoch the leader saw in each member's last Fetch (KIP-903), -1 unknown. */
+  alterPartition(from: number, leaderEpoch: number, partitionEpoch: number, isr: number[], epochs: ReadonlyMap<number, bigint>): AlterPartitionAnswer {
+    const body = { topicId: TOPIC_ID, partitionId: 0, leaderId: from, leaderEpoch, partitionEpoch, newIsr: isr.map((id) => ({ brokerId: id, brokerEpoch: String(epochs.get(id) ?? -1n) })) };
+    const d = decideAlterPartition(this.image, body, from);
+    this.log(`ctl  alterPartition from b${from} isr=[${isr.join(",")}] le=${leaderEpoch} pe=${partitionEpoch} -> error=${d.result.errorCode}`);
+    this.apply(d.records);
+    return d.result;
+  }
+}
