@@ -2,14 +2,15 @@
  * Producer ids on a 3-node cluster (real node processes, src/cluster-launcher.ts): InitProducerId
  * answered by every node concurrently hands out ids that are unique across the cluster (each node
  * takes blocks the active controller committed, cluster/producer-id-blocks.ts); after kill -9 and
- * restart of the active controller no id is handed out again; and an idempotent librdkafka producer
+ * restart of the active controller no id is handed out again; a node cut off from the quorum answers
+ * COORDINATOR_NOT_AVAILABLE once its blocks are used up (no id twice when the quorum is back); and an idempotent librdkafka producer
  * (confluent_kafka) writes to an RF 3 topic through the cluster with every record once, in order.
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { InitProducerId } from "../../src/protocol/messages/init-producer-id.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
-import { RawClient } from "../helpers/raw-client.ts";
+import { decodeResponse, RawClient, requestFrame } from "../helpers/raw-client.ts";
 import { readAll, startFaultCluster, until, type FaultCluster } from "./faults/harness.ts";
 
 const PYTHON = "/usr/bin/python3";
@@ -23,10 +24,21 @@ afterAll(async () => {
   await fc?.stop();
 }, 30_000);
 
-/** InitProducerId (v4) until it succeeds; COORDINATOR_NOT_AVAILABLE is retried (no controller right now), anything else fails the test. */
+let correlation = 1;
+
+/** One InitProducerId (v4); the answer may wait for the controller RPC's timeout (5 s) or the quorum's commit timeout (10 s). */
+async function initOnce(c: RawClient): Promise<{ errorCode: number; producerId: bigint; producerEpoch: number }> {
+  const before = c.frames.length;
+  c.write(requestFrame(InitProducerId, 4, correlation++, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }));
+  const frames = await c.waitFrames(before + 1, 20_000);
+  if (frames.length <= before) throw new Error(`no InitProducerId answer within 20 s (closed=${c.closed})`);
+  return decodeResponse(InitProducerId, 4, frames[before]!).body;
+}
+
+/** InitProducerId until it succeeds; COORDINATOR_NOT_AVAILABLE is retried (no controller right now), anything else fails the test. */
 async function initProducerId(c: RawClient): Promise<bigint> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const r = await c.call(InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, attempt + 1);
+  for (let attempt = 0; attempt < 400; attempt++) {
+    const r = await initOnce(c);
     if (r.errorCode === ErrorCode.NONE) {
       expect(r.producerEpoch).toBe(0);
       return r.producerId;
@@ -72,6 +84,35 @@ describe("producer ids on a 3-node cluster", () => {
     const second = await idsFromEveryNode(cluster);
     const all = new Set([...first, ...second]);
     expect(all.size).toBe(first.length + second.length);
+
+    // No quorum (the two other nodes SIGSTOPped): once its blocks are used up a node answers
+    // COORDINATOR_NOT_AVAILABLE, never an id outside a granted block; with the quorum back it goes on.
+    const lone = cluster.nodes[0]!;
+    await cluster.pause(1);
+    await cluster.pause(2);
+    const raw = await RawClient.connect(lone.kafkaPort);
+    const isolated: bigint[] = [];
+    let refused = 0;
+    try {
+      for (let i = 0; i < 3000 && refused === 0; i++) {
+        const r = await initOnce(raw);
+        if (r.errorCode === ErrorCode.NONE) isolated.push(r.producerId);
+        else {
+          expect(r.errorCode).toBe(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+          refused++;
+        }
+      }
+    } finally {
+      raw.close();
+      await cluster.resume(1);
+      await cluster.resume(2);
+    }
+    expect(refused).toBe(1);
+    console.log(`node 0 without a quorum: ${isolated.length} ids from its blocks, then COORDINATOR_NOT_AVAILABLE`);
+    await cluster.waitForBrokers([0, 1, 2], { timeoutMs: 30_000 });
+    const third = await idsFromEveryNode(cluster);
+    const everything = [...first, ...second, ...isolated, ...third];
+    expect(new Set(everything).size).toBe(everything.length);
 
     // An idempotent librdkafka producer: InitProducerId, then acks=all produces to RF 3 partitions led by every node.
     const client = fc.client();
