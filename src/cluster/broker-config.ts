@@ -108,6 +108,7 @@ function ownKeys(): BrokerKeyDef[] {
     ro("group.max.session.timeout.ms", t.INT, "1800000", (b) => String(b.config.groupMaxSessionTimeoutMs), "Largest session timeout a consumer may ask for."),
     ro("offsets.retention.minutes", t.INT, "10080", (b) => String(b.config.offsetsRetentionMinutes), "How long an Empty group's committed offsets are kept."),
     ro("offsets.topic.num.partitions", t.INT, "50", (b) => String(b.config.offsetsTopicNumPartitions), "Partitions of __consumer_offsets when it is created."),
+    ro("offsets.topic.replication.factor", t.SHORT, "3", (b) => String(b.config.offsetsTopicReplicationFactor), "Replicas of __consumer_offsets when a cluster creates it (at most the live brokers)."),
   ];
 }
 

@@ -145,6 +145,7 @@ describe("DescribeConfigs", () => {
     expect(byName["log.retention.hours"].readOnly).toBe(true);
     // The group coordinator's settings, as Kafka lists them.
     expect(byName["offsets.topic.num.partitions"]).toMatchObject({ value: "50", configSource: ConfigSource.DEFAULT_CONFIG, readOnly: true, configType: ConfigType.INT });
+    expect(byName["offsets.topic.replication.factor"]).toMatchObject({ value: "3", configSource: ConfigSource.DEFAULT_CONFIG, readOnly: true, configType: ConfigType.SHORT });
     expect(byName["group.min.session.timeout.ms"]).toMatchObject({ value: "6000", configSource: ConfigSource.DEFAULT_CONFIG });
     expect(byName["group.max.session.timeout.ms"].value).toBe("1800000");
     expect(byName["group.initial.rebalance.delay.ms"].value).toBe("3000");
