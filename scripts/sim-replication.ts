@@ -42,6 +42,7 @@ if (range !== undefined) {
   // Worker: one JSON line per failure, progress lines, a final line.
   const [from, to] = range.split(":").map(Number) as [number, number];
   const maxFailures = Number(arg("max-failures") ?? 20);
+  const parent = process.ppid;
   let failures = 0;
   let done = 0;
   for (let s = from; s < to; s++) {
@@ -51,7 +52,10 @@ if (range !== undefined) {
       console.log(JSON.stringify({ fail: s, tick: r.failedAtTick, failure: r.failure }));
       if (++failures >= maxFailures) break;
     }
-    if (done % 2000 === 0) console.log(JSON.stringify({ progress: 2000 }));
+    if (done % 2000 === 0) {
+      console.log(JSON.stringify({ progress: 2000 }));
+      if (process.ppid !== parent) break; // the parent is gone (killed, timed out): stop too
+    }
   }
   console.log(JSON.stringify({ progress: done % 2000, end: true }));
   process.exit(0);
