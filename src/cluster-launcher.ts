@@ -62,6 +62,8 @@ export interface LocalNode {
   readonly id: number;
   readonly kafkaPort: number;
   readonly controllerPort: number;
+  /** The Admin API port (basePort + 200 + id) unless TAKHIN_ADMIN_API_PORT is set in the environment. */
+  readonly adminPort: number;
   readonly dataDir: string;
   proc: ReturnType<typeof Bun.spawn> | null;
   output: string;
@@ -78,7 +80,7 @@ export class LocalCluster {
       Pick<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort" | "nodeEnv">,
   ) {
     for (let id = 0; id < o.nodes; id++) {
-      this.nodes.push({ id, kafkaPort: o.basePort + id, controllerPort: o.basePort + 100 + id, dataDir: join(o.dataDir, `node-${id}`), proc: null, output: "", paused: false });
+      this.nodes.push({ id, kafkaPort: o.basePort + id, controllerPort: o.basePort + 100 + id, adminPort: o.basePort + 200 + id, dataDir: join(o.dataDir, `node-${id}`), proc: null, output: "", paused: false });
     }
     this.env = { TAKHIN_PROCESS_ROLES: "broker,controller", TAKHIN_HOST: "127.0.0.1", ...o.env };
   }
@@ -114,6 +116,7 @@ export class LocalCluster {
       env: {
         ...process.env,
         TAKHIN_CONTROLLER_QUORUM_VOTERS: this.votersFor(id),
+        TAKHIN_ADMIN_API_PORT: process.env.TAKHIN_ADMIN_API_PORT ?? String(n.adminPort),
         ...this.env,
         ...this.o.nodeEnv?.(id),
         TAKHIN_NODE_ID: String(id),

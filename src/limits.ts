@@ -115,3 +115,16 @@ export const CLIENT_RECONNECT_BACKOFF_MAX_MS = 1_000;
 export const CLIENT_MAX_CONNECT_ATTEMPTS = 10;
 /** Brokers a client keeps from Metadata (and so connections it may open). */
 export const CLIENT_MAX_BROKERS = 10_000;
+
+/** Largest request body the Admin API reads (PUT /v1/cluster_config); larger answers 413. */
+export const ADMIN_API_MAX_BODY_BYTES = 1024 * 1024;
+/** Keys one PUT /v1/cluster_config may upsert or remove, together. */
+export const ADMIN_API_MAX_CONFIG_KEYS = 1000;
+/** Consumer-group lag series computed per /metrics scrape (groups x partitions); the rest are left out and counted. */
+export const METRICS_MAX_LAG_SERIES = 10_000;
+/** Partition series (size, offsets) per scrape; the rest are left out and counted. */
+export const METRICS_MAX_PARTITION_SERIES = 10_000;
+/** Topics counted for bytes in/out on the request path; further topics are summed under topic="_other". */
+export const METRICS_MAX_TOPICS = 10_000;
+/** Entries a list endpoint (/v1/topics, /v1/groups) returns at most. */
+export const ADMIN_API_MAX_LIST_ENTRIES = 100_000;

@@ -82,6 +82,7 @@ export async function spawnBroker(opts: SpawnOptions): Promise<BrokerProcess> {
       TAKHIN_KAFKA_PORT: String(port),
       TAKHIN_DATA_DIR: opts.dataDir,
       TAKHIN_LOG_LEVEL: "info",
+      TAKHIN_ADMIN_API_PORT: "0",
       ...opts.env,
     },
     stdin: "ignore",

@@ -61,6 +61,12 @@ export interface BrokerConfig {
   advertisedListeners: string | null;
   controllerListenerNames: string | null;
   interBrokerListenerName: string | null;
+  /** The Admin API's HTTP port (src/admin): 0 picks a free port, -1 turns the Admin API off. */
+  adminApiPort: number;
+  /** Address the Admin API listens on; null: the same as `host`. */
+  adminApiHost: string | null;
+  /** Request counters for /metrics on the Kafka request path (off: /metrics has no request figures). */
+  metricsEnabled: boolean;
 }
 
 type Kind =
@@ -107,6 +113,9 @@ const KEYS: KeySpec[] = [
   { key: "log_cleaner_dedupe_buffer_size", prop: "logCleanerDedupeBufferSize", kind: { type: "int", min: 1024, max: 2 ** 34 }, describe: "bytes of key-to-offset map shared by the cleaner threads" },
   { key: "log_cleaner_io_max_bytes_per_second", prop: "logCleanerIoMaxBytesPerSecond", kind: { type: "int", min: 0, max: 2 ** 50 }, describe: "cleaner read+write rate (0: unthrottled)" },
   { key: "log_cleaner_backoff_ms", prop: "logCleanerBackoffMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "pause between the cleaner's looks for dirty logs" },
+  { key: "admin_api_port", prop: "adminApiPort", kind: { type: "int", min: -1, max: 65535 }, describe: "Admin API and /metrics HTTP port (0 picks a free port, -1 turns it off)" },
+  { key: "admin_api_host", prop: "adminApiHost", kind: { type: "string", nullable: true }, describe: "address the Admin API listens on (default: host)" },
+  { key: "metrics_enabled", prop: "metricsEnabled", kind: { type: "bool" }, describe: "count Kafka requests, bytes and errors for /metrics" },
   { key: "process_roles", cluster: true, prop: "processRoles", kind: { type: "string", nullable: true }, describe: "broker, controller or broker,controller (unset: one node, as before)" },
   { key: "controller_quorum_voters", cluster: true, prop: "controllerQuorumVoters", kind: { type: "string", nullable: true }, describe: "the controller quorum: id@host:port,..." },
   { key: "listeners", cluster: true, prop: "listeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... (default PLAINTEXT://host:kafka_port)" },
@@ -148,6 +157,9 @@ export function defaultConfig(): BrokerConfig {
     advertisedListeners: null,
     controllerListenerNames: null,
     interBrokerListenerName: null,
+    adminApiPort: 9644,
+    adminApiHost: null,
+    metricsEnabled: true,
   };
 }
 

@@ -50,6 +50,7 @@ import { OperatorError, ServiceHost, type Service, type ServiceStatus } from "./
 import { MiddlewareChain, RequestMetrics, requestLogging } from "./middleware.ts";
 import { HandlerRegistry } from "./registry.ts";
 import { RequestMemory } from "./request-memory.ts";
+import { AdminApiService } from "../admin/admin-api.ts";
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -286,6 +287,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     },
     stop() {},
   });
+  // The Admin API, health probes and /metrics (src/admin); admin_api_port -1 leaves it out.
+  if (config.adminApiPort >= 0) host.add(new AdminApiService({ context, status: () => host.status(), connections: () => listener.connectionCount, dependsOn: ["kafka-listener"] }));
   for (const s of opts.services?.(context) ?? []) host.add(s);
 
   await host.startAll();

@@ -17,6 +17,10 @@ import { processAlive } from "../../src/util/process.ts";
 
 const PREFIX = "takhin-test-run-";
 
+// Brokers a test spawns (children get process.env) take a free Admin API port, never the default
+// 9644 that concurrent runs on one machine would fight over.
+process.env.TAKHIN_ADMIN_API_PORT ??= "0";
+
 
 if (!process.env.TAKHIN_TEST_RUN_DIR) {
   const base = tmpdir();

@@ -1,0 +1,107 @@
+/**
+ * The OpenAPI 3.0 document of the Admin API, served at /v1/openapi.json. Written by hand next to
+ * the routes (app.ts); test/admin/openapi.test.ts checks that every route the app serves is here
+ * and that every path here answers on a running broker.
+ */
+const error = { $ref: "#/components/schemas/Error" };
+const json = (schema: object) => ({ content: { "application/json": { schema } } });
+const ok = (description: string, schema: object) => ({ "200": { description, ...json(schema) } });
+const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [String(c), { description: "client or server error", ...json(error) }]));
+const obj = (properties: Record<string, object>, required = Object.keys(properties)) => ({ type: "object", properties, required });
+const int = { type: "integer" };
+const str = { type: "string" };
+const bool = { type: "boolean" };
+const nullableInt = { type: "integer", nullable: true };
+const ints = { type: "array", items: int };
+const strs = { type: "array", items: str };
+
+const broker = obj({
+  node_id: int,
+  rack: { type: "string", nullable: true },
+  fenced: bool,
+  is_alive: bool,
+  epoch: str,
+  endpoints: { type: "array", items: obj({ name: str, host: str, port: int }) },
+  is_controller: bool,
+  self: bool,
+});
+const topicSummary = { topic: str, topic_id: str, partition_count: int, replication_factor: int, internal: bool };
+const partition = obj({
+  partition_id: int,
+  leader_id: int,
+  leader_epoch: int,
+  replicas: ints,
+  isr: ints,
+  under_replicated: bool,
+  leaderless: bool,
+  local: bool,
+  log_start_offset: nullableInt,
+  log_end_offset: nullableInt,
+  high_watermark: nullableInt,
+  size_bytes: nullableInt,
+  offline: { type: "boolean", nullable: true },
+});
+const health = obj({ status: { type: "string", enum: ["up", "down"] }, components: { type: "array", items: obj({ name: str, status: { type: "string", enum: ["up", "down", "starting"] } }, ["name", "status"]) } });
+const pathParam = (name: string) => ({ name, in: "path", required: true, schema: str });
+
+export const OPENAPI_DOCUMENT = {
+  openapi: "3.0.3",
+  info: { title: "Takhin Admin API", version: "1", description: "Brokers, cluster health and configuration, topics, consumer groups, health probes and Prometheus metrics of one Takhin node." },
+  paths: {
+    "/v1/brokers": { get: { summary: "Registered brokers", responses: ok("brokers", { type: "array", items: broker }) } },
+    "/v1/brokers/{id}": { get: { summary: "One broker", parameters: [pathParam("id")], responses: { ...ok("broker", broker), ...errors(400, 404) } } },
+    "/v1/cluster/health_overview": {
+      get: {
+        summary: "Controller, unavailable brokers, leaderless and under-replicated partitions",
+        responses: ok(
+          "overview",
+          obj({ is_healthy: bool, controller_id: int, all_nodes: ints, nodes_down: ints, leaderless_partitions: strs, leaderless_count: int, under_replicated_partitions: strs, under_replicated_count: int }),
+        ),
+      },
+    },
+    "/v1/cluster_config": {
+      get: { summary: "Broker configuration keys with their values and sources", responses: ok("keys", { type: "array", items: obj({ key: str, value: { type: "string", nullable: true }, source: str, read_only: bool, dynamic_value: { type: "string", nullable: true } }) }) },
+      put: {
+        summary: "Set and remove cluster-wide dynamic broker configs (checked as IncrementalAlterConfigs on BROKER \"\")",
+        requestBody: { required: true, ...json(obj({ upsert: { type: "object", additionalProperties: { oneOf: [str, { type: "number" }, bool] } }, remove: strs }, [])) },
+        responses: { ...ok("applied", obj({ applied: bool, upserted: strs, removed: strs })), ...errors(400, 413, 415, 503) },
+      },
+    },
+    "/v1/topics": { get: { summary: "Topics", responses: ok("topics", { type: "array", items: obj(topicSummary) }) } },
+    "/v1/topics/{name}": {
+      get: {
+        summary: "One topic with its partitions (leader, replicas, ISR, offsets, size)",
+        parameters: [pathParam("name")],
+        responses: { ...ok("topic", obj({ ...topicSummary, configs: { type: "object", additionalProperties: str }, partitions: { type: "array", items: partition } })), ...errors(404) },
+      },
+    },
+    "/v1/groups": { get: { summary: "Consumer groups", responses: ok("groups", { type: "array", items: obj({ group_id: str, protocol_type: str, state: str }) }) } },
+    "/v1/groups/{id}": {
+      get: {
+        summary: "One group: members and lag per partition",
+        parameters: [pathParam("id")],
+        responses: {
+          ...ok(
+            "group",
+            obj({
+              group_id: str,
+              state: str,
+              protocol_type: str,
+              protocol: str,
+              members: { type: "array", items: obj({ member_id: str, group_instance_id: { type: "string", nullable: true }, client_id: str, client_host: str }) },
+              partitions: { type: "array", items: obj({ topic: str, partition_id: int, committed_offset: int, high_watermark: nullableInt, lag: nullableInt }) },
+              total_lag: int,
+            }),
+          ),
+          ...errors(404),
+        },
+      },
+    },
+    "/v1/status/ready": { get: { summary: "Readiness (Redpanda's path)", responses: { ...ok("ready", health), "503": { description: "not ready", ...json(health) } } } },
+    "/health/live": { get: { summary: "Liveness: the process answers", responses: ok("live", obj({ status: str })) } },
+    "/health/ready": { get: { summary: "Readiness with per-component status", responses: { ...ok("ready", health), "503": { description: "not ready", ...json(health) } } } },
+    "/v1/openapi.json": { get: { summary: "This document", responses: ok("OpenAPI 3 document", { type: "object" }) } },
+    "/metrics": { get: { summary: "Prometheus text format; OpenMetrics when Accept asks for application/openmetrics-text", responses: { "200": { description: "metrics", content: { "text/plain": { schema: str }, "application/openmetrics-text": { schema: str } } } } } },
+  },
+  components: { schemas: { Error: obj({ message: str, code: str }) } },
+} as const;
