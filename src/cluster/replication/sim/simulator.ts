@@ -87,8 +87,8 @@ type Msg =
   | { k: "produceResp"; acks: 1 | -1; value: string; offset: number; error: string | null }
   | { k: "consume"; offset: number }
   | { k: "consumeResp"; base: number; records: Rec[]; error: string | null }
-  | { k: "alter"; le: number; pe: number; isr: number[]; epochs: [number, bigint][] }
-  | { k: "alterResp"; le: number; ans: AlterPartitionAnswer }
+  | { k: "alter"; id: number; le: number; pe: number; isr: number[]; epochs: [number, bigint][] }
+  | { k: "alterResp"; id: number; le: number; ans: AlterPartitionAnswer }
   | { k: "hb"; brokerEpoch: bigint }
   | { k: "register"; incarnation: number }
   | { k: "registered"; incarnation: number; brokerEpoch: bigint }
@@ -117,7 +117,8 @@ interface Node {
   pending: { offset: number; value: string }[];
   followerEpochs: Map<number, bigint>;
   alterSentAt: number;
-  alterSent: { le: number; pe: number; isr: number[]; epochs: [number, bigint][] } | null;
+  /** The AlterPartition in flight (answers to any other, e.g. a duplicated earlier one, are ignored). */
+  alterSent: { id: number; le: number; pe: number; isr: number[]; epochs: [number, bigint][] } | null;
   diskSlow: boolean;
   diskFailing: boolean;
 }
@@ -162,6 +163,7 @@ export class ReplicationSim {
   private readonly leaderOfEpoch = new Map<number, number>();
   private readonly stats = { acked: 0, ackedAcks1: 0, consumed: 0, excused: 0, crashes: 0, elections: 0, truncations: 0, messages: 0 };
   private seq = 0;
+  private alterIds = 0;
   private consumerPos = 0;
   private digestAcc = 0;
 
@@ -339,7 +341,7 @@ export class ReplicationSim {
     } else if (m.k === "alter") {
       const before = this.ctl.changes;
       const ans = this.ctl.alterPartition(from, m.le, m.pe, m.isr, new Map(m.epochs));
-      this.send(CONTROLLER, from, { k: "alterResp", le: m.le, ans });
+      this.send(CONTROLLER, from, { k: "alterResp", id: m.id, le: m.le, ans });
       if (this.ctl.changes !== before) this.publish();
     }
   }
@@ -370,7 +372,7 @@ export class ReplicationSim {
       case "consume":
         return this.leaderConsume(n, m);
       case "alterResp":
-        if (n.ls && n.ls.leaderEpoch === m.le && n.alterSentAt >= 0) {
+        if (n.ls && n.ls.leaderEpoch === m.le && n.alterSentAt >= 0 && n.alterSent?.id === m.id) {
           n.alterSentAt = -1;
           n.alterSent = null;
           const a = m.ans;
@@ -540,7 +542,7 @@ export class ReplicationSim {
         ls.proposed(prop.isr);
         n.alterSentAt = this.tick;
         this.t(`b${n.id} proposes ${prop.kind} isr=[${prop.isr.join(",")}] (pe=${ls.partitionEpoch})`);
-        n.alterSent = { le: ls.leaderEpoch, pe: ls.partitionEpoch, isr: prop.isr, epochs: [...n.followerEpochs] };
+        n.alterSent = { id: ++this.alterIds, le: ls.leaderEpoch, pe: ls.partitionEpoch, isr: prop.isr, epochs: [...n.followerEpochs] };
         this.send(n.id, CONTROLLER, { k: "alter", ...n.alterSent });
       }
       return;
