@@ -12,8 +12,8 @@
  * one-node start); when it stops leading it they are dropped (waiting joins and syncs answered
  * NOT_COORDINATOR) — checked on every leadership change and every tick. Group requests for a group
  * whose partition is not loaded here answer NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS when this
- * broker leads it but has not loaded it yet). A commit is answered once the partition's high
- * watermark covers its records (replicated to the ISR), so it survives the loss of this broker.
+ * broker leads it but has not loaded it yet). A commit, and a SyncGroup's assignment, is answered once the
+ * partition's high watermark covers its records (replicated to the ISR), so it survives the loss of this broker.
  */
 import type { PartitionManager } from "../cluster/partition-manager.ts";
 import type { Partition } from "../cluster/partition.ts";
@@ -276,7 +276,15 @@ export class GroupService {
   sync(groupId: string, req: SyncRequest): Promise<SyncResult> {
     const refused = this.coordinatorError(groupId);
     if (refused !== ErrorCode.NONE) return Promise.resolve({ errorCode: refused, protocolType: null, protocolName: null, assignment: EMPTY });
-    return new Promise((resolve) => this.coordinator.sync(groupId, req, Date.now(), resolve));
+    const answer = new Promise<SyncResult>((resolve) => this.coordinator.sync(groupId, req, Date.now(), resolve));
+    if (!this.deps.cluster) return answer;
+    // As Kafka, the assignment is answered once the group's metadata record (written when the leader's
+    // assignment arrived) is replicated, so a new coordinator knows the generation its members hold.
+    return answer.then(async (r) => {
+      if (r.errorCode !== ErrorCode.NONE) return r;
+      const error = await this.untilReplicated(groupId);
+      return error === ErrorCode.NONE ? r : { errorCode: error, protocolType: null, protocolName: null, assignment: EMPTY };
+    });
   }
 
   heartbeat(groupId: string, memberId: string, groupInstanceId: string | null, generationId: number): number {
@@ -309,6 +317,17 @@ export class GroupService {
    * completes); a new coordinator knows only what reached its log.
    */
   private async replicated(groupId: string, result: CommitResult): Promise<CommitResult> {
+    const error = await this.untilReplicated(groupId);
+    if (error === ErrorCode.NONE) return result;
+    return result.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partition: x.partition, errorCode: x.errorCode === ErrorCode.NONE ? error : x.errorCode })) }));
+  }
+
+  /**
+   * A cluster: waits until the group's offsets partition's high watermark covers its log end as it
+   * is now (what this coordinator wrote for the group is on the ISR). NONE, or NOT_COORDINATOR when
+   * the leadership moved meanwhile, COORDINATOR_NOT_AVAILABLE after OFFSET_COMMIT_REPLICATION_TIMEOUT_MS.
+   */
+  private async untilReplicated(groupId: string): Promise<number> {
     const p = this.partitionFor(groupId);
     const partition = this.deps.partitions.hosted(OFFSETS_TOPIC, p);
     const target = partition?.logEndOffset ?? 0;
@@ -326,8 +345,7 @@ export class GroupService {
       }
       await Bun.sleep(HIGH_WATERMARK_POLL_MS);
     }
-    if (error === ErrorCode.NONE) return result;
-    return result.map((t) => ({ name: t.name, partitions: t.partitions.map((x) => ({ partition: x.partition, errorCode: x.errorCode === ErrorCode.NONE ? error : x.errorCode })) }));
+    return error;
   }
 
   /** OffsetFetch for one group; null topics = every partition it has committed. */
