@@ -86,6 +86,11 @@ export class LogCleaner {
     this.timer = null;
   }
 
+  /** Logs being cleaned now. */
+  get activeCleanings(): number {
+    return this.busy.size;
+  }
+
   /** The cleaner offset of a log (0 when never cleaned). */
   cleanerOffset(log: PartitionLog): number {
     return this.offsets.get(keyOf(log)) ?? 0;
