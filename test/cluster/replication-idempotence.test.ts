@@ -16,9 +16,11 @@ import { buildRecordBatch, iterateRecords, readBatchHeader, BATCH_LOG_OVERHEAD_B
 import { batchRecords } from "../../src/compression/index.ts";
 import { createLogger } from "../../src/util/log.ts";
 import { tempDir } from "../helpers/broker.ts";
+import { freeBasePort } from "./faults/harness.ts";
 
 const LAG_MS = 1500;
-const base = 40000 + Math.floor(Math.random() * 10000);
+// A range checked free now (a random one could land on an ephemeral port in use).
+const base = await freeBasePort(3);
 const voters = [0, 1, 2].map((i) => `${i}@127.0.0.1:${base + 100 + i}`).join(",");
 const root = tempDir("takhin-repl-idem-");
 const brokers: (Broker | null)[] = [null, null, null];
