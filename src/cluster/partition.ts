@@ -206,10 +206,14 @@ export class Partition {
     return this.log.logEndOffset;
   }
 
-  /** A follower takes the leader's high watermark, up to its own log end; it never goes back. */
+  /**
+   * A follower's high watermark is min(leader's HW, own log end), as Kafka's follower sets it: it
+   * follows the leader's also downwards (a new leader's HW may start below the old leader's until
+   * its followers have fetched), so a follower never claims more than its current leader does.
+   */
   followerHighWatermark(leaderHighWatermark: number): void {
     const hw = Math.min(leaderHighWatermark, this.log.logEndOffset);
-    if (hw > this.log.highWatermark) this.log.updateHighWatermark(hw);
+    if (hw !== this.log.highWatermark) this.log.updateHighWatermark(hw);
   }
 
   /** A follower drops its divergent tail (whole batches from `offset`); producer state is rebuilt. */
