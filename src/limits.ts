@@ -128,3 +128,13 @@ export const METRICS_MAX_PARTITION_SERIES = 10_000;
 export const METRICS_MAX_TOPICS = 10_000;
 /** Entries a list endpoint (/v1/topics, /v1/groups) returns at most. */
 export const ADMIN_API_MAX_LIST_ENTRIES = 100_000;
+
+// Transaction coordinator (src/coordinator/txn)
+/** Transactional ids one coordinator keeps in memory at most; a new id past it answers COORDINATOR_NOT_AVAILABLE until ids expire. */
+export const TXN_MAX_TRANSACTIONAL_IDS = 1_000_000;
+/** Partitions one transaction may span at most (AddPartitionsToTxn past it answers INVALID_REQUEST for the excess). */
+export const TXN_MAX_PARTITIONS_PER_TRANSACTION = 100_000;
+/** Transactions whose markers one coordinator writes at once; the rest wait their turn. */
+export const TXN_MAX_MARKER_WRITES_IN_FLIGHT = 1024;
+/** Pending transactional offset commits one group holds (producer id x partition) at most. */
+export const TXN_MAX_PENDING_OFFSETS_PER_GROUP = 100_000;
