@@ -154,3 +154,23 @@ test("a small offset map cleans in several passes; min.compaction.lag.ms and the
   expect(fs.readdirSync(path.join(dir, "p-0")).filter((n) => n.includes(".cleaned") || n.includes(".swap"))).toEqual([]);
   manager.close();
 });
+
+test("a tombstone outlives the cleaning that removes the values it deletes and goes in a later one", async () => {
+  const dir = makeTempDir("cleaner-tombstone");
+  const manager = LogManager.open(dir, { maintenanceIntervalMs: 0, cleaner: { backoffMs: 0 } });
+  const log = manager.openLog("t", 0, COMPACT); // delete.retention.ms 0: expired at once
+  put(log, "gone", "v1");
+  put(log, "gone", null);
+  put(log, "kept", "v1");
+  log.rollNow();
+  const [first] = await manager.cleaner.runOnce();
+  expect(first.aborted).toBeNull();
+  // The value went; its tombstone stays, so a reader that saw "v1" before the swap still sees it deleted.
+  expect(table(log).map).toEqual(new Map<string, string | null>([["gone", null], ["kept", "v1"]]));
+  put(log, "kept", "v2");
+  log.rollNow();
+  const [second] = await manager.cleaner.runOnce();
+  expect(second.aborted).toBeNull();
+  expect(table(log).map).toEqual(new Map([["kept", "v2"]]));
+  manager.close();
+});

@@ -11,9 +11,13 @@
  * 3. Rewrite. Segments from the log start with records below mapEnd are rewritten in groups (small
  *    neighbours merged while the group's size stays <= segment.bytes), each by the swap protocol
  *    (swap.ts), oldest group first. Per record below mapEnd: kept when it has no key, or when it is
- *    its key's latest (the map holds no later offset), except a tombstone whose batch's
- *    maxTimestamp is older than delete.retention.ms (Kafka counts from the first cleaning instead;
- *    see docs/compaction.md). Records at or past mapEnd are always kept.
+ *    its key's latest (the map holds no later offset), except a tombstone that lay in the clean
+ *    section when this cleaning began (below the cleaner offset it started from, so an earlier
+ *    cleaning already removed the values it deletes) and whose batch's maxTimestamp is older than
+ *    delete.retention.ms. Removing a value and its tombstone in one cleaning would let a reader
+ *    that read the value before the swap miss the tombstone after it. (Kafka counts
+ *    delete.retention.ms from the first cleaning instead; see docs/compaction.md.) Records at or
+ *    past mapEnd are always kept.
  * 4. The cleaner offset moves to mapEnd; when the dirty section is not all mapped, another pass.
  *
  * Batches: records of one batch stay together in that batch, which keeps its baseOffset,
@@ -209,6 +213,8 @@ interface FilterContext {
   mapEnd: number;
   nowMs: number;
   deleteRetentionMs: number;
+  /** The cleaner offset when this cleaning began: only tombstones below it may go (see above). */
+  cleanBefore: number;
   producerLast: Map<number, number>;
 }
 
@@ -226,7 +232,7 @@ function filterBatch(batch: Uint8Array, ctx: FilterContext, lastOfGroup: boolean
     }
     const latest = ctx.map.get(r.key);
     if (latest > r.offset) continue;
-    if (r.tombstone && tombstonesExpired) continue;
+    if (r.tombstone && tombstonesExpired && r.offset < ctx.cleanBefore) continue;
     kept.push(r);
   }
   stats.recordsRemoved += records.length - kept.length;
@@ -322,9 +328,11 @@ export async function cleanLog(
 ): Promise<CleanStats> {
   const maxPasses = options.maxPasses ?? 1000;
   const stats: CleanStats = { passes: 0, dirtyBytesMapped: 0, bytesRead: 0, bytesWritten: 0, segmentsSwapped: 0, recordsRemoved: 0, cleanedTo: cleanerOffset, aborted: null };
+  let cleanBefore = -1;
   try {
     for (let pass = 0; pass < maxPasses; pass++) {
       const range = cleanRange(log, stats.cleanedTo, nowMs);
+      if (cleanBefore < 0) cleanBefore = range.firstDirty;
       stats.cleanedTo = range.firstDirty;
       const dirty = range.cleanable.filter((s) => s.nextOffset > range.firstDirty);
       if (dirty.length === 0) break;
@@ -335,7 +343,7 @@ export async function cleanLog(
       }
       const targets = range.cleanable.filter((s) => s.baseOffset < mapEnd);
       const producerLast = await lastProducerBatches(log, range.cleanable, throttle, stats);
-      const ctx: FilterContext = { map, mapEnd, nowMs, deleteRetentionMs: log.logConfig.deleteRetentionMs, producerLast, crashAt: options.crashAt };
+      const ctx: FilterContext = { map, mapEnd, nowMs, deleteRetentionMs: log.logConfig.deleteRetentionMs, cleanBefore, producerLast, crashAt: options.crashAt };
       for (const group of groupSegments(targets, log.logConfig.segmentBytes)) await cleanGroup(log, group, ctx, throttle, stats);
       stats.passes++;
       stats.cleanedTo = mapEnd;
