@@ -138,3 +138,11 @@ export const TXN_MAX_PARTITIONS_PER_TRANSACTION = 100_000;
 export const TXN_MAX_MARKER_WRITES_IN_FLIGHT = 1024;
 /** Pending transactional offset commits one group holds (producer id x partition) at most. */
 export const TXN_MAX_PENDING_OFFSETS_PER_GROUP = 100_000;
+
+// The log cleaner (src/storage/cleaner).
+/**
+ * Producer ids whose last batch the cleaner tracks per cleaning of one log (clean-log.ts). Clients
+ * choose how many producers write to a partition; past this many, an emptied batch of an
+ * untracked producer is kept (it may carry that producer's state), so only less is removed.
+ */
+export const CLEANER_MAX_TRACKED_PRODUCERS_PER_LOG = 100_000;

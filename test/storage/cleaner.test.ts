@@ -13,6 +13,9 @@ import { decompress, recompressBatch } from "../../src/compression/index.ts";
 import { LogManager } from "../../src/storage/log-manager.ts";
 import type { PartitionLog } from "../../src/storage/partition-log.ts";
 import { readCleanerCheckpoint } from "../../src/storage/cleaner/checkpoint.ts";
+import { cleanLog } from "../../src/storage/cleaner/clean-log.ts";
+import { OffsetMap } from "../../src/storage/cleaner/offset-map.ts";
+import { IoThrottle } from "../../src/storage/cleaner/throttle.ts";
 import { makeTempDir } from "./temp-dir.ts";
 
 const enc = new TextEncoder();
@@ -82,6 +85,13 @@ test("a compacted log shrinks to its live keys, reads back as the table, and the
   expect(new Map([...got.map].filter(([, v]) => v !== null))).toEqual(live);
   expect([...got.codecs].sort()).toEqual([0, 1, 2, 3, 4]); // each rebuilt batch kept its codec
   expect(readCleanerCheckpoint(dir).get("cdc-0")).toBe(log.logEndOffset);
+  // The swap rebuilt the cleaned segments' indexes (the sources' went with them).
+  const files = fs.readdirSync(path.join(dir, "cdc-0"));
+  const active = `${String(log.logEndOffset).padStart(20, "0")}.log`; // empty, its indexes not written yet
+  for (const name of files.filter((n) => n.endsWith(".log") && n !== active)) {
+    expect(files).toContain(name.replace(/\.log$/, ".index"));
+    expect(files).toContain(name.replace(/\.log$/, ".timeindex"));
+  }
   // Nothing dirty now: another round does nothing.
   expect(await manager.cleaner.runOnce()).toEqual([]);
   manager.close();
@@ -173,4 +183,35 @@ test("a tombstone outlives the cleaning that removes the values it deletes and g
   expect(second.aborted).toBeNull();
   expect(table(log).map).toEqual(new Map([["kept", "v2"]]));
   manager.close();
+});
+
+function batchBases(log: PartitionLog): { base: number; count: number; pid: bigint }[] {
+  const out: { base: number; count: number; pid: bigint }[] = [];
+  for (const chunk of log.read(log.logStartOffset, 1 << 20).batches) {
+    let pos = 0;
+    while (pos < chunk.length) {
+      const h = readBatchHeader(chunk, pos);
+      out.push({ base: Number(h.baseOffset), count: h.recordCount, pid: h.producerId });
+      pos += 12 + h.batchLength;
+    }
+  }
+  return out;
+}
+
+test("past the bound of tracked producers, an emptied batch of an untracked producer is kept", async () => {
+  for (const maxTrackedProducers of [1, 100]) {
+    const dir = makeTempDir("cleaner-producers");
+    const manager = LogManager.open(dir, { maintenanceIntervalMs: 0, cleaner: { backoffMs: 0 } });
+    const log = manager.openLog("p", 0, COMPACT);
+    for (const pid of [1n, 1n, 2n, 2n]) put(log, "a", `from-${pid}`, { producerId: pid });
+    put(log, "a", "latest");
+    log.rollNow();
+    const stats = await cleanLog(log, 0, new OffsetMap(1 << 16), new IoThrottle(Infinity), Date.now(), { maxTrackedProducers });
+    expect(stats.aborted).toBeNull();
+    // Producer 1 is tracked either way (its last batch, 1, stays emptied); producer 2 only with room for it.
+    const kept = maxTrackedProducers === 1 ? [1, 2, 3, 4] : [1, 3, 4];
+    expect(batchBases(log).map((b) => b.base)).toEqual(kept);
+    expect(batchBases(log).filter((b) => b.count > 0).map((b) => b.base)).toEqual([4]);
+    manager.close();
+  }
 });

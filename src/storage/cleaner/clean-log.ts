@@ -24,7 +24,8 @@
  * lastOffsetDelta, timestamps, producer fields and attributes and is recompressed with its codec;
  * offsets become gaps. An emptied batch is dropped except (a) the last batch of a producer
  * (producerId >= 0) among the batches scanned, which carries its producer state (last offset and
- * sequence), and (b) the last batch of a group, so the cleaned segment still ends where its sources
+ * sequence; at most CLEANER_MAX_TRACKED_PRODUCERS_PER_LOG producers are tracked, and an emptied
+ * batch of a producer past that bound is kept), and (b) the last batch of a group, so the cleaned segment still ends where its sources
  * ended (recovery checks that segments abut); it is written as a 61-byte header with no records.
  * Transactional and control batches are copied untouched: transactions are not implemented yet
  * (InitProducerId with a transactional.id is refused), so there are no aborted records to remove.
@@ -37,6 +38,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { baseOffsetAt, batchSizeAt, lastOffsetAt, maxTimestampAt } from "../batch-header.ts";
+import { CLEANER_MAX_TRACKED_PRODUCERS_PER_LOG } from "../../limits.ts";
 import { fsyncDir } from "../file-io.ts";
 import type { PartitionLog } from "../partition-log.ts";
 import { Segment } from "../segment.ts";
@@ -166,16 +168,33 @@ async function buildMap(
   return dirty.length > 0 ? dirty[dirty.length - 1].nextOffset : firstDirty;
 }
 
-/** Producer id -> base offset of its last batch among `segments` (headers only). */
-async function lastProducerBatches(log: PartitionLog, segments: Segment[], throttle: IoThrottle, stats: CleanStats): Promise<Map<number, number>> {
+/** The last batch of each producer among the segments being cleaned, within a bound. */
+interface ProducerLastBatches {
+  /** Producer id -> base offset of its last batch. */
+  last: Map<number, number>;
+  /** More producers than the bound: those not in `last` are unknown (their emptied batches stay). */
+  overflow: boolean;
+}
+
+/** Producer id -> base offset of its last batch among `segments` (headers only), at most `maxProducers`. */
+async function lastProducerBatches(
+  log: PartitionLog,
+  segments: Segment[],
+  maxProducers: number,
+  throttle: IoThrottle,
+  stats: CleanStats,
+): Promise<ProducerLastBatches> {
   const last = new Map<number, number>();
+  let overflow = false;
   for (const segment of segments) {
     for await (const batch of batchesOf(log, segment, segment.baseOffset, throttle, stats)) {
       const pid = batchProducerId(batch);
-      if (pid >= 0) last.set(pid, baseOffsetAt(batch, 0));
+      if (pid < 0) continue;
+      if (last.size >= maxProducers && !last.has(pid)) overflow = true;
+      else last.set(pid, baseOffsetAt(batch, 0));
     }
   }
-  return last;
+  return { last, overflow };
 }
 
 /** Groups consecutive segments whose summed size fits segment.bytes (and offsets one segment). */
@@ -215,7 +234,7 @@ interface FilterContext {
   deleteRetentionMs: number;
   /** The cleaner offset when this cleaning began: only tombstones below it may go (see above). */
   cleanBefore: number;
-  producerLast: Map<number, number>;
+  producerLast: ProducerLastBatches;
 }
 
 /** The batch as it goes to the cleaned segment: the same bytes, a rebuilt batch, or null (dropped). */
@@ -239,7 +258,8 @@ function filterBatch(batch: Uint8Array, ctx: FilterContext, lastOfGroup: boolean
   if (kept.length === records.length) return batch;
   if (kept.length === 0) {
     const pid = batchProducerId(batch);
-    const carriesProducerState = pid >= 0 && ctx.producerLast.get(pid) === baseOffsetAt(batch, 0);
+    const { last, overflow } = ctx.producerLast;
+    const carriesProducerState = pid >= 0 && (last.has(pid) ? last.get(pid) === baseOffsetAt(batch, 0) : overflow);
     if (!carriesProducerState && !lastOfGroup) return null;
   }
   return rebuildBatch(batch, section, kept);
@@ -324,7 +344,7 @@ export async function cleanLog(
   map: OffsetMap,
   throttle: IoThrottle,
   nowMs: number = Date.now(),
-  options: { maxPasses?: number; crashAt?: CrashPoint } = {},
+  options: { maxPasses?: number; crashAt?: CrashPoint; maxTrackedProducers?: number } = {},
 ): Promise<CleanStats> {
   const maxPasses = options.maxPasses ?? 1000;
   const stats: CleanStats = { passes: 0, dirtyBytesMapped: 0, bytesRead: 0, bytesWritten: 0, segmentsSwapped: 0, recordsRemoved: 0, cleanedTo: cleanerOffset, aborted: null };
@@ -342,7 +362,8 @@ export async function cleanLog(
         break;
       }
       const targets = range.cleanable.filter((s) => s.baseOffset < mapEnd);
-      const producerLast = await lastProducerBatches(log, range.cleanable, throttle, stats);
+      const maxProducers = options.maxTrackedProducers ?? CLEANER_MAX_TRACKED_PRODUCERS_PER_LOG;
+      const producerLast = await lastProducerBatches(log, range.cleanable, maxProducers, throttle, stats);
       const ctx: FilterContext = { map, mapEnd, nowMs, deleteRetentionMs: log.logConfig.deleteRetentionMs, cleanBefore, producerLast, crashAt: options.crashAt };
       for (const group of groupSegments(targets, log.logConfig.segmentBytes)) await cleanGroup(log, group, ctx, throttle, stats);
       stats.passes++;
