@@ -118,7 +118,16 @@ describe("producer ids on a 3-node cluster", () => {
 
     // An idempotent librdkafka producer: InitProducerId, then acks=all produces to RF 3 partitions led by every node.
     const client = fc.client();
-    const [created] = await client.createTopics([{ name: "idem", numPartitions: 3, replicationFactor: 3 }]);
+    // Right after the resume the controller may still fence a node whose heartbeats lapsed while it
+    // was stopped (the nodes' views were frozen with all three listed), and unfence it at its next
+    // heartbeat: RF 3 is refused with INVALID_REPLICATION_FACTOR only in that window, so retry it.
+    let created: { errorCode: number } | undefined;
+    const createDeadline = Date.now() + 30_000;
+    for (;;) {
+      [created] = await client.createTopics([{ name: "idem", numPartitions: 3, replicationFactor: 3 }]);
+      if (created!.errorCode !== ErrorCode.INVALID_REPLICATION_FACTOR || Date.now() > createDeadline) break;
+      await Bun.sleep(200);
+    }
     expect(created!.errorCode).toBe(0);
     await until("idem led on every partition", async () => {
       const md = await client.metadata(["idem"]);
