@@ -2,11 +2,11 @@
  * Runs the replication simulator (src/cluster/replication/sim/) over many seeds.
  *
  *   bun scripts/sim-replication.ts --seeds 1000000 --start 1 --workers 2
- *   bun scripts/sim-replication.ts --seed 2921 --trace --alter-policy takhin   (replay one seed)
+ *   bun scripts/sim-replication.ts --seed 2921 --trace   (replay one seed)
  *
  * Options: --seeds N (default 100000), --start S (default 1), --workers W (child processes,
- * default 1), --restart-policy kafka|takhin, --alter-policy kafka|takhin, --no-page-cache-loss,
- * --bug follower-skips-truncation|hw-ignores-isr (a planted bug), --max-failures K (stop after
+ * default 1), --no-page-cache-loss, --bug follower-skips-truncation|hw-ignores-isr|
+ * alter-drops-pending|restart-keeps-isr (a planted bug), --max-failures K (stop after
  * K failing seeds, default 20), --trace (with --seed: the whole trace).
  * Prints seeds/s every 10 s, every failing seed with its violation, the first failures' traces,
  * and a summary line; exits 1 when a seed failed.
@@ -21,10 +21,6 @@ function arg(name: string): string | undefined {
 const flag = (name: string) => argv.includes(`--${name}`);
 
 const opts: Partial<SimOptions> = {};
-const rp = arg("restart-policy");
-if (rp === "kafka" || rp === "takhin") opts.restartPolicy = rp;
-const ap = arg("alter-policy");
-if (ap === "kafka" || ap === "takhin") opts.alterPolicy = ap;
 if (flag("no-page-cache-loss")) opts.pageCacheLoss = false;
 const bug = arg("bug");
 if (bug) opts.bug = bug as PlantedBug;

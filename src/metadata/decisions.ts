@@ -12,11 +12,17 @@
  * that is unfenced as leader, and the broker leaves that ISR; a partition whose ISR has no other
  * live member keeps its ISR and becomes leaderless (-1), as Kafka does. Unfencing: leaderless
  * partitions whose ISR holds the broker get it as leader again.
+ * Re-registration (a new incarnation of a known broker, i.e. a restart): the old incarnation is fenced
+ * first in the same batch (its ISR places where other live members exist and its leaderships go), then
+ * the new one is registered and takes the leaderless partitions whose ISR holds it (those where it was
+ * the last live member). Kafka's controller does the same at a BrokerRegistration with a new
+ * incarnation (the unclean-shutdown handling of KIP-966, without ELR); Kafka registers the new
+ * incarnation fenced until its first heartbeat, Takhin unfenced.
  * Kafka records fencing with FenceBrokerRecord/UnfenceBrokerRecord; Takhin re-issues the broker's
  * RegisterBroker record (same incarnation and epoch) with the new fenced flag.
  */
 import type { BrokerRegistration, MetadataImage, PartitionRegistration } from "./image.ts";
-import { TOPIC_RESOURCE } from "./image.ts";
+import { applyBatch, TOPIC_RESOURCE } from "./image.ts";
 import { LEADER_UNCHANGED, NO_LEADER, type Endpoint, type MetadataRecord, type PartitionChangeRecord, type RegisterBrokerRecord } from "./records.ts";
 
 export class DecisionError extends Error {
@@ -234,8 +240,16 @@ export function producerIdsRecords(image: MetadataImage, brokerId: number, block
  * partitions whose ISR holds it get it as leader, as at unfencing.
  */
 export function registerAndReelectRecords(image: MetadataImage, brokerId: number, incarnationId: string, brokerEpoch: bigint, endPoints: Endpoint[], rack: string | null): MetadataRecord[] {
-  const out: MetadataRecord[] = registerBrokerRecords(brokerId, incarnationId, brokerEpoch, endPoints, rack, false);
-  for (const t of image.topicsById.values()) {
+  // A new incarnation of a registered broker: its previous one ended without a controlled shutdown
+  // (which fences) or its session was not expired yet. It may have lost what it had not fsynced,
+  // so it must not keep its ISR places or leaderships on the strength of the old registration:
+  // the old incarnation is fenced first (header), as Kafka's controller does at a re-registration
+  // (ClusterControlManager -> handleBrokerShutdown). It rejoins the ISRs by catching up.
+  const prev = image.brokers.get(brokerId);
+  const fence = prev && prev.incarnationId !== incarnationId ? fenceBrokerRecords(image, brokerId) : [];
+  const after = fence.length > 0 ? applyBatch(image, image.offset, fence).image : image;
+  const out: MetadataRecord[] = [...fence, ...registerBrokerRecords(brokerId, incarnationId, brokerEpoch, endPoints, rack, false)];
+  for (const t of after.topicsById.values()) {
     t.partitions.forEach((p, i) => {
       if (p.leader === NO_LEADER && p.isr.includes(brokerId)) out.push(change(t.id, i, brokerId, null));
     });

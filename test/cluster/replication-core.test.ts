@@ -39,8 +39,9 @@ describe("leader state", () => {
     s.proposed([0, 1]);
     expect(s.isrChangeToPropose(5000)).toBeNull(); // one change at a time
     expect(s.highWatermark).toBe(5); // the pending shrink does not raise the HW before it commits
-    s.committed([0, 1], 1, 2000);
+    s.committed([0, 1], 1, 2000); // the image carries it before the answer arrives
     expect(s.highWatermark).toBe(8);
+    expect(s.alterAnswered({ errorCode: 0, isr: [0, 1], partitionEpoch: 1, leaderEpoch: 1 }, 2000)).toBe("stale");
     s.followerFetched(2, 8, 2100);
     expect(s.isrChangeToPropose(2100)).toEqual({ kind: "expand", isr: [0, 1, 2], changed: [2] });
   });
@@ -53,6 +54,106 @@ describe("leader state", () => {
     s.committed([0, 1], 1, 2);
     s.followerFetched(2, 3, 3);
     expect(s.isrChangeToPropose(3)).toBeNull();
+  });
+
+  test("an AlterPartition's outcome is the partition epoch: a lost answer or a refused retry of a committed change keeps it", () => {
+    const s = leader();
+    s.leaderAppended(10);
+    s.followerFetched(1, 10, 1);
+    s.followerFetched(2, 10, 1);
+    s.committed([0, 1], 1, 2); // 2 left the ISR
+    s.leaderAppended(20);
+    s.followerFetched(1, 20, 3);
+    s.followerFetched(2, 20, 3);
+    const p = s.isrChangeToPropose(3)!;
+    expect(p).toEqual({ kind: "expand", isr: [0, 1, 2], changed: [2] });
+    s.proposed(p.isr);
+    s.alterUnanswered(); // the controller committed it (partition epoch 2), the answer was lost
+    expect(s.pending).toEqual([0, 1, 2]);
+    expect(s.isrChangeToPropose(4)).toEqual({ kind: "retry", isr: [0, 1, 2], changed: [] });
+    s.proposed([0, 1, 2]);
+    s.leaderAppended(30);
+    s.followerFetched(1, 30, 5);
+    expect(s.highWatermark).toBe(20); // 2 (in the controller's ISR) still holds it
+    // The retried copy is refused as stale; the refusal carries the committed ISR.
+    expect(s.alterAnswered({ errorCode: 108, isr: [0, 1, 2], partitionEpoch: 2, leaderEpoch: 1 }, 6)).toBe("committed");
+    expect(s.isr).toEqual([0, 1, 2]);
+    expect(s.pending).toBeNull();
+    expect(s.highWatermark).toBe(20);
+    // A refusal that cannot have been committed (INELIGIBLE_REPLICA at our epoch) drops it.
+    s.followerFetched(2, 30, 7);
+    s.leaderAppended(40);
+    s.followerFetched(1, 40, 7 + LAG + 400);
+    const shrink = s.isrChangeToPropose(7 + LAG + 500); // 2 has not reached 40 within the lag time
+    expect(shrink?.kind).toBe("shrink");
+    s.proposed(shrink!.isr);
+    expect(s.alterAnswered({ errorCode: 107, isr: [0, 1, 2], partitionEpoch: 2, leaderEpoch: 1 }, 8 + LAG)).toBe("dropped");
+    expect(s.pending).toBeNull();
+    // NOT_LEADER_OR_FOLLOWER: kept, no retry; the image decides.
+    const again = s.isrChangeToPropose(7 + LAG + 600)!;
+    s.proposed(again.isr);
+    expect(s.alterAnswered({ errorCode: 6, isr: [0, 1, 2], partitionEpoch: 2, leaderEpoch: 2 }, 9 + LAG)).toBe("kept");
+    expect(s.isrChangeToPropose(10 + LAG)).toBeNull();
+    s.committed([1, 2], 3, 11 + LAG);
+    expect(s.pending).toBeNull();
+  });
+
+  test("property: against a controller that commits and loses answers, the HW never passes a member of the controller's ISR", () => {
+    const op = fc.oneof(
+      fc.record({ k: fc.constant("append" as const), n: fc.integer({ min: 1, max: 5 }) }),
+      fc.record({ k: fc.constant("fetch" as const), id: fc.integer({ min: 1, max: 2 }), behind: fc.integer({ min: 0, max: 6 }) }),
+      fc.record({ k: fc.constant("tick" as const), ms: fc.integer({ min: 1, max: 1500 }) }),
+      fc.record({ k: fc.constant("propose" as const) }),
+      // The controller decides the request in flight (or it is lost before it), then the answer arrives or not.
+      fc.record({ k: fc.constant("decide" as const), reaches: fc.boolean(), answered: fc.boolean() }),
+      fc.record({ k: fc.constant("image" as const) }),
+    );
+    fc.assert(
+      fc.property(fc.array(op, { minLength: 20, maxLength: 150 }), (ops) => {
+        let now = 0;
+        let leo = 0;
+        const s = leader();
+        const followerLeo = new Map<number, number>([[1, -1], [2, -1]]);
+        const ctl = { isr: [0, 1, 2], pe: 0 };
+        let inFlight: { isr: number[]; pe: number } | null = null;
+        for (const o of ops) {
+          if (o.k === "append") {
+            leo += o.n;
+            s.leaderAppended(leo);
+          } else if (o.k === "fetch") {
+            const at = Math.max(followerLeo.get(o.id)!, Math.max(0, leo - o.behind));
+            followerLeo.set(o.id, at);
+            s.followerFetched(o.id, at, now);
+          } else if (o.k === "tick") {
+            now += o.ms;
+          } else if (o.k === "propose") {
+            const p = s.isrChangeToPropose(now);
+            if (p) {
+              s.proposed(p.isr);
+              inFlight = { isr: p.isr, pe: s.partitionEpoch };
+            }
+          } else if (o.k === "decide") {
+            if (!inFlight) continue;
+            let answer = { errorCode: 0, isr: [...ctl.isr], partitionEpoch: ctl.pe, leaderEpoch: 1 };
+            if (o.reaches) {
+              if (inFlight.pe !== ctl.pe) answer = { ...answer, errorCode: 108 }; // INVALID_UPDATE_VERSION
+              else if (!(inFlight.isr.length === ctl.isr.length && inFlight.isr.every((x) => ctl.isr.includes(x)))) {
+                ctl.isr = [...inFlight.isr];
+                ctl.pe++;
+                answer = { ...answer, isr: [...ctl.isr], partitionEpoch: ctl.pe };
+              }
+            }
+            inFlight = null;
+            if (o.reaches && o.answered) s.alterAnswered(answer, now);
+            else s.alterUnanswered();
+          } else {
+            s.committed(ctl.isr, ctl.pe, now);
+          }
+          for (const id of ctl.isr) if (id !== 0) expect(s.highWatermark).toBeLessThanOrEqual(Math.max(0, followerLeo.get(id)!));
+        }
+      }),
+      { numRuns: 3000 },
+    );
   });
 
   test("properties: HW never goes back and never passes the LEO of a maximal-ISR member", () => {
@@ -86,6 +187,7 @@ describe("leader state", () => {
               s.proposed(p.isr);
               if (o.commit) s.committed(p.isr, s.partitionEpoch + 1, now);
               else s.proposalFailed();
+              s.alterUnanswered();
             }
           }
           expect(s.highWatermark).toBeGreaterThanOrEqual(prevHw);

@@ -72,7 +72,7 @@ describe("replication simulator", () => {
     }
   });
 
-  for (const bug of ["follower-skips-truncation", "hw-ignores-isr"] as PlantedBug[]) {
+  for (const bug of ["follower-skips-truncation", "hw-ignores-isr", "restart-keeps-isr"] as PlantedBug[]) {
     test(`the checker catches a planted bug: ${bug}`, () => {
       const r = firstFailure(1, 200, { bug });
       expect(r).not.toBeNull();
@@ -87,34 +87,27 @@ describe("replication simulator", () => {
   }
 
   test("Takhin's re-registration keeps every invariant when crashes keep the page cache (process crashes only)", () => {
-    const r = firstFailure(1, 1000, { restartPolicy: "takhin", pageCacheLoss: false });
-    if (r) throw new Error(describeFailure(r, { restartPolicy: "takhin", pageCacheLoss: false }));
+    const r = firstFailure(1, 1000, { pageCacheLoss: false });
+    if (r) throw new Error(describeFailure(r, { pageCacheLoss: false }));
   });
 
-  // Known failures (reported; docs/cluster.md "Replication simulator"), gated by
-  // TAKHIN_SIM_KNOWN_FAILURES=1 so main stays green until they are fixed:
-  // 1. replication-manager.ts drops a pending ISR expansion (proposalFailed) when the
-  //    AlterPartition gets no answer or a refusal, though the controller may have committed it: the
-  //    leader's HW then passes a follower the controller has in the ISR, which can be elected
-  //    without those records (seed 2921: prefix differs below the HW after the failover).
-  // 2. the controller re-registers a restarted broker without taking it out of the ISR or its
-  //    leaderships (registerAndReelectRecords), so a broker whose machine crashed and lost
-  //    acknowledged records from page cache leads the same epoch again (seed 2: acked record lost).
-  test.skipIf(!process.env.TAKHIN_SIM_KNOWN_FAILURES)("known failure: Takhin's AlterPartition outcome handling (seed 2921)", () => {
-    const opts = { alterPolicy: "takhin" as const };
-    const r = runSeed(2921, opts);
-    if (!r.ok) throw new Error(describeFailure(r, opts));
-  });
-  test.skipIf(!process.env.TAKHIN_SIM_KNOWN_FAILURES)("known failure: Takhin's re-registration after a machine crash (seed 2)", () => {
-    const opts = { restartPolicy: "takhin" as const };
-    const r = runSeed(2, opts);
-    if (!r.ok) throw new Error(describeFailure(r, opts));
+  // The two Takhin bugs the simulator found (docs/cluster.md "Replication simulator"), fixed in the
+  // real code the simulator drives: leader-state.ts alterAnswered/alterUnanswered (the outcome of an
+  // AlterPartition is decided by the partition epoch, not by one request's fate) and decisions.ts
+  // registerAndReelectRecords (a new incarnation fences the old one first). Their seeds pass now, and
+  // the old behaviour, kept as a planted bug, still fails them as it did, so the checker would see
+  // the bugs come back.
+  test("seed 2921 (a committed ISR expansion whose answer was lost) and seed 2 (a restart after a machine crash) pass", () => {
+    for (const seed of [2921, 2]) {
+      const r = runSeed(seed);
+      if (!r.ok) throw new Error(describeFailure(r));
+    }
   });
 
-  test("the known failures still fail as reported (so the gated tests above are meaningful)", () => {
-    const a = runSeed(2921, { alterPolicy: "takhin" });
+  test("the old behaviours, as planted bugs, fail those seeds as reported", () => {
+    const a = runSeed(2921, { bug: "alter-drops-pending" });
     expect(a.failure).toStartWith("prefix:");
-    const b = runSeed(2, { restartPolicy: "takhin" });
+    const b = runSeed(2, { bug: "restart-keeps-isr" });
     expect(b.failure).toStartWith("acked-durable:");
   });
 });

@@ -29,8 +29,22 @@
  *                             calls proposed(isr); the "maximal ISR" (committed ∪ pending) then
  *                             counts for the HW, so a shrink cannot raise the HW before it commits
  *                             and an expansion holds the HW back from the moment it is asked for.
- *   committed(isr, pe)        the image carries a new ISR (ours or the controller's, e.g. fencing)
- *   proposalFailed()          the controller refused or did not answer: pending cleared, retried later
+ *   committed(isr, pe)        the image carries a new ISR (ours or the controller's, e.g. fencing);
+ *                             a newer partition epoch ends the pending change whatever it was
+ *   alterAnswered(answer)     the controller's answer to the request in flight (alterOutcome below)
+ *   alterUnanswered()         no answer (timeout, no controller): the pending change is kept and
+ *                             isrChangeToPropose() offers the same request again ("retry")
+ *   proposalFailed()          the change is known not to be committed: pending cleared
+ *
+ * ## What decides a proposal's outcome
+ * The partition epoch the controller committed, never the fate of one request: a request whose
+ * answer was lost may have been committed, and a retried copy of a committed request is refused
+ * (INVALID_UPDATE_VERSION). So, as Kafka's Partition/AlterPartitionManager do, the pending change
+ * (and the HW it holds back) stays until the image or an answer shows a partition epoch newer than
+ * the one it was proposed at (then that committed ISR is adopted), or a refusal at the same epoch
+ * says it cannot have been committed (INELIGIBLE_REPLICA, INVALID_REQUEST: then it is dropped).
+ * NOT_LEADER_OR_FOLLOWER / FENCED_LEADER_EPOCH keep it until the image deposes this leader; any
+ * other failure is retried with the same partition epoch.
  *
  * ## High watermark
  *   HW = max(HW, min(LEO of every maximal-ISR member)), never above the leader's LEO. A member
@@ -62,11 +76,34 @@ export interface LeaderStateInit {
 }
 
 export interface IsrProposal {
-  kind: "shrink" | "expand";
+  /** "retry": the pending change again, after a request that got no answer. */
+  kind: "shrink" | "expand" | "retry";
   isr: number[];
   /** The members removed (shrink) or added (expand). */
   changed: number[];
 }
+
+/** What the controller answered to an AlterPartition (alter-partition.ts AlterPartitionAnswer). */
+export interface AlterAnswer {
+  errorCode: number;
+  isr: readonly number[];
+  partitionEpoch: number;
+  leaderEpoch: number;
+}
+
+/** Kafka error codes the outcome rules use (protocol/errors.ts; sans-IO, so repeated here). */
+const NONE = 0;
+const NOT_LEADER_OR_FOLLOWER = 6;
+const INVALID_REQUEST = 42;
+const FENCED_LEADER_EPOCH = 74;
+const INELIGIBLE_REPLICA = 107;
+
+/**
+ * committed: the answer carried a committed ISR newer than ours (adopted); dropped: the change is
+ * known not to be committed; kept: the pending change stays until the image decides; retry: send
+ * the same request again; stale: nothing was pending (an answer after the image decided).
+ */
+export type AlterOutcome = "committed" | "dropped" | "kept" | "retry" | "stale";
 
 function sameSet(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((x) => b.includes(x));
@@ -81,6 +118,9 @@ export class LeaderState {
   private isrNow: number[];
   private partitionEpochNow: number;
   private pendingIsr: number[] | null = null;
+  private inFlight = false;
+  /** A refusal said "not the leader": no retry; the image decides (deposes us or commits). */
+  private awaitImage = false;
   private leo: number;
   private hw: number;
   private readonly followers = new Map<number, FollowerState>();
@@ -155,9 +195,18 @@ export class LeaderState {
     return f.logEndOffset === this.leo || nowMs - f.lastCaughtUpMs <= this.replicaLagTimeMaxMs;
   }
 
-  /** The ISR change to ask the controller for now, or null (header: shrink first, then expand). */
+  /** Whether an AlterPartition is in flight (sent, neither answered nor given up on). */
+  get alterInFlight(): boolean {
+    return this.inFlight;
+  }
+
+  /**
+   * The ISR change to ask the controller for now, or null (header: shrink first, then expand; a
+   * pending change whose request got no answer is offered again as "retry", same partition epoch).
+   */
   isrChangeToPropose(nowMs: number): IsrProposal | null {
-    if (this.pendingIsr !== null) return null;
+    if (this.inFlight) return null;
+    if (this.pendingIsr !== null) return this.awaitImage ? null : { kind: "retry", isr: [...this.pendingIsr], changed: [] };
     const out = this.isrNow.filter((id) => id !== this.leaderId && !this.isCaughtUp(id, nowMs));
     if (out.length > 0) return { kind: "shrink", isr: this.isrNow.filter((id) => !out.includes(id)), changed: out };
     const add: number[] = [];
@@ -172,11 +221,49 @@ export class LeaderState {
   /** The proposal was sent: until it is committed or fails, the maximal ISR counts for the HW. */
   proposed(isr: readonly number[]): void {
     this.pendingIsr = [...isr];
+    this.inFlight = true;
   }
 
+  /** The change is known not to be committed: the committed ISR alone counts again. */
   proposalFailed(): void {
     this.pendingIsr = null;
+    this.awaitImage = false;
     this.recomputeHighWatermark();
+  }
+
+  /** The request in flight got no answer: the pending change is kept and offered again. */
+  alterUnanswered(): void {
+    this.inFlight = false;
+  }
+
+  /** The controller's answer to the request in flight (header: what decides the outcome). */
+  alterAnswered(a: AlterAnswer, nowMs: number): AlterOutcome {
+    this.inFlight = false;
+    const ours = a.leaderEpoch === this.leaderEpoch;
+    if (ours && a.partitionEpoch > this.partitionEpochNow) {
+      // Committed at a newer partition epoch: ours (NONE), or an earlier copy of ours or another
+      // change (a refusal carries the committed state). Either way that is the ISR now.
+      this.committed(a.isr, a.partitionEpoch, nowMs);
+      return "committed";
+    }
+    if (this.pendingIsr === null) return "stale";
+    if (a.errorCode === NONE) {
+      // Nothing to commit (the ISR was already what we asked) at the epoch we have.
+      if (ours && a.partitionEpoch === this.partitionEpochNow && sameSet(a.isr, this.pendingIsr)) {
+        this.committed(a.isr, a.partitionEpoch, nowMs);
+        return "committed";
+      }
+      return "kept";
+    }
+    if (a.errorCode === NOT_LEADER_OR_FOLLOWER || a.errorCode === FENCED_LEADER_EPOCH || !ours) {
+      this.awaitImage = true;
+      return "kept";
+    }
+    if ((a.errorCode === INELIGIBLE_REPLICA || a.errorCode === INVALID_REQUEST) && a.partitionEpoch === this.partitionEpochNow) {
+      this.proposalFailed();
+      return "dropped";
+    }
+    return "retry";
   }
 
   /**
@@ -185,7 +272,10 @@ export class LeaderState {
    */
   committed(isr: readonly number[], partitionEpoch: number, nowMs: number): boolean {
     if (partitionEpoch < this.partitionEpochNow) return false;
-    if (this.pendingIsr !== null && (partitionEpoch > this.partitionEpochNow || sameSet(this.pendingIsr, isr))) this.pendingIsr = null;
+    if (this.pendingIsr !== null && (partitionEpoch > this.partitionEpochNow || sameSet(this.pendingIsr, isr))) {
+      this.pendingIsr = null;
+      this.awaitImage = false;
+    }
     for (const id of isr) {
       const f = this.followers.get(id);
       // A member the controller put back counts as caught up from now (as at become-leader).

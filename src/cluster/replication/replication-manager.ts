@@ -194,18 +194,17 @@ export class ReplicationManager implements TopicListener {
     this.o.log.info(`ISR ${proposal.kind} proposed`, { topic: p.topic.name, partition: p.index, isr: proposal.isr, changed: proposal.changed, partitionEpoch: s.partitionEpoch });
     this.o.controllerCall("alterPartition", body).then(
       (r) => {
-        const a = r as unknown as AlterPartitionAnswer;
         if (p.leaderState !== s) return;
-        if (a.errorCode === ErrorCode.NONE) {
-          if (s.committed(a.isr, a.partitionEpoch, Date.now())) p.log.updateHighWatermark(s.highWatermark);
-          return;
-        }
-        this.o.log.info("ISR change refused", { topic: p.topic.name, partition: p.index, errorCode: a.errorCode, isr: a.isr, partitionEpoch: a.partitionEpoch });
-        s.proposalFailed();
+        const a = r as unknown as AlterPartitionAnswer;
+        const outcome = s.alterAnswered(a, Date.now());
+        if (outcome === "committed") p.log.updateHighWatermark(s.highWatermark);
+        if (a.errorCode !== ErrorCode.NONE) this.o.log.info("ISR change refused", { topic: p.topic.name, partition: p.index, errorCode: a.errorCode, isr: a.isr, partitionEpoch: a.partitionEpoch, outcome });
       },
       (e) => {
-        if (p.leaderState === s) s.proposalFailed();
-        this.o.log.info("ISR change not sent", { topic: p.topic.name, partition: p.index, error: (e as Error).message });
+        // No answer: it may still have been committed. The pending change stays (and holds the HW)
+        // and the next check sends it again at the same partition epoch (leader-state.ts header).
+        if (p.leaderState === s) s.alterUnanswered();
+        this.o.log.info("ISR change not answered", { topic: p.topic.name, partition: p.index, error: (e as Error).message });
       },
     );
   }

@@ -1,18 +1,17 @@
 /**
  * The simulator's controller: one in-process, always-available active controller holding the real
  * metadata image (metadata/image.ts) and deciding with the real pure decisions: broker
- * registration at every (re)start (registerAndReelectRecords), fencing after a missed session
+ * registration at every (re)start (registerAndReelectRecords: a new incarnation fences the old one
+ * first, as Kafka's controller does), fencing after a missed session
  * (fenceBrokerRecords: leader moves to another live ISR member, or none), unfencing on a heartbeat
  * (unfenceBrokerRecords), and ISR changes (alter-partition.ts decideAlterPartition). The Raft
  * quorum under it is simulated separately (test/cluster/controller-sim.test.ts); here a committed
  * decision is applied at once and published to the brokers through the lossy network.
  */
 import { applyBatch, MetadataImage, type PartitionRegistration } from "../../../metadata/image.ts";
-import { createTopicRecords, fenceBrokerRecords, registerAndReelectRecords, unfenceBrokerRecords } from "../../../metadata/decisions.ts";
-import type { MetadataRecord } from "../../../metadata/records.ts";
+import { createTopicRecords, fenceBrokerRecords, registerAndReelectRecords, registerBrokerRecords, unfenceBrokerRecords } from "../../../metadata/decisions.ts";
+import { NO_LEADER, type MetadataRecord } from "../../../metadata/records.ts";
 import { decideAlterPartition, type AlterPartitionAnswer } from "../alter-partition.ts";
-
-export type RestartPolicy = "takhin" | "kafka";
 
 export const TOPIC_ID = "simtopic0000000000000A";
 
@@ -28,12 +27,10 @@ export class SimController {
     readonly brokers: number,
     readonly sessionTimeoutMs: number,
     /**
-     * "takhin": a re-registration is Takhin's registerAndReelectRecords alone (the broker keeps its
-     * ISR places and leaderships). "kafka": as Kafka's controller after an unclean shutdown, the old
-     * incarnation is fenced first (fenceBrokerRecords: out of the ISRs where others live, its
-     * leaderships moved), then registered.
+     * Planted bug "restart-keeps-isr": a re-registration only registers and re-elects (the decision
+     * before the fix), instead of registerAndReelectRecords, which fences the old incarnation first.
      */
-    readonly restartPolicy: RestartPolicy,
+    readonly restartKeepsIsr: boolean,
     private readonly log: (s: string) => void,
   ) {
     for (let b = 0; b < brokers; b++) this.register(b, 0);
@@ -60,8 +57,14 @@ export class SimController {
     this.brokerEpochs.set(brokerId, epoch);
     this.lastHeartbeat.set(brokerId, nowMs);
     this.log(`ctl  register b${brokerId} epoch=${epoch}`);
-    if (epoch > 1n && this.restartPolicy === "kafka") this.apply(fenceBrokerRecords(this.image, brokerId));
-    this.apply(registerAndReelectRecords(this.image, brokerId, `sim-b${brokerId}-${epoch}`.padEnd(22, "0").slice(0, 22), epoch, [{ name: "INTERNAL", host: "127.0.0.1", port: 1 + brokerId, securityProtocol: 0 }], null));
+    const incarnationId = `sim-b${brokerId}-${epoch}`.padEnd(22, "0").slice(0, 22);
+    const endPoints = [{ name: "INTERNAL", host: "127.0.0.1", port: 1 + brokerId, securityProtocol: 0 }];
+    if (this.restartKeepsIsr) {
+      const records: MetadataRecord[] = registerBrokerRecords(brokerId, incarnationId, epoch, endPoints, null, false);
+      const p = this.image.topicsById.get(TOPIC_ID)?.partitions[0];
+      if (p && p.leader === NO_LEADER && p.isr.includes(brokerId)) records.push({ type: "PartitionChange", topicId: TOPIC_ID, partitionId: 0, leader: brokerId, isr: null, replicas: null });
+      this.apply(records);
+    } else this.apply(registerAndReelectRecords(this.image, brokerId, incarnationId, epoch, endPoints, null));
     return epoch;
   }
 

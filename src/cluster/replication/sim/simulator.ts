@@ -39,11 +39,22 @@ import { LeaderState } from "../leader-state.ts";
 import { NO_LEADER } from "../../../metadata/records.ts";
 import type { MetadataImage } from "../../../metadata/image.ts";
 import type { AlterPartitionAnswer } from "../alter-partition.ts";
-import { SimController, TOPIC_ID, type RestartPolicy } from "./controller.ts";
+import { SimController, TOPIC_ID } from "./controller.ts";
 import { SimLog, type Rec } from "./disk.ts";
 import { SimNet } from "./network.ts";
 
-export type PlantedBug = "follower-skips-truncation" | "hw-ignores-isr";
+/**
+ * Deliberately broken variants (test-only), to prove the checker fails:
+ *   follower-skips-truncation  followers ignore divergingEpoch
+ *   hw-ignores-isr             the leader's HW is its log end
+ *   alter-drops-pending        the leader drops its pending ISR change on any refusal or missing
+ *                              answer (proposalFailed), as replication-manager.ts did before the fix:
+ *                              a committed expansion whose answer was lost no longer holds the HW
+ *   restart-keeps-isr          a re-registration keeps the broker's ISR places and leaderships (the
+ *                              registration decision before the fix): a restarted broker that lost
+ *                              its page cache goes on leading with the shorter log
+ */
+export type PlantedBug = "follower-skips-truncation" | "hw-ignores-isr" | "alter-drops-pending" | "restart-keeps-isr";
 
 export interface SimOptions {
   ticks: number;
@@ -51,24 +62,13 @@ export interface SimOptions {
   minInsyncReplicas: number;
   faults: boolean;
   trace: boolean;
-  /** What the controller does at a re-registration (controller.ts); "kafka" by default. */
-  restartPolicy: RestartPolicy;
-  /**
-   * What the leader does with an AlterPartition that got no answer or a refusal. "takhin", as
-   * replication-manager.ts: proposalFailed() (the pending change is dropped) on any refusal and on
-   * no answer. "kafka", as Kafka's AlterPartitionManager: no answer -> the same request again, the
-   * pending change kept; a refusal carrying a newer partition epoch -> that committed ISR is
-   * adopted (committed()); any other refusal -> proposalFailed(). Default "kafka" (see the known
-   * failure in docs/cluster.md "Replication simulator").
-   */
-  alterPolicy: "takhin" | "kafka";
   /** Machine crashes (and failed fsyncs) lose the page cache; false: every crash is a process crash. */
   pageCacheLoss: boolean;
   /** Test-only: a deliberately broken variant, to prove the checker fails. */
   bug?: PlantedBug;
 }
 
-export const DEFAULT_SIM: SimOptions = { ticks: 300, brokers: 3, minInsyncReplicas: 2, faults: true, trace: false, restartPolicy: "kafka", alterPolicy: "kafka", pageCacheLoss: true };
+export const DEFAULT_SIM: SimOptions = { ticks: 300, brokers: 3, minInsyncReplicas: 2, faults: true, trace: false, pageCacheLoss: true };
 
 const TICK_MS = 10;
 const LAG_MS = 200;
@@ -175,7 +175,7 @@ export class ReplicationSim {
     this.rng = new SeededRandom(seed);
     const f = this.opts.faults;
     this.net = new SimNet(this.rng.fork(1), { dropRate: f ? 0.04 : 0, duplicateRate: f ? 0.03 : 0, maxDelayTicks: f ? 4 : 1, maxQueued: 5000 });
-    this.ctl = new SimController(this.opts.brokers, SESSION_MS, this.opts.restartPolicy, (s) => this.t(s));
+    this.ctl = new SimController(this.opts.brokers, SESSION_MS, this.opts.bug === "restart-keeps-isr", (s) => this.t(s));
     for (let id = 0; id < this.opts.brokers; id++) {
       const drift = f ? 0.9 + this.rng.nextFloat() * 0.2 : 1;
       this.nodes.push({
@@ -376,13 +376,14 @@ export class ReplicationSim {
           n.alterSentAt = -1;
           n.alterSent = null;
           const a = m.ans;
-          if (a.errorCode === 0) n.ls.committed(a.isr, a.partitionEpoch, this.localMs(n));
-          else if (this.opts.alterPolicy === "takhin") n.ls.proposalFailed();
-          else if (a.errorCode === 6 || a.errorCode === 74 || a.leaderEpoch !== n.ls.leaderEpoch) {
-            // Not the leader any more (NOT_LEADER_OR_FOLLOWER, FENCED_LEADER_EPOCH): keep the pending
-            // change (the HW stays held) until the image deposes this leader.
-          } else if (a.partitionEpoch > n.ls.partitionEpoch) n.ls.committed(a.isr, a.partitionEpoch, this.localMs(n));
-          else n.ls.proposalFailed();
+          if (this.opts.bug === "alter-drops-pending") {
+            n.ls.alterUnanswered();
+            if (a.errorCode === 0) n.ls.committed(a.isr, a.partitionEpoch, this.localMs(n));
+            else n.ls.proposalFailed();
+          } else {
+            const outcome = n.ls.alterAnswered(a, this.localMs(n));
+            if (a.errorCode !== 0) this.t(`b${n.id} alter refused error=${a.errorCode} pe=${a.partitionEpoch}: ${outcome}`);
+          }
           this.updateHw(n);
         }
         return;
@@ -488,8 +489,8 @@ export class ReplicationSim {
       return;
     }
     for (const r of m.records) n.log.append(r);
-    const hw = Math.min(m.hw, n.log.logEnd);
-    if (hw > n.hw) n.hw = hw;
+    // Partition.followerHighWatermark: min(leader's HW, own LEO), downwards too.
+    n.hw = Math.min(m.hw, n.log.logEnd);
   }
 
   private leaderProduce(n: Node, m: Extract<Msg, { k: "produce" }>): void {
@@ -525,17 +526,13 @@ export class ReplicationSim {
     if (n.ls) {
       const ls = n.ls;
       if (n.alterSentAt >= 0 && this.tick - n.alterSentAt > ALTER_TIMEOUT_TICKS) {
-        if (this.opts.alterPolicy === "kafka" && n.alterSent && ls.pending !== null) {
-          // Kafka's AlterPartitionManager retries a request that got no answer.
-          n.alterSentAt = this.tick;
-          this.t(`b${n.id} resends isr=[${n.alterSent.isr.join(",")}] (no answer)`);
-          this.send(n.id, CONTROLLER, { k: "alter", ...n.alterSent });
-        } else {
-          n.alterSentAt = -1;
-          n.alterSent = null;
-          ls.proposalFailed();
-          this.updateHw(n);
-        }
+        // No answer: replication-manager.ts's controllerCall rejects (timeout) -> alterUnanswered();
+        // the pending change stays and isrChangeToPropose() offers it again ("retry").
+        n.alterSentAt = -1;
+        n.alterSent = null;
+        ls.alterUnanswered();
+        if (this.opts.bug === "alter-drops-pending") ls.proposalFailed();
+        this.updateHw(n);
       }
       const prop = n.alterSentAt < 0 ? ls.isrChangeToPropose(this.localMs(n)) : null;
       if (prop) {
@@ -640,8 +637,6 @@ export function describeFailure(r: SimResult, opts: Partial<SimOptions> = {}, la
   const replay = r.trace.length > 0 ? r : runSeed(r.seed, { ...opts, trace: true });
   const lines = replay.trace.slice(-lastLines);
   const flags = [
-    opts.restartPolicy ? ` --restart-policy ${opts.restartPolicy}` : "",
-    opts.alterPolicy ? ` --alter-policy ${opts.alterPolicy}` : "",
     opts.pageCacheLoss === false ? " --no-page-cache-loss" : "",
     opts.bug ? ` --bug ${opts.bug}` : "",
   ].join("");
