@@ -117,6 +117,8 @@ export class LocalCluster {
         ...process.env,
         TAKHIN_CONTROLLER_QUORUM_VOTERS: this.votersFor(id),
         TAKHIN_ADMIN_API_PORT: process.env.TAKHIN_ADMIN_API_PORT ?? String(n.adminPort),
+        // One Schema Registry port per node (basePort + 300 + id), not 8081 for all of them.
+        TAKHIN_SCHEMA_REGISTRY_PORT: process.env.TAKHIN_SCHEMA_REGISTRY_PORT ?? String(n.kafkaPort + 300),
         ...this.env,
         ...this.o.nodeEnv?.(id),
         TAKHIN_NODE_ID: String(id),

@@ -146,3 +146,18 @@ export const TXN_MAX_PENDING_OFFSETS_PER_GROUP = 100_000;
  * untracked producer is kept (it may carry that producer's state), so only less is removed.
  */
 export const CLEANER_MAX_TRACKED_PRODUCERS_PER_LOG = 100_000;
+
+/** Largest request body the Schema Registry reads (a schema with its references); larger answers 413. */
+export const SCHEMA_REGISTRY_MAX_BODY_BYTES = 2 * 1024 * 1024;
+/** Subjects the Schema Registry keeps (deleted ones included); registering past it answers 50001. */
+export const SCHEMA_REGISTRY_MAX_SUBJECTS = 100_000;
+/** Versions one subject keeps (deleted ones included); past it, registering answers 50001. */
+export const SCHEMA_REGISTRY_MAX_VERSIONS_PER_SUBJECT = 10_000;
+/** Distinct schemas (ids) the Schema Registry keeps. */
+export const SCHEMA_REGISTRY_MAX_SCHEMAS = 1_000_000;
+/** References one schema may declare. */
+export const SCHEMA_REGISTRY_MAX_REFERENCES = 1000;
+/** Deepest chain of schema references resolved (a cycle stops here too). */
+export const SCHEMA_REGISTRY_MAX_REFERENCE_DEPTH = 32;
+/** Largest record (key or value) read back from _schemas; a larger one is skipped with a warning. */
+export const SCHEMA_REGISTRY_MAX_RECORD_BYTES = 8 * 1024 * 1024;

@@ -83,6 +83,7 @@ export async function spawnBroker(opts: SpawnOptions): Promise<BrokerProcess> {
       TAKHIN_DATA_DIR: opts.dataDir,
       TAKHIN_LOG_LEVEL: "info",
       TAKHIN_ADMIN_API_PORT: "0",
+      TAKHIN_SCHEMA_REGISTRY_PORT: "-1",
       ...opts.env,
     },
     stdin: "ignore",

@@ -67,6 +67,10 @@ export interface BrokerConfig {
   adminApiHost: string | null;
   /** Request counters for /metrics on the Kafka request path (off: /metrics has no request figures). */
   metricsEnabled: boolean;
+  /** The Schema Registry's HTTP port (src/schema-registry): 0 picks a free port, -1 turns it off. */
+  schemaRegistryPort: number;
+  /** Address the Schema Registry listens on; null: the same as `host`. */
+  schemaRegistryHost: string | null;
 }
 
 type Kind =
@@ -116,6 +120,8 @@ const KEYS: KeySpec[] = [
   { key: "admin_api_port", prop: "adminApiPort", kind: { type: "int", min: -1, max: 65535 }, describe: "Admin API and /metrics HTTP port (0 picks a free port, -1 turns it off)" },
   { key: "admin_api_host", prop: "adminApiHost", kind: { type: "string", nullable: true }, describe: "address the Admin API listens on (default: host)" },
   { key: "metrics_enabled", prop: "metricsEnabled", kind: { type: "bool" }, describe: "count Kafka requests, bytes and errors for /metrics" },
+  { key: "schema_registry_port", prop: "schemaRegistryPort", kind: { type: "int", min: -1, max: 65535 }, describe: "Schema Registry HTTP port, Confluent-compatible (0 picks a free port, -1 turns it off)" },
+  { key: "schema_registry_host", prop: "schemaRegistryHost", kind: { type: "string", nullable: true }, describe: "address the Schema Registry listens on (default: host)" },
   { key: "process_roles", cluster: true, prop: "processRoles", kind: { type: "string", nullable: true }, describe: "broker, controller or broker,controller (unset: one node, as before)" },
   { key: "controller_quorum_voters", cluster: true, prop: "controllerQuorumVoters", kind: { type: "string", nullable: true }, describe: "the controller quorum: id@host:port,..." },
   { key: "listeners", cluster: true, prop: "listeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... (default PLAINTEXT://host:kafka_port)" },
@@ -160,6 +166,8 @@ export function defaultConfig(): BrokerConfig {
     adminApiPort: 9644,
     adminApiHost: null,
     metricsEnabled: true,
+    schemaRegistryPort: 8081,
+    schemaRegistryHost: null,
   };
 }
 

@@ -51,6 +51,7 @@ import { MiddlewareChain, RequestMetrics, requestLogging } from "./middleware.ts
 import { HandlerRegistry } from "./registry.ts";
 import { RequestMemory } from "./request-memory.ts";
 import { AdminApiService } from "../admin/admin-api.ts";
+import { SchemaRegistryService } from "../schema-registry/service.ts";
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -289,6 +290,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   });
   // The Admin API, health probes and /metrics (src/admin); admin_api_port -1 leaves it out.
   if (config.adminApiPort >= 0) host.add(new AdminApiService({ context, status: () => host.status(), connections: () => listener.connectionCount, dependsOn: ["kafka-listener"] }));
+  // The Schema Registry, Confluent-compatible (src/schema-registry); schema_registry_port -1 leaves it out.
+  if (config.schemaRegistryPort >= 0) host.add(new SchemaRegistryService({ context, dependsOn: ["kafka-listener"] }));
   for (const s of opts.services?.(context) ?? []) host.add(s);
 
   await host.startAll();

@@ -20,6 +20,8 @@ const PREFIX = "takhin-test-run-";
 // Brokers a test spawns (children get process.env) take a free Admin API port, never the default
 // 9644 that concurrent runs on one machine would fight over.
 process.env.TAKHIN_ADMIN_API_PORT ??= "0";
+// Nor the Schema Registry's 8081: spawned brokers leave it off unless a test asks for it.
+process.env.TAKHIN_SCHEMA_REGISTRY_PORT ??= "-1";
 
 
 if (!process.env.TAKHIN_TEST_RUN_DIR) {
