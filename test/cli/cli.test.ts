@@ -8,9 +8,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { writeFileSync } from "node:fs";
-import { NODE } from "../clients/clients.ts";
 import { startGroupBroker } from "../clients/scripts/groups-harness.ts";
 import { removeDir, tempDir, type TestBroker } from "../helpers/broker.ts";
+import { startMember } from "./member.ts";
 import { jsonLines, ok, okJson, takhin } from "./run-cli.ts";
 import { COMMANDS } from "../../src/cli/main.ts";
 import { isGroup } from "../../src/cli/command.ts";
@@ -249,29 +249,7 @@ describe("produce and consume", () => {
 });
 
 describe("groups", () => {
-  const member = (topic: string, group: string, count: number) => {
-    const proc = Bun.spawn([NODE, join(import.meta.dir, "scripts", "kafkajs-member.mjs"), tb.bootstrap, topic, group, String(count)], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
-    const reader = proc.stdout.getReader();
-    const firstLine = (async () => {
-      let text = "";
-      while (!text.includes("\n")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        text += new TextDecoder().decode(value);
-      }
-      return JSON.parse(text.split("\n")[0]!);
-    })();
-    return {
-      ready: firstLine,
-      async stop() {
-        proc.stdin.write("stop\n");
-        await proc.stdin.end();
-        const killer = setTimeout(() => proc.kill("SIGKILL"), 20_000);
-        await proc.exited;
-        clearTimeout(killer);
-      },
-    };
-  };
+  const member = (topic: string, group: string, count: number) => startMember(tb.bootstrap, topic, group, count);
 
   test("list, describe with lag, seek refused while active, seek after, delete", async () => {
     await ok(["topic", "create", "gt", "--partitions", "2", ...b]);

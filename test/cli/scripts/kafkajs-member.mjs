@@ -8,7 +8,7 @@ import { createInterface } from "node:readline";
 
 const [bootstrap, topic, group, countArg] = process.argv.slice(2);
 const count = Number(countArg);
-const kafka = new Kafka({ clientId: "takhin-cli-test", brokers: [bootstrap], logLevel: logLevel.NOTHING });
+const kafka = new Kafka({ clientId: "takhin-cli-test", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING });
 const consumer = kafka.consumer({ groupId: group, sessionTimeout: 6000, heartbeatInterval: 300, rebalanceTimeout: 10000 });
 const seen = {};
 let n = 0;
