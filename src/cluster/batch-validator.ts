@@ -12,6 +12,9 @@
  * - CRC-32C mismatch                                                -> CORRUPT_MESSAGE
  * - record count < 1 or lastOffsetDelta != count - 1                -> INVALID_RECORD
  * - a control batch from a client (not from a coordinator)          -> INVALID_RECORD
+ * - a transactional batch from a client whose partition the transaction coordinator has not
+ *   confirmed in the producer's transaction (the replica manager asks it first: allowTransactional)
+ *                                                                    -> INVALID_TXN_STATE
  * - CreateTime outside message.timestamp.before/after.max.ms        -> INVALID_TIMESTAMP
  * - an unknown codec id                                            -> INVALID_RECORD
  * - zstd in a Produce request below v7                              -> UNSUPPORTED_COMPRESSION_TYPE
@@ -67,6 +70,8 @@ export interface ValidationOptions {
   topicPartition?: string;
   /** Coordinator appends (AppendOrigin COORDINATOR) may write control and transactional batches. */
   allowControlAndTransactional?: boolean;
+  /** A client's transactional batch the transaction coordinator verified (its partition is in the producer's transaction). */
+  allowTransactional?: boolean;
   /** Decompresses a compressed records section (needed only for compacted topics). */
   decompress?: (codec: number, data: Uint8Array) => Uint8Array;
 }
@@ -158,9 +163,10 @@ export function validateProducedBatch(records: Uint8Array, opts: ValidationOptio
     return fail(ErrorCode.INVALID_RECORD, `last offset delta ${header.lastOffsetDelta} does not match record count ${header.recordCount}`);
   }
   if (header.attributes & CONTROL_BIT && !opts.allowControlAndTransactional) return fail(ErrorCode.INVALID_RECORD, "clients may not produce control batches");
-  if (header.attributes & TRANSACTIONAL_BIT && !opts.allowControlAndTransactional) {
-    return fail(ErrorCode.INVALID_TXN_STATE, "transactional batches need a transaction; transactions are not supported by this broker yet");
+  if (header.attributes & TRANSACTIONAL_BIT && !opts.allowControlAndTransactional && !opts.allowTransactional) {
+    return fail(ErrorCode.INVALID_TXN_STATE, "the partition was not added to the producer's transaction");
   }
+  if (header.attributes & TRANSACTIONAL_BIT && header.producerId < 0n) return fail(ErrorCode.INVALID_RECORD, "a transactional batch needs a producer id");
 
   const earliest = BigInt(opts.nowMs) - BigInt(Math.min(opts.timestampBeforeMaxMs, Number.MAX_SAFE_INTEGER));
   const latest = BigInt(opts.nowMs) + BigInt(Math.min(opts.timestampAfterMaxMs, Number.MAX_SAFE_INTEGER));

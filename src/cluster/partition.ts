@@ -8,14 +8,24 @@
  * Every append goes through appendAsLeader, whatever its origin (Kafka's AppendOrigin): "client"
  * for Produce requests, "coordinator" for records the broker writes itself (the offsets log, later
  * transaction markers). Both take the same validation and producer-state path; only the rules that
- * protect the log from clients (no control or transactional batches from a client) differ.
+ * protect the log from clients (no control batches from a client; transactional batches only once
+ * the replica manager had them verified by the transaction coordinator) differ.
+ *
+ * Transactions (issue 16): every batch appended (as leader or follower, or replayed at open) goes
+ * through applyBatch: a transactional batch starts its producer's ongoing transaction, a control
+ * batch (COMMIT/ABORT marker) ends it, and an ended abort is written to the aborted-transaction
+ * index (storage/txn-index.ts). The last stable offset is the first offset of the oldest ongoing
+ * transaction, capped at the high watermark. Read committed reads stop before it and list the
+ * aborted transactions of the range read. The producer-state snapshot carries the ongoing
+ * transactions, so a restart rebuilds the LSO from the snapshot and the log after it.
  */
 import { validateProducedBatch, type RecordError } from "./batch-validator.ts";
 import type { EffectiveTopicConfig } from "./topic-config.ts";
 import type { TopicInfo } from "./topics.ts";
 import { PartitionProducerState } from "./producer-state.ts";
 import { ErrorCode } from "../protocol/errors.ts";
-import { BATCH_LOG_OVERHEAD_BYTES, TIMESTAMP_TYPE_BIT, iterateRecords, readBatchHeader } from "../protocol/record-batch.ts";
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, CONTROL_BIT, ControlType, TIMESTAMP_TYPE_BIT, TRANSACTIONAL_BIT, controlRecordType, iterateRecords, readBatchHeader, type BatchHeader } from "../protocol/record-batch.ts";
+import { AbortedTxnIndex, type AbortedTxn } from "../storage/txn-index.ts";
 import { CompressionError, batchRecords, decompress, recompressBatch } from "../compression/index.ts";
 import { COMPRESSION_MASK, Compression } from "../protocol/record-batch.ts";
 import { InvalidBatchError, type PartitionLog } from "../storage/index.ts";
@@ -41,6 +51,8 @@ export interface AppendAsLeaderOptions {
   nowMs?: number;
   /** The Produce version that carried the batch (zstd needs v7+); coordinator appends use the latest. */
   produceVersion?: number;
+  /** A client's transactional batch whose partition the transaction coordinator confirmed is in its transaction. */
+  transactionVerified?: boolean;
 }
 
 /** A record of a refused batch that broke a rule, by its index in the batch (KIP-467). */
@@ -61,6 +73,8 @@ export interface ProduceResult {
 export interface PartitionRead {
   records: Uint8Array[];
   sizeBytes: number;
+  /** Read committed: the aborted transactions overlapping the range read; null for read uncommitted. */
+  abortedTransactions: AbortedTxn[] | null;
 }
 
 /** The codec a topic's compression.type asks for, or null for "producer" (keep as sent). */
@@ -87,6 +101,8 @@ export class Partition {
    * log's high watermark follows its end) and on followers (the leader's high watermark is taken).
    */
   leaderState: LeaderState | null = null;
+  /** Aborted transactions by their markers (the segments' .txnindex files). */
+  readonly abortedTxns: AbortedTxnIndex;
 
   constructor(
     readonly topic: TopicInfo,
@@ -94,7 +110,15 @@ export class Partition {
     readonly log: PartitionLog,
     public config: EffectiveTopicConfig,
   ) {
+    this.abortedTxns = new AbortedTxnIndex(log.dir, () => log.segmentBaseOffsets());
     this.loadProducerState();
+  }
+
+  /** The last stable offset: the first offset of the oldest ongoing transaction, capped at the high watermark. */
+  get lastStableOffset(): number {
+    const hw = this.log.highWatermark;
+    const unstable = this.producers.firstUnstableOffset();
+    return unstable === null ? hw : Math.min(unstable, hw);
   }
 
   get logStartOffset(): number {
@@ -143,12 +167,13 @@ export class Partition {
       compacted: c.cleanupPolicyCompact,
       topicPartition: `${this.topic.name}-${this.index}`,
       allowControlAndTransactional: options.origin === "coordinator",
+      allowTransactional: options.transactionVerified === true,
       decompress: (codec, data) => decompress(codec, data),
     });
     if (!v.ok) return this.result(v.errorCode, v.message, -1n, -1n, -1n, v.recordErrors ?? []);
     const h = v.header;
     const target = targetCodec(c.compressionType);
-    if (target !== null && target !== (h.attributes & COMPRESSION_MASK)) {
+    if (target !== null && target !== (h.attributes & COMPRESSION_MASK) && (h.attributes & CONTROL_BIT) === 0) {
       // compression.type other than "producer": the broker recompresses batches that differ.
       try {
         records = recompressBatch(records, target, undefined, v.plainRecords);
@@ -157,8 +182,15 @@ export class Partition {
         throw e;
       }
     }
-    const idempotent = h.producerId >= 0n;
+    const control = (h.attributes & CONTROL_BIT) !== 0;
+    const idempotent = h.producerId >= 0n && !control;
     const info = { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta };
+    if (control && h.producerId >= 0n) {
+      // A producer's control batch is a transaction marker: one COMMIT or ABORT record (Kafka's EndTransactionMarker).
+      if (h.recordCount !== 1 || markerType(records, h) === null) return this.result(ErrorCode.INVALID_RECORD, "a producer's control batch holds one COMMIT or ABORT record");
+      const code = this.producers.checkMarker(h.producerId, h.producerEpoch);
+      if (code !== ErrorCode.NONE) return this.result(code, `marker of producer ${h.producerId} at epoch ${h.producerEpoch} is older than its current epoch`);
+    }
     if (idempotent) {
       const check = this.producers.check(info);
       if (check.kind === "duplicate") {
@@ -173,7 +205,7 @@ export class Partition {
       if (e instanceof InvalidBatchError) return this.result(ErrorCode.CORRUPT_MESSAGE, e.message);
       return this.result(ErrorCode.KAFKA_STORAGE_ERROR, `append failed: ${(e as Error).message}`);
     }
-    if (idempotent) this.producers.record(info, baseOffset);
+    this.applyBatch(records, h, baseOffset);
     if (this.leaderState?.leaderAppended(this.log.logEndOffset)) this.log.updateHighWatermark(this.leaderState.highWatermark);
     return this.result(ErrorCode.NONE, null, BigInt(baseOffset), logAppendTime ? BigInt(nowMs) : -1n, BigInt(baseOffset + h.lastOffsetDelta));
   }
@@ -198,10 +230,9 @@ export class Partition {
     this.log.append(bytes, { assignOffsets: false });
     for (let pos = 0; pos < bytes.length; ) {
       const h = readBatchHeader(bytes, pos);
-      if (h.producerId >= 0n) {
-        this.producers.record({ producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta }, Number(h.baseOffset));
-      }
-      pos += BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+      const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+      this.applyBatch(bytes.subarray(pos, pos + size), h, Number(h.baseOffset));
+      pos += size;
     }
     return this.log.logEndOffset;
   }
@@ -221,19 +252,67 @@ export class Partition {
     if (offset >= this.log.logEndOffset) return;
     this.log.truncateTo(offset);
     this.producers.clear();
-    this.rebuildProducerState(this.log.logStartOffset);
+    this.abortedTxns.truncateFrom(this.log.logEndOffset);
+    // The aborted transactions below the new end stay; the rebuild from the log start must not list them again.
+    this.rebuildProducerState(this.log.logStartOffset, this.log.logEndOffset);
+  }
+
+  /**
+   * What an appended (or replayed) batch does to producer state: an idempotent batch is recorded
+   * for duplicate detection, a transactional one starts its producer's transaction, a control
+   * batch ends it (an abort is indexed). `batch` holds the whole batch; `baseOffset` is its offset.
+   * Replayed batches below `indexedBelow` have their aborts already in the index.
+   */
+  private applyBatch(batch: Uint8Array, h: BatchHeader, baseOffset: number, indexedBelow = -1): void {
+    if (h.producerId < 0n) return;
+    if ((h.attributes & CONTROL_BIT) !== 0) {
+      const type = markerType(batch, h);
+      if (type === null) return;
+      const done = this.producers.completeTxn(h.producerId, h.producerEpoch, baseOffset, type === ControlType.COMMIT);
+      if (done?.aborted && baseOffset >= indexedBelow) {
+        const unstable = this.producers.firstUnstableOffset();
+        this.abortedTxns.append({ producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: unstable ?? done.lastOffset + 1 });
+      }
+      return;
+    }
+    this.producers.record(
+      { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
+      baseOffset,
+      (h.attributes & TRANSACTIONAL_BIT) !== 0,
+    );
   }
 
   /** Whole batches from fetchOffset up to the log end (a follower's fetch), as views. */
   readForReplica(fetchOffset: number, maxBytes: number, minOneBatch: boolean): PartitionRead {
     const r = this.log.read(fetchOffset, maxBytes, { minOneBatch, maxOffsetExclusive: this.log.logEndOffset });
-    return { records: r.batches, sizeBytes: r.sizeBytes };
+    return { records: r.batches, sizeBytes: r.sizeBytes, abortedTransactions: null };
   }
 
-  /** Whole batches from fetchOffset up to the high watermark, as views of mapped segments. */
-  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean): PartitionRead {
-    const r = this.log.read(fetchOffset, maxBytes, { minOneBatch });
-    return { records: r.batches, sizeBytes: r.sizeBytes };
+  /**
+   * Whole batches from fetchOffset up to the high watermark (read uncommitted) or the last stable
+   * offset (read committed, with the aborted transactions overlapping the batches read), as views
+   * of mapped segments.
+   */
+  read(fetchOffset: number, maxBytes: number, minOneBatch: boolean, readCommitted = false): PartitionRead {
+    if (!readCommitted) {
+      const r = this.log.read(fetchOffset, maxBytes, { minOneBatch });
+      return { records: r.batches, sizeBytes: r.sizeBytes, abortedTransactions: null };
+    }
+    const lso = this.lastStableOffset;
+    const r = this.log.read(fetchOffset, maxBytes, { minOneBatch, maxOffsetExclusive: lso });
+    let upper = fetchOffset;
+    const last = r.batches[r.batches.length - 1];
+    if (last) {
+      // The offset after the last batch read (views hold whole batches, the last one at their end).
+      let pos = 0;
+      while (pos + BATCH_LOG_OVERHEAD_BYTES <= last.length) {
+        const h = readBatchHeader(last, pos);
+        upper = Number(h.baseOffset) + h.lastOffsetDelta + 1;
+        pos += BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+      }
+    }
+    this.abortedTxns.dropBelow(this.log.logStartOffset);
+    return { records: r.batches, sizeBytes: r.sizeBytes, abortedTransactions: upper > fetchOffset ? this.abortedTxns.collect(fetchOffset, upper) : [] };
   }
 
   /**
@@ -290,7 +369,11 @@ export class Partition {
     renameSync(tmp, path);
   }
 
-  /** Snapshot (if it does not reach past the log end), then the batches after it. */
+  /**
+   * Snapshot (if it does not reach past the log end), then the batches after it. The aborted
+   * transactions whose markers precede the replay come from the .txnindex files; the replay
+   * indexes the others again.
+   */
   private loadProducerState(): void {
     const path = join(this.log.dir, PRODUCER_SNAPSHOT_FILE);
     let from = this.log.logStartOffset;
@@ -299,10 +382,12 @@ export class Partition {
       if (covered !== null && covered <= this.log.logEndOffset && covered >= this.log.logStartOffset) from = covered;
       else this.producers.clear();
     }
+    if (this.log.isOffline) return;
+    this.abortedTxns.load(from);
     this.rebuildProducerState(from);
   }
 
-  private rebuildProducerState(fromOffset: number): void {
+  private rebuildProducerState(fromOffset: number, indexedBelow = -1): void {
     let offset = fromOffset;
     const end = this.log.logEndOffset;
     while (offset < end) {
@@ -313,18 +398,30 @@ export class Partition {
         for (let pos = 0; pos + BATCH_LOG_OVERHEAD_BYTES <= view.length; ) {
           const h = readBatchHeader(view, pos);
           const lastOffset = Number(h.baseOffset) + h.lastOffsetDelta;
-          if (h.producerId >= 0n && lastOffset >= offset) {
-            this.producers.record(
-              { producerId: h.producerId, producerEpoch: h.producerEpoch, baseSequence: h.baseSequence, lastOffsetDelta: h.lastOffsetDelta },
-              Number(h.baseOffset),
-            );
+          const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+          if (h.producerId >= 0n && lastOffset >= offset && pos + size <= view.length) {
+            this.applyBatch(view.subarray(pos, pos + size), h, Number(h.baseOffset), indexedBelow);
           }
           next = Math.max(next, lastOffset + 1);
-          pos += BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+          pos += size;
         }
       }
       if (next <= offset) break;
       offset = next;
     }
   }
+}
+
+/** The control type (ControlType) of a control batch's one record, or null when it is not a COMMIT/ABORT marker. */
+export function markerType(batch: Uint8Array, h: BatchHeader): number | null {
+  if (batch.length < BATCH_HEADER_BYTES || (h.attributes & CONTROL_BIT) === 0) return null;
+  try {
+    for (const rec of iterateRecords(batch.subarray(BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES + h.batchLength), 1)) {
+      const type = controlRecordType(rec.key);
+      return type === ControlType.ABORT || type === ControlType.COMMIT ? type : null;
+    }
+  } catch {
+    return null;
+  }
+  return null;
 }

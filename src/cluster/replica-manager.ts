@@ -10,12 +10,20 @@
  * (on one node it already does, so it completes at once), or the request's timeout
  * (REQUEST_TIMED_OUT), or a leadership change (NOT_LEADER_OR_FOLLOWER).
  *
+ * Transactional produce: a client's transactional batch for a partition where its producer has no
+ * ongoing transaction yet is first verified with the transaction coordinator (txnVerifier, KIP-890
+ * part 1): 0 lets it append; an error answers that partition. Produce v11 and below carry the
+ * coordinator's retriable errors as NOT_ENOUGH_REPLICAS (what Kafka 3.6+ answers, so older clients
+ * retry without a metadata refresh); INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH, PRODUCER_FENCED
+ * and the rest as they are. Without a verifier (no coordinator wired) the batch is INVALID_TXN_STATE.
+ * Transaction markers (writeTxnMarkers) are appended with origin "coordinator" and acks=-1.
+ *
  * Fetch (fetchMessages): per partition, the leader and leader-epoch checks, the offset range check
  * (OFFSET_OUT_OF_RANGE), reads up to the high watermark as views of mapped segments within the
  * partition and response byte limits, the response limit being min(max_bytes, fetch.max.bytes)
  * with Kafka's KIP-74 rule (the first batch of the first partition with data is returned even
- * above the limits, so a consumer always progresses). The last stable offset is the high watermark
- * (no transactions yet). When fewer than min_bytes are available and nothing failed, the fetch waits
+ * above the limits, so a consumer always progresses). Read committed fetches read up to the last
+ * stable offset and carry the aborted transactions of the range read. When fewer than min_bytes are available and nothing failed, the fetch waits
  * in the fetch purgatory until an append or high-watermark move on one of its partitions makes
  * min_bytes available, an error appears (deletion, leadership change), or max_wait_ms passes; a
  * fetch of no partitions (an empty incremental session) waits max_wait_ms, so idle consumers do
@@ -38,6 +46,17 @@ import { failsBeforeTheLog } from "./batch-validator.ts";
 import { clientWriteRefusal } from "./internal-topics.ts";
 import type { TopicRegistry } from "./topics.ts";
 import { divergingEpoch, type EpochEnd } from "./replication/divergence.ts";
+import type { TxnProduceVerifier } from "./txn-contract.ts";
+import { BATCH_HEADER_BYTES, TRANSACTIONAL_BIT, readBatchHeader } from "../protocol/record-batch.ts";
+
+/** The coordinator errors Produce v11 and below answer as NOT_ENOUGH_REPLICAS (retriable, no metadata refresh). */
+const VERIFY_RETRIABLE = new Set<number>([
+  ErrorCode.CONCURRENT_TRANSACTIONS,
+  ErrorCode.NETWORK_EXCEPTION,
+  ErrorCode.COORDINATOR_LOAD_IN_PROGRESS,
+  ErrorCode.COORDINATOR_NOT_AVAILABLE,
+  ErrorCode.NOT_COORDINATOR,
+]);
 
 // ---------------------------------------------------------------------------------------------
 // Produce
@@ -58,6 +77,8 @@ export interface ProduceOptions {
   /** The Produce version (codec rules); omitted for non-Kafka callers: the latest. */
   produceVersion?: number;
   nowMs?: number;
+  /** The Produce request's transactional_id (null or omitted: none). */
+  transactionalId?: string | null;
 }
 
 export interface ProducePartitionResult {
@@ -111,7 +132,7 @@ export interface FetchPartitionResult {
   highWatermark: bigint;
   lastStableOffset: bigint;
   logStartOffset: bigint;
-  /** [] for read_committed (no transactions yet), null for read_uncommitted. */
+  /** The aborted transactions of the range read for read_committed, null for read_uncommitted. */
   abortedTransactions: { producerId: bigint; firstOffset: bigint }[] | null;
   /** Followers: where their log diverges from this leader's (KIP-320); no records then. */
   divergingEpoch?: EpochEnd;
@@ -228,6 +249,8 @@ export class ReplicaManager implements PartitionListener {
   /** fetch.max.bytes (Kafka's broker config): caps every Fetch response, whatever max_bytes asks. */
   fetchMaxBytes: number;
   private readonly log: Logger | undefined;
+  /** The transaction coordinator's check of transactional batches (wired by the lifecycle); null refuses them. */
+  txnVerifier: TxnProduceVerifier | null = null;
 
   constructor(
     private readonly partitions: PartitionManager,
@@ -262,6 +285,47 @@ export class ReplicaManager implements PartitionListener {
    * order.
    */
   appendRecords(inputs: ProducePartitionInput[], options: ProduceOptions): ProducePartitionResult[] | Promise<ProducePartitionResult[]> {
+    const verdicts = (options.origin ?? "client") === "client" ? this.transactionalChecks(inputs, options) : null;
+    if (verdicts === null) return this.appendNow(inputs, options, null);
+    return Promise.all(verdicts).then((codes) => this.appendNow(inputs, options, codes));
+  }
+
+  /**
+   * Per input, the transaction coordinator's verdict on its transactional batch (a promise of an
+   * error code, 0 meaning verified), or undefined when there is nothing to ask; null when no input
+   * needs asking (the common, non-transactional case stays synchronous).
+   */
+  private transactionalChecks(inputs: ProducePartitionInput[], options: ProduceOptions): (Promise<number> | number | undefined)[] | null {
+    let out: (Promise<number> | number | undefined)[] | null = null;
+    for (let i = 0; i < inputs.length; i++) {
+      const records = inputs[i]!.records;
+      if (records === null || records.length < BATCH_HEADER_BYTES || records[16] !== 2) continue;
+      const h = readBatchHeader(records, 0);
+      if ((h.attributes & TRANSACTIONAL_BIT) === 0) continue;
+      out ??= new Array(inputs.length);
+      const p = this.partitions.get(inputs[i]!.topic, inputs[i]!.partition);
+      if (!p) continue; // answered by the leader lookup
+      if (!options.transactionalId) {
+        out[i] = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+      } else if (p.producers.hasOngoingTxn(h.producerId, h.producerEpoch)) {
+        out[i] = ErrorCode.NONE; // verified with its transaction's first batch here
+      } else if (this.txnVerifier === null) {
+        out[i] = ErrorCode.INVALID_TXN_STATE;
+      } else {
+        const version = options.produceVersion ?? 11;
+        out[i] = this.txnVerifier
+          .verifyPartition(options.transactionalId, h.producerId, h.producerEpoch, { topic: inputs[i]!.topic, partition: inputs[i]!.partition })
+          .then((code) => (version <= 11 && VERIFY_RETRIABLE.has(code) ? ErrorCode.NOT_ENOUGH_REPLICAS : code))
+          .catch((error) => {
+            this.log?.warn("transaction verification failed", { topic: inputs[i]!.topic, partition: inputs[i]!.partition, error });
+            return ErrorCode.NOT_ENOUGH_REPLICAS;
+          });
+      }
+    }
+    return out;
+  }
+
+  private appendNow(inputs: ProducePartitionInput[], options: ProduceOptions, verdicts: (number | undefined)[] | null): ProducePartitionResult[] | Promise<ProducePartitionResult[]> {
     const nowMs = options.nowMs ?? Date.now();
     const results: ProducePartitionResult[] = [];
     const pending: ({ partition: Partition; requiredOffset: number } | null)[] = [];
@@ -308,7 +372,13 @@ export class ReplicaManager implements PartitionListener {
         out.errorMessage = `min.insync.replicas is ${p.minInsyncReplicas} but the ISR has ${p.isrSize} replica${p.isrSize === 1 ? "" : "s"}`;
         continue;
       }
-      const r = p.appendAsLeader(input.records, { origin: options.origin ?? "client", nowMs, produceVersion: options.produceVersion });
+      const verdict = verdicts?.[results.length - 1];
+      if (verdict !== undefined && verdict !== ErrorCode.NONE) {
+        out.errorCode = verdict;
+        out.errorMessage = verdict === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED ? "transactional records need a transactional id" : `the transaction coordinator refused the partition (error ${verdict})`;
+        continue;
+      }
+      const r = p.appendAsLeader(input.records, { origin: options.origin ?? "client", nowMs, produceVersion: options.produceVersion, transactionVerified: verdict === ErrorCode.NONE });
       out.errorCode = r.errorCode;
       out.errorMessage = r.errorMessage;
       out.baseOffset = r.baseOffset;
@@ -431,7 +501,7 @@ export class ReplicaManager implements PartitionListener {
       }
       try {
         r.highWatermark = BigInt(p.highWatermark);
-        r.lastStableOffset = r.highWatermark; // no transactions yet: LSO = HWM
+        r.lastStableOffset = BigInt(p.lastStableOffset);
         r.logStartOffset = BigInt(p.logStartOffset);
         const offset = Number(input.fetchOffset);
         if (offset < p.logStartOffset || offset > p.logEndOffset) {
@@ -443,7 +513,8 @@ export class ReplicaManager implements PartitionListener {
         // KIP-74: the first batch of the first partition with data is returned even above the limits.
         const minOneBatch = totalBytes === 0;
         if (budget <= 0 && !minOneBatch) continue;
-        const got = replicaId >= 0 ? p.readForReplica(offset, Math.max(0, budget), minOneBatch) : p.read(offset, Math.max(0, budget), minOneBatch);
+        const got = replicaId >= 0 ? p.readForReplica(offset, Math.max(0, budget), minOneBatch) : p.read(offset, Math.max(0, budget), minOneBatch, readCommitted);
+        if (got.abortedTransactions) r.abortedTransactions = got.abortedTransactions.map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
         r.records = got.records;
         r.recordBytes = got.sizeBytes;
         totalBytes += got.sizeBytes;

@@ -19,6 +19,7 @@
  * throws a ServiceStartError naming it.
  */
 import { join } from "node:path";
+import { ReplicaMarkerWriter } from "../cluster/txn-marker-writer.ts";
 import { clusterConfigOf } from "../cluster/cluster-config.ts";
 import { addCurrentLeaderFields } from "./current-leader.ts";
 import { startLeaderRebalance, type LeaderRebalanceOptions } from "../cluster/leader-rebalance.ts";
@@ -216,6 +217,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     dependsOn: ["partitions"],
     start() {
       context.replicas = new ReplicaManager(context.partitions, context.topics, { log, socketRequestMaxBytes: config.socketRequestMaxBytes });
+      // Transaction markers go through the replica manager (txn-contract.ts: the coordinator's TxnMarkerWriter).
+      context.txnMarkers = new ReplicaMarkerWriter(() => context.replicas);
     },
     // Waiting fetches and acks=all produces answer now rather than at their timeouts.
     quiesce() {

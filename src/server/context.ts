@@ -2,6 +2,7 @@
 import type { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import type { PartitionManager } from "../cluster/partition-manager.ts";
 import type { ReplicaManager } from "../cluster/replica-manager.ts";
+import type { ReplicaMarkerWriter } from "../cluster/txn-marker-writer.ts";
 import type { TopicRegistry } from "../cluster/topics.ts";
 import type { MetadataQuorum } from "../cluster/metadata-quorum.ts";
 import type { LocalController } from "../metadata/controller.ts";
@@ -37,6 +38,11 @@ export interface BrokerContext {
   partitions: PartitionManager;
   /** Produce and Fetch semantics (acks, waits, limits) over the partitions. */
   replicas: ReplicaManager;
+  /**
+   * Writes transaction markers (the data path's TxnMarkerWriter, txn-contract.ts): the transaction
+   * coordinator calls writeMarkers; the WriteTxnMarkers handler calls writeLocal.
+   */
+  txnMarkers: ReplicaMarkerWriter;
   fetchSessions: FetchSessionCache;
   producerIds: ProducerIdAllocator;
   /** The group coordinator (consumer groups, committed offsets in __consumer_offsets). */

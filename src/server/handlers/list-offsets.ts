@@ -1,7 +1,7 @@
 /**
  * ListOffsets 0-9: earliest (-2), latest (-1), max timestamp (-3, v7+), earliest local (-4, v8+),
  * latest tiered (-5, v9+; no tiered storage, so none) and by timestamp. v0 answers the old list
- * form. Latest is the high watermark (also the last stable offset: no transactions yet).
+ * form. Latest is the high watermark, or the last stable offset when the request is read_committed.
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ListOffsets } from "../../protocol/messages/list-offsets.ts";
@@ -19,6 +19,7 @@ export const listOffsetsHandler: HandlerFor<typeof ListOffsets> = {
   maxVersion: 9,
   handle(ctx, req, version) {
     const b = ctx.broker;
+    const readCommitted = version >= 2 && req.isolationLevel === 1;
     const topics = req.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => {
@@ -37,7 +38,8 @@ export const listOffsetsHandler: HandlerFor<typeof ListOffsets> = {
           return out;
         }
         const ts = p.timestamp;
-        if (ts === LATEST) out.offset = BigInt(partition.highWatermark);
+        // read_committed (v2+): the latest offset is the last stable offset (KIP-98).
+        if (ts === LATEST) out.offset = BigInt(readCommitted ? partition.lastStableOffset : partition.highWatermark);
         else if (ts === EARLIEST || ts === EARLIEST_LOCAL) out.offset = BigInt(partition.logStartOffset);
         else if (ts === MAX_TIMESTAMP && version >= 7) {
           const m = partition.maxTimestamp();

@@ -58,12 +58,9 @@ export const produceHandler: HandlerFor<typeof Produce> = {
     if (version < FIRST_SUPPORTED_VERSION) {
       return everyPartition(req, ErrorCode.UNSUPPORTED_VERSION, "produce versions below 3 (message format v0/v1) are not supported");
     }
-    if (req.transactionalId !== null) {
-      return everyPartition(req, ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, "transactions are not supported by this broker yet");
-    }
     const inputs: ProducePartitionInput[] = [];
     for (const t of req.topicData) for (const p of t.partitionData) inputs.push({ topic: t.name, partition: p.index, records: p.records });
-    const results = ctx.broker.replicas.appendRecords(inputs, { acks: req.acks, timeoutMs: req.timeoutMs, produceVersion: version });
+    const results = ctx.broker.replicas.appendRecords(inputs, { acks: req.acks, timeoutMs: req.timeoutMs, produceVersion: version, transactionalId: req.transactionalId });
     if (req.acks === 0) return NO_RESPONSE;
     if (results instanceof Promise) return results.then((r) => encode(req, r));
     return encode(req, results);
