@@ -46,7 +46,7 @@ test("kafkajs serializers: Avro, Protobuf, JSON Schema end to end", async () => 
     expect(sensors.size).toBe(PER_VERSION);
     for (const d of byId(r.ids[1])) expect(d.value.unit).toBe("K");
     // The stored schema is what the ids point to.
-    const stored = await (await fetch(`${url}/schemas/ids/${r.ids[0]}`)).json();
+    const stored = (await (await fetch(`${url}/schemas/ids/${r.ids[0]}`)).json()) as { schemaType?: string };
     expect(stored.schemaType ?? "AVRO").toBe(type);
   }
 }, 90_000);

@@ -61,25 +61,36 @@ function namesMatch(reader: AnyType, writer: AnyType): boolean {
   return ((reader.aliases as string[] | undefined) ?? []).some((a) => unqualified(a) === unqualified(w));
 }
 
-/** The reasons (with paths) why `writer` data cannot be read as `reader`; memoises named pairs (recursive types). */
+/**
+ * The reasons (with paths) why `writer` data cannot be read as `reader`. A pair of named types
+ * already being checked further up is assumed to resolve (a recursive type), as Avro's own
+ * SchemaCompatibility does.
+ */
 export function avroReaderIncompatibilities(reader: avro.Type, writer: avro.Type): string[] {
   const out: string[] = [];
-  const seen = new Set<string>();
-  const walk = (r: AnyType, w: AnyType, path: string): void => {
+  const inProgress = new Set<string>();
+  const walk = (r: AnyType, w: AnyType, path: string, out: string[]): void => {
     if (out.length >= 100) return;
+    const key = r.name && w.name ? `${r.name}\u0000${w.name}` : null;
+    if (key) {
+      if (inProgress.has(key)) return;
+      inProgress.add(key);
+    }
+    try {
+      check(r, w, path, out);
+    } finally {
+      if (key) inProgress.delete(key);
+    }
+  };
+  const check = (r: AnyType, w: AnyType, path: string, out: string[]): void => {
     const rk = kind(r);
     const wk = kind(w);
-    if (r.name && w.name) {
-      const key = `${r.name}\u0000${w.name}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-    }
     if (wk === "union") {
       // Every writer branch must be readable.
       (w.types as AnyType[]).forEach((branch, i) => {
         if (rk === "union") {
           if (!(r.types as AnyType[]).some((rb) => compatible(rb, branch))) out.push(reason("MISSING_UNION_BRANCH", `The new schema is missing a type inside a union field at path '${path}/${i}' in the old schema`, `reader union lacking writer type: ${kind(branch).toUpperCase()}`));
-        } else walk(r, branch, path);
+        } else walk(r, branch, path, out);
       });
       return;
     }
@@ -105,7 +116,7 @@ export function avroReaderIncompatibilities(reader: avro.Type, writer: avro.Type
         (r.fields as AnyType[]).forEach((rf, i) => {
           const names = [rf.name, ...((rf.aliases as string[] | undefined) ?? [])];
           const wf = wFields.find((f) => names.includes(f.name));
-          if (wf) walk(rf.type, wf.type, `${path}/fields/${i}/type`);
+          if (wf) walk(rf.type, wf.type, `${path}/fields/${i}/type`, out);
           else if (rf.defaultValue() === undefined)
             out.push(reason("READER_FIELD_MISSING_DEFAULT_VALUE", `The field '${rf.name}' at path '${path}/fields/${i}' in the new schema has no default value and is missing in the old schema`, rf.name));
         });
@@ -126,15 +137,19 @@ export function avroReaderIncompatibilities(reader: avro.Type, writer: avro.Type
         else if (r.size !== w.size) out.push(reason("FIXED_SIZE_MISMATCH", `The size of FIXED type field at path '${path}/size' in the old schema does not match with the new schema`, `expected: ${w.size}, found: ${r.size}`));
         return;
       case "array":
-        walk(r.itemsType, w.itemsType, `${path}/items`);
+        walk(r.itemsType, w.itemsType, `${path}/items`, out);
         return;
       case "map":
-        walk(r.valuesType, w.valuesType, `${path}/values`);
+        walk(r.valuesType, w.valuesType, `${path}/values`, out);
         return;
     }
   };
-  const compatible = (r: AnyType, w: AnyType): boolean => avroReaderIncompatibilities(r, w).length === 0;
-  walk(reader as AnyType, writer as AnyType, "");
+  const compatible = (r: AnyType, w: AnyType): boolean => {
+    const o: string[] = [];
+    walk(r, w, "", o);
+    return o.length === 0;
+  };
+  walk(reader as AnyType, writer as AnyType, "", out);
   return out;
 }
 
