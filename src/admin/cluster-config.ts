@@ -19,6 +19,7 @@ import type { BrokerContext, RequestContext } from "../server/context.ts";
 import { NO_RESPONSE } from "../server/registry.ts";
 import { ADMIN_API_MAX_CONFIG_KEYS } from "../limits.ts";
 import { AdminError } from "./errors.ts";
+import { ANONYMOUS } from "../security/principal.ts";
 
 const BROKER_RESOURCE_TYPE = 4;
 const SET = 0;
@@ -75,7 +76,7 @@ export async function applyPatch(ctx: BrokerContext, patch: ClusterConfigPatch):
   const req = { resources: [{ resourceType: BROKER_RESOURCE_TYPE, resourceName: "", configs }], validateOnly: false };
   const rc: RequestContext = {
     broker: ctx,
-    connection: { id: -1, remoteAddress: "admin-api" },
+    connection: { id: -1, remoteAddress: "admin-api", principal: ANONYMOUS },
     api: IncrementalAlterConfigs,
     apiKey: IncrementalAlterConfigs.apiKey,
     apiVersion: 1,

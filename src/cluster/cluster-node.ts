@@ -44,6 +44,7 @@ import { MetadataQuorum, NotControllerError } from "./metadata-quorum.ts";
 import { TopicRegistry } from "./topics.ts";
 import { serveAlterPartition } from "./replication/alter-partition.ts";
 import { serveAllocateProducerIds } from "./producer-id-blocks.ts";
+import { ANONYMOUS } from "../security/principal.ts";
 
 export const CLUSTER_DEFAULTS = {
   heartbeatIntervalMs: 500,
@@ -410,7 +411,7 @@ export class ClusterNode {
       const h = inner.get(apiKey)!;
       if (version < h.minVersion || version > h.maxVersion) throw new RpcError(`version ${version} of API ${apiKey} is not served`, ErrorCode.UNSUPPORTED_VERSION, this.quorum.controllerId);
       if (!broker) throw new RpcError("broker context not ready", ErrorCode.NOT_CONTROLLER, -1);
-      const ctx: RequestContext = { broker, connection: { id: -1, remoteAddress: "forwarded" }, api: h.api, apiKey, apiVersion: version, correlationId: 0, clientId };
+      const ctx: RequestContext = { broker, connection: { id: -1, remoteAddress: "forwarded", principal: ANONYMOUS }, api: h.api, apiKey, apiVersion: version, correlationId: 0, clientId };
       return this.decideAdmin(h, ctx, request, version);
     };
     this.setBroker = (b) => (broker = b);

@@ -30,6 +30,7 @@ import { SPLICE_THRESHOLD_BYTES, Writer } from "../protocol/writer.ts";
 import type { Logger } from "../util/log.ts";
 import type { BrokerContext, ConnectionInfo, RequestContext } from "./context.ts";
 import { NO_RESPONSE, type Handler } from "./registry.ts";
+import { ANONYMOUS } from "../security/principal.ts";
 
 /** Smallest payload that can hold a request header prefix (api key, version, correlation id). */
 const MIN_FRAME_BYTES = 8;
@@ -76,7 +77,7 @@ export class Connection {
     id: number,
     private readonly onIdle: () => void,
   ) {
-    this.info = { id, remoteAddress: socket.remoteAddress };
+    this.info = { id, remoteAddress: socket.remoteAddress, principal: ANONYMOUS };
     this.log = broker.log.child({ conn: id, remote: socket.remoteAddress });
   }
 

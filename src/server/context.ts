@@ -14,6 +14,7 @@ import type { ApiDef } from "../protocol/schema.ts";
 import type { MiddlewareChain, RequestMetrics } from "./middleware.ts";
 import type { HandlerRegistry } from "./registry.ts";
 import type { RequestMemory } from "./request-memory.ts";
+import type { KafkaPrincipal } from "../security/principal.ts";
 
 export interface BrokerContext {
   config: BrokerConfig;
@@ -52,6 +53,11 @@ export interface BrokerContext {
 export interface ConnectionInfo {
   id: number;
   remoteAddress: string;
+  /**
+   * Who the connection's requests come from: User:ANONYMOUS until authentication sets it
+   * (src/security/principal.ts); the authoriser decides on it.
+   */
+  principal: KafkaPrincipal;
 }
 
 export interface RequestContext {
