@@ -139,7 +139,11 @@ export function schemaRegistryApp(registry: Registry, log: Logger): Hono {
     const r = await registry.register(subject, req, flag(c, "normalize"));
     return send(c, { id: r.id });
   });
-  app.get("/subjects/:subject/versions/:version", (c) => send(c, registry.version(subjectParam(c), versionParam(c), flag(c, "deleted"))));
+  app.get("/subjects/:subject/versions/:version", (c) => {
+    const v = registry.version(subjectParam(c), versionParam(c), flag(c, "deleted"));
+    const format = c.req.query("format");
+    return send(c, format ? { ...v, schema: registry.formatted({ schema: v.schema, schemaType: v.schemaType ?? "AVRO", references: v.references ?? [] }, format) } : v);
+  });
   app.get("/subjects/:subject/versions/:version/schema", (c) => {
     const v = registry.version(subjectParam(c), versionParam(c), flag(c, "deleted"));
     return new Response(v.schema, { headers: { "content-type": CONTENT_TYPE } });
@@ -162,7 +166,7 @@ export function schemaRegistryApp(registry: Registry, log: Logger): Hono {
   });
   app.get("/schemas/ids/:id", (c) => {
     const st = registry.schemaById(idParam(c));
-    return send(c, { ...(st.schemaType !== "AVRO" ? { schemaType: st.schemaType } : {}), ...(st.references.length ? { references: st.references } : {}), schema: st.schema });
+    return send(c, { ...(st.schemaType !== "AVRO" ? { schemaType: st.schemaType } : {}), ...(st.references.length ? { references: st.references } : {}), schema: registry.formatted(st, c.req.query("format")) });
   });
   app.get("/schemas/ids/:id/schema", (c) => new Response(registry.schemaById(idParam(c)).schema, { headers: { "content-type": CONTENT_TYPE } }));
   app.get("/schemas/ids/:id/subjects", (c) => send(c, [...new Set(registry.idUsers(idParam(c), flag(c, "deleted")).map((u) => u.subject))]));

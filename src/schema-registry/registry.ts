@@ -8,6 +8,7 @@ import { SCHEMA_REGISTRY_MAX_REFERENCE_DEPTH, SCHEMA_REGISTRY_MAX_REFERENCES, SC
 import { DEFAULT_COMPATIBILITY, incompatibilities, isTransitive, type CompatibilityLevel } from "./compatibility.ts";
 import * as E from "./errors.ts";
 import { FORMATS, type ParsedSchema, type ResolvedReference, type SchemaReference, type SchemaType } from "./formats/index.ts";
+import { protoToDescriptor } from "./formats/protobuf-descriptor.ts";
 import { configKey, modeKey, schemaKey, type ConfigValue, type StoreRecord } from "./records.ts";
 import { GLOBAL, RegistryState, type StoredSchema } from "./state.ts";
 import type { SchemaLog } from "./store.ts";
@@ -176,6 +177,20 @@ export class Registry {
     const st = this.read().schemaById(id);
     if (!st) throw E.schemaNotFound(`Schema ${id} not found`);
     return st;
+  }
+
+  /**
+   * The text a client asked for with ?format=: for Protobuf, "serialized" is the base64
+   * FileDescriptorProto (Confluent's serializers read that); otherwise the stored text.
+   */
+  formatted(st: { schema: string; schemaType: SchemaType; references: readonly SchemaReference[] }, format: string | undefined): string {
+    if (format !== "serialized" || st.schemaType !== "PROTOBUF") return st.schema;
+    try {
+      return protoToDescriptor(st.schema, this.resolveReferences(st.references));
+    } catch (e) {
+      if (e instanceof E.RegistryError) throw e;
+      throw E.invalidSchema((e as Error).message);
+    }
   }
 
   idUsers(id: number, includeDeleted: boolean): { subject: string; version: number }[] {

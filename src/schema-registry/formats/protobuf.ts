@@ -1,7 +1,8 @@
 /**
  * Protobuf schemas (protobufjs): a .proto text whose imports are its references (the reference
  * name is the import path), parsed into one Root with the referenced files; the stored form is the
- * text as given. Compatibility follows Confluent's Protobuf rules, which are about the wire:
+ * text as given (a base64 FileDescriptorProto, as Confluent's serializers send, is stored as the
+ * .proto text it describes: protobuf-descriptor.ts). Compatibility follows Confluent's Protobuf rules, which are about the wire:
  * adding and removing fields is fine (unknown fields are skipped); these are not, each named as
  * Confluent names it:
  *   PACKAGE_CHANGED            the file's package differs
@@ -17,6 +18,7 @@
  *   REQUIRED_FIELD_ADDED / REQUIRED_FIELD_REMOVED   (proto2 required)
  */
 import protobuf from "protobufjs";
+import { decodeDescriptor, descriptorToProto } from "./protobuf-descriptor.ts";
 import { reason, type ParsedSchema, type ResolvedReference, type SchemaFormat } from "./format.ts";
 
 export interface ProtobufSchema extends ParsedSchema {
@@ -42,7 +44,10 @@ function collectMessages(ns: protobuf.NamespaceBase, out: Map<string, protobuf.T
   }
 }
 
-function parseProtobuf(text: string, references: readonly ResolvedReference[], _normalize: boolean): ProtobufSchema {
+function parseProtobuf(given: string, references: readonly ResolvedReference[], _normalize: boolean): ProtobufSchema {
+  // A serialized FileDescriptorProto (base64, as Confluent's serializers send it) is kept as its .proto text.
+  const descriptor = decodeDescriptor(given);
+  const text = descriptor ? descriptorToProto(descriptor) : given;
   // The referenced files first, in the same Root, so imports resolve by name.
   const refRoot = new protobuf.Root();
   for (const ref of references) {
