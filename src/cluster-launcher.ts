@@ -119,6 +119,8 @@ export class LocalCluster {
         TAKHIN_ADMIN_API_PORT: process.env.TAKHIN_ADMIN_API_PORT ?? String(n.adminPort),
         // One Schema Registry port per node (basePort + 300 + id), not 8081 for all of them.
         TAKHIN_SCHEMA_REGISTRY_PORT: process.env.TAKHIN_SCHEMA_REGISTRY_PORT ?? String(n.kafkaPort + 300),
+        // And one HTTP Proxy port per node (basePort + 400 + id).
+        TAKHIN_HTTP_PROXY_PORT: process.env.TAKHIN_HTTP_PROXY_PORT ?? String(n.kafkaPort + 400),
         ...this.env,
         ...this.o.nodeEnv?.(id),
         TAKHIN_NODE_ID: String(id),

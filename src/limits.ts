@@ -161,3 +161,19 @@ export const SCHEMA_REGISTRY_MAX_REFERENCES = 1000;
 export const SCHEMA_REGISTRY_MAX_REFERENCE_DEPTH = 32;
 /** Largest record (key or value) read back from _schemas; a larger one is skipped with a warning. */
 export const SCHEMA_REGISTRY_MAX_RECORD_BYTES = 8 * 1024 * 1024;
+
+// The HTTP Proxy (src/http-proxy, Confluent REST Proxy API).
+/** Largest request body the HTTP Proxy reads (a produce request with its records); larger answers 413. */
+export const HTTP_PROXY_MAX_BODY_BYTES = 16 * 1024 * 1024;
+/** Records one produce request may carry; more answers 422. */
+export const HTTP_PROXY_MAX_RECORDS_PER_REQUEST = 10_000;
+/** Consumer instances one node holds; creating another answers 429 until one is deleted or expires. */
+export const HTTP_PROXY_MAX_CONSUMER_INSTANCES = 1000;
+/** Longest a GET .../records waits for data (its timeout parameter is capped to this). */
+export const HTTP_PROXY_MAX_POLL_MS = 30_000;
+/** Largest max_bytes of a GET .../records (Confluent's consumer.request.max.bytes default, 64 MiB). */
+export const HTTP_PROXY_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+/** Records a v3 streaming produce holds unanswered (parsed, not yet acknowledged); reading pauses past it. */
+export const HTTP_PROXY_MAX_STREAM_IN_FLIGHT = 1000;
+/** Topics and partitions one consumer instance may subscribe to or be assigned. */
+export const HTTP_PROXY_MAX_CONSUMER_PARTITIONS = 10_000;

@@ -71,6 +71,12 @@ export interface BrokerConfig {
   schemaRegistryPort: number;
   /** Address the Schema Registry listens on; null: the same as `host`. */
   schemaRegistryHost: string | null;
+  /** The HTTP Proxy's port (src/http-proxy, Confluent REST Proxy API): 0 picks a free port, -1 turns it off. */
+  httpProxyPort: number;
+  /** Address the HTTP Proxy listens on; null: the same as `host`. */
+  httpProxyHost: string | null;
+  /** consumer.instance.timeout.ms (Confluent REST Proxy): an HTTP Proxy consumer instance idle this long is deleted. */
+  consumerInstanceTimeoutMs: number;
 }
 
 type Kind =
@@ -122,6 +128,9 @@ const KEYS: KeySpec[] = [
   { key: "metrics_enabled", prop: "metricsEnabled", kind: { type: "bool" }, describe: "count Kafka requests, bytes and errors for /metrics" },
   { key: "schema_registry_port", prop: "schemaRegistryPort", kind: { type: "int", min: -1, max: 65535 }, describe: "Schema Registry HTTP port, Confluent-compatible (0 picks a free port, -1 turns it off)" },
   { key: "schema_registry_host", prop: "schemaRegistryHost", kind: { type: "string", nullable: true }, describe: "address the Schema Registry listens on (default: host)" },
+  { key: "http_proxy_port", prop: "httpProxyPort", kind: { type: "int", min: -1, max: 65535 }, describe: "HTTP Proxy port, Confluent REST Proxy-compatible (0 picks a free port, -1 turns it off)" },
+  { key: "http_proxy_host", prop: "httpProxyHost", kind: { type: "string", nullable: true }, describe: "address the HTTP Proxy listens on (default: host)" },
+  { key: "consumer_instance_timeout_ms", prop: "consumerInstanceTimeoutMs", kind: { type: "int", min: 1000, max: 2 ** 31 - 1 }, describe: "idle time after which an HTTP Proxy consumer instance is deleted" },
   { key: "process_roles", cluster: true, prop: "processRoles", kind: { type: "string", nullable: true }, describe: "broker, controller or broker,controller (unset: one node, as before)" },
   { key: "controller_quorum_voters", cluster: true, prop: "controllerQuorumVoters", kind: { type: "string", nullable: true }, describe: "the controller quorum: id@host:port,..." },
   { key: "listeners", cluster: true, prop: "listeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... (default PLAINTEXT://host:kafka_port)" },
@@ -168,6 +177,9 @@ export function defaultConfig(): BrokerConfig {
     metricsEnabled: true,
     schemaRegistryPort: 8081,
     schemaRegistryHost: null,
+    httpProxyPort: 8082,
+    httpProxyHost: null,
+    consumerInstanceTimeoutMs: 300_000,
   };
 }
 

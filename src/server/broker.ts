@@ -52,7 +52,8 @@ import { MiddlewareChain, RequestMetrics, requestLogging } from "./middleware.ts
 import { HandlerRegistry } from "./registry.ts";
 import { RequestMemory } from "./request-memory.ts";
 import { AdminApiService } from "../admin/admin-api.ts";
-import { SchemaRegistryService } from "../schema-registry/service.ts";
+import { SchemaRegistryService, SCHEMA_REGISTRY_SERVICE } from "../schema-registry/service.ts";
+import { HttpProxyService } from "../http-proxy/service.ts";
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -295,6 +296,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   if (config.adminApiPort >= 0) host.add(new AdminApiService({ context, status: () => host.status(), connections: () => listener.connectionCount, dependsOn: ["kafka-listener"] }));
   // The Schema Registry, Confluent-compatible (src/schema-registry); schema_registry_port -1 leaves it out.
   if (config.schemaRegistryPort >= 0) host.add(new SchemaRegistryService({ context, dependsOn: ["kafka-listener"] }));
+  // The HTTP Proxy, Confluent REST Proxy-compatible (src/http-proxy); http_proxy_port -1 leaves it out.
+  if (config.httpProxyPort >= 0) {
+    const deps = config.schemaRegistryPort >= 0 ? ["kafka-listener", SCHEMA_REGISTRY_SERVICE] : ["kafka-listener"];
+    host.add(new HttpProxyService({ context, dependsOn: deps, schemaRegistry: () => host.get<SchemaRegistryService>(SCHEMA_REGISTRY_SERVICE) }));
+  }
   for (const s of opts.services?.(context) ?? []) host.add(s);
 
   await host.startAll();

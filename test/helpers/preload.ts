@@ -22,6 +22,8 @@ const PREFIX = "takhin-test-run-";
 process.env.TAKHIN_ADMIN_API_PORT ??= "0";
 // Nor the Schema Registry's 8081: spawned brokers leave it off unless a test asks for it.
 process.env.TAKHIN_SCHEMA_REGISTRY_PORT ??= "-1";
+// Nor the HTTP Proxy's 8082.
+process.env.TAKHIN_HTTP_PROXY_PORT ??= "-1";
 
 
 if (!process.env.TAKHIN_TEST_RUN_DIR) {
