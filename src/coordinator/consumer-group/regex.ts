@@ -1,0 +1,58 @@
+/**
+ * Subscriptions by regular expression (ConsumerGroupHeartbeat v1 subscribed_topic_regex). Kafka
+ * evaluates them with Google RE2/J; Takhin uses JavaScript's RegExp, whose syntax is a superset of
+ * RE2's for what topic names need, and refuses what RE2 lacks so a pattern means the same on both:
+ * backreferences (\1, \k<name>), lookaround ((?=, (?!, (?<=, (?<!), possessive quantifiers and
+ * atomic groups. A refused or unparsable pattern is answered INVALID_REGULAR_EXPRESSION, as Kafka
+ * answers a pattern RE2/J cannot compile. A pattern must match the whole topic name (RE2/J's
+ * matches(), which Kafka uses), so it is anchored here.
+ */
+import { MAX_TOPIC_REGEX_LENGTH } from "./config.ts";
+
+export type RegexResult = { ok: true; regex: RegExp } | { ok: false; message: string };
+
+/** Constructs RE2 does not have, found outside character classes. */
+function unsupportedConstruct(pattern: string): string | null {
+  let inClass = false;
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i];
+    if (c === "\\") {
+      const n = pattern[i + 1];
+      if (!inClass && n !== undefined && /[1-9]/.test(n)) return "backreferences are not supported";
+      if (!inClass && n === "k" && pattern[i + 2] === "<") return "named backreferences are not supported";
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === "]") inClass = false;
+      continue;
+    }
+    if (c === "[") {
+      inClass = true;
+      if (pattern[i + 1] === "]") i++;
+      continue;
+    }
+    if (c === "(" && pattern[i + 1] === "?") {
+      const rest = pattern.slice(i + 2, i + 4);
+      if (rest.startsWith("=") || rest.startsWith("!")) return "lookahead is not supported";
+      if (rest === "<=" || rest === "<!") return "lookbehind is not supported";
+      if (rest.startsWith(">")) return "atomic groups are not supported";
+    }
+    if ((c === "+" || c === "*" || c === "?" || c === "}") && pattern[i + 1] === "+") return "possessive quantifiers are not supported";
+  }
+  return null;
+}
+
+/** Compiles a subscription pattern, or says why it is refused. */
+export function compileTopicRegex(pattern: string): RegexResult {
+  if (pattern.length === 0) return { ok: false, message: "the regular expression is empty" };
+  if (pattern.length > MAX_TOPIC_REGEX_LENGTH) return { ok: false, message: `the regular expression is longer than ${MAX_TOPIC_REGEX_LENGTH} characters` };
+  const bad = unsupportedConstruct(pattern);
+  if (bad) return { ok: false, message: `Invalid regular expression ${pattern}: ${bad}` };
+  try {
+    // RE2/J's Pattern.matches(): the whole name. (?:...) keeps alternations inside the anchors.
+    return { ok: true, regex: new RegExp(`^(?:${pattern})$`, "u") };
+  } catch (e) {
+    return { ok: false, message: `Invalid regular expression ${pattern}: ${(e as Error).message}` };
+  }
+}
