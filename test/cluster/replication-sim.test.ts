@@ -89,7 +89,7 @@ describe("replication simulator", () => {
   test("Takhin's re-registration keeps every invariant when crashes keep the page cache (process crashes only)", () => {
     const r = firstFailure(1, 1000, { pageCacheLoss: false });
     if (r) throw new Error(describeFailure(r, { pageCacheLoss: false }));
-  });
+  }, 120_000); // 1000 seeds: about a second alone, far more on a loaded 2-core machine
 
   // The two Takhin bugs the simulator found (docs/cluster.md "Replication simulator"), fixed in the
   // real code the simulator drives: leader-state.ts alterAnswered/alterUnanswered (the outcome of an
