@@ -39,6 +39,8 @@ export interface BrokerIdentity {
   nodeId: number;
   advertisedHost: string;
   advertisedPort: number;
+  /** Every client listener (server/context.ts ListenerEndpoint); absent: the one PLAINTEXT listener. */
+  listeners?: readonly { name: string; securityProtocol: string; bindHost: string; advertisedHost: string; advertisedPort: number }[];
 }
 
 export type UpdateMode = "read-only" | "cluster-wide";
@@ -83,8 +85,8 @@ function ownKeys(): BrokerKeyDef[] {
     ro("node.id", t.INT, null, (b) => String(b.nodeId), "This node's id."),
     ro("broker.id", t.INT, null, (b) => String(b.nodeId), "This broker's id (same as node.id)."),
     // Kafka can change listeners per broker at run time; Takhin's listener is bound at start.
-    ro("listeners", t.STRING, null, (b) => `PLAINTEXT://${b.config.host}:${b.advertisedPort}`, "Listener the Kafka API is served on."),
-    ro("advertised.listeners", t.STRING, null, (b) => `PLAINTEXT://${b.advertisedHost}:${b.advertisedPort}`, "Listener clients are told to use."),
+    ro("listeners", t.STRING, null, (b) => b.listeners?.map((l) => `${l.name}://${l.bindHost}:${l.advertisedPort}`).join(",") ?? `PLAINTEXT://${b.config.host}:${b.advertisedPort}`, "Listener the Kafka API is served on."),
+    ro("advertised.listeners", t.STRING, null, (b) => b.listeners?.map((l) => `${l.name}://${l.advertisedHost}:${l.advertisedPort}`).join(",") ?? `PLAINTEXT://${b.advertisedHost}:${b.advertisedPort}`, "Listener clients are told to use."),
     ro("log.dirs", t.STRING, null, (b) => b.config.dataDir, "Directory holding the logs and metadata."),
     ro("broker.rack", t.STRING, null, (b) => b.config.rack, "Rack of this broker."),
     ro("num.partitions", t.INT, "1", (b) => String(b.config.numPartitions), "Partitions of an auto-created topic or of CreateTopics with -1."),

@@ -11,21 +11,27 @@
  *   controller_listener_names := NAME ("," NAME)*          (default CONTROLLER; the first is used)
  *   inter_broker_listener_name:= NAME                      (default PLAINTEXT)
  * Names are case-insensitive and kept upper-case; hosts may be `[v6]`; an empty host in
- * `listeners` means every interface. Every listener speaks PLAINTEXT (no TLS/SASL yet).
+ * `listeners` means every interface (`host`). Each listener's security protocol comes from
+ * `listener_security_protocol_map` (src/security/listeners.ts): PLAINTEXT, SSL, SASL_PLAINTEXT or
+ * SASL_SSL. A broker serves every listener that is not a controller listener, each on its own port;
+ * the inter-broker and controller listeners must be PLAINTEXT (the internal client has no TLS/SASL).
  *
  * ## One node
- * With none of the cluster keys set the node is what it always was — a combined broker and
- * controller forming a quorum of one, serving clients on `host`/`kafka_port`, no controller
- * listener — and `clusterConfigOf` returns `standalone: true`. Setting any cluster key asks for a
- * cluster, and then `process_roles` and `controller_quorum_voters` are required.
+ * With none of process_roles, controller_quorum_voters, controller_listener_names and
+ * inter_broker_listener_name set the node is what it always was — a combined broker and controller
+ * forming a quorum of one, no controller listener — and `clusterConfigOf` returns `standalone: true`.
+ * It serves `listeners` when set (several named client listeners), else PLAINTEXT on
+ * `host`/`kafka_port`. Setting one of those four keys asks for a cluster, and then `process_roles`
+ * and `controller_quorum_voters` are required.
  *
  * ## Defaults in cluster mode
  * `listeners` unset: `PLAINTEXT://<host>:<kafka_port>` for a broker, plus, for a controller,
  * `CONTROLLER://<host>:<its port in controller_quorum_voters>`. The one non-controller listener is
- * the Kafka API listener (Takhin binds one client listener); its host/port replace host/kafka_port.
+ * the inter-broker listener; every non-controller listener is a client listener the node binds.
  * `advertised_listeners` unset: `listeners` with a wildcard host replaced by advertised_host.
  */
 import { ConfigError, type BrokerConfig } from "../config/config.ts";
+import { parseSecurityProtocolMap, type SecurityProtocol } from "../security/listeners.ts";
 
 export type ProcessRole = "broker" | "controller";
 
@@ -53,8 +59,12 @@ export interface ClusterConfig {
   readonly advertisedListeners: readonly ListenerAddress[];
   readonly controllerListenerNames: readonly string[];
   readonly interBrokerListenerName: string;
-  /** The Kafka API listener (the one listener that is not a controller listener), if a broker. */
+  /** The node's main Kafka API listener (the inter-broker one in a cluster; the first one alone), if a broker. */
   readonly kafkaListener: ListenerAddress | null;
+  /** Every listener the broker serves Kafka clients on (all but the controller listeners). */
+  readonly clientListeners: readonly ListenerAddress[];
+  /** Each listener's security protocol (listener_security_protocol_map). */
+  readonly securityProtocols: ReadonlyMap<string, SecurityProtocol>;
   /** The listener the controller transport binds (the first controller listener), if a controller. */
   readonly controllerListener: ListenerAddress | null;
 }
@@ -161,28 +171,8 @@ const WILDCARD_HOSTS = new Set(["", "0.0.0.0", "::"]);
 
 /** Parses and cross-checks the cluster keys of `cfg`; throws ConfigError naming the key at fault. */
 export function clusterConfigOf(cfg: BrokerConfig): ClusterConfig {
-  const anySet =
-    cfg.processRoles !== null ||
-    cfg.controllerQuorumVoters !== null ||
-    cfg.listeners !== null ||
-    cfg.advertisedListeners !== null ||
-    cfg.controllerListenerNames !== null ||
-    cfg.interBrokerListenerName !== null;
-  if (!anySet) {
-    const kafka = { name: "PLAINTEXT", host: cfg.host, port: cfg.kafkaPort };
-    return {
-      standalone: true,
-      nodeId: cfg.nodeId,
-      roles: new Set<ProcessRole>(["broker", "controller"]),
-      voters: [],
-      listeners: [kafka],
-      advertisedListeners: [{ name: "PLAINTEXT", host: cfg.advertisedHost, port: cfg.kafkaPort }],
-      controllerListenerNames: [],
-      interBrokerListenerName: "PLAINTEXT",
-      kafkaListener: kafka,
-      controllerListener: null,
-    };
-  }
+  const anySet = cfg.processRoles !== null || cfg.controllerQuorumVoters !== null || cfg.controllerListenerNames !== null || cfg.interBrokerListenerName !== null;
+  if (!anySet) return standaloneConfig(cfg);
   if (cfg.processRoles === null) throw new ConfigError("process_roles is required once any cluster key is set (broker, controller or broker,controller)");
   if (cfg.controllerQuorumVoters === null) throw new ConfigError("controller_quorum_voters is required once any cluster key is set (id@host:port,...)");
   const roles = parseProcessRoles("process_roles", cfg.processRoles);
@@ -220,15 +210,13 @@ export function clusterConfigOf(cfg: BrokerConfig): ClusterConfig {
   if (!isController && controllerListeners.length > 0) {
     throw new ConfigError(`listeners has controller listener ${controllerListeners[0]!.name} but process_roles has no controller role`);
   }
-  if (isBroker && clientListeners.length !== 1) {
-    throw new ConfigError(
-      `listeners: a broker serves exactly one client listener besides the controller listeners; got ${clientListeners.map((l) => l.name).join(", ") || "none"}`,
-    );
+  if (isBroker && clientListeners.length === 0) {
+    throw new ConfigError(`listeners: a broker needs a client listener besides the controller listeners; got none`);
   }
   if (!isBroker && clientListeners.length > 0) {
     throw new ConfigError(`listeners has client listener ${clientListeners[0]!.name} but process_roles has no broker role`);
   }
-  if (isBroker && clientListeners[0]!.name !== interBrokerName) {
+  if (isBroker && !clientListeners.some((l) => l.name === interBrokerName)) {
     throw new ConfigError(`inter_broker_listener_name ${interBrokerName} is not among listeners (${listeners.map((l) => l.name).join(", ")})`);
   }
   const controllerListener = controllerListeners[0] ?? null;
@@ -238,18 +226,8 @@ export function clusterConfigOf(cfg: BrokerConfig): ClusterConfig {
     );
   }
 
-  let advertised: ListenerAddress[];
-  const advertise = (l: ListenerAddress): ListenerAddress => (WILDCARD_HOSTS.has(l.host) ? { ...l, host: cfg.advertisedHost } : l);
-  if (cfg.advertisedListeners !== null) {
-    advertised = parseListeners("advertised_listeners", cfg.advertisedListeners, false);
-    for (const a of advertised) {
-      if (!listeners.some((l) => l.name === a.name)) throw new ConfigError(`advertised_listeners names ${a.name}, which is not among listeners (${listeners.map((l) => l.name).join(", ")})`);
-      if (WILDCARD_HOSTS.has(a.host)) throw new ConfigError(`advertised_listeners: ${a.name} advertises the wildcard address ${a.host}; name a host clients can reach`);
-    }
-    for (const l of listeners) if (!advertised.some((a) => a.name === l.name)) advertised.push(advertise(l));
-  } else {
-    advertised = listeners.map(advertise);
-  }
+  const advertised = advertisedOf(cfg, listeners);
+  const protocols = protocolsOf(cfg, listeners, [...controllerListeners.map((l) => l.name), ...(isBroker ? [interBrokerName] : [])]);
   return {
     standalone: false,
     nodeId: cfg.nodeId,
@@ -259,7 +237,61 @@ export function clusterConfigOf(cfg: BrokerConfig): ClusterConfig {
     advertisedListeners: advertised,
     controllerListenerNames: controllerNames,
     interBrokerListenerName: interBrokerName,
-    kafkaListener: clientListeners[0] ?? null,
+    kafkaListener: clientListeners.find((l) => l.name === interBrokerName) ?? null,
+    clientListeners,
+    securityProtocols: protocols,
     controllerListener,
   };
+}
+
+/** One node: `listeners` (all client listeners) or PLAINTEXT on host/kafka_port. */
+function standaloneConfig(cfg: BrokerConfig): ClusterConfig {
+  const listeners = cfg.listeners !== null ? parseListeners("listeners", cfg.listeners, true) : [{ name: "PLAINTEXT", host: cfg.host, port: cfg.kafkaPort }];
+  const protocols = protocolsOf(cfg, listeners, []);
+  return {
+    standalone: true,
+    nodeId: cfg.nodeId,
+    roles: new Set<ProcessRole>(["broker", "controller"]),
+    voters: [],
+    listeners,
+    advertisedListeners: advertisedOf(cfg, listeners),
+    controllerListenerNames: [],
+    interBrokerListenerName: listeners[0]!.name,
+    kafkaListener: listeners[0]!,
+    clientListeners: listeners,
+    securityProtocols: protocols,
+    controllerListener: null,
+  };
+}
+
+/** advertised_listeners, completed by `listeners` with a wildcard host replaced by advertised_host. */
+function advertisedOf(cfg: BrokerConfig, listeners: readonly ListenerAddress[]): ListenerAddress[] {
+  const advertise = (l: ListenerAddress): ListenerAddress => (WILDCARD_HOSTS.has(l.host) ? { ...l, host: cfg.advertisedHost } : l);
+  if (cfg.advertisedListeners === null) return listeners.map(advertise);
+  const advertised = parseListeners("advertised_listeners", cfg.advertisedListeners, false);
+  for (const a of advertised) {
+    if (!listeners.some((l) => l.name === a.name)) throw new ConfigError(`advertised_listeners names ${a.name}, which is not among listeners (${listeners.map((l) => l.name).join(", ")})`);
+    if (WILDCARD_HOSTS.has(a.host)) throw new ConfigError(`advertised_listeners: ${a.name} advertises the wildcard address ${a.host}; name a host clients can reach`);
+  }
+  for (const l of listeners) if (!advertised.some((a) => a.name === l.name)) advertised.push(advertise(l));
+  return advertised;
+}
+
+/** Every listener's protocol; the `plaintextOnly` listeners (inter-node transports) must be PLAINTEXT. */
+function protocolsOf(cfg: BrokerConfig, listeners: readonly ListenerAddress[], plaintextOnly: readonly string[]): Map<string, SecurityProtocol> {
+  const map = parseSecurityProtocolMap(cfg.listenerSecurityProtocolMap);
+  const out = new Map<string, SecurityProtocol>();
+  for (const l of listeners) {
+    let p = map.get(l.name);
+    // Kafka maps a controller listener missing from the default map to PLAINTEXT.
+    if (p === undefined && cfg.listenerSecurityProtocolMap === null && plaintextOnly.includes(l.name)) p = "PLAINTEXT";
+    if (p === undefined) {
+      throw new ConfigError(`listener ${l.name} has no security protocol in listener_security_protocol_map (${[...map].map(([k, v]) => `${k}:${v}`).join(",")}); add ${l.name}:PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL`);
+    }
+    if (plaintextOnly.includes(l.name) && p !== "PLAINTEXT") {
+      throw new ConfigError(`listener ${l.name} carries traffic between nodes and must be PLAINTEXT for now (listener_security_protocol_map says ${p}); secure the client listeners`);
+    }
+    out.set(l.name, p);
+  }
+  return out;
 }

@@ -69,6 +69,42 @@ export interface BrokerConfig {
   metricsEnabled: boolean;
   /** The Schema Registry's HTTP port (src/schema-registry): 0 picks a free port, -1 turns it off. */
   schemaRegistryPort: number;
+  /**
+   * Security of the listeners (src/security, docs/security.md), Kafka's names with dots as
+   * underscores. listener.security.protocol.map: NAME:PROTOCOL,... (null: each protocol's name maps to itself).
+   */
+  listenerSecurityProtocolMap: string | null;
+  /** sasl.enabled.mechanisms: the SASL mechanisms SASL listeners offer, comma-separated. */
+  saslEnabledMechanisms: string;
+  /** plain.sasl.jaas.config (Kafka's listener.name.*.plain.sasl.jaas.config): PlainLoginModule with user_<name>="<password>" entries. */
+  plainSaslJaasConfig: string | null;
+  /** sasl.oauthbearer.jwks.endpoint.url: a JWKS file (path or file: URL) of keys that sign tokens; null: Kafka's unsecured tokens. */
+  saslOauthbearerJwksEndpointUrl: string | null;
+  saslOauthbearerExpectedAudience: string | null;
+  saslOauthbearerExpectedIssuer: string | null;
+  saslOauthbearerSubClaimName: string;
+  saslOauthbearerClockSkewSeconds: number;
+  /** connections.max.reauth.ms: a SASL session's longest life before re-authentication (0: no limit). */
+  connectionsMaxReauthMs: number;
+  /** connection.failed.authentication.delay.ms: the delay before a failed login's connection closes. */
+  connectionFailedAuthenticationDelayMs: number;
+  /** sasl.server.max.receive.size: the largest SASL token before authentication. */
+  saslServerMaxReceiveSize: number;
+  /** ssl.keystore.location: a PEM file with the server's private key and certificate chain. */
+  sslKeystoreLocation: string | null;
+  sslKeystoreType: "PEM";
+  /** ssl.key.password: the passphrase of an encrypted private key. */
+  sslKeyPassword: string | null;
+  /** ssl.truststore.location: a PEM file of CA certificates client certificates are checked against. */
+  sslTruststoreLocation: string | null;
+  sslTruststoreType: "PEM";
+  sslClientAuth: "none" | "requested" | "required";
+  /** ssl.principal.mapping.rules: RULE:pattern/replacement/[LU],... and DEFAULT. */
+  sslPrincipalMappingRules: string;
+  /** ssl.enabled.protocols: TLSv1.2 and/or TLSv1.3. */
+  sslEnabledProtocols: string;
+  /** ssl.cipher.suites: OpenSSL cipher names for TLS 1.2 (null: Bun's defaults). */
+  sslCipherSuites: string | null;
   /** Address the Schema Registry listens on; null: the same as `host`. */
   schemaRegistryHost: string | null;
   /** The HTTP Proxy's port (src/http-proxy, Confluent REST Proxy API): 0 picks a free port, -1 turns it off. */
@@ -131,6 +167,26 @@ const KEYS: KeySpec[] = [
   { key: "http_proxy_port", prop: "httpProxyPort", kind: { type: "int", min: -1, max: 65535 }, describe: "HTTP Proxy port, Confluent REST Proxy-compatible (0 picks a free port, -1 turns it off)" },
   { key: "http_proxy_host", prop: "httpProxyHost", kind: { type: "string", nullable: true }, describe: "address the HTTP Proxy listens on (default: host)" },
   { key: "consumer_instance_timeout_ms", prop: "consumerInstanceTimeoutMs", kind: { type: "int", min: 1000, max: 2 ** 31 - 1 }, describe: "idle time after which an HTTP Proxy consumer instance is deleted" },
+  { key: "listener_security_protocol_map", prop: "listenerSecurityProtocolMap", kind: { type: "string", nullable: true }, describe: "NAME:PROTOCOL,... each listener's security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default: each protocol's name maps to itself)" },
+  { key: "sasl_enabled_mechanisms", prop: "saslEnabledMechanisms", kind: { type: "string", nonEmpty: true }, describe: "SASL mechanisms offered on SASL listeners (default PLAIN,SCRAM-SHA-256,SCRAM-SHA-512; OAUTHBEARER too)" },
+  { key: "plain_sasl_jaas_config", prop: "plainSaslJaasConfig", kind: { type: "string", nullable: true }, describe: "PLAIN users as Kafka's PlainLoginModule line: user_NAME=\"PASSWORD\" entries" },
+  { key: "sasl_oauthbearer_jwks_endpoint_url", prop: "saslOauthbearerJwksEndpointUrl", kind: { type: "string", nullable: true }, describe: "JWKS file (path or file: URL) of the keys that sign OAUTHBEARER tokens (RS256, ES256); unset: Kafka's unsecured tokens (development only)" },
+  { key: "sasl_oauthbearer_expected_audience", prop: "saslOauthbearerExpectedAudience", kind: { type: "string", nullable: true }, describe: "audiences (comma-separated) one of which a token's aud must name" },
+  { key: "sasl_oauthbearer_expected_issuer", prop: "saslOauthbearerExpectedIssuer", kind: { type: "string", nullable: true }, describe: "the iss a token must carry" },
+  { key: "sasl_oauthbearer_sub_claim_name", prop: "saslOauthbearerSubClaimName", kind: { type: "string", nonEmpty: true }, describe: "claim naming the principal (default sub)" },
+  { key: "sasl_oauthbearer_clock_skew_seconds", prop: "saslOauthbearerClockSkewSeconds", kind: { type: "int", min: 0, max: 3600 }, describe: "clock skew allowed on exp/nbf/iat (default 30)" },
+  { key: "connections_max_reauth_ms", prop: "connectionsMaxReauthMs", kind: { type: "int", min: 0, max: 2 ** 31 - 1 }, describe: "longest SASL session before the client must re-authenticate (KIP-368; default 0: no limit)" },
+  { key: "connection_failed_authentication_delay_ms", prop: "connectionFailedAuthenticationDelayMs", kind: { type: "int", min: 0, max: 60_000 }, describe: "delay before a failed login's connection closes, growing with repeated failures from one address (default 100)" },
+  { key: "sasl_server_max_receive_size", prop: "saslServerMaxReceiveSize", kind: { type: "int", min: 512, max: 16 * 1024 * 1024 }, describe: "largest request before authentication on a SASL listener (default 524288)" },
+  { key: "ssl_keystore_location", prop: "sslKeystoreLocation", kind: { type: "string", nullable: true }, describe: "PEM file with the server's private key and certificate chain (SSL and SASL_SSL listeners); re-read on SIGHUP and when it changes" },
+  { key: "ssl_keystore_type", prop: "sslKeystoreType", kind: { type: "enum", values: ["PEM"] }, describe: "format of ssl_keystore_location" },
+  { key: "ssl_key_password", prop: "sslKeyPassword", kind: { type: "string", nullable: true }, describe: "passphrase of an encrypted private key in the keystore" },
+  { key: "ssl_truststore_location", prop: "sslTruststoreLocation", kind: { type: "string", nullable: true }, describe: "PEM file of CA certificates client certificates are checked against" },
+  { key: "ssl_truststore_type", prop: "sslTruststoreType", kind: { type: "enum", values: ["PEM"] }, describe: "format of ssl_truststore_location" },
+  { key: "ssl_client_auth", prop: "sslClientAuth", kind: { type: "enum", values: ["none", "requested", "required"] }, describe: "client certificates on SSL listeners (default none)" },
+  { key: "ssl_principal_mapping_rules", prop: "sslPrincipalMappingRules", kind: { type: "string", nonEmpty: true }, describe: "Kafka's RULE:pattern/replacement/[LU] list turning a certificate subject into a user name (default DEFAULT: the whole subject)" },
+  { key: "ssl_enabled_protocols", prop: "sslEnabledProtocols", kind: { type: "string", nonEmpty: true }, describe: "TLS versions served (default TLSv1.2,TLSv1.3; nothing older)" },
+  { key: "ssl_cipher_suites", prop: "sslCipherSuites", kind: { type: "string", nullable: true }, describe: "OpenSSL cipher list for TLS 1.2 (default: Bun's)" },
   { key: "process_roles", cluster: true, prop: "processRoles", kind: { type: "string", nullable: true }, describe: "broker, controller or broker,controller (unset: one node, as before)" },
   { key: "controller_quorum_voters", cluster: true, prop: "controllerQuorumVoters", kind: { type: "string", nullable: true }, describe: "the controller quorum: id@host:port,..." },
   { key: "listeners", cluster: true, prop: "listeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... (default PLAINTEXT://host:kafka_port)" },
@@ -180,6 +236,26 @@ export function defaultConfig(): BrokerConfig {
     httpProxyPort: 8082,
     httpProxyHost: null,
     consumerInstanceTimeoutMs: 300_000,
+    listenerSecurityProtocolMap: null,
+    saslEnabledMechanisms: "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+    plainSaslJaasConfig: null,
+    saslOauthbearerJwksEndpointUrl: null,
+    saslOauthbearerExpectedAudience: null,
+    saslOauthbearerExpectedIssuer: null,
+    saslOauthbearerSubClaimName: "sub",
+    saslOauthbearerClockSkewSeconds: 30,
+    connectionsMaxReauthMs: 0,
+    connectionFailedAuthenticationDelayMs: 100,
+    saslServerMaxReceiveSize: 524_288,
+    sslKeystoreLocation: null,
+    sslKeystoreType: "PEM",
+    sslKeyPassword: null,
+    sslTruststoreLocation: null,
+    sslTruststoreType: "PEM",
+    sslClientAuth: "none",
+    sslPrincipalMappingRules: "DEFAULT",
+    sslEnabledProtocols: "TLSv1.2,TLSv1.3",
+    sslCipherSuites: null,
   };
 }
 

@@ -20,7 +20,8 @@
  */
 import { join } from "node:path";
 import { ReplicaMarkerWriter } from "../cluster/txn-marker-writer.ts";
-import { clusterConfigOf } from "../cluster/cluster-config.ts";
+import { clusterConfigOf, type ClusterConfig } from "../cluster/cluster-config.ts";
+import { SECURITY_PROTOCOL_ID } from "../security/listeners.ts";
 import { addCurrentLeaderFields } from "./current-leader.ts";
 import { startLeaderRebalance, type LeaderRebalanceOptions } from "../cluster/leader-rebalance.ts";
 import { ClusterNode, clusterIdOf } from "../cluster/cluster-node.ts";
@@ -43,7 +44,7 @@ import { createTopicOnController } from "../cluster/internal-topic-create.ts";
 import { liveBrokers } from "../metadata/brokers.ts";
 import { ConfigError, loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
-import type { BrokerContext } from "./context.ts";
+import type { BrokerContext, ListenerEndpoint } from "./context.ts";
 import { lockDataDir, type DataDirLock } from "./data-dir-lock.ts";
 import { registerHandlers } from "./handlers/index.ts";
 import { KafkaListener } from "./kafka-listener.ts";
@@ -88,26 +89,43 @@ export interface StartOptions extends LoadOptions {
   services?: (context: BrokerContext) => Service[];
 }
 
+/**
+ * The client listeners with their protocols and advertised endpoints (cluster-config.ts), the main
+ * one first. Without `listeners` this is PLAINTEXT on host/kafka_port advertised as advertised_host.
+ */
+function listenerEndpointsOf(cluster: ClusterConfig, config: BrokerConfig): ListenerEndpoint[] {
+  const main = cluster.kafkaListener!;
+  const ordered = [main, ...cluster.clientListeners.filter((l) => l.name !== main.name)];
+  return ordered.map((l) => {
+    const adv = cluster.advertisedListeners.find((a) => a.name === l.name)!;
+    const defaultListener = cluster.standalone && config.listeners === null;
+    return {
+      name: l.name,
+      securityProtocol: cluster.securityProtocols.get(l.name)!,
+      bindHost: defaultListener ? config.host : l.host === "" ? "0.0.0.0" : l.host,
+      bindPort: l.port,
+      advertisedHost: defaultListener ? config.advertisedHost : adv.host,
+      advertisedPort: adv.port,
+    };
+  });
+}
+
 export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const startedAt = performance.now();
   const config = opts.config ?? loadConfig(opts);
   // The cluster keys are checked against each other before anything starts (ConfigError names the key).
   const cluster = clusterConfigOf(config);
-  let advertisedPortOverride: number | null = null;
   if (!cluster.standalone) {
     if (!cluster.roles.has("broker") || !cluster.roles.has("controller")) {
       throw new ConfigError(`process_roles: only combined nodes (broker,controller) are available yet, got ${config.processRoles} (docs/cluster.md)`);
     }
-    // The one client listener takes the place of host/kafka_port (cluster-config.ts).
+    // The inter-broker listener takes the place of host/kafka_port (cluster-config.ts).
     const kl = cluster.kafkaListener!;
     config.host = kl.host === "" ? "0.0.0.0" : kl.host;
     config.kafkaPort = kl.port;
-    const advertised = cluster.advertisedListeners.find((l) => l.name === kl.name)!;
-    config.advertisedHost = advertised.host;
-    // Port 0 in advertised_listeners means "the port the listener got"; any other port is told as is
-    // (a proxy or NAT in front of the node), as Kafka does.
-    if (advertised.port !== 0) advertisedPortOverride = advertised.port;
+    config.advertisedHost = cluster.advertisedListeners.find((l) => l.name === kl.name)!.host;
   }
+  const listeners = listenerEndpointsOf(cluster, config);
   let clusterNode: ClusterNode | null = null;
   let rebalance: { stop(): void } | null = null;
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
@@ -123,8 +141,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     config,
     log,
     nodeId: config.nodeId,
-    advertisedHost: config.advertisedHost,
-    advertisedPort: config.kafkaPort,
+    advertisedHost: listeners[0]!.advertisedHost,
+    advertisedPort: listeners[0]!.advertisedPort,
+    listeners,
     registry,
     middleware,
     metrics,
@@ -281,10 +300,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     name: "broker-registration",
     dependsOn: ["kafka-listener"],
     async start() {
-      if (advertisedPortOverride !== null) context.advertisedPort = advertisedPortOverride;
-      const endPoint = { name: cluster.kafkaListener?.name ?? "PLAINTEXT", host: config.advertisedHost, port: context.advertisedPort, securityProtocol: 0 };
-      if (clusterNode) await clusterNode.register([endPoint], config.rack);
-      else context.metadata.registerBroker([endPoint], config.rack);
+      // Every client listener's advertised endpoint, the main one first (metadata/brokers.ts).
+      const endPoints = context.listeners.map((l) => ({ name: l.name, host: l.advertisedHost, port: l.advertisedPort, securityProtocol: SECURITY_PROTOCOL_ID[l.securityProtocol] }));
+      if (clusterNode) await clusterNode.register(endPoints, config.rack);
+      else context.metadata.registerBroker(endPoints, config.rack);
     },
     // Controlled shutdown: leaderships move while the listener still serves (cluster/controlled-shutdown.ts).
     async quiesce() {
@@ -306,8 +325,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   await host.startAll();
 
   log.info("takhin ready", {
-    kafka: `${config.host}:${listener.port}`,
-    advertised: `${config.advertisedHost}:${context.advertisedPort}`,
+    kafka: listener.boundAddresses().join(","),
+    advertised: context.listeners.map((l) => (context.listeners.length > 1 || l.securityProtocol !== "PLAINTEXT" ? `${l.name}://` : "") + `${l.advertisedHost}:${l.advertisedPort}`).join(","),
     dataDir: config.dataDir,
     clusterId: context.clusterId,
     nodeId: context.nodeId,

@@ -28,7 +28,7 @@ import { DecodeError, Reader } from "../protocol/reader.ts";
 import type { MessageDef } from "../protocol/schema.ts";
 import { SPLICE_THRESHOLD_BYTES, Writer } from "../protocol/writer.ts";
 import type { Logger } from "../util/log.ts";
-import type { BrokerContext, ConnectionInfo, RequestContext } from "./context.ts";
+import type { BrokerContext, ConnectionInfo, ListenerEndpoint, RequestContext } from "./context.ts";
 import { NO_RESPONSE, type Handler } from "./registry.ts";
 import { ANONYMOUS } from "../security/principal.ts";
 
@@ -76,9 +76,18 @@ export class Connection {
     private readonly broker: BrokerContext,
     id: number,
     private readonly onIdle: () => void,
+    readonly listener: ListenerEndpoint,
   ) {
-    this.info = { id, remoteAddress: socket.remoteAddress, principal: ANONYMOUS };
+    this.info = { id, remoteAddress: socket.remoteAddress, principal: ANONYMOUS, listenerName: listener.name, securityProtocol: listener.securityProtocol };
     this.log = broker.log.child({ conn: id, remote: socket.remoteAddress });
+  }
+
+  /** A TLS listener's handshake finished (Bun's handshake callback). */
+  onTlsHandshake(success: boolean, error: Error | null): void {
+    if (!success) {
+      this.log.info("closing connection: TLS handshake failed", { error: error?.message });
+      this.close();
+    }
   }
 
   onData(data: Uint8Array): void {

@@ -15,15 +15,30 @@ import type { MiddlewareChain, RequestMetrics } from "./middleware.ts";
 import type { HandlerRegistry } from "./registry.ts";
 import type { RequestMemory } from "./request-memory.ts";
 import type { KafkaPrincipal } from "../security/principal.ts";
+import type { SecurityProtocol } from "../security/listeners.ts";
+
+/** A client listener: its name and protocol, where it binds, and the endpoint clients are told. */
+export interface ListenerEndpoint {
+  readonly name: string;
+  readonly securityProtocol: SecurityProtocol;
+  readonly bindHost: string;
+  /** As configured; 0 picks a free port. */
+  readonly bindPort: number;
+  advertisedHost: string;
+  /** The advertised port; 0 in advertised_listeners means the bound port (filled in at bind). */
+  advertisedPort: number;
+}
 
 export interface BrokerContext {
   config: BrokerConfig;
   log: Logger;
   clusterId: string;
   nodeId: number;
-  /** Host and port clients are told to connect to. */
+  /** Host and port clients are told to connect to (the main listener's; `listeners` has each one's). */
   advertisedHost: string;
   advertisedPort: number;
+  /** Every client listener, the main one (inter-broker in a cluster, else the first) first. */
+  listeners: ListenerEndpoint[];
   registry: HandlerRegistry;
   /** What every request passes through before its handler (middleware.ts). */
   middleware: MiddlewareChain;
@@ -58,6 +73,9 @@ export interface ConnectionInfo {
    * (src/security/principal.ts); the authoriser decides on it.
    */
   principal: KafkaPrincipal;
+  /** The listener the connection came in on; absent for requests made inside the broker (the main listener). */
+  listenerName?: string;
+  securityProtocol?: SecurityProtocol;
 }
 
 export interface RequestContext {

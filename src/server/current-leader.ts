@@ -9,9 +9,10 @@
  * The fields are filled after the handler answered, by wrapping the registry's produce and fetch
  * handlers (the handlers themselves stay as they are).
  */
-import { liveBrokers, type LiveBroker } from "../metadata/brokers.ts";
+import type { LiveBroker } from "../metadata/brokers.ts";
+import { brokersFor } from "./advertised.ts";
 import { ErrorCode } from "../protocol/errors.ts";
-import type { BrokerContext } from "./context.ts";
+import type { RequestContext } from "./context.ts";
 import { NO_RESPONSE, type HandlerRegistry } from "./registry.ts";
 
 export const PRODUCE_CURRENT_LEADER_VERSION = 10;
@@ -28,8 +29,8 @@ interface PartitionAnswer {
  * Sets currentLeader on every partition of `topics` (name, partitions) whose error asks for it,
  * and returns the endpoints of the leaders named. Reads the image once.
  */
-export function currentLeaders<P extends PartitionAnswer>(b: BrokerContext, topics: Iterable<{ name: string; partitions: Iterable<P> }>, indexOf: (p: P) => number, codes: ReadonlySet<number>): LiveBroker[] {
-  const image = b.metadata.image;
+export function currentLeaders<P extends PartitionAnswer>(ctx: RequestContext, topics: Iterable<{ name: string; partitions: Iterable<P> }>, indexOf: (p: P) => number, codes: ReadonlySet<number>): LiveBroker[] {
+  const image = ctx.broker.metadata.image;
   let live: Map<number, LiveBroker> | null = null;
   const named = new Map<number, LiveBroker>();
   for (const t of topics) {
@@ -37,7 +38,7 @@ export function currentLeaders<P extends PartitionAnswer>(b: BrokerContext, topi
     for (const p of t.partitions) {
       if (!codes.has(p.errorCode)) continue;
       const reg = topic?.partitions[indexOf(p)];
-      live ??= new Map(liveBrokers(image, { nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort }).map((x) => [x.nodeId, x]));
+      live ??= new Map(brokersFor(ctx).map((x) => [x.nodeId, x]));
       const leader = reg ? live.get(reg.leader) : undefined;
       if (!reg || !leader) continue;
       p.currentLeader = { leaderId: reg.leader, leaderEpoch: reg.leaderEpoch };
@@ -52,13 +53,13 @@ const FETCH_CODES: ReadonlySet<number> = new Set([ErrorCode.NOT_LEADER_OR_FOLLOW
 
 type Endpoints = { nodeEndpoints?: unknown[] };
 
-function fillProduce(b: BrokerContext, res: Endpoints & { responses: { name: string; partitionResponses: (PartitionAnswer & { index: number })[] }[] }): void {
-  const eps = currentLeaders(b, res.responses.map((t) => ({ name: t.name, partitions: t.partitionResponses })), (p: PartitionAnswer & { index: number }) => p.index, PRODUCE_CODES);
+function fillProduce(ctx: RequestContext, res: Endpoints & { responses: { name: string; partitionResponses: (PartitionAnswer & { index: number })[] }[] }): void {
+  const eps = currentLeaders(ctx, res.responses.map((t) => ({ name: t.name, partitions: t.partitionResponses })), (p: PartitionAnswer & { index: number }) => p.index, PRODUCE_CODES);
   res.nodeEndpoints = eps.map((e) => ({ nodeId: e.nodeId, host: e.host, port: e.port, rack: e.rack }));
 }
 
-function fillFetch(b: BrokerContext, res: Endpoints & { responses: { topic: string; partitions: (PartitionAnswer & { partitionIndex: number })[] }[] }): void {
-  const eps = currentLeaders(b, res.responses.map((t) => ({ name: t.topic, partitions: t.partitions })), (p: PartitionAnswer & { partitionIndex: number }) => p.partitionIndex, FETCH_CODES);
+function fillFetch(ctx: RequestContext, res: Endpoints & { responses: { topic: string; partitions: (PartitionAnswer & { partitionIndex: number })[] }[] }): void {
+  const eps = currentLeaders(ctx, res.responses.map((t) => ({ name: t.topic, partitions: t.partitions })), (p: PartitionAnswer & { partitionIndex: number }) => p.partitionIndex, FETCH_CODES);
   res.nodeEndpoints = eps.map((e) => ({ nodeId: e.nodeId, host: e.host, port: e.port, rack: e.rack }));
 }
 
@@ -76,7 +77,7 @@ export function addCurrentLeaderFields(registry: HandlerRegistry): void {
         const out = h.handle(ctx, request, version);
         if (version < from) return out;
         const apply = (res: unknown) => {
-          if (res !== NO_RESPONSE && res && typeof res === "object") fill(ctx.broker, res as never);
+          if (res !== NO_RESPONSE && res && typeof res === "object") fill(ctx, res as never);
           return res;
         };
         return out instanceof Promise ? out.then(apply) : apply(out);

@@ -1,5 +1,7 @@
 /**
- * The Kafka listener service: `Bun.listen` on host:kafka_port, one Connection per socket
+ * The Kafka listener service: one `Bun.listen` per client listener (context.listeners: PLAINTEXT,
+ * SSL, SASL_PLAINTEXT, SASL_SSL, each on its own port; TLS contexts from src/security/tls.ts), one
+ * Connection per socket
  * (connection.ts: framing, the middleware chain, handlers, in-order responses), the
  * max_connections and connections_max_idle_ms limits, and a graceful drain on stop.
  *
@@ -7,7 +9,7 @@
  * being handled or waiting to be written) or the grace runs out, then closes them all.
  */
 import type { Socket, TCPSocketListener } from "bun";
-import type { BrokerContext } from "./context.ts";
+import type { BrokerContext, ListenerEndpoint } from "./context.ts";
 import { effectiveMaxConnections } from "../cluster/broker-config.ts";
 import { Connection } from "./connection.ts";
 import { OperatorError, type Service } from "./lifecycle.ts";
@@ -19,7 +21,8 @@ interface SocketData {
 export class KafkaListener implements Service {
   readonly name = "kafka-listener";
   readonly dependsOn: readonly string[];
-  private listener: TCPSocketListener<SocketData> | null = null;
+  /** Bound sockets, in the order of context.listeners. */
+  private bound: { endpoint: ListenerEndpoint; socket: TCPSocketListener<SocketData> }[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
   private accepting = false;
@@ -32,8 +35,20 @@ export class KafkaListener implements Service {
     this.dependsOn = dependsOn;
   }
 
+  /** The main listener's bound port. */
   get port(): number | undefined {
-    return this.listener?.port;
+    return this.bound[0]?.socket.port;
+  }
+
+  /** The bound port of the listener named `name`. */
+  portOf(name: string): number | undefined {
+    return this.bound.find((b) => b.endpoint.name === name)?.socket.port;
+  }
+
+  /** "NAME://host:port" of every bound listener (just host:port for a lone PLAINTEXT listener). */
+  boundAddresses(): string[] {
+    const named = this.bound.length > 1 || this.bound.some((b) => b.endpoint.securityProtocol !== "PLAINTEXT");
+    return this.bound.map((b) => `${named ? `${b.endpoint.name}://` : ""}${b.endpoint.bindHost}:${b.socket.port}`);
   }
 
   get connectionCount(): number {
@@ -41,13 +56,31 @@ export class KafkaListener implements Service {
   }
 
   start(): void {
+    try {
+      for (const endpoint of this.context.listeners) {
+        const socket = this.listen(endpoint);
+        this.bound.push({ endpoint, socket });
+        if (endpoint.advertisedPort === 0) endpoint.advertisedPort = socket.port;
+      }
+    } catch (e) {
+      for (const b of this.bound) b.socket.stop(true);
+      this.bound = [];
+      throw e;
+    }
+    this.accepting = true;
+    this.context.advertisedPort = this.context.listeners[0]!.advertisedPort;
+  }
+
+  private listen(endpoint: ListenerEndpoint): TCPSocketListener<SocketData> {
     const { config, log } = this.context;
     const idleSeconds = Math.max(1, Math.ceil(config.connectionsMaxIdleMs / 1000));
     const connections = this.connections;
+    const where = config.listeners === null ? `kafka_port / TAKHIN_KAFKA_PORT` : `listener ${endpoint.name} in listeners`;
     try {
-      this.listener = Bun.listen<SocketData>({
-        hostname: config.host,
-        port: config.kafkaPort,
+      return Bun.listen<SocketData>({
+        hostname: endpoint.bindHost,
+        port: endpoint.bindPort,
+        ...this.tlsOf(endpoint),
         socket: {
           open: (socket: Socket<SocketData>) => {
             // max.connections is a dynamic broker config: read its effective value at each accept.
@@ -59,10 +92,20 @@ export class KafkaListener implements Service {
             }
             socket.setNoDelay(true);
             socket.timeout(idleSeconds);
-            const conn = new Connection(socket as Socket<unknown>, this.context, this.nextConnectionId++, () => this.quietWaiter?.());
+            const conn = new Connection(socket as Socket<unknown>, this.context, this.nextConnectionId++, () => this.quietWaiter?.(), endpoint);
             socket.data = { conn };
             connections.add(conn);
-            log.debug("connection opened", { conn: conn.info.id, remote: socket.remoteAddress });
+            log.debug("connection opened", { conn: conn.info.id, remote: socket.remoteAddress, listener: endpoint.name });
+          },
+          handshake: (socket, success, error) => {
+            const conn = socket.data?.conn;
+            if (!conn) return;
+            try {
+              conn.onTlsHandshake(success, error);
+            } catch (e) {
+              log.error("closing connection: unexpected error after the TLS handshake", { conn: conn.info.id, error: e });
+              conn.close();
+            }
           },
           data: (socket, data) => {
             const conn = socket.data?.conn;
@@ -97,18 +140,22 @@ export class KafkaListener implements Service {
       });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      if (code === "EADDRINUSE") throw new OperatorError(`port ${config.kafkaPort} on ${config.host} is already in use (kafka_port / TAKHIN_KAFKA_PORT)`);
-      if (code === "EACCES") throw new OperatorError(`no permission to listen on port ${config.kafkaPort} on ${config.host}`);
-      if (code === "EADDRNOTAVAIL") throw new OperatorError(`address ${config.host} is not an address of this machine (host / TAKHIN_HOST)`);
+      if (code === "EADDRINUSE") throw new OperatorError(`port ${endpoint.bindPort} on ${endpoint.bindHost} is already in use (${where})`);
+      if (code === "EACCES") throw new OperatorError(`no permission to listen on port ${endpoint.bindPort} on ${endpoint.bindHost} (${where})`);
+      if (code === "EADDRNOTAVAIL") throw new OperatorError(`address ${endpoint.bindHost} is not an address of this machine (${config.listeners === null ? "host / TAKHIN_HOST" : where})`);
       throw e;
     }
-    this.accepting = true;
-    this.context.advertisedPort = this.listener.port;
+  }
+
+  /** Bun's tls option for an SSL / SASL_SSL listener (src/security/tls.ts); nothing for the others. */
+  private tlsOf(endpoint: ListenerEndpoint): { tls?: Bun.TLSOptions } {
+    if (endpoint.securityProtocol === "PLAINTEXT") return {};
+    throw new OperatorError(`listener ${endpoint.name}: ${endpoint.securityProtocol} is not served yet`);
   }
 
   quiesce(): void {
     this.accepting = false;
-    this.listener?.stop(false);
+    for (const b of this.bound) b.socket.stop(false);
   }
 
   async stop(graceMs: number): Promise<void> {
@@ -122,6 +169,6 @@ export class KafkaListener implements Service {
     }
     this.quietWaiter = null;
     for (const c of this.connections) c.close();
-    this.listener?.stop(true);
+    for (const b of this.bound) b.socket.stop(true);
   }
 }

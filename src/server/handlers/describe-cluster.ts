@@ -8,7 +8,8 @@ import { ErrorCode } from "../../protocol/errors.ts";
 import { DescribeCluster } from "../../protocol/messages/describe-cluster.ts";
 import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_OPERATIONS } from "../authorized-operations.ts";
 import type { HandlerFor } from "../registry.ts";
-import { KAFKA_LISTENER, liveBrokers } from "../../metadata/brokers.ts";
+import { KAFKA_LISTENER } from "../../metadata/brokers.ts";
+import { brokersFor } from "../advertised.ts";
 import type { MetadataImage } from "../../metadata/image.ts";
 
 /** endpointType 1 asks for broker endpoints; 2 for controller endpoints (KIP-919). */
@@ -54,7 +55,7 @@ export const describeClusterHandler: HandlerFor<typeof DescribeCluster> = {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
       brokers: [
-        ...liveBrokers(b.metadata.image, { nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort }).map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack, isFenced: false })),
+        ...brokersFor(ctx).map((x) => ({ brokerId: x.nodeId, host: x.host, port: x.port, rack: x.rack, isFenced: false })),
         ...(req.includeFencedBrokers ? fencedBrokers(b.metadata.image) : []),
       ].sort((x, y) => x.brokerId - y.brokerId),
       clusterAuthorizedOperations: req.includeClusterAuthorizedOperations ? CLUSTER_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,

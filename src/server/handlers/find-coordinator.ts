@@ -9,19 +9,20 @@
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { FindCoordinator } from "../../protocol/messages/find-coordinator.ts";
-import { liveBrokers } from "../../metadata/brokers.ts";
-import type { BrokerContext } from "../context.ts";
+import { brokersFor, selfEndpoint } from "../advertised.ts";
+import type { RequestContext } from "../context.ts";
 import type { HandlerFor } from "../registry.ts";
 
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
 
-async function answer(b: BrokerContext, key: string, keyType: number) {
+async function answer(ctx: RequestContext, key: string, keyType: number) {
+  const b = ctx.broker;
   if (keyType === KEY_TYPE_GROUP) {
     const a = await b.groups.findCoordinator(key);
     if (a.errorCode !== ErrorCode.NONE) return { key, nodeId: -1, host: "", port: -1, errorCode: a.errorCode, errorMessage: a.errorMessage };
-    if (a.nodeId < 0 || a.nodeId === b.nodeId) return { key, nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort, errorCode: ErrorCode.NONE, errorMessage: "" };
-    const ep = liveBrokers(b.metadata.image).find((x) => x.nodeId === a.nodeId);
+    if (a.nodeId < 0 || a.nodeId === b.nodeId) return { key, ...selfEndpoint(ctx), errorCode: ErrorCode.NONE, errorMessage: "" };
+    const ep = brokersFor(ctx).find((x) => x.nodeId === a.nodeId);
     if (!ep) return { key, nodeId: -1, host: "", port: -1, errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, errorMessage: `coordinator ${a.nodeId} is not a live broker` };
     return { key, nodeId: ep.nodeId, host: ep.host, port: ep.port, errorCode: ErrorCode.NONE, errorMessage: "" };
   }
@@ -38,9 +39,9 @@ export const findCoordinatorHandler: HandlerFor<typeof FindCoordinator> = {
     const b = ctx.broker;
     const keyType = version === 0 ? KEY_TYPE_GROUP : req.keyType;
     if (version >= 4) {
-      return { throttleTimeMs: 0, coordinators: await Promise.all(req.coordinatorKeys.map((k) => answer(b, k, req.keyType))) };
+      return { throttleTimeMs: 0, coordinators: await Promise.all(req.coordinatorKeys.map((k) => answer(ctx, k, req.keyType))) };
     }
-    const a = await answer(b, req.key, keyType);
+    const a = await answer(ctx, req.key, keyType);
     return { throttleTimeMs: 0, errorCode: a.errorCode, errorMessage: a.errorCode === ErrorCode.NONE ? "NONE" : a.errorMessage, nodeId: a.nodeId, host: a.host, port: a.port, coordinators: [] };
   },
 };

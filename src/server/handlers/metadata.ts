@@ -8,7 +8,7 @@
  */
 import { autoCreateTopic } from "../../cluster/topic-admin.ts";
 import type { TopicInfo } from "../../cluster/topics.ts";
-import { liveBrokers } from "../../metadata/brokers.ts";
+import { brokersFor } from "../advertised.ts";
 import { NO_LEADER } from "../../metadata/records.ts";
 import { topicNameError } from "../../cluster/topics.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
@@ -53,7 +53,7 @@ export const metadataHandler: HandlerFor<typeof Metadata> = {
     const b = ctx.broker;
     const includeOps = req.includeTopicAuthorizedOperations;
     const all = req.topics === null || (version === 0 && req.topics.length === 0);
-    const brokers = liveBrokers(b.metadata.image, { nodeId: b.nodeId, host: b.advertisedHost, port: b.advertisedPort });
+    const brokers = brokersFor(ctx);
     const live = new Set(brokers.map((x) => x.nodeId));
     const topics = [];
     if (all) {
