@@ -6,10 +6,12 @@
  * set by whoever owns leadership: the partition manager today, the metadata image later).
  *
  * Every append goes through appendAsLeader, whatever its origin (Kafka's AppendOrigin): "client"
- * for Produce requests, "coordinator" for records the broker writes itself (the offsets log, later
- * transaction markers). Both take the same validation and producer-state path; only the rules that
- * protect the log from clients (no control batches from a client; transactional batches only once
- * the replica manager had them verified by the transaction coordinator) differ.
+ * for Produce requests, "coordinator" for records the broker writes itself (the offsets log,
+ * transactional offset commits, transaction markers). Both take the same validation and
+ * producer-state path; only the rules that protect the log from clients (no control batches from a
+ * client; transactional batches only once the replica manager had them verified by the
+ * transaction coordinator) differ, and, as Kafka's, a coordinator's producer batch has its epoch
+ * checked but not its sequence (the group coordinator writes each TxnOffsetCommit at sequence 0).
  *
  * Transactions (issue 16): every batch appended (as leader or follower, or replayed at open) goes
  * through applyBatch: a transactional batch starts its producer's ongoing transaction, a control
@@ -41,6 +43,15 @@ const LATEST_PRODUCE_VERSION = 11;
 const PRODUCER_SNAPSHOT_FILE = "producer-state.json";
 /** Bytes read per step while rebuilding producer state from the log. */
 const REBUILD_READ_BYTES = 8 * 1024 * 1024;
+
+/** A transaction marker appended to a partition (Partition.onTxnMarker). */
+export interface AppendedTxnMarker {
+  producerId: bigint;
+  producerEpoch: number;
+  commit: boolean;
+  /** The marker's offset in the log. */
+  offset: number;
+}
 
 /** Who is appending (Kafka's AppendOrigin). */
 export type AppendOrigin = "client" | "coordinator";
@@ -103,6 +114,14 @@ export class Partition {
   leaderState: LeaderState | null = null;
   /** Aborted transactions by their markers (the segments' .txnindex files). */
   readonly abortedTxns: AbortedTxnIndex;
+  /**
+   * Told of every COMMIT/ABORT marker appended to this partition (as leader or follower; not the
+   * replay at open, which runs before anyone can set it), synchronously and in log order, after
+   * the producer state took it. The group coordinator sets it on the __consumer_offsets
+   * partitions it loads: a marker there completes the producer's pending transactional offsets.
+   * Must not throw.
+   */
+  onTxnMarker: ((marker: AppendedTxnMarker) => void) | null = null;
 
   constructor(
     readonly topic: TopicInfo,
@@ -191,7 +210,12 @@ export class Partition {
       const code = this.producers.checkMarker(h.producerId, h.producerEpoch);
       if (code !== ErrorCode.NONE) return this.result(code, `marker of producer ${h.producerId} at epoch ${h.producerEpoch} is older than its current epoch`);
     }
-    if (idempotent) {
+    if (idempotent && options.origin === "coordinator") {
+      // Kafka's AppendOrigin.COORDINATOR (the group coordinator's transactional offset commits):
+      // no sequence or duplicate checks, only the producer epoch (a fenced producer's write is refused).
+      const code = this.producers.checkMarker(h.producerId, h.producerEpoch);
+      if (code !== ErrorCode.NONE) return this.result(code, `producer ${h.producerId} at epoch ${h.producerEpoch} is older than its current epoch`);
+    } else if (idempotent) {
       const check = this.producers.check(info);
       if (check.kind === "duplicate") {
         return this.result(ErrorCode.NONE, null, BigInt(check.firstOffset), logAppendTime ? h.maxTimestamp : -1n, BigInt(check.lastOffset));
@@ -273,6 +297,7 @@ export class Partition {
         const unstable = this.producers.firstUnstableOffset();
         this.abortedTxns.append({ producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: unstable ?? done.lastOffset + 1 });
       }
+      this.onTxnMarker?.({ producerId: h.producerId, producerEpoch: h.producerEpoch, commit: type === ControlType.COMMIT, offset: baseOffset });
       return;
     }
     this.producers.record(

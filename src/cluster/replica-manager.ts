@@ -15,7 +15,8 @@
  * part 1): 0 lets it append; an error answers that partition. Produce v11 and below carry the
  * coordinator's retriable errors as NOT_ENOUGH_REPLICAS (what Kafka 3.6+ answers, so older clients
  * retry without a metadata refresh); INVALID_TXN_STATE, INVALID_PRODUCER_EPOCH, PRODUCER_FENCED
- * and the rest as they are. Without a verifier (no coordinator wired) the batch is INVALID_TXN_STATE.
+ * and the rest as they are. Without a verifier (no coordinator wired) the batch is INVALID_TXN_STATE;
+ * with transaction_partition_verification_enable false it is appended unchecked, as Kafka does.
  * Transaction markers (writeTxnMarkers) are appended with origin "coordinator" and acks=-1.
  *
  * Fetch (fetchMessages): per partition, the leader and leader-epoch checks, the offset range check
@@ -251,6 +252,8 @@ export class ReplicaManager implements PartitionListener {
   private readonly log: Logger | undefined;
   /** The transaction coordinator's check of transactional batches (wired by the lifecycle); null refuses them. */
   txnVerifier: TxnProduceVerifier | null = null;
+  /** transaction.partition.verification.enable: false appends a transactional batch without asking the coordinator (Kafka's switch). */
+  txnVerificationEnabled = true;
 
   constructor(
     private readonly partitions: PartitionManager,
@@ -309,6 +312,8 @@ export class ReplicaManager implements PartitionListener {
         out[i] = ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
       } else if (p.producers.hasOngoingTxn(h.producerId, h.producerEpoch)) {
         out[i] = ErrorCode.NONE; // verified with its transaction's first batch here
+      } else if (!this.txnVerificationEnabled) {
+        out[i] = ErrorCode.NONE; // verification off: accepted as Kafka accepts it
       } else if (this.txnVerifier === null) {
         out[i] = ErrorCode.INVALID_TXN_STATE;
       } else {

@@ -32,6 +32,8 @@ export interface BrokerConfig {
   socketRequestMaxBytes: number;
   queuedMaxRequestBytes: number;
   autoCreateTopicsEnable: boolean;
+  /** transaction.partition.verification.enable (KIP-890): transactional produce and TxnOffsetCommit are checked with the transaction coordinator first. */
+  transactionPartitionVerificationEnable: boolean;
   numPartitions: number;
   defaultReplicationFactor: number;
   /** offsets.retention.minutes: committed offsets of an Empty group expire this long after it emptied. */
@@ -147,6 +149,7 @@ const KEYS: KeySpec[] = [
   { key: "queued_max_request_bytes", prop: "queuedMaxRequestBytes", kind: { type: "int", min: 1024, max: 2 ** 40 }, describe: "request bytes held in memory across all connections" },
   { key: "socket_request_max_bytes", prop: "socketRequestMaxBytes", kind: { type: "int", min: 1024, max: MAX_REQUEST_FRAME_BYTES }, describe: "largest request frame" },
   { key: "auto_create_topics_enable", prop: "autoCreateTopicsEnable", kind: { type: "bool" }, describe: "create unknown topics when a Metadata request allows it" },
+  { key: "transaction_partition_verification_enable", prop: "transactionPartitionVerificationEnable", kind: { type: "bool" }, describe: "check a transaction's first write to a partition with the transaction coordinator" },
   { key: "num_partitions", prop: "numPartitions", kind: { type: "int", min: 1, max: 100_000 }, describe: "partitions of an auto-created topic" },
   { key: "default_replication_factor", prop: "defaultReplicationFactor", kind: { type: "int", min: 1, max: 1 }, describe: "replication factor of a new topic (one node)" },
   { key: "offsets_retention_minutes", prop: "offsetsRetentionMinutes", kind: { type: "int", min: 1, max: 35_791_394 }, describe: "minutes an Empty group's committed offsets are kept" },
@@ -210,6 +213,7 @@ export function defaultConfig(): BrokerConfig {
     socketRequestMaxBytes: MAX_REQUEST_FRAME_BYTES,
     queuedMaxRequestBytes: DEFAULT_QUEUED_MAX_REQUEST_BYTES,
     autoCreateTopicsEnable: true,
+    transactionPartitionVerificationEnable: true,
     numPartitions: 1,
     defaultReplicationFactor: 1,
     offsetsRetentionMinutes: 10080,

@@ -24,6 +24,11 @@ export interface GroupConfig {
   offsetsRetentionCheckIntervalMs: number;
   /** offset.metadata.max.bytes: longer commit metadata gets OFFSET_METADATA_TOO_LARGE. */
   offsetMetadataMaxBytes: number;
+  /**
+   * transaction.partition.verification.enable (KIP-890): a TxnOffsetCommit is first checked with
+   * the transaction coordinator (the offsets partition must be in the producer's transaction).
+   */
+  transactionPartitionVerificationEnable: boolean;
 }
 
 export const DEFAULT_GROUP_CONFIG: Readonly<GroupConfig> = Object.freeze({
@@ -36,6 +41,7 @@ export const DEFAULT_GROUP_CONFIG: Readonly<GroupConfig> = Object.freeze({
   offsetsRetentionMs: 10080 * 60_000,
   offsetsRetentionCheckIntervalMs: 600_000,
   offsetMetadataMaxBytes: 4096,
+  transactionPartitionVerificationEnable: true,
 });
 
 /** The group settings the broker's configuration carries (offsets.retention.minutes and the rest). */
@@ -47,6 +53,7 @@ export function groupConfigFrom(c: BrokerConfig): Partial<GroupConfig> {
     initialRebalanceDelayMs: c.groupInitialRebalanceDelayMs,
     minSessionTimeoutMs: c.groupMinSessionTimeoutMs,
     maxSessionTimeoutMs: c.groupMaxSessionTimeoutMs,
+    transactionPartitionVerificationEnable: c.transactionPartitionVerificationEnable,
   };
 }
 
@@ -54,6 +61,8 @@ export function groupConfigFrom(c: BrokerConfig): Partial<GroupConfig> {
 export const MAX_GROUPS = 100_000;
 /** Committed partitions one group holds at most; a commit to one more gets INVALID_COMMIT_OFFSET_SIZE. */
 export const MAX_OFFSETS_PER_GROUP = 1_000_000;
+/** Producers with pending transactional offsets (TxnOffsetCommit before their marker) one coordinator holds at most; one more gets COORDINATOR_NOT_AVAILABLE. */
+export const MAX_PENDING_TXN_PRODUCERS = 100_000;
 /** Longest group id accepted (bytes of UTF-16 code units; Kafka has none but the string length). */
 export const MAX_GROUP_ID_LENGTH = 32_767;
 /** How often the coordinator's clock ticks to expire sessions and finish rebalances. */

@@ -7,17 +7,26 @@
  * A group exists while it has members or offsets; an Empty group without offsets is forgotten.
  * A write the store refuses is logged with its context and answered with Kafka's coordinator error
  * for the append error (coordinatorErrorFor); memory changes only after a write succeeded.
+ *
+ * Transactional offsets (TxnOffsetCommit): stored as a transactional batch of the producer, held
+ * in `pending` (offsets-store.ts) and moved into the committed offsets, or dropped, when that
+ * producer's marker lands on the group's __consumer_offsets partition (completeTxn, called by
+ * GroupService from Partition.onTxnMarker). A replay of the log (GroupService.load) goes through
+ * the same replayOffset/completeTxn, so what a restart or a new leader shows is what was shown.
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import type { Fields, Logger } from "../util/log.ts";
 import { DEFAULT_GROUP_CONFIG, MAX_GROUPS, MAX_GROUP_ID_LENGTH, type GroupConfig } from "./group-config.ts";
 import { Group, type JoinRequest, type JoinResult, type SyncRequest, type SyncResult } from "./group-state.ts";
-import { OffsetStore, type OffsetEntry } from "./offsets-store.ts";
+import { OffsetStore, PendingTxnOffsets, type OffsetEntry } from "./offsets-store.ts";
+import type { TxnProducer } from "./offsets-log.ts";
 
 /** The outcome of one write to the store: the Kafka error code of the append (NONE = durable). */
 export interface StoreResult {
   errorCode: number;
   errorMessage: string | null;
+  /** Offset in __consumer_offsets of the first record written (records follow in order); absent when not known. */
+  baseOffset?: number;
 }
 
 export const STORED: StoreResult = { errorCode: ErrorCode.NONE, errorMessage: null };
@@ -28,6 +37,8 @@ export const STORED: StoreResult = { errorCode: ErrorCode.NONE, errorMessage: nu
  */
 export interface GroupStore {
   offsetsCommitted(groupId: string, offsets: { topic: string; partition: number; entry: OffsetEntry }[]): StoreResult;
+  /** TxnOffsetCommit: the same records in one transactional batch of the producer. */
+  txnOffsetsCommitted(groupId: string, producer: TxnProducer, offsets: { topic: string; partition: number; entry: OffsetEntry }[]): StoreResult;
   offsetsDeleted(groupId: string, partitions: { topic: string; partition: number }[]): StoreResult;
   groupChanged(group: Group): StoreResult;
   groupDeleted(groupId: string): StoreResult;
@@ -35,6 +46,7 @@ export interface GroupStore {
 
 export const NO_STORE: GroupStore = {
   offsetsCommitted: () => STORED,
+  txnOffsetsCommitted: () => STORED,
   offsetsDeleted: () => STORED,
   groupChanged: () => STORED,
   groupDeleted: () => STORED,
@@ -92,6 +104,25 @@ export interface CommitRequest {
 
 export type CommitResult = { name: string; partitions: { partition: number; errorCode: number }[] }[];
 
+/** TxnOffsetCommit for one group (v0-2 carry no member: generation -1, member "", instance null). */
+export interface TxnCommitRequest {
+  groupId: string;
+  transactionalId: string;
+  producerId: bigint;
+  producerEpoch: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  generationId: number;
+  topics: { name: string; partitions: CommitPartition[] }[];
+}
+
+/** One committed offset as OffsetFetch sees it; `unstable` when a transaction holds a pending commit for it. */
+export interface FetchedOffset {
+  partition: number;
+  entry: OffsetEntry | undefined;
+  unstable: boolean;
+}
+
 /** Kafka's member id shape: the client id (or instance id), a dash, a UUID. */
 export function randomMemberId(prefix: string): string {
   return `${prefix}-${crypto.randomUUID()}`;
@@ -108,6 +139,8 @@ const MAX_LOGGED_PARTITIONS = 20;
 export class GroupCoordinator {
   readonly groups = new Map<string, Group>();
   readonly offsets = new OffsetStore();
+  /** Transactional offsets waiting for their producer's marker. */
+  readonly pending = new PendingTxnOffsets();
   readonly config: GroupConfig;
 
   constructor(
@@ -123,7 +156,7 @@ export class GroupCoordinator {
    * Runs one write to the store; a failure (an error code, or a throw) is logged with `what` and
    * `fields` (group, member, partitions) and answered as the coordinator error for the client.
    */
-  private write(what: string, fields: Fields, op: () => StoreResult): number {
+  private write(what: string, fields: Fields, op: () => StoreResult, stored?: (r: StoreResult) => void): number {
     let r: StoreResult;
     try {
       r = op();
@@ -131,7 +164,10 @@ export class GroupCoordinator {
       this.log.error(`${what} failed`, { ...fields, error: e });
       return ErrorCode.UNKNOWN_SERVER_ERROR;
     }
-    if (r.errorCode === ErrorCode.NONE) return ErrorCode.NONE;
+    if (r.errorCode === ErrorCode.NONE) {
+      stored?.(r);
+      return ErrorCode.NONE;
+    }
     const answered = coordinatorErrorFor(r.errorCode);
     this.log.error(`${what} failed`, { ...fields, appendError: errorName(r.errorCode), message: r.errorMessage, answered: errorName(answered) });
     return answered;
@@ -162,7 +198,7 @@ export class GroupCoordinator {
   /** Drops an Empty group that holds nothing; one that had a generation waits for the retention sweep (as Kafka). */
   private forgetIfUnused(g: Group): void {
     if (g.generationId > 0) return;
-    if (g.state === "Empty" && g.members.size === 0 && g.pendingMembers.size === 0 && !this.offsets.hasGroup(g.groupId)) {
+    if (g.state === "Empty" && g.members.size === 0 && g.pendingMembers.size === 0 && !this.offsets.hasGroup(g.groupId) && !this.pending.hasGroup(g.groupId)) {
       this.groups.delete(g.groupId);
     }
   }
@@ -239,6 +275,7 @@ export class GroupCoordinator {
               metadata,
               commitTimestampMs: nowMs,
               expireTimestampMs: req.retentionTimeMs >= 0 ? nowMs + req.retentionTimeMs : -1,
+              recordOffset: -1,
             },
           });
         }
@@ -253,7 +290,7 @@ export class GroupCoordinator {
         partitions: accepted.slice(0, MAX_LOGGED_PARTITIONS).map((a) => `${a.topic}-${a.partition}`),
         partitionCount: accepted.length,
       };
-      const err = this.write("storing committed offsets", fields, () => this.store.offsetsCommitted(req.groupId, accepted));
+      const err = this.write("storing committed offsets", fields, () => this.store.offsetsCommitted(req.groupId, accepted), (r) => stampRecordOffsets(accepted, r));
       if (err !== ErrorCode.NONE) {
         // Not stored: the client hears the error for every partition it sent, and memory keeps the old offsets.
         this.forgetIfUnused(g);
@@ -265,15 +302,128 @@ export class GroupCoordinator {
     return result;
   }
 
-  /** Committed offsets of the group; null topics = all it has committed. */
-  fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null): { name: string; partitions: { partition: number; entry: OffsetEntry | undefined }[] }[] {
+  /**
+   * TxnOffsetCommit (Kafka's commitTransactionalOffset): the group must exist unless the request
+   * carries generation -1 (then a simple group is created, as for OffsetCommit), else
+   * ILLEGAL_GENERATION; the committer is checked by Group.validateTxnCommit. Accepted partitions
+   * are written as one transactional batch of the producer and kept pending until its marker.
+   * The transaction coordinator's check that the offsets partition is in the producer's
+   * transaction (KIP-890) is GroupService's, before this.
+   */
+  commitTransactional(req: TxnCommitRequest, nowMs: number): CommitResult {
+    const everyPartition = (errorCode: number): CommitResult =>
+      req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
+    const idErr = groupIdError(req.groupId);
+    if (idErr !== ErrorCode.NONE) return everyPartition(idErr);
+    let g = this.groups.get(req.groupId);
+    if (!g) {
+      if (req.generationId >= 0) return everyPartition(ErrorCode.ILLEGAL_GENERATION);
+      const created = this.getOrCreate(req.groupId, nowMs);
+      if (!created) return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      g = created;
+    }
+    const err = g.validateTxnCommit(req.memberId, req.groupInstanceId, req.generationId);
+    if (err !== ErrorCode.NONE) {
+      this.forgetIfUnused(g);
+      return everyPartition(err);
+    }
+    const accepted: { topic: string; partition: number; entry: OffsetEntry }[] = [];
+    let full = false;
+    const result: CommitResult = req.topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        const metadata = p.metadata ?? "";
+        let errorCode: number = ErrorCode.NONE;
+        if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) errorCode = ErrorCode.OFFSET_METADATA_TOO_LARGE;
+        else if (!this.pending.canPut(req.producerId, req.groupId, t.name, p.partition)) full = true;
+        else {
+          accepted.push({
+            topic: t.name,
+            partition: p.partition,
+            entry: { offset: p.offset, leaderEpoch: p.leaderEpoch, metadata, commitTimestampMs: nowMs, expireTimestampMs: -1, recordOffset: -1 },
+          });
+        }
+        return { partition: p.partition, errorCode };
+      }),
+    }));
+    // Beyond the bounds on pending offsets the whole request is refused (retriable), never half stored.
+    if (full) {
+      this.forgetIfUnused(g);
+      return everyPartition(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
+    if (accepted.length > 0) {
+      const fields = {
+        group: req.groupId,
+        transactionalId: req.transactionalId,
+        producerId: req.producerId,
+        producerEpoch: req.producerEpoch,
+        partitions: accepted.slice(0, MAX_LOGGED_PARTITIONS).map((a) => `${a.topic}-${a.partition}`),
+        partitionCount: accepted.length,
+      };
+      const producer = { producerId: req.producerId, producerEpoch: req.producerEpoch };
+      const err = this.write("storing transactional offsets", fields, () => this.store.txnOffsetsCommitted(req.groupId, producer, accepted), (r) => stampRecordOffsets(accepted, r));
+      if (err !== ErrorCode.NONE) {
+        this.forgetIfUnused(g);
+        return everyPartition(err);
+      }
+      for (const a of accepted) this.pending.put(req.producerId, req.groupId, a.topic, a.partition, a.entry);
+    }
+    this.forgetIfUnused(g);
+    return result;
+  }
+
+  /**
+   * A COMMIT or ABORT marker of `producerId` landed on a __consumer_offsets partition: its pending
+   * offsets in the groups `inGroup` selects (that partition's) become committed — unless the
+   * committed offset was written later in the log — or are dropped. Returns how many were pending.
+   */
+  completeTxn(producerId: bigint, commit: boolean, inGroup: (groupId: string) => boolean = () => true, nowMs = 0): number {
+    const taken = this.pending.take(producerId, inGroup);
+    const touched = new Set<string>();
+    for (const p of taken) {
+      touched.add(p.groupId);
+      if (!commit) continue;
+      const current = this.offsets.get(p.groupId, p.topic, p.partition);
+      if (current && current.recordOffset >= 0 && p.entry.recordOffset >= 0 && p.entry.recordOffset <= current.recordOffset) continue;
+      this.offsets.put(p.groupId, p.topic, p.partition, p.entry);
+    }
+    for (const groupId of touched) {
+      if (commit) this.getOrCreate(groupId, nowMs);
+      const g = this.groups.get(groupId);
+      if (g) this.forgetIfUnused(g);
+    }
+    return taken.length;
+  }
+
+  /**
+   * One offset record of a replayed __consumer_offsets partition (Kafka's OffsetMetadataManager
+   * replay): a plain record sets the committed offset, a transactional one (`producerId` >= 0)
+   * is pending for its producer, a tombstone deletes the committed offset and every pending one.
+   */
+  replayOffset(producerId: bigint, groupId: string, topic: string, partition: number, value: OffsetEntry | null): void {
+    if (value === null) {
+      this.offsets.delete(groupId, topic, partition);
+      this.pending.deletePartition(groupId, topic, partition);
+    } else if (producerId >= 0n) {
+      this.pending.put(producerId, groupId, topic, partition, value);
+    } else {
+      this.offsets.put(groupId, topic, partition, value);
+    }
+  }
+
+  /**
+   * Committed offsets of the group; null topics = all it has committed. With `requireStable`
+   * (OffsetFetch v7+, KIP-447) a partition with a pending transactional commit is `unstable`.
+   */
+  fetchOffsets(groupId: string, topics: { name: string; partitions: number[] }[] | null, requireStable = false): { name: string; partitions: FetchedOffset[] }[] {
+    const unstable = (topic: string, partition: number) => requireStable && this.pending.has(groupId, topic, partition);
     if (topics === null) {
       return [...this.offsets.topicsOf(groupId)].map(([name, parts]) => ({
         name,
-        partitions: [...parts].map(([partition, entry]) => ({ partition, entry })),
+        partitions: [...parts].map(([partition, entry]) => ({ partition, entry, unstable: unstable(name, partition) })),
       }));
     }
-    return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p, entry: this.offsets.get(groupId, t.name, p) })) }));
+    return topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p, entry: this.offsets.get(groupId, t.name, p), unstable: unstable(t.name, p) })) }));
   }
 
   /** DeleteGroups for one group: only an Empty group (or one known only by its offsets) can go. */
@@ -287,6 +437,7 @@ export class GroupCoordinator {
     if (err !== ErrorCode.NONE) return err;
     g.markDead(nowMs);
     this.offsets.deleteGroup(groupId);
+    this.pending.deleteGroup(groupId);
     this.groups.delete(groupId);
     return ErrorCode.NONE;
   }
@@ -308,7 +459,8 @@ export class GroupCoordinator {
       name: t.name,
       partitions: t.partitions.map((p) => {
         if (subs === null || subs.has(t.name)) return { partition: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
-        if (this.offsets.get(groupId, t.name, p)) removed.push({ topic: t.name, partition: p });
+        // As Kafka: a tombstone when a committed or a pending transactional offset is there.
+        if (this.offsets.get(groupId, t.name, p) || this.pending.has(groupId, t.name, p)) removed.push({ topic: t.name, partition: p });
         return { partition: p, errorCode: ErrorCode.NONE };
       }),
     }));
@@ -316,7 +468,10 @@ export class GroupCoordinator {
       const fields = { group: groupId, partitions: removed.slice(0, MAX_LOGGED_PARTITIONS).map((r) => `${r.topic}-${r.partition}`), partitionCount: removed.length };
       const err = this.write("deleting committed offsets", fields, () => this.store.offsetsDeleted(groupId, removed));
       if (err !== ErrorCode.NONE) return { groupError: err, topics: [] };
-      for (const r of removed) this.offsets.delete(groupId, r.topic, r.partition);
+      for (const r of removed) {
+        this.offsets.delete(groupId, r.topic, r.partition);
+        this.pending.deletePartition(groupId, r.topic, r.partition);
+      }
     }
     this.forgetIfUnused(g);
     return { groupError: ErrorCode.NONE, topics: out };
@@ -337,7 +492,8 @@ export class GroupCoordinator {
         for (const [partition, e] of parts) {
           const explicit = e.expireTimestampMs >= 0 && nowMs >= e.expireTimestampMs;
           const byRetention = emptySince !== null && nowMs >= Math.max(emptySince, e.commitTimestampMs) + this.config.offsetsRetentionMs;
-          if (explicit || byRetention) expired.push({ topic, partition });
+          // As Kafka: not while a transaction holds a pending commit for the partition.
+          if ((explicit || byRetention) && !this.pending.has(groupId, topic, partition)) expired.push({ topic, partition });
         }
       }
       if (expired.length === 0) continue;
@@ -348,7 +504,7 @@ export class GroupCoordinator {
       removedCount += expired.length;
     }
     for (const g of [...this.groups.values()]) {
-      if (g.state !== "Empty" || g.members.size > 0 || g.pendingMembers.size > 0 || this.offsets.hasGroup(g.groupId)) continue;
+      if (g.state !== "Empty" || g.members.size > 0 || g.pendingMembers.size > 0 || this.offsets.hasGroup(g.groupId) || this.pending.hasGroup(g.groupId)) continue;
       if (g.generationId > 0 && this.write("removing expired group", { group: g.groupId, generation: g.generationId }, () => this.store.groupDeleted(g.groupId)) !== ErrorCode.NONE) continue;
       this.groups.delete(g.groupId);
     }
@@ -389,7 +545,16 @@ export class GroupCoordinator {
         n++;
       }
     }
-    if (forget) for (const groupId of [...this.offsets.groups()]) if (which(groupId)) this.offsets.deleteGroup(groupId);
+    if (forget) {
+      for (const groupId of [...this.offsets.groups()]) if (which(groupId)) this.offsets.deleteGroup(groupId);
+      for (const groupId of [...this.pending.groups()]) if (which(groupId)) this.pending.deleteGroup(groupId);
+    }
     return n;
   }
+}
+
+/** Each accepted entry's record offset: the batch's base offset plus its place in the batch. */
+function stampRecordOffsets(accepted: { entry: OffsetEntry }[], r: StoreResult): void {
+  if (r.baseOffset === undefined || r.baseOffset < 0) return;
+  accepted.forEach((a, i) => (a.entry.recordOffset = r.baseOffset! + i));
 }

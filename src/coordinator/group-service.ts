@@ -14,9 +14,22 @@
  * whose partition is not loaded here answer NOT_COORDINATOR (COORDINATOR_LOAD_IN_PROGRESS when this
  * broker leads it but has not loaded it yet). A commit, and a SyncGroup's assignment, is answered once the
  * partition's high watermark covers its records (replicated to the ISR), so it survives the loss of this broker.
+ *
+ * Transactional offsets (TxnOffsetCommit): first, as Kafka 4's group coordinator (KIP-890 part 1),
+ * the transaction coordinator confirms the group's __consumer_offsets partition is in the producer's
+ * ongoing transaction (its AddOffsetsToTxn) — through the same TxnProduceVerifier the produce path
+ * uses (ReplicaManager.txnVerifier), skipped when the partition already holds this producer's
+ * ongoing transaction or transaction_partition_verification_enable is false; then the offsets are
+ * written as the producer's transactional batch and kept pending. The marker reaches the
+ * coordinator through the partition: every __consumer_offsets partition this service loads has
+ * its Partition.onTxnMarker set, which the partition calls synchronously, in log order, for every
+ * COMMIT/ABORT control batch appended to it — whoever wrote it (the TxnMarkerWriter through the
+ * replica manager, a WriteTxnMarkers request from another node's transaction coordinator) — so
+ * the in-memory offsets follow the log exactly as a replay (load) of it does.
  */
 import type { PartitionManager } from "../cluster/partition-manager.ts";
-import type { Partition } from "../cluster/partition.ts";
+import type { AppendedTxnMarker, Partition } from "../cluster/partition.ts";
+import type { TxnProduceVerifier } from "../cluster/txn-contract.ts";
 import type { TopicRegistry } from "../cluster/topics.ts";
 import type { Logger } from "../util/log.ts";
 import { DEFAULT_GROUP_CONFIG, GROUP_TICK_INTERVAL_MS, OFFSETS_TOPIC, type GroupConfig } from "./group-config.ts";
@@ -26,6 +39,8 @@ import {
   randomMemberId,
   type CommitRequest,
   type CommitResult,
+  type FetchedOffset,
+  type TxnCommitRequest,
   type GroupStore,
   type StoreResult,
 } from "./group-coordinator.ts";
@@ -42,8 +57,8 @@ import {
   offsetsPartitionFor,
   readOffsetsPartition,
   type StoredGroup,
+  type TxnProducer,
 } from "./offsets-log.ts";
-import type { OffsetEntry } from "./offsets-store.ts";
 
 /** What a cluster gives the group service (broker.ts); absent on one node. */
 export interface GroupServiceCluster {
@@ -59,6 +74,8 @@ export interface GroupServiceDeps {
   partitions: PartitionManager;
   log: Logger;
   cluster?: GroupServiceCluster;
+  /** The transaction coordinator's check of a TxnOffsetCommit's partition (ReplicaManager.txnVerifier); absent or null: none wired. */
+  txnVerifier?: () => TxnProduceVerifier | null;
 }
 
 /** Where a group's coordinator is: the leader of its __consumer_offsets partition (-1 with an error). */
@@ -103,7 +120,32 @@ export interface GroupDescription {
 /** Committed offsets of one group as OffsetFetch answers them; a partition without a commit has `entry` undefined. */
 export interface GroupOffsets {
   errorCode: number;
-  topics: { name: string; partitions: { partition: number; entry: OffsetEntry | undefined }[] }[];
+  topics: { name: string; partitions: FetchedOffset[] }[];
+}
+
+/**
+ * The TxnOffsetCommit error for the transaction coordinator's verdict (Kafka: the verification's
+ * retriable errors come back as NOT_ENOUGH_REPLICAS, which the group coordinator answers
+ * COORDINATOR_NOT_AVAILABLE; NETWORK_EXCEPTION becomes COORDINATOR_LOAD_IN_PROGRESS so clients retry
+ * without a lookup; TRANSACTION_ABORTABLE exists from v4 on, INVALID_TXN_STATE before).
+ */
+export function txnVerificationError(code: number, apiVersion: number): number {
+  switch (code) {
+    case ErrorCode.NETWORK_EXCEPTION:
+      return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    case ErrorCode.NOT_COORDINATOR:
+    case ErrorCode.COORDINATOR_NOT_AVAILABLE:
+    case ErrorCode.COORDINATOR_LOAD_IN_PROGRESS:
+    case ErrorCode.CONCURRENT_TRANSACTIONS:
+    case ErrorCode.NOT_ENOUGH_REPLICAS:
+    case ErrorCode.REQUEST_TIMED_OUT:
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case ErrorCode.TRANSACTION_ABORTABLE:
+      return apiVersion >= 4 ? code : ErrorCode.INVALID_TXN_STATE;
+    default:
+      return code;
+  }
 }
 
 /** Topics and partitions named in a request. */
@@ -348,13 +390,52 @@ export class GroupService {
     return error;
   }
 
-  /** OffsetFetch for one group; null topics = every partition it has committed. */
-  fetchOffsets(groupId: string, topics: TopicPartitions | null): GroupOffsets {
+  /**
+   * TxnOffsetCommit: the transaction coordinator's verification, then the transactional batch;
+   * answered once it is appended (in a cluster: replicated). The offsets stay pending until the
+   * producer's marker.
+   */
+  async commitTransactionalOffsets(req: TxnCommitRequest, apiVersion: number): Promise<CommitResult> {
+    const every = (errorCode: number): CommitResult => req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode })) }));
+    const refused = this.coordinatorError(req.groupId);
+    if (refused !== ErrorCode.NONE) return every(refused);
+    if (groupIdError(req.groupId) === ErrorCode.NONE && req.topics.some((t) => t.partitions.length > 0)) {
+      const verdict = await this.verifyTxnPartition(req, apiVersion);
+      if (verdict !== ErrorCode.NONE) return every(verdict);
+      // The leadership may have moved while the transaction coordinator answered.
+      const moved = this.coordinatorError(req.groupId);
+      if (moved !== ErrorCode.NONE) return every(moved);
+    }
+    const result = this.coordinator.commitTransactional(req, Date.now());
+    if (!this.deps.cluster || !result.some((t) => t.partitions.some((p) => p.errorCode === ErrorCode.NONE))) return result;
+    return this.replicated(req.groupId, result);
+  }
+
+  /** KIP-890: NONE when the group's offsets partition is in the producer's ongoing transaction (or verification is off). */
+  private async verifyTxnPartition(req: TxnCommitRequest, apiVersion: number): Promise<number> {
+    if (!this.config.transactionPartitionVerificationEnable) return ErrorCode.NONE;
+    const index = this.partitionFor(req.groupId);
+    // Verified with this transaction's first write here (Kafka keeps the same state in the partition's producer state).
+    if (this.deps.partitions.hosted(OFFSETS_TOPIC, index)?.producers.hasOngoingTxn(req.producerId, req.producerEpoch)) return ErrorCode.NONE;
+    const verifier = this.deps.txnVerifier?.() ?? null;
+    if (verifier === null) return ErrorCode.INVALID_TXN_STATE; // no transaction coordinator: as the produce path answers
+    let code: number;
+    try {
+      code = await verifier.verifyPartition(req.transactionalId, req.producerId, req.producerEpoch, { topic: OFFSETS_TOPIC, partition: index });
+    } catch (error) {
+      this.deps.log.warn("transaction verification failed", { group: req.groupId, transactionalId: req.transactionalId, error });
+      code = ErrorCode.NETWORK_EXCEPTION;
+    }
+    return txnVerificationError(code, apiVersion);
+  }
+
+  /** OffsetFetch for one group; null topics = every partition it has committed; requireStable: pending transactional commits answer UNSTABLE_OFFSET_COMMIT. */
+  fetchOffsets(groupId: string, topics: TopicPartitions | null, requireStable = false): GroupOffsets {
     const errorCode = groupIdError(groupId);
     if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
     const refused = this.coordinatorError(groupId);
     if (refused !== ErrorCode.NONE) return { errorCode: refused, topics: [] };
-    return { errorCode, topics: this.coordinator.fetchOffsets(groupId, topics) };
+    return { errorCode, topics: this.coordinator.fetchOffsets(groupId, topics, requireStable) };
   }
 
   /** OffsetDelete: refused for topics a member of the consumer group subscribes to. */
@@ -424,21 +505,40 @@ export class GroupService {
     if (this.deps.topics.get(OFFSETS_TOPIC) || this.deps.cluster) return;
     this.deps.topics.create(OFFSETS_TOPIC, this.config.offsetsTopicPartitions, { ...OFFSETS_TOPIC_CONFIGS });
     this.deps.log.info("created internal topic", { topic: OFFSETS_TOPIC, partitions: this.config.offsetsTopicPartitions });
+    for (const p of this.deps.partitions.partitionsOf(OFFSETS_TOPIC)) if (p) this.watchMarkers(p);
   }
 
-  /** Appends to the group's partition of __consumer_offsets (created on first use). */
-  private append(groupId: string, records: { key: Uint8Array; value: Uint8Array | null }[], tombstones = false): StoreResult {
+  /** Transaction markers appended to this offsets partition complete pending transactional offsets (see the file comment). */
+  private watchMarkers(partition: Partition): void {
+    partition.onTxnMarker = (m) => this.markerAppended(partition, m);
+  }
+
+  private markerAppended(partition: Partition, m: AppendedTxnMarker): void {
+    // A follower's copy (or a partition this broker no longer leads) is replayed when it is loaded.
+    if (this.closed || (this.deps.cluster && !this.loaded.has(partition.index))) return;
+    try {
+      const n = this.coordinator.completeTxn(m.producerId, m.commit, (groupId) => this.partitionFor(groupId) === partition.index, Date.now());
+      if (n > 0) this.deps.log.debug("transactional offsets completed", { partition: partition.index, producerId: m.producerId, commit: m.commit, offsets: n });
+    } catch (error) {
+      this.deps.log.error("completing transactional offsets failed", { partition: partition.index, producerId: m.producerId, error });
+    }
+  }
+
+  /** Appends to the group's partition of __consumer_offsets (created on first use); `txn`: as the producer's transactional batch. */
+  private append(groupId: string, records: { key: Uint8Array; value: Uint8Array | null }[], tombstones = false, txn: TxnProducer | null = null): StoreResult {
     this.ensureTopic();
     const p = this.deps.partitions.get(OFFSETS_TOPIC, this.partitionFor(groupId));
     // Not hosted here: this broker is not the group's coordinator (NOT_COORDINATOR for the client).
     if (!p) return { errorCode: ErrorCode.NOT_LEADER_OR_FOLLOWER, errorMessage: `${OFFSETS_TOPIC} partition for group ${groupId} is not hosted here` };
-    return tombstones ? appendOffsetsTombstones(p, records, Date.now()) : appendOffsetsRecords(p, records, Date.now());
+    return tombstones ? appendOffsetsTombstones(p, records, Date.now()) : appendOffsetsRecords(p, records, Date.now(), txn);
   }
 
   private store(): GroupStore {
     return {
       offsetsCommitted: (groupId, offsets) =>
         this.append(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.entry) }))),
+      txnOffsetsCommitted: (groupId, producer, offsets) =>
+        this.append(groupId, offsets.map((o) => ({ key: offsetKey(groupId, o.topic, o.partition), value: offsetValue(o.entry) })), false, producer),
       offsetsDeleted: (groupId, parts) => this.append(groupId, parts.map((p) => ({ key: offsetKey(groupId, p.topic, p.partition), value: null })), true),
       groupChanged: (g) => this.append(g.groupId, [{ key: groupKey(g.groupId), value: groupValue(storedGroup(g)) }]),
       groupDeleted: (groupId) => {
@@ -446,35 +546,45 @@ export class GroupService {
         for (const [topic, parts] of this.coordinator.offsets.topicsOf(groupId)) {
           for (const partition of parts.keys()) records.push({ key: offsetKey(groupId, topic, partition), value: null });
         }
+        // As Kafka: the partitions known only by a pending transactional commit get a tombstone too.
+        for (const p of this.coordinator.pending.partitionsOf(groupId)) {
+          if (!this.coordinator.offsets.get(groupId, p.topic, p.partition)) records.push({ key: offsetKey(groupId, p.topic, p.partition), value: null });
+        }
         return this.append(groupId, records, true);
       },
     };
   }
 
-  /** Replays partitions of __consumer_offsets (default: every one) into the coordinator. */
+  /**
+   * Replays partitions of __consumer_offsets (default: every one) into the coordinator, in log
+   * order: offset records and tombstones as they come (transactional ones pending for their
+   * producer), markers completing or dropping the pending ones, the last group record of each
+   * group restored. From then on the partition's markers reach the coordinator as they are appended.
+   */
   private load(partitions: readonly (Partition | undefined)[] = this.deps.partitions.partitionsOf(OFFSETS_TOPIC)): void {
     const started = performance.now();
-    const groups = new Map<string, StoredGroup | null>();
-    const offsets = new Map<string, { group: string; topic: string; partition: number; value: OffsetEntry | null }>();
-    let records = 0;
-    for (const partition of partitions) {
-      if (!partition) continue;
-      for (const rec of readOffsetsPartition(partition, (why) => this.deps.log.warn(`${OFFSETS_TOPIC}-${partition.index}: ${why}`))) {
-        records++;
-        if (rec.kind === "group") groups.set(rec.group, rec.value);
-        else offsets.set(`${rec.group}\u0000${rec.topic}\u0000${rec.partition}`, rec);
-      }
-    }
     const c = this.coordinator;
     const now = Date.now();
     const before = c.groups.size;
-    for (const o of offsets.values()) if (o.value) c.offsets.put(o.group, o.topic, o.partition, o.value);
-    for (const [groupId, stored] of groups) {
-      if (!stored) continue;
-      const g = c.getOrCreate(groupId, now);
-      g?.restore(stored, now);
+    let records = 0;
+    for (const partition of partitions) {
+      if (!partition) continue;
+      this.watchMarkers(partition);
+      const groups = new Map<string, StoredGroup | null>();
+      const ofPartition = (groupId: string) => this.partitionFor(groupId) === partition.index;
+      for (const rec of readOffsetsPartition(partition, (why) => this.deps.log.warn(`${OFFSETS_TOPIC}-${partition.index}: ${why}`))) {
+        records++;
+        if (rec.kind === "marker") c.completeTxn(rec.producerId, rec.commit, ofPartition, now);
+        else if (rec.kind === "group") groups.set(rec.group, rec.value);
+        else c.replayOffset(rec.producerId, rec.group, rec.topic, rec.partition, rec.value);
+      }
+      for (const [groupId, stored] of groups) {
+        if (!stored) continue;
+        const g = c.getOrCreate(groupId, now);
+        g?.restore(stored, now);
+      }
     }
-    for (const groupId of [...c.offsets.groups()]) c.getOrCreate(groupId, now);
+    for (const groupId of [...c.offsets.groups(), ...c.pending.groups()]) c.getOrCreate(groupId, now);
     this.deps.log.info("loaded consumer groups", {
       topic: OFFSETS_TOPIC,
       partitions: partitions.length === 1 ? partitions[0]?.index : partitions.length,

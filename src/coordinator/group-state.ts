@@ -599,6 +599,24 @@ export class Group {
     return this.state === "Empty" ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
   }
 
+  /**
+   * TxnOffsetCommit's check (Kafka's validateOffsetCommit with isTransactional): generation -1 in an
+   * Empty group is accepted; a member id, instance id or generation must name a current member of
+   * this generation (FENCED_INSTANCE_ID, UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION); without any of
+   * them (TxnOffsetCommit v0-2 carry none) the commit is accepted whatever the state. Unlike a
+   * plain commit it neither waits for a rebalance to complete nor keeps the member's session alive.
+   */
+  validateTxnCommit(memberId: string, groupInstanceId: string | null, generationId: number): number {
+    if (this.state === "Dead") return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (generationId < 0 && this.state === "Empty") return ErrorCode.NONE;
+    if (generationId >= 0 || memberId !== "" || groupInstanceId !== null) {
+      if (this.isStaticMemberFenced(groupInstanceId, memberId)) return ErrorCode.FENCED_INSTANCE_ID;
+      if (!this.members.has(memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+      if (generationId !== this.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    }
+    return ErrorCode.NONE;
+  }
+
   // ---------------------------------------------------------------- clock
 
   /** Fires every deadline that `nowMs` has reached. */

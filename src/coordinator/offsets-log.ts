@@ -25,10 +25,19 @@
  * the key: an offset deleted or expired, a group deleted. One commit request is one batch, so its
  * partitions are stored together or not at all; tombstones may span several batches. Records are
  * appended uncompressed, through the partition's append path (Partition.appendAsLeader).
+ *
+ * Transactional offset commits (TxnOffsetCommit, as Kafka's group coordinator writes them): the
+ * same offset-commit records in a transactional batch (attributes bit 4) carrying the request's
+ * producer id and epoch, base sequence 0. They are pending until a control batch of that producer
+ * (the transaction coordinator's COMMIT or ABORT marker, txn-marker-writer.ts) follows in the same
+ * partition; the reader reports markers so a replay applies the same rule (aborted offsets never
+ * become visible).
  */
 import { batchRecords } from "../compression/index.ts";
 import type { Partition } from "../cluster/partition.ts";
-import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, buildRecordBatch, iterateRecords, readBatchHeader, CONTROL_BIT, type NewRecord } from "../protocol/record-batch.ts";
+import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, buildRecordBatch, iterateRecords, readBatchHeader, CONTROL_BIT, TRANSACTIONAL_BIT, type NewRecord } from "../protocol/record-batch.ts";
+import { markerType } from "../cluster/partition.ts";
+import { ControlType } from "../protocol/record-batch.ts";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import type { OffsetEntry } from "./offsets-store.ts";
@@ -152,6 +161,11 @@ export type OffsetsRecord =
   | { kind: "offset"; group: string; topic: string; partition: number; value: OffsetEntry | null }
   | { kind: "group"; group: string; value: StoredGroup | null };
 
+/** What a replay of one partition meets, in log order: records (with their offset and the batch's transactional producer, -1 when none) and markers. */
+export type OffsetsLogEntry =
+  | (OffsetsRecord & { recordOffset: number; producerId: bigint })
+  | { kind: "marker"; producerId: bigint; commit: boolean; recordOffset: number };
+
 function readString(r: Reader): string {
   return r.string(false) ?? "";
 }
@@ -173,7 +187,7 @@ export function decodeOffsetsRecord(key: Uint8Array, value: Uint8Array | null): 
     const metadata = readString(v);
     const commitTimestampMs = Number(v.int64());
     const expireTimestampMs = version === 1 ? Number(v.int64()) : -1;
-    return { kind: "offset", group, topic, partition, value: { offset, leaderEpoch, metadata, commitTimestampMs, expireTimestampMs } };
+    return { kind: "offset", group, topic, partition, value: { offset, leaderEpoch, metadata, commitTimestampMs, expireTimestampMs, recordOffset: -1 } };
   }
   if (keyVersion === 2) {
     const group = readString(k);
@@ -212,11 +226,24 @@ export function decodeOffsetsRecord(key: Uint8Array, value: Uint8Array | null): 
  * all-or-nothing, so a commit is stored whole or not at all; a batch over the topic's
  * max.message.bytes is refused (MESSAGE_TOO_LARGE), as Kafka refuses it.
  */
-export function appendOffsetsRecords(partition: Partition, records: NewRecord[], nowMs: number): { errorCode: number; errorMessage: string | null } {
-  if (records.length === 0) return { errorCode: 0, errorMessage: null };
-  const batch = buildRecordBatch({ baseTimestampMs: BigInt(nowMs), records });
+export function appendOffsetsRecords(
+  partition: Partition,
+  records: NewRecord[],
+  nowMs: number,
+  txn: TxnProducer | null = null,
+): { errorCode: number; errorMessage: string | null; baseOffset: number } {
+  if (records.length === 0) return { errorCode: 0, errorMessage: null, baseOffset: -1 };
+  const batch = txn
+    ? buildRecordBatch({ baseTimestampMs: BigInt(nowMs), records, attributes: TRANSACTIONAL_BIT, producerId: txn.producerId, producerEpoch: txn.producerEpoch, baseSequence: 0 })
+    : buildRecordBatch({ baseTimestampMs: BigInt(nowMs), records });
   const r = partition.appendAsLeader(batch, { origin: "coordinator", nowMs });
-  return { errorCode: r.errorCode, errorMessage: r.errorMessage };
+  return { errorCode: r.errorCode, errorMessage: r.errorMessage, baseOffset: Number(r.baseOffset) };
+}
+
+/** The producer of a transactional offset commit (TxnOffsetCommit's producer id and epoch). */
+export interface TxnProducer {
+  producerId: bigint;
+  producerEpoch: number;
 }
 
 /** Bytes a record may take in a batch beyond its key and value (length varints, attributes, deltas, headers count). */
@@ -247,10 +274,11 @@ export function appendOffsetsTombstones(partition: Partition, records: NewRecord
 }
 
 /**
- * Every record of one __consumer_offsets partition, oldest first (later records win). Batches
- * that cannot be decoded are skipped with a warning from `onBadRecord`.
+ * Every record and transaction marker of one __consumer_offsets partition, oldest first (later
+ * records win; a transactional record waits for its producer's marker). Batches that cannot be
+ * decoded are skipped with a warning from `onBadRecord`.
  */
-export function* readOffsetsPartition(partition: Partition, onBadRecord: (why: string) => void): Generator<OffsetsRecord> {
+export function* readOffsetsPartition(partition: Partition, onBadRecord: (why: string) => void): Generator<OffsetsLogEntry> {
   const log = partition.log;
   let offset = log.logStartOffset;
   const end = log.logEndOffset;
@@ -265,13 +293,22 @@ export function* readOffsetsPartition(partition: Partition, onBadRecord: (why: s
         const batch = view.subarray(pos, pos + size);
         pos += size;
         next = Math.max(next, Number(h.baseOffset) + h.lastOffsetDelta + 1);
-        if ((h.attributes & CONTROL_BIT) !== 0) continue;
+        if ((h.attributes & CONTROL_BIT) !== 0) {
+          const type = h.producerId >= 0n ? markerType(batch, h) : null;
+          if (type !== null) yield { kind: "marker", producerId: h.producerId, commit: type === ControlType.COMMIT, recordOffset: Number(h.baseOffset) };
+          continue;
+        }
+        const producerId = (h.attributes & TRANSACTIONAL_BIT) !== 0 ? h.producerId : -1n;
         try {
+          const decodedBatch: OffsetsLogEntry[] = [];
           for (const rec of iterateRecords(batchRecords(batch), h.recordCount)) {
             if (rec.key === null) continue;
             const decoded = decodeOffsetsRecord(rec.key, rec.value);
-            if (decoded) yield decoded;
+            const recordOffset = Number(h.baseOffset) + rec.offsetDelta;
+            if (decoded?.kind === "offset" && decoded.value) decoded.value.recordOffset = recordOffset;
+            if (decoded) decodedBatch.push({ ...decoded, recordOffset, producerId });
           }
+          yield* decodedBatch;
         } catch (e) {
           onBadRecord(`unreadable batch at offset ${h.baseOffset}: ${(e as Error).message}`);
         }

@@ -237,6 +237,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     dependsOn: ["partitions"],
     start() {
       context.replicas = new ReplicaManager(context.partitions, context.topics, { log, socketRequestMaxBytes: config.socketRequestMaxBytes });
+      context.replicas.txnVerificationEnabled = config.transactionPartitionVerificationEnable;
       // Transaction markers go through the replica manager (txn-contract.ts: the coordinator's TxnMarkerWriter).
       context.txnMarkers = new ReplicaMarkerWriter(() => context.replicas);
     },
@@ -283,7 +284,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
         liveBrokerCount: () => liveBrokers(context.metadata.image).length,
         createOffsetsTopic: (partitions: number, replicationFactor: number, configs: Record<string, string>) => createTopicOnController(node, OFFSETS_TOPIC, partitions, replicationFactor, configs),
       };
-      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log, ...(cluster ? { cluster } : {}) }, { ...groupConfigFrom(config), ...opts.groups });
+      // TxnOffsetCommit asks the transaction coordinator through the same verifier as the produce path (KIP-890).
+      const txnVerifier = () => context.replicas?.txnVerifier ?? null;
+      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log, txnVerifier, ...(cluster ? { cluster } : {}) }, { ...groupConfigFrom(config), ...opts.groups });
       context.groups.start();
     },
     // Pending JoinGroup/SyncGroup answers go out now (NOT_COORDINATOR) rather than holding up the drain.

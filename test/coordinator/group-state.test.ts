@@ -240,7 +240,7 @@ function runScenario(cmds: Cmd[], initialDelayMs: number): void {
   // Writes to the store fail while `failing` (a storeFault command): commits and group metadata are refused.
   let failing = false;
   const write = (): StoreResult => (failing ? { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: "injected" } : STORED);
-  const c = coordinator(initialDelayMs, { offsetsCommitted: write, offsetsDeleted: write, groupChanged: write, groupDeleted: write });
+  const c = coordinator(initialDelayMs, { offsetsCommitted: write, txnOffsetsCommitted: write, offsetsDeleted: write, groupChanged: write, groupDeleted: write });
   let now = 0;
   const clients: Client[] = Array.from({ length: CLIENTS }, (_, i) => ({ instanceId: i % 2 === 0 ? `static-${i}` : null, memberId: "", generation: -1, members: [] }));
   /** generation -> partition -> owner member id, from every successful SyncGroup answer. */

@@ -151,7 +151,7 @@ describe("a failed write of group metadata", () => {
 
   test("in the coordinator: every waiting SyncGroup hears the error; a static replacement that cannot be stored is undone", () => {
     let groupWrite: StoreResult = STORED;
-    const store: GroupStore = { offsetsCommitted: () => STORED, offsetsDeleted: () => STORED, groupChanged: () => groupWrite, groupDeleted: () => STORED };
+    const store: GroupStore = { offsetsCommitted: () => STORED, txnOffsetsCommitted: () => STORED, offsetsDeleted: () => STORED, groupChanged: () => groupWrite, groupDeleted: () => STORED };
     let n = 0;
     const c = new GroupCoordinator({ minSessionTimeoutMs: 1000, initialRebalanceDelayMs: 100 }, store, (p) => `${p}-${++n}`);
     const req = (memberId: string, groupInstanceId: string | null = null) => ({
@@ -262,7 +262,7 @@ describe("append errors map to Kafka's coordinator errors", () => {
     for (const [appendError, expected] of cases) {
       expect(coordinatorErrorFor(appendError)).toBe(expected);
       let answer: StoreResult = { errorCode: appendError, errorMessage: "refused" };
-      const store: GroupStore = { offsetsCommitted: () => answer, offsetsDeleted: () => STORED, groupChanged: () => STORED, groupDeleted: () => STORED };
+      const store: GroupStore = { offsetsCommitted: () => answer, txnOffsetsCommitted: () => answer, offsetsDeleted: () => STORED, groupChanged: () => STORED, groupDeleted: () => STORED };
       const lines: string[] = [];
       const log = { debug() {}, info() {}, warn() {}, error: (m: string, f?: Record<string, unknown>) => void lines.push(`${m} ${JSON.stringify(f)}`), child: () => log };
       const c = new GroupCoordinator({}, store, undefined, log);
@@ -276,7 +276,7 @@ describe("append errors map to Kafka's coordinator errors", () => {
       expect(commit()[0]!.partitions[0]!.errorCode).toBe(0);
       expect(c.offsets.get("g", "t", 3)?.offset).toBe(1n);
     }
-    const throwing: GroupStore = { offsetsCommitted: () => { throw new Error("boom"); }, offsetsDeleted: () => STORED, groupChanged: () => STORED, groupDeleted: () => STORED };
+    const throwing: GroupStore = { offsetsCommitted: () => { throw new Error("boom"); }, txnOffsetsCommitted: () => STORED, offsetsDeleted: () => STORED, groupChanged: () => STORED, groupDeleted: () => STORED };
     const c = new GroupCoordinator({}, throwing);
     expect(c.commit({ groupId: "g", memberId: "", groupInstanceId: null, generationId: -1, retentionTimeMs: -1, topics: [{ name: "t", partitions: [{ partition: 0, offset: 1n, leaderEpoch: -1, metadata: null }] }] }, 0)[0]!.partitions[0]!.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
   });

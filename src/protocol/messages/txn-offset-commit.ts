@@ -1,7 +1,7 @@
-/** TxnOffsetCommit (key 28): versions 0-3, flexible from 3. */
+/** TxnOffsetCommit (key 28): versions 0-5, flexible from 3 (v4 adds TRANSACTION_ABORTABLE, v5 an implicit AddOffsetsToTxn under transaction version 2: no new fields). */
 import { api, arr, field, request, response, struct } from "../schema.ts";
 
-const meta = { apiKey: 28, valid: "0-3", flexible: "3+" };
+const meta = { apiKey: 28, valid: "0-5", flexible: "3+" };
 
 export const TxnOffsetCommit = api(
   request({ ...meta, name: "TxnOffsetCommitRequest" }, [

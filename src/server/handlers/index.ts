@@ -25,6 +25,7 @@ import { heartbeatHandler } from "./heartbeat.ts";
 import { leaveGroupHandler } from "./leave-group.ts";
 import { offsetCommitHandler } from "./offset-commit.ts";
 import { offsetFetchHandler } from "./offset-fetch.ts";
+import { txnOffsetCommitHandler } from "./txn-offset-commit.ts";
 import { listGroupsHandler } from "./list-groups.ts";
 import { describeGroupsHandler } from "./describe-groups.ts";
 import { deleteGroupsHandler } from "./delete-groups.ts";
@@ -57,6 +58,7 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(leaveGroupHandler);
   registry.register(offsetCommitHandler);
   registry.register(offsetFetchHandler);
+  registry.register(txnOffsetCommitHandler);
   registry.register(listGroupsHandler);
   registry.register(describeGroupsHandler);
   registry.register(saslHandshakeHandler);
