@@ -19,7 +19,7 @@ import type { Fields, Logger } from "../util/log.ts";
 import { DEFAULT_GROUP_CONFIG, MAX_GROUPS, MAX_GROUP_ID_LENGTH, type GroupConfig } from "./group-config.ts";
 import { Group, type JoinRequest, type JoinResult, type SyncRequest, type SyncResult } from "./group-state.ts";
 import { OffsetStore, PendingTxnOffsets, type OffsetEntry } from "./offsets-store.ts";
-import type { TxnProducer } from "./offsets-log.ts";
+import type { OffsetsLogEntry, StoredGroup, TxnProducer } from "./offsets-log.ts";
 
 /** The outcome of one write to the store: the Kafka error code of the append (NONE = durable). */
 export interface StoreResult {
@@ -393,6 +393,26 @@ export class GroupCoordinator {
       if (g) this.forgetIfUnused(g);
     }
     return taken.length;
+  }
+
+  /**
+   * Replays one __consumer_offsets partition's entries, in log order (GroupService.load): offset
+   * records through replayOffset, markers through completeTxn for the groups `inGroup` selects
+   * (that partition's), and each group's last metadata record restored. Returns the entries read.
+   */
+  replayPartition(entries: Iterable<OffsetsLogEntry>, inGroup: (groupId: string) => boolean, nowMs: number): number {
+    const groups = new Map<string, StoredGroup | null>();
+    let n = 0;
+    for (const rec of entries) {
+      n++;
+      if (rec.kind === "marker") this.completeTxn(rec.producerId, rec.commit, inGroup, nowMs);
+      else if (rec.kind === "group") groups.set(rec.group, rec.value);
+      else this.replayOffset(rec.producerId, rec.group, rec.topic, rec.partition, rec.value);
+    }
+    for (const [groupId, stored] of groups) {
+      if (stored) this.getOrCreate(groupId, nowMs)?.restore(stored, nowMs);
+    }
+    return n;
   }
 
   /**

@@ -570,19 +570,8 @@ export class GroupService {
     for (const partition of partitions) {
       if (!partition) continue;
       this.watchMarkers(partition);
-      const groups = new Map<string, StoredGroup | null>();
-      const ofPartition = (groupId: string) => this.partitionFor(groupId) === partition.index;
-      for (const rec of readOffsetsPartition(partition, (why) => this.deps.log.warn(`${OFFSETS_TOPIC}-${partition.index}: ${why}`))) {
-        records++;
-        if (rec.kind === "marker") c.completeTxn(rec.producerId, rec.commit, ofPartition, now);
-        else if (rec.kind === "group") groups.set(rec.group, rec.value);
-        else c.replayOffset(rec.producerId, rec.group, rec.topic, rec.partition, rec.value);
-      }
-      for (const [groupId, stored] of groups) {
-        if (!stored) continue;
-        const g = c.getOrCreate(groupId, now);
-        g?.restore(stored, now);
-      }
+      const entries = readOffsetsPartition(partition, (why) => this.deps.log.warn(`${OFFSETS_TOPIC}-${partition.index}: ${why}`));
+      records += c.replayPartition(entries, (groupId) => this.partitionFor(groupId) === partition.index, now);
     }
     for (const groupId of [...c.offsets.groups(), ...c.pending.groups()]) c.getOrCreate(groupId, now);
     this.deps.log.info("loaded consumer groups", {

@@ -29,18 +29,26 @@ describe("appendAsLeader", () => {
     expect(fromCoordinator.lastOffset).toBe(0n);
   });
 
-  test("coordinator appends take the same validation (a keyless record on a compacted topic) and producer state", () => {
+  test("coordinator appends take the same validation (a keyless record on a compacted topic); a producer's batch has its epoch checked, not its sequence (Kafka's AppendOrigin.COORDINATOR)", () => {
     const p = openPartition({ "cleanup.policy": "compact" });
     const keyless = p.appendAsLeader(buildRecordBatch({ records: [{ key: null, value: value("v") }] }), { origin: "coordinator" });
     expect(keyless.errorCode).toBe(ErrorCode.INVALID_RECORD);
-    const idem = () => buildRecordBatch({ producerId: 5n, producerEpoch: 0, baseSequence: 0, records: [{ key: value("a"), value: value("1") }, { key: value("b"), value: value("2") }] });
+    const idem = (epoch = 0) => buildRecordBatch({ producerId: 5n, producerEpoch: epoch, baseSequence: 0, records: [{ key: value("a"), value: value("1") }, { key: value("b"), value: value("2") }] });
     const first = p.appendAsLeader(idem(), { origin: "coordinator" });
     expect(first.errorCode).toBe(ErrorCode.NONE);
+    // The group coordinator writes every TxnOffsetCommit at sequence 0: the same sequence again is appended, not taken for a duplicate.
     const again = p.appendAsLeader(idem(), { origin: "coordinator" });
     expect(again.errorCode).toBe(ErrorCode.NONE);
-    expect(again.baseOffset).toBe(first.baseOffset);
-    expect(again.lastOffset).toBe(1n);
-    expect(p.logEndOffset).toBe(2);
+    expect(again.baseOffset).toBe(2n);
+    expect(p.logEndOffset).toBe(4);
+    expect(p.appendAsLeader(idem(1), { origin: "coordinator" }).errorCode).toBe(ErrorCode.NONE);
+    expect(p.appendAsLeader(idem(0), { origin: "coordinator" }).errorCode).toBe(ErrorCode.INVALID_PRODUCER_EPOCH);
+    expect(p.logEndOffset).toBe(6);
+    // A client's duplicate is still recognised.
+    const client = () => buildRecordBatch({ producerId: 6n, producerEpoch: 0, baseSequence: 0, records: [{ key: value("c"), value: value("3") }] });
+    expect(p.appendAsLeader(client(), { origin: "client" }).baseOffset).toBe(6n);
+    expect(p.appendAsLeader(client(), { origin: "client" }).baseOffset).toBe(6n);
+    expect(p.logEndOffset).toBe(7);
   });
 
   test("the batch is stamped with the partition's leader epoch", () => {
