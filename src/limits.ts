@@ -177,3 +177,8 @@ export const HTTP_PROXY_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
 export const HTTP_PROXY_MAX_STREAM_IN_FLIGHT = 1000;
 /** Topics and partitions one consumer instance may subscribe to or be assigned. */
 export const HTTP_PROXY_MAX_CONSUMER_PARTITIONS = 10_000;
+
+/** ACL bindings the metadata may hold (CreateAcls beyond it: each new binding refused). */
+export const MAX_ACL_BINDINGS = 100_000;
+/** Principals named in super_users at most. */
+export const MAX_SUPER_USERS = 1000;

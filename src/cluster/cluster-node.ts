@@ -10,7 +10,9 @@
  *   response: {"re": <id>, "ok": true, "body": {...}}  |  {"re": <id>, "ok": false, "error": "<text>", "code": <Kafka error code>, "controllerId": <int>}
  *   register  {brokerId, incarnationId, endPoints, rack}           -> {brokerEpoch}
  *   heartbeat {brokerId, incarnationId}                             -> {registered, fenced}
- *   admin     {apiKey, version, clientId, request}                  -> {response}
+ *   admin     {apiKey, version, clientId, request, principal, host}  -> {response}
+ * (principal and host: who sent the request to the receiving broker, "User:alice" and the client's
+ * address, as Kafka's Envelope carries the principal; the controller runs the request as them.)
  * Requests go to the active controller on the sender's outbound connection; the answer comes
  * back on the controller's connection to the sender. Admin request and response bodies are the
  * decoded Kafka messages in tagged JSON (bigint as {"$n": "<decimal>"}, bytes as {"$b": "<base64>"}).
@@ -35,7 +37,7 @@ import type { MetadataImage } from "../metadata/image.ts";
 import type { MetadataLog } from "../metadata/metadata-log.ts";
 import type { Endpoint, MetadataRecord } from "../metadata/records.ts";
 import { ErrorCode } from "../protocol/errors.ts";
-import type { RequestContext } from "../server/context.ts";
+import type { ConnectionInfo, RequestContext } from "../server/context.ts";
 import type { Handler, HandlerRegistry } from "../server/registry.ts";
 import type { Logger } from "../util/log.ts";
 import type { ClusterConfig } from "./cluster-config.ts";
@@ -44,7 +46,7 @@ import { MetadataQuorum, NotControllerError } from "./metadata-quorum.ts";
 import { TopicRegistry } from "./topics.ts";
 import { serveAlterPartition } from "./replication/alter-partition.ts";
 import { serveAllocateProducerIds } from "./producer-id-blocks.ts";
-import { ANONYMOUS } from "../security/principal.ts";
+import { ANONYMOUS, parsePrincipal, principalString } from "../security/principal.ts";
 
 export const CLUSTER_DEFAULTS = {
   heartbeatIntervalMs: 500,
@@ -55,7 +57,7 @@ export const CLUSTER_DEFAULTS = {
 } as const;
 
 /** Kafka admin APIs that change metadata: run on the active controller (forwarded from others). */
-export const FORWARDED_APIS: readonly number[] = [19 /* CreateTopics */, 20 /* DeleteTopics */, 33 /* AlterConfigs */, 37 /* CreatePartitions */, 44 /* IncrementalAlterConfigs */, 55 /* DescribeQuorum */, 43 /* ElectLeaders */];
+export const FORWARDED_APIS: readonly number[] = [19 /* CreateTopics */, 20 /* DeleteTopics */, 33 /* AlterConfigs */, 37 /* CreatePartitions */, 44 /* IncrementalAlterConfigs */, 55 /* DescribeQuorum */, 43 /* ElectLeaders */, 30 /* CreateAcls */, 31 /* DeleteAcls */];
 
 /**
  * The cluster id every node derives from the voter ids (Kafka formats storage with one; see
@@ -165,7 +167,7 @@ export class ClusterNode {
   private registering: Promise<void> | null = null;
   private closed = false;
   /** Set by wrapAdminHandlers: runs a forwarded admin request here. */
-  private runForwarded: ((apiKey: number, version: number, clientId: string | null, request: unknown) => Promise<unknown>) | null = null;
+  private runForwarded: ((apiKey: number, version: number, clientId: string | null, request: unknown, from: ConnectionInfo) => Promise<unknown>) | null = null;
 
   private constructor(
     private readonly o: ClusterNodeOptions,
@@ -258,11 +260,15 @@ export class ClusterNode {
         return serveAllocateProducerIds((decide) => this.quorum.submit(decide), body, from);
       case "admin": {
         if (!this.runForwarded) throw new RpcError("admin forwarding is not set up", ErrorCode.UNKNOWN_SERVER_ERROR, this.quorum.controllerId);
-        const { apiKey, version, clientId, request } = body as { apiKey: number; version: number; clientId: string | null; request: string };
+        const { apiKey, version, clientId, request, principal, host } = body as { apiKey: number; version: number; clientId: string | null; request: string; principal?: unknown; host?: unknown };
         if (typeof apiKey !== "number" || !FORWARDED_APIS.includes(apiKey) || typeof version !== "number" || typeof request !== "string") {
           throw new RpcError("malformed forwarded admin request", ErrorCode.INVALID_REQUEST, this.quorum.controllerId);
         }
-        const response = await this.runForwarded(apiKey, version, typeof clientId === "string" ? clientId : null, fromTaggedJson(request));
+        // The original principal (a node of an older build sends none: ANONYMOUS, as before).
+        const who = typeof principal === "string" ? parsePrincipal(principal) : ANONYMOUS;
+        if (who === null) throw new RpcError("malformed forwarded principal", ErrorCode.INVALID_REQUEST, this.quorum.controllerId);
+        const from: ConnectionInfo = { id: -1, remoteAddress: typeof host === "string" ? host : "forwarded", principal: who };
+        const response = await this.runForwarded(apiKey, version, typeof clientId === "string" ? clientId : null, fromTaggedJson(request), from);
         return { response: toTaggedJson(response) };
       }
       default:
@@ -407,11 +413,11 @@ export class ClusterNode {
       });
     }
     let broker: RequestContext["broker"] | null = null;
-    this.runForwarded = async (apiKey, version, clientId, request) => {
+    this.runForwarded = async (apiKey, version, clientId, request, from) => {
       const h = inner.get(apiKey)!;
       if (version < h.minVersion || version > h.maxVersion) throw new RpcError(`version ${version} of API ${apiKey} is not served`, ErrorCode.UNSUPPORTED_VERSION, this.quorum.controllerId);
       if (!broker) throw new RpcError("broker context not ready", ErrorCode.NOT_CONTROLLER, -1);
-      const ctx: RequestContext = { broker, connection: { id: -1, remoteAddress: "forwarded", principal: ANONYMOUS }, api: h.api, apiKey, apiVersion: version, correlationId: 0, clientId };
+      const ctx: RequestContext = { broker, connection: from, api: h.api, apiKey, apiVersion: version, correlationId: 0, clientId };
       return this.decideAdmin(h, ctx, request, version);
     };
     this.setBroker = (b) => (broker = b);
@@ -423,7 +429,14 @@ export class ClusterNode {
   private async admin(registry: HandlerRegistry, h: Handler, ctx: RequestContext, request: unknown, version: number): Promise<unknown> {
     try {
       if (this.quorum.isActiveController) return await this.decideAdmin(h, ctx, request, version);
-      const r = await this.call("admin", { apiKey: ctx.apiKey, version, clientId: ctx.clientId, request: toTaggedJson(request) });
+      const r = await this.call("admin", {
+        apiKey: ctx.apiKey,
+        version,
+        clientId: ctx.clientId,
+        request: toTaggedJson(request),
+        principal: principalString(ctx.connection.principal),
+        host: ctx.connection.remoteAddress,
+      });
       return fromTaggedJson(String(r.response));
     } catch (e) {
       const code = e instanceof RpcError ? e.code : e instanceof NotControllerError ? ErrorCode.NOT_CONTROLLER : null;

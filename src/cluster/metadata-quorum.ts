@@ -508,6 +508,7 @@ function wholeImageChanges(previous: MetadataImage, image: MetadataImage): Param
     changedPartitions,
     changedTopicConfigs: new Set(image.topicsByName.keys()),
     brokersChanged: true,
+    aclsChanged: true,
   };
 }
 

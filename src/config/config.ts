@@ -115,6 +115,12 @@ export interface BrokerConfig {
   httpProxyHost: string | null;
   /** consumer.instance.timeout.ms (Confluent REST Proxy): an HTTP Proxy consumer instance idle this long is deleted. */
   consumerInstanceTimeoutMs: number;
+  /** ACL enforcement (Kafka: authorizer.class.name set to the StandardAuthorizer); src/security/authorizer.ts. */
+  authorizerEnabled: boolean;
+  /** super_users: "User:a;User:b", principals every operation is allowed to; null: none. */
+  superUsers: string | null;
+  /** allow.everyone.if.no.acl.found: a resource without any ACL binding is open to everyone. */
+  allowEveryoneIfNoAclFound: boolean;
 }
 
 type Kind =
@@ -190,6 +196,9 @@ const KEYS: KeySpec[] = [
   { key: "ssl_principal_mapping_rules", prop: "sslPrincipalMappingRules", kind: { type: "string", nonEmpty: true }, describe: "Kafka's RULE:pattern/replacement/[LU] list turning a certificate subject into a user name (default DEFAULT: the whole subject)" },
   { key: "ssl_enabled_protocols", prop: "sslEnabledProtocols", kind: { type: "string", nonEmpty: true }, describe: "TLS versions served (default TLSv1.2,TLSv1.3; nothing older)" },
   { key: "ssl_cipher_suites", prop: "sslCipherSuites", kind: { type: "string", nullable: true }, describe: "OpenSSL cipher list for TLS 1.2 (default: Bun's)" },
+  { key: "authorizer_enabled", prop: "authorizerEnabled", kind: { type: "bool" }, describe: "enforce ACLs on every API (Kafka's authorizer.class.name = StandardAuthorizer)" },
+  { key: "super_users", prop: "superUsers", kind: { type: "string", nullable: true }, describe: "principals allowed every operation: User:a;User:b" },
+  { key: "allow_everyone_if_no_acl_found", prop: "allowEveryoneIfNoAclFound", kind: { type: "bool" }, describe: "allow a resource without any ACL binding to everyone" },
   { key: "process_roles", cluster: true, prop: "processRoles", kind: { type: "string", nullable: true }, describe: "broker, controller or broker,controller (unset: one node, as before)" },
   { key: "controller_quorum_voters", cluster: true, prop: "controllerQuorumVoters", kind: { type: "string", nullable: true }, describe: "the controller quorum: id@host:port,..." },
   { key: "listeners", cluster: true, prop: "listeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... (default PLAINTEXT://host:kafka_port)" },
@@ -260,6 +269,9 @@ export function defaultConfig(): BrokerConfig {
     sslPrincipalMappingRules: "DEFAULT",
     sslEnabledProtocols: "TLSv1.2,TLSv1.3",
     sslCipherSuites: null,
+    authorizerEnabled: false,
+    superUsers: null,
+    allowEveryoneIfNoAclFound: false,
   };
 }
 

@@ -1,7 +1,7 @@
 /**
  * The metadata image: an immutable picture of the cluster's metadata at one offset of the metadata
  * log — brokers, features, topics with their partitions (replicas, ISR, leader, leader epoch,
- * partition epoch), configs per resource and the producer-id high mark. It changes only by
+ * partition epoch), configs per resource, the producer-id high mark and the ACL bindings. It changes only by
  * replaying records into a `MetadataDelta` and applying that delta, which yields a new image and
  * leaves the old one untouched (readers holding it see a consistent state).
  *
@@ -15,6 +15,7 @@ import {
   METADATA_VERSION_FEATURE,
   NO_LEADER,
   TAKHIN_METADATA_VERSION,
+  type AccessControlEntryRecord,
   type Endpoint,
   type MetadataRecord,
   type PartitionRecord,
@@ -55,6 +56,16 @@ export interface ProducerIdsImage {
   readonly nextProducerId: bigint;
 }
 
+/** An ACL binding as the image holds it: an AccessControlEntryRecord without its type tag. */
+export type AclEntry = Readonly<Omit<AccessControlEntryRecord, "type">>;
+
+/** Kafka's codes an ACL binding must carry (src/security/acl.ts names them). */
+const ACL_RESOURCE_TYPES = new Set([2, 3, 4, 5, 6, 7]);
+const ACL_PATTERN_TYPES = new Set([3, 4]);
+const ACL_PERMISSION_TYPES = new Set([2, 3]);
+const ACL_MIN_OPERATION = 2;
+const ACL_MAX_OPERATION = 15;
+
 export class MetadataReplayError extends Error {}
 
 function configKey(resourceType: number, resourceName: string): string {
@@ -62,7 +73,7 @@ function configKey(resourceType: number, resourceName: string): string {
 }
 
 export class MetadataImage {
-  static readonly EMPTY = new MetadataImage(-1, new Map(), new Map(), new Map(), new Map(), new Map(), null);
+  static readonly EMPTY = new MetadataImage(-1, new Map(), new Map(), new Map(), new Map(), new Map(), null, new Map());
 
   constructor(
     /** Offset of the last batch applied; -1 for the empty image. */
@@ -74,6 +85,8 @@ export class MetadataImage {
     readonly brokers: ReadonlyMap<number, BrokerRegistration>,
     readonly features: ReadonlyMap<string, number>,
     readonly producerIds: ProducerIdsImage | null,
+    /** ACL bindings by id (AccessControlEntryRecord). */
+    readonly acls: ReadonlyMap<string, AclEntry>,
   ) {}
 
   topic(name: string): TopicImage | undefined {
@@ -107,7 +120,8 @@ export class MetadataImage {
 
   /**
    * The records that rebuild this image from empty (a snapshot), in a canonical order: features,
-   * brokers by id, topics by name with their partitions, configs by resource and name, producer ids.
+   * brokers by id, topics by name with their partitions, configs by resource and name, producer ids,
+   * ACL bindings by id.
    */
   toRecords(): MetadataRecord[] {
     const out: MetadataRecord[] = [];
@@ -130,6 +144,7 @@ export class MetadataImage {
       }
     }
     if (this.producerIds) out.push({ type: "ProducerIds", ...this.producerIds });
+    for (const id of [...this.acls.keys()].sort()) out.push({ type: "AccessControlEntry", ...this.acls.get(id)! });
     return out;
   }
 }
@@ -158,6 +173,8 @@ export interface MetadataChanges {
   /** Topic names whose config overrides changed (for topics that exist after the delta). */
   readonly changedTopicConfigs: ReadonlySet<string>;
   readonly brokersChanged: boolean;
+  /** Whether ACL bindings were added or removed. */
+  readonly aclsChanged: boolean;
 }
 
 function checkReplicaList(what: string, list: readonly number[]): void {
@@ -184,6 +201,7 @@ export class MetadataDelta {
   private brokers: Map<number, BrokerRegistration> | null = null;
   private features: Map<string, number> | null = null;
   private producerIds: ProducerIdsImage | null;
+  private acls: Map<string, AclEntry> | null = null;
   private readonly created = new Set<string>();
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changed = new Map<string, Set<number>>();
@@ -287,6 +305,23 @@ export class MetadataDelta {
         this.producerIds = { brokerId: r.brokerId, brokerEpoch: r.brokerEpoch, nextProducerId: r.nextProducerId };
         return;
       }
+      case "AccessControlEntry": {
+        this.acls ??= new Map(this.base.acls);
+        if (this.acls.has(r.id)) throw new MetadataReplayError(`AccessControlEntry record: ACL id ${r.id} already in use`);
+        if (!ACL_RESOURCE_TYPES.has(r.resourceType)) throw new MetadataReplayError(`AccessControlEntry record: bad resourceType ${r.resourceType}`);
+        if (!ACL_PATTERN_TYPES.has(r.patternType)) throw new MetadataReplayError(`AccessControlEntry record: bad patternType ${r.patternType}`);
+        if (!ACL_PERMISSION_TYPES.has(r.permissionType)) throw new MetadataReplayError(`AccessControlEntry record: bad permissionType ${r.permissionType}`);
+        if (r.operation < ACL_MIN_OPERATION || r.operation > ACL_MAX_OPERATION) throw new MetadataReplayError(`AccessControlEntry record: bad operation ${r.operation}`);
+        if (r.resourceName === "") throw new MetadataReplayError("AccessControlEntry record: empty resourceName");
+        const { type: _t, ...entry } = r;
+        this.acls.set(r.id, entry);
+        return;
+      }
+      case "RemoveAccessControlEntry": {
+        this.acls ??= new Map(this.base.acls);
+        if (!this.acls.delete(r.id)) throw new MetadataReplayError(`RemoveAccessControlEntry record: no ACL with id ${r.id}`);
+        return;
+      }
     }
   }
 
@@ -323,6 +358,7 @@ export class MetadataDelta {
       changedPartitions: this.changed,
       changedTopicConfigs,
       brokersChanged: this.brokers !== null,
+      aclsChanged: this.acls !== null,
     };
   }
 
@@ -336,6 +372,7 @@ export class MetadataDelta {
       this.brokers ?? this.base.brokers,
       this.features ?? this.base.features,
       this.producerIds,
+      this.acls ?? this.base.acls,
     );
   }
 }

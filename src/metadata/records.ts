@@ -23,6 +23,8 @@ export const RecordApiKey = {
   RemoveTopic: 9,
   FeatureLevel: 12,
   ProducerIds: 15,
+  AccessControlEntry: 23,
+  RemoveAccessControlEntry: 24,
 } as const;
 
 /** PartitionRecord.Leader: no leader. PartitionChangeRecord.Leader: -1 none, -2 unchanged. */
@@ -110,6 +112,30 @@ export interface ProducerIdsRecord {
   nextProducerId: bigint;
 }
 
+/**
+ * AccessControlEntryRecord (apiKey 23): one ACL binding, Kafka's shape: a resource pattern
+ * (resourceType, resourceName, patternType) and an entry (principal, host, operation,
+ * permissionType), all as Kafka's codes (src/security/acl.ts names them). `id` identifies the
+ * binding for its removal.
+ */
+export interface AccessControlEntryRecord {
+  type: "AccessControlEntry";
+  id: string;
+  resourceType: number;
+  resourceName: string;
+  patternType: number;
+  principal: string;
+  host: string;
+  operation: number;
+  permissionType: number;
+}
+
+/** RemoveAccessControlEntryRecord (apiKey 24): the binding with this id is gone. */
+export interface RemoveAccessControlEntryRecord {
+  type: "RemoveAccessControlEntry";
+  id: string;
+}
+
 export type MetadataRecord =
   | RegisterBrokerRecord
   | TopicRecord
@@ -118,7 +144,9 @@ export type MetadataRecord =
   | RemoveTopicRecord
   | ConfigRecord
   | FeatureLevelRecord
-  | ProducerIdsRecord;
+  | ProducerIdsRecord
+  | AccessControlEntryRecord
+  | RemoveAccessControlEntryRecord;
 
 export class RecordFormatError extends Error {}
 
@@ -165,6 +193,11 @@ function str(o: Obj, name: string): string {
 }
 function nullableStr(o: Obj, name: string): string | null {
   return field(o, name) === null ? null : str(o, name);
+}
+function int8(o: Obj, name: string, min: number, max: number): number {
+  const v = field(o, name);
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) throw new RecordFormatError(`${o.type} record: ${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v;
 }
 function bool(o: Obj, name: string): boolean {
   const v = field(o, name);
@@ -241,6 +274,20 @@ export function decodeRecord(value: unknown): MetadataRecord {
       return { type: "FeatureLevel", name: str(o, "name"), featureLevel: int32(o, "featureLevel", 0) };
     case "ProducerIds":
       return { type: "ProducerIds", brokerId: int32(o, "brokerId", 0), brokerEpoch: int64(o, "brokerEpoch", -1n), nextProducerId: int64(o, "nextProducerId", 0n) };
+    case "AccessControlEntry":
+      return {
+        type: "AccessControlEntry",
+        id: uuid(o, "id"),
+        resourceType: int8(o, "resourceType", 0, 127),
+        resourceName: str(o, "resourceName"),
+        patternType: int8(o, "patternType", 0, 127),
+        principal: str(o, "principal"),
+        host: str(o, "host"),
+        operation: int8(o, "operation", 0, 127),
+        permissionType: int8(o, "permissionType", 0, 127),
+      };
+    case "RemoveAccessControlEntry":
+      return { type: "RemoveAccessControlEntry", id: uuid(o, "id") };
     default:
       throw new RecordFormatError(`unknown record type ${JSON.stringify(o.type)}`);
   }

@@ -52,6 +52,8 @@ import { OperatorError, ServiceHost, type Service, type ServiceStatus } from "./
 import { MiddlewareChain, RequestMetrics, requestLogging } from "./middleware.ts";
 import { HandlerRegistry } from "./registry.ts";
 import { RequestMemory } from "./request-memory.ts";
+import { authorizerFromConfig } from "../security/authorizer.ts";
+import { aclEnforcement } from "../security/acl-enforcement.ts";
 import { AdminApiService } from "../admin/admin-api.ts";
 import { SchemaRegistryService, SCHEMA_REGISTRY_SERVICE } from "../schema-registry/service.ts";
 import { HttpProxyService } from "../http-proxy/service.ts";
@@ -135,6 +137,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const metrics = opts.requestMetrics ? new RequestMetrics() : null;
   if (metrics) middleware.use(metrics);
   if (config.logLevel === "debug") middleware.use(requestLogging({ log }));
+  middleware.use(aclEnforcement());
 
   // Filled in by the services below as they start; handlers only run once all are ready.
   const context = {
@@ -149,6 +152,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     metrics,
     requestMemory: new RequestMemory(config.queuedMaxRequestBytes),
   } as BrokerContext;
+  context.authorizer = authorizerFromConfig(config, () => context.metadata.image);
 
   const host = new ServiceHost(log);
   let lock: DataDirLock | null = null;

@@ -15,6 +15,7 @@ import type { MiddlewareChain, RequestMetrics } from "./middleware.ts";
 import type { HandlerRegistry } from "./registry.ts";
 import type { RequestMemory } from "./request-memory.ts";
 import type { KafkaPrincipal } from "../security/principal.ts";
+import type { Authorizer } from "../security/authorizer.ts";
 import type { SecurityProtocol } from "../security/listeners.ts";
 
 /** A client listener: its name and protocol, where it binds, and the endpoint clients are told. */
@@ -63,6 +64,8 @@ export interface BrokerContext {
   producerIds: ProducerIdAllocator;
   /** The group coordinator (consumer groups, committed offsets in __consumer_offsets). */
   groups: GroupService;
+  /** ACL decisions over the metadata image (src/security/authorizer.ts); allows all when authorizer_enabled is off. */
+  authorizer: Authorizer;
 }
 
 export interface ConnectionInfo {

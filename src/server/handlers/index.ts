@@ -31,6 +31,9 @@ import { describeGroupsHandler } from "./describe-groups.ts";
 import { deleteGroupsHandler } from "./delete-groups.ts";
 import { offsetDeleteHandler } from "./offset-delete.ts";
 import { saslHandshakeHandler } from "./sasl-handshake.ts";
+import { createAclsHandler } from "./create-acls.ts";
+import { describeAclsHandler } from "./describe-acls.ts";
+import { deleteAclsHandler } from "./delete-acls.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(produceHandler);
@@ -64,4 +67,7 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(saslHandshakeHandler);
   registry.register(deleteGroupsHandler);
   registry.register(offsetDeleteHandler);
+  registry.register(describeAclsHandler);
+  registry.register(createAclsHandler);
+  registry.register(deleteAclsHandler);
 }
