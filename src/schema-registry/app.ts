@@ -13,6 +13,7 @@ import type { Logger } from "../util/log.ts";
 import { COMPATIBILITY_LEVELS, parseLevel } from "./compatibility.ts";
 import * as E from "./errors.ts";
 import { SCHEMA_TYPES, type SchemaReference, type SchemaType } from "./formats/index.ts";
+import { FORWARDED_HEADER, SCHEMAS_OFFSET_HEADER, type WriteForwarder } from "./forward.ts";
 import { MAX_SUBJECT_CHARS, MODES, type Mode, type Registry, type SchemaRequest } from "./registry.ts";
 
 export const CONTENT_TYPE = "application/vnd.schemaregistry.v1+json";
@@ -23,7 +24,10 @@ function send(c: Context, body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), { status, headers: { "content-type": CONTENT_TYPE } });
 }
 
-async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+/** The request body's bytes, bounded (kept on the context: a write forwarded and then handled here reads it once). */
+async function rawBody(c: Context): Promise<Uint8Array> {
+  const kept = (c as unknown as { rawBody?: Uint8Array }).rawBody;
+  if (kept) return kept;
   const type = c.req.header("content-type");
   if (type && !ACCEPTED_TYPES.test(type)) throw new E.RegistryError(415, `HTTP 415 Unsupported Media Type: ${type}`);
   const declared = Number(c.req.header("content-length") ?? "NaN");
@@ -44,9 +48,16 @@ async function jsonBody(c: Context): Promise<Record<string, unknown>> {
       chunks.push(value);
     }
   }
+  const bytes = Buffer.concat(chunks);
+  (c as unknown as { rawBody?: Uint8Array }).rawBody = bytes;
+  return bytes;
+}
+
+async function jsonBody(c: Context): Promise<Record<string, unknown>> {
+  const bytes = await rawBody(c);
   let parsed: unknown;
   try {
-    parsed = JSON.parse(new TextDecoder().decode(Buffer.concat(chunks)));
+    parsed = JSON.parse(new TextDecoder().decode(bytes));
   } catch (e) {
     throw new E.RegistryError(400, `Unexpected character in the request body: ${(e as Error).message}`);
   }
@@ -118,8 +129,29 @@ const ROUTES: [RegExp, string[]][] = [
   [/^\/contexts\/?$/, ["GET"]],
 ];
 
-export function schemaRegistryApp(registry: Registry, log: Logger): Hono {
+/** Writes change `_schemas`: in a cluster they run on the registry leading it (forward.ts). */
+const isWrite = (method: string, path: string) => method === "PUT" || method === "DELETE" || (method === "POST" && /^\/subjects\/[^/]+\/versions\/?$/.test(path));
+
+export function schemaRegistryApp(registry: Registry, log: Logger, forwarder?: WriteForwarder): Hono {
   const app = new Hono({ strict: false });
+
+  if (forwarder) {
+    app.use("*", async (c, next) => {
+      if (!isWrite(c.req.method, c.req.path)) return next();
+      const forwarded = c.req.header(FORWARDED_HEADER) !== undefined;
+      const target = await forwarder.target();
+      if (target !== "local") {
+        // A forwarded write that finds this node no longer leading goes back: the origin retries.
+        if (forwarded) throw E.unknownLeader(`this node no longer leads _schemas-0`);
+        const url = new URL(c.req.url);
+        const answer = await forwarder.forward(c.req.raw, url.pathname + url.search, await rawBody(c));
+        if (answer) return answer;
+      }
+      await next();
+      c.res = new Response(c.res.body, c.res);
+      c.res.headers.set(SCHEMAS_OFFSET_HEADER, String(registry.appliedOffset()));
+    });
+  }
 
   app.get("/", (c) => send(c, {}));
   app.get("/contexts", (c) => send(c, ["."]));

@@ -60,6 +60,11 @@ export class Registry {
     return run;
   }
 
+  /** The next offset of _schemas not yet applied here. */
+  appliedOffset(): number {
+    return this.log.appliedOffset;
+  }
+
   private read(): RegistryState {
     this.log.catchUp();
     return this.state;

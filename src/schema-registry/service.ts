@@ -12,8 +12,10 @@ import { OperatorError, type Service } from "../server/lifecycle.ts";
 import { schemaRegistryApp } from "./app.ts";
 import { Registry } from "./registry.ts";
 import { SchemaLog } from "./store.ts";
+import { WriteForwarder } from "./forward.ts";
 
 export const SCHEMA_REGISTRY_SERVICE = "schema-registry";
+export { SCHEMA_REGISTRY_ENDPOINT, schemaRegistryEndpoint } from "./forward.ts";
 
 export interface SchemaRegistryDeps {
   context: BrokerContext;
@@ -43,7 +45,7 @@ export class SchemaRegistryService implements Service {
     registry.attach(log);
     const t0 = performance.now();
     log.catchUp();
-    const app = schemaRegistryApp(registry, ctx.log);
+    const app = schemaRegistryApp(registry, ctx.log, new WriteForwarder(ctx, log));
     try {
       this.server = Bun.serve({
         hostname: host,

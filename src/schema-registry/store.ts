@@ -98,7 +98,28 @@ export class SchemaLog {
     return next;
   }
 
-  private async ensureTopic(): Promise<void> {
+  /** The next offset of _schemas not applied yet (what a forwarded write's answer carries). */
+  get appliedOffset(): number {
+    return this.nextOffset;
+  }
+
+  /** Waits (bounded) until every record below `offset` is applied here; false when it timed out. */
+  async waitApplied(offset: number, timeoutMs: number): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.catchUp();
+      if (this.nextOffset >= offset) return true;
+      if (Date.now() >= deadline) return false;
+      await Bun.sleep(COMMIT_POLL_MS);
+    }
+  }
+
+  /** Whether this node leads _schemas-0 now (the topic exists and its partition is led here). */
+  leadsHere(): boolean {
+    return this.ctx.partitions.get(SCHEMAS_TOPIC, 0) !== undefined;
+  }
+
+  async ensureTopic(): Promise<void> {
     if (this.ctx.topics.get(SCHEMAS_TOPIC)) return;
     this.creating ??= (async () => {
       if (!this.cluster) {
@@ -130,7 +151,16 @@ export class SchemaLog {
       if (e instanceof RegistryError) throw e;
       throw storeError(`creating ${SCHEMAS_TOPIC}: ${(e as Error).message}`);
     }
-    if (!this.ctx.partitions.get(SCHEMAS_TOPIC, 0)) throw unknownLeader(`this node does not lead ${SCHEMAS_TOPIC}-0 (leader: ${this.leader()})`);
+    const p = this.ctx.partitions.get(SCHEMAS_TOPIC, 0);
+    if (!p) throw unknownLeader(`this node does not lead ${SCHEMAS_TOPIC}-0 (leader: ${this.leader()})`);
+    // A new leader's log may hold records its high watermark has not passed yet (written under the
+    // previous leader): they are applied before any id is assigned, so no id is handed out twice.
+    const deadline = Date.now() + WRITE_COMMIT_TIMEOUT_MS;
+    while (p.highWatermark < p.logEndOffset) {
+      if (Date.now() >= deadline) throw new RegistryError(50002, `${SCHEMAS_TOPIC}-0's high watermark did not reach its log end within ${WRITE_COMMIT_TIMEOUT_MS} ms`);
+      await Bun.sleep(COMMIT_POLL_MS);
+      if (!this.ctx.partitions.get(SCHEMAS_TOPIC, 0)) throw unknownLeader(`this node no longer leads ${SCHEMAS_TOPIC}-0`);
+    }
     this.catchUp();
   }
 

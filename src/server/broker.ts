@@ -55,7 +55,7 @@ import { RequestMemory } from "./request-memory.ts";
 import { authorizerFromConfig } from "../security/authorizer.ts";
 import { aclEnforcement } from "../security/acl-enforcement.ts";
 import { AdminApiService } from "../admin/admin-api.ts";
-import { SchemaRegistryService, SCHEMA_REGISTRY_SERVICE } from "../schema-registry/service.ts";
+import { schemaRegistryEndpoint, SchemaRegistryService, SCHEMA_REGISTRY_SERVICE } from "../schema-registry/service.ts";
 import { HttpProxyService } from "../http-proxy/service.ts";
 
 export interface Broker {
@@ -303,12 +303,17 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   });
   const listener = new KafkaListener(context, ["metadata", "replica-manager", "group-coordinator"]);
   host.add(listener);
+  // The Schema Registry, Confluent-compatible (src/schema-registry); schema_registry_port -1 leaves it out.
+  // It listens before the node registers: its address goes into the registration (schemaRegistryEndpoint),
+  // so the other nodes' registries can forward writes to the one leading _schemas.
+  const schemaRegistry = config.schemaRegistryPort >= 0 ? new SchemaRegistryService({ context, dependsOn: ["kafka-listener"] }) : null;
   host.add({
     name: "broker-registration",
-    dependsOn: ["kafka-listener"],
+    dependsOn: ["kafka-listener", ...(schemaRegistry ? [schemaRegistry.name] : [])],
     async start() {
       // Every client listener's advertised endpoint, the main one first (metadata/brokers.ts).
       const endPoints = context.listeners.map((l) => ({ name: l.name, host: l.advertisedHost, port: l.advertisedPort, securityProtocol: SECURITY_PROTOCOL_ID[l.securityProtocol] }));
+      if (schemaRegistry?.port !== undefined) endPoints.push(schemaRegistryEndpoint(context.listeners[0]?.advertisedHost ?? config.advertisedHost, schemaRegistry.port));
       if (clusterNode) await clusterNode.register(endPoints, config.rack);
       else context.metadata.registerBroker(endPoints, config.rack);
     },
@@ -320,8 +325,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   });
   // The Admin API, health probes and /metrics (src/admin); admin_api_port -1 leaves it out.
   if (config.adminApiPort >= 0) host.add(new AdminApiService({ context, status: () => host.status(), connections: () => listener.connectionCount, dependsOn: ["kafka-listener"] }));
-  // The Schema Registry, Confluent-compatible (src/schema-registry); schema_registry_port -1 leaves it out.
-  if (config.schemaRegistryPort >= 0) host.add(new SchemaRegistryService({ context, dependsOn: ["kafka-listener"] }));
+  if (schemaRegistry) host.add(schemaRegistry);
   // The HTTP Proxy, Confluent REST Proxy-compatible (src/http-proxy); http_proxy_port -1 leaves it out.
   if (config.httpProxyPort >= 0) {
     const deps = config.schemaRegistryPort >= 0 ? ["kafka-listener", SCHEMA_REGISTRY_SERVICE] : ["kafka-listener"];
