@@ -42,6 +42,18 @@ export interface BrokerConfig {
   offsetsTopicNumPartitions: number;
   /** offsets.topic.replication.factor: replicas of __consumer_offsets when a cluster creates it (at most the live brokers). */
   offsetsTopicReplicationFactor: number;
+  /** transaction.state.log.num.partitions: partitions of __transaction_state when it is first created. */
+  transactionStateLogNumPartitions: number;
+  /** transaction.state.log.replication.factor: replicas of __transaction_state when a cluster creates it (at most the live brokers). */
+  transactionStateLogReplicationFactor: number;
+  /** transaction.max.timeout.ms: the largest transaction timeout an InitProducerId may ask for. */
+  transactionMaxTimeoutMs: number;
+  /** transactional.id.expiration.ms: an idle transactional id (no transaction) is removed after this long. */
+  transactionalIdExpirationMs: number;
+  /** transaction.abort.timed.out.transaction.cleanup.interval.ms: how often timed-out transactions are looked for. */
+  transactionAbortTimedOutTransactionCleanupIntervalMs: number;
+  /** transaction.remove.expired.transaction.cleanup.interval.ms: how often expired transactional ids are looked for. */
+  transactionRemoveExpiredTransactionCleanupIntervalMs: number;
   /** group.initial.rebalance.delay.ms: how long an empty group's first rebalance waits for more members. */
   groupInitialRebalanceDelayMs: number;
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: session timeouts a JoinGroup may ask for. */
@@ -161,6 +173,12 @@ const KEYS: KeySpec[] = [
   { key: "offsets_retention_minutes", prop: "offsetsRetentionMinutes", kind: { type: "int", min: 1, max: 35_791_394 }, describe: "minutes an Empty group's committed offsets are kept" },
   { key: "offsets_topic_num_partitions", prop: "offsetsTopicNumPartitions", kind: { type: "int", min: 1, max: 1000 }, describe: "partitions of __consumer_offsets when it is created" },
   { key: "offsets_topic_replication_factor", prop: "offsetsTopicReplicationFactor", kind: { type: "int", min: 1, max: 32_767 }, describe: "replicas of __consumer_offsets when a cluster creates it (at most the live brokers)" },
+  { key: "transaction_state_log_num_partitions", prop: "transactionStateLogNumPartitions", kind: { type: "int", min: 1, max: 1000 }, describe: "partitions of __transaction_state when it is created" },
+  { key: "transaction_state_log_replication_factor", prop: "transactionStateLogReplicationFactor", kind: { type: "int", min: 1, max: 32_767 }, describe: "replicas of __transaction_state when a cluster creates it (at most the live brokers)" },
+  { key: "transaction_max_timeout_ms", prop: "transactionMaxTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "largest transaction timeout a producer may ask for" },
+  { key: "transactional_id_expiration_ms", prop: "transactionalIdExpirationMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "idle time after which a transactional id is removed" },
+  { key: "transaction_abort_timed_out_transaction_cleanup_interval_ms", prop: "transactionAbortTimedOutTransactionCleanupIntervalMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "how often transactions past their timeout are looked for and aborted" },
+  { key: "transaction_remove_expired_transaction_cleanup_interval_ms", prop: "transactionRemoveExpiredTransactionCleanupIntervalMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "how often expired transactional ids are looked for and removed" },
   { key: "group_initial_rebalance_delay_ms", prop: "groupInitialRebalanceDelayMs", kind: { type: "int", min: 0, max: 2 ** 31 - 1 }, describe: "wait for more members before an empty group's first rebalance" },
   { key: "group_min_session_timeout_ms", prop: "groupMinSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "smallest session timeout a consumer may ask for" },
   { key: "group_max_session_timeout_ms", prop: "groupMaxSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "largest session timeout a consumer may ask for" },
@@ -228,6 +246,12 @@ export function defaultConfig(): BrokerConfig {
     offsetsRetentionMinutes: 10080,
     offsetsTopicNumPartitions: 50,
     offsetsTopicReplicationFactor: 3,
+    transactionStateLogNumPartitions: 50,
+    transactionStateLogReplicationFactor: 3,
+    transactionMaxTimeoutMs: 900_000,
+    transactionalIdExpirationMs: 604_800_000,
+    transactionAbortTimedOutTransactionCleanupIntervalMs: 10_000,
+    transactionRemoveExpiredTransactionCleanupIntervalMs: 3_600_000,
     groupInitialRebalanceDelayMs: 3000,
     groupMinSessionTimeoutMs: 6000,
     groupMaxSessionTimeoutMs: 1_800_000,

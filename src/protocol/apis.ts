@@ -22,6 +22,7 @@ import { DescribeConfigs } from "./messages/describe-configs.ts";
 import { DescribeGroups } from "./messages/describe-groups.ts";
 import { DescribeLogDirs } from "./messages/describe-log-dirs.ts";
 import { DescribeQuorum } from "./messages/describe-quorum.ts";
+import { DescribeTransactions } from "./messages/describe-transactions.ts";
 import { ElectLeaders } from "./messages/elect-leaders.ts";
 import { EndTxn } from "./messages/end-txn.ts";
 import { Fetch } from "./messages/fetch.ts";
@@ -33,6 +34,7 @@ import { JoinGroup } from "./messages/join-group.ts";
 import { LeaveGroup } from "./messages/leave-group.ts";
 import { ListGroups } from "./messages/list-groups.ts";
 import { ListOffsets } from "./messages/list-offsets.ts";
+import { ListTransactions } from "./messages/list-transactions.ts";
 import { Metadata } from "./messages/metadata.ts";
 import { OffsetCommit } from "./messages/offset-commit.ts";
 import { OffsetDelete } from "./messages/offset-delete.ts";
@@ -43,6 +45,7 @@ import { SaslAuthenticate } from "./messages/sasl-authenticate.ts";
 import { SaslHandshake } from "./messages/sasl-handshake.ts";
 import { SyncGroup } from "./messages/sync-group.ts";
 import { TxnOffsetCommit } from "./messages/txn-offset-commit.ts";
+import { WriteTxnMarkers } from "./messages/write-txn-markers.ts";
 import type { ApiDef } from "./schema.ts";
 
 export const ALL_APIS: ApiDef[] = [
@@ -65,6 +68,7 @@ export const ALL_APIS: ApiDef[] = [
   DescribeGroups,
   DescribeLogDirs,
   DescribeQuorum,
+  DescribeTransactions,
   ElectLeaders,
   EndTxn,
   Fetch,
@@ -76,6 +80,7 @@ export const ALL_APIS: ApiDef[] = [
   LeaveGroup,
   ListGroups,
   ListOffsets,
+  ListTransactions,
   Metadata,
   OffsetCommit,
   OffsetDelete,
@@ -86,6 +91,7 @@ export const ALL_APIS: ApiDef[] = [
   SaslHandshake,
   SyncGroup,
   TxnOffsetCommit,
+  WriteTxnMarkers,
 ].sort((a, b) => a.apiKey - b.apiKey);
 
 export const API_BY_KEY = new Map<number, ApiDef>();

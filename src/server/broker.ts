@@ -8,6 +8,7 @@
  *   partitions         partition logs (src/storage via cluster/partition-manager), fetch sessions
  *   replica-manager    Produce/Fetch semantics and the purgatory of waiting requests
  *   group-coordinator  consumer groups and committed offsets
+ *   txn-coordinator    transactional ids in __transaction_state, markers, timeouts (src/coordinator/txn)
  *   kafka-listener     Bun.listen, connections, the request middleware chain, the handlers
  *   broker-registration  this node's endpoint in the metadata (needs the bound port)
  *
@@ -41,6 +42,9 @@ import { requestProducerIdBlock } from "../cluster/producer-id-blocks.ts";
 import { GroupService } from "../coordinator/group-service.ts";
 import { groupConfigFrom, OFFSETS_TOPIC, type GroupConfig } from "../coordinator/group-config.ts";
 import { createTopicOnController } from "../cluster/internal-topic-create.ts";
+import { TxnCoordinator } from "../coordinator/txn/txn-coordinator.ts";
+import { txnConfigFrom, type TxnConfig } from "../coordinator/txn/txn-config.ts";
+import { TRANSACTION_STATE_TOPIC } from "../coordinator/txn/txn-log.ts";
 import { liveBrokers } from "../metadata/brokers.ts";
 import { ConfigError, loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
@@ -78,6 +82,8 @@ export interface StartOptions extends LoadOptions {
   log?: Logger;
   /** Group coordinator settings (tests shorten the initial rebalance delay and session bounds). */
   groups?: Partial<GroupConfig>;
+  /** Transaction coordinator settings (tests shorten the sweeps and the marker retry backoff). */
+  txn?: Partial<TxnConfig>;
   /**
    * Count requests and latency by API in memory (RequestMetrics, `context.metrics`); off by
    * default. The Admin API service turns it on when it lands (it is what reads the figures).
@@ -301,7 +307,42 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       context.groups.close();
     },
   });
-  const listener = new KafkaListener(context, ["metadata", "replica-manager", "group-coordinator"]);
+  host.add({
+    name: "txn-coordinator",
+    dependsOn: ["replica-manager", "group-coordinator"],
+    start() {
+      const node = clusterNode;
+      const cluster = node && {
+        liveBrokerCount: () => liveBrokers(context.metadata.image).length,
+        createTopic: (partitions: number, replicationFactor: number, configs: Record<string, string>) => createTopicOnController(node, TRANSACTION_STATE_TOPIC, partitions, replicationFactor, configs),
+      };
+      context.txn = new TxnCoordinator(
+        {
+          nodeId: context.nodeId,
+          topics: context.topics,
+          partitions: context.partitions,
+          replicas: () => context.replicas,
+          markers: context.txnMarkers,
+          producerIds: context.producerIds,
+          offsetsPartitionFor: (groupId) => context.groups.partitionFor(groupId),
+          log: log.child({ component: "txn-coordinator" }),
+          ...(cluster ? { cluster } : {}),
+        },
+        { ...txnConfigFrom(config), ...opts.txn },
+      );
+      // The produce path verifies transactional batches with this coordinator (txn-contract.ts).
+      context.replicas.txnVerifier = context.txn;
+      context.txn.start();
+    },
+    quiesce() {
+      context.txn.close();
+    },
+    stop() {
+      context.replicas.txnVerifier = null;
+      context.txn.close();
+    },
+  });
+  const listener = new KafkaListener(context, ["metadata", "replica-manager", "group-coordinator", "txn-coordinator"]);
   host.add(listener);
   // The Schema Registry, Confluent-compatible (src/schema-registry); schema_registry_port -1 leaves it out.
   // It listens before the node registers: its address goes into the registration (schemaRegistryEndpoint),

@@ -8,6 +8,7 @@ import type { MetadataQuorum } from "../cluster/metadata-quorum.ts";
 import type { LocalController } from "../metadata/controller.ts";
 import type { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
 import type { GroupService } from "../coordinator/group-service.ts";
+import type { TxnCoordinator } from "../coordinator/txn/txn-coordinator.ts";
 import type { BrokerConfig } from "../config/config.ts";
 import type { Logger } from "../util/log.ts";
 import type { ApiDef } from "../protocol/schema.ts";
@@ -66,6 +67,8 @@ export interface BrokerContext {
   groups: GroupService;
   /** ACL decisions over the metadata image (src/security/authorizer.ts); allows all when authorizer_enabled is off. */
   authorizer: Authorizer;
+  /** The transaction coordinator (transactional ids in __transaction_state, src/coordinator/txn). */
+  txn: TxnCoordinator;
 }
 
 export interface ConnectionInfo {

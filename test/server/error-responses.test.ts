@@ -40,7 +40,7 @@ function errorCodes(fields: FieldDef[], version: number, body: any, out: number[
   for (const f of fields) {
     if (version < f.versions.min || version > f.versions.max || body == null) continue;
     const value = body[f.name];
-    if (f.name === "errorCode") out.push(value);
+    if (f.name === "errorCode" || f.name === "partitionErrorCode") out.push(value); // AddPartitionsToTxn names it partitionErrorCode
     else if (typeof f.type === "object" && f.type.kind === "struct") errorCodes(f.type.fields, version, value, out);
     else if (typeof f.type === "object" && f.type.kind === "array" && typeof f.type.of === "object" && f.type.of.kind === "struct") {
       for (const item of value ?? []) errorCodes(f.type.of.fields, version, item, out);

@@ -21,7 +21,10 @@
  * written for clients on transaction version 0/1 and version 1 from transaction version 2 (as
  * Kafka 4.x); readers take both. An Empty transaction is written with null partitions.
  */
+import { batchRecords } from "../../compression/index.ts";
+import type { Partition } from "../../cluster/partition.ts";
 import { decodeMessage, encodeMessage } from "../../protocol/codec.ts";
+import { BATCH_LOG_OVERHEAD_BYTES, CONTROL_BIT, iterateRecords, readBatchHeader } from "../../protocol/record-batch.ts";
 import { Reader } from "../../protocol/reader.ts";
 import { arr, field, request, struct } from "../../protocol/schema.ts";
 import { Writer } from "../../protocol/writer.ts";
@@ -127,4 +130,56 @@ export function decodeTxnValue(value: Uint8Array): TxnLogValue | null {
     startTimestampMs: Number(m.transactionStartTimestampMs),
     clientTransactionVersion: m.clientTransactionVersion,
   };
+}
+
+/** Bytes read per step while loading a partition of __transaction_state. */
+const LOAD_READ_BYTES = 4 * 1024 * 1024;
+
+/** One replayed record: the id's latest value, null for a tombstone. */
+export interface TxnLogRecord {
+  transactionalId: string;
+  value: TxnLogValue | null;
+}
+
+/**
+ * Every record of one __transaction_state partition, oldest first (later records of a key win).
+ * Control batches are skipped; a batch or record that cannot be decoded is skipped with a warning
+ * from `onBadRecord`, as a key or value version this broker does not know.
+ */
+export function* readTxnPartition(partition: Partition, onBadRecord: (why: string) => void): Generator<TxnLogRecord> {
+  const log = partition.log;
+  let offset = log.logStartOffset;
+  const end = log.logEndOffset;
+  while (offset < end) {
+    const r = log.read(offset, LOAD_READ_BYTES, { maxOffsetExclusive: end, minOneBatch: true });
+    if (r.sizeBytes === 0) break;
+    let next = offset;
+    for (const view of r.batches) {
+      for (let pos = 0; pos + BATCH_LOG_OVERHEAD_BYTES <= view.length; ) {
+        const h = readBatchHeader(view, pos);
+        const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
+        const batch = view.subarray(pos, pos + size);
+        pos += size;
+        next = Math.max(next, Number(h.baseOffset) + h.lastOffsetDelta + 1);
+        if ((h.attributes & CONTROL_BIT) !== 0) continue;
+        try {
+          for (const rec of iterateRecords(batchRecords(batch), h.recordCount)) {
+            if (rec.key === null) continue;
+            const transactionalId = decodeTxnKey(rec.key);
+            if (transactionalId === null) continue;
+            const value = rec.value === null ? null : decodeTxnValue(rec.value);
+            if (rec.value !== null && value === null) {
+              onBadRecord(`unknown value version for transactional id ${transactionalId} at offset ${h.baseOffset}`);
+              continue;
+            }
+            yield { transactionalId, value };
+          }
+        } catch (e) {
+          onBadRecord(`unreadable batch at offset ${h.baseOffset}: ${(e as Error).message}`);
+        }
+      }
+    }
+    if (next <= offset) break;
+    offset = next;
+  }
 }

@@ -1,7 +1,7 @@
-/** AddOffsetsToTxn (key 25): versions 0-3, flexible from 3. */
+/** AddOffsetsToTxn (key 25): versions 0-4, flexible from 3 (v4 may answer TRANSACTION_ABORTABLE). */
 import { api, field, request, response } from "../schema.ts";
 
-const meta = { apiKey: 25, valid: "0-3", flexible: "3+" };
+const meta = { apiKey: 25, valid: "0-4", flexible: "3+" };
 
 export const AddOffsetsToTxn = api(
   request({ ...meta, name: "AddOffsetsToTxnRequest" }, [

@@ -34,6 +34,12 @@ import { saslHandshakeHandler } from "./sasl-handshake.ts";
 import { createAclsHandler } from "./create-acls.ts";
 import { describeAclsHandler } from "./describe-acls.ts";
 import { deleteAclsHandler } from "./delete-acls.ts";
+import { addPartitionsToTxnHandler } from "./add-partitions-to-txn.ts";
+import { addOffsetsToTxnHandler } from "./add-offsets-to-txn.ts";
+import { endTxnHandler } from "./end-txn.ts";
+import { writeTxnMarkersHandler } from "./write-txn-markers.ts";
+import { describeTransactionsHandler } from "./describe-transactions.ts";
+import { listTransactionsHandler } from "./list-transactions.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(produceHandler);
@@ -70,4 +76,10 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(describeAclsHandler);
   registry.register(createAclsHandler);
   registry.register(deleteAclsHandler);
+  registry.register(addPartitionsToTxnHandler);
+  registry.register(addOffsetsToTxnHandler);
+  registry.register(endTxnHandler);
+  registry.register(writeTxnMarkersHandler);
+  registry.register(describeTransactionsHandler);
+  registry.register(listTransactionsHandler);
 }

@@ -1,23 +1,31 @@
 /**
- * InitProducerId for idempotent producers (no transactional id): a fresh producer id with epoch
- * 0, as Kafka's broker answers when transactional.id is null. A transactional id needs the
- * transaction coordinator, which this broker does not have yet: such requests are refused with
- * an explicit error instead of a producer id that could not honour transactions. In a cluster
- * the id comes from a block the active controller granted (coordinator/producer-ids.ts); when no
- * block can be had now (no controller, a timeout) the answer is COORDINATOR_NOT_AVAILABLE, which
- * clients retry, as Kafka answers when its AllocateProducerIds fails.
+ * InitProducerId 0-5. Without a transactional id (idempotent producers): a fresh producer id with
+ * epoch 0, as Kafka's broker answers when transactional.id is null; in a cluster the id comes from
+ * a block the active controller granted (coordinator/producer-ids.ts) and when no block can be had
+ * now the answer is COORDINATOR_NOT_AVAILABLE, which clients retry.
+ *
+ * With a transactional id: the transaction coordinator (coordinator/txn) bumps the id's epoch,
+ * fencing older producers, aborting an ongoing transaction (CONCURRENT_TRANSACTIONS, the client
+ * retries) and answering KIP-360's bump when v3+ names the producer's id and epoch.
+ * PRODUCER_FENCED reaches versions before 4 as INVALID_PRODUCER_EPOCH (Kafka's KafkaApis).
+ * (v6, two-phase commit, is unstable in Kafka 4.4 and not served.)
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { InitProducerId } from "../../protocol/messages/init-producer-id.ts";
 import type { HandlerFor } from "../registry.ts";
 
+const FIRST_PRODUCER_FENCED_VERSION = 4;
+
 export const initProducerIdHandler: HandlerFor<typeof InitProducerId> = {
   api: InitProducerId,
   minVersion: 0,
   maxVersion: 5,
-  async handle(ctx, req) {
+  async handle(ctx, req, version) {
     if (req.transactionalId !== null) {
-      return { throttleTimeMs: 0, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, producerId: -1n, producerEpoch: -1 };
+      const expected = req.producerId === -1n && req.producerEpoch === -1 ? null : { producerId: req.producerId, epoch: req.producerEpoch };
+      const r = await ctx.broker.txn.initProducerId(req.transactionalId, req.transactionTimeoutMs, expected);
+      const errorCode = r.errorCode === ErrorCode.PRODUCER_FENCED && version < FIRST_PRODUCER_FENCED_VERSION ? ErrorCode.INVALID_PRODUCER_EPOCH : r.errorCode;
+      return { throttleTimeMs: 0, errorCode, producerId: r.producerId, producerEpoch: r.producerEpoch };
     }
     try {
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, producerId: await ctx.broker.producerIds.allocate(), producerEpoch: 0 };

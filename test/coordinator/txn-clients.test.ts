@@ -1,0 +1,176 @@
+/**
+ * The transaction coordinator served to real clients on one node: a kafkajs transactional
+ * producer (Node) commits and aborts transactions over several topics and partitions, and a zombie
+ * producer of the same transactional id is fenced by a new one; then read_committed and
+ * read_uncommitted consumers — kafkajs (a consumer group) and confluent-kafka-python (librdkafka,
+ * assigned partitions) — must see exactly the committed records, resp. every record that was
+ * written, in produce order per partition and never a control record. A librdkafka transactional
+ * producer does the same from its side. Each consumer stops at a plain "end" record written to
+ * every partition after the transactions, so no test waits on a clock.
+ */
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { removeDir, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
+import { lastJson, NODE, PYTHON, recordApiVersions, runProc, versionsUsed } from "../clients/scripts/pc-common.ts";
+
+const SCRIPTS = join(import.meta.dir, "scripts");
+const CLIENT_TIMEOUT_MS = 90_000;
+const TEST_TIMEOUT_MS = 150_000;
+
+let tb: TestBroker;
+let dir: string;
+let seen: ReturnType<typeof recordApiVersions>;
+
+beforeAll(async () => {
+  tb = await startTestBroker({ transactionStateLogNumPartitions: 5 }, tempDir(), { groups: { initialRebalanceDelayMs: 100 } });
+  seen = recordApiVersions(tb);
+  dir = tempDir("takhin-txn-clients-");
+});
+afterAll(async () => {
+  for (const client of ["txn-kafkajs", "txn-confluent"]) console.log(`${client} API versions: ${JSON.stringify(versionsUsed(seen, client))}`);
+  await tb.stop();
+  removeDir(tb.dataDir);
+  removeDir(dir);
+});
+
+async function run(interpreter: string, script: string, spec: Record<string, unknown>): Promise<any> {
+  const specPath = join(dir, `spec-${Math.random().toString(36).slice(2)}.json`);
+  await Bun.write(specPath, JSON.stringify({ bootstrap: tb.bootstrap, ...spec }));
+  const res = await runProc([interpreter, join(SCRIPTS, script), specPath], { timeoutMs: CLIENT_TIMEOUT_MS });
+  const out = lastJson(script, res);
+  if (!out.ok) throw new Error(`${script} failed: ${out.error}\nstderr: ${res.stderr.slice(-2000)}`);
+  return out;
+}
+
+interface Msg {
+  p: number;
+  k: string;
+  v: string;
+}
+interface Send {
+  topic: string;
+  messages: Msg[];
+}
+interface Row {
+  t: string;
+  p: number;
+  o: number;
+  k: string | null;
+  v: string | null;
+}
+
+function msgs(tag: string, partitions: number[], perPartition: number): Msg[] {
+  const out: Msg[] = [];
+  for (const p of partitions) for (let i = 0; i < perPartition; i++) out.push({ p, k: `${tag}-k${i}`, v: `${tag}-p${p}-${i}` });
+  return out;
+}
+
+/** The records of `sends` as a consumer should see them: by topic/partition, in send order. */
+function expected(sends: Send[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  for (const s of sends) {
+    for (const x of s.messages) {
+      const key = `${s.topic}/${x.p}`;
+      if (!m.has(key)) m.set(key, []);
+      m.get(key)!.push(x.v);
+    }
+  }
+  return m;
+}
+
+/** What a consumer read, grouped the same way (offsets must increase within a partition). */
+function grouped(rows: Row[]): Map<string, string[]> {
+  const m = new Map<string, string[]>();
+  const last = new Map<string, number>();
+  for (const r of rows) {
+    const key = `${r.t}/${r.p}`;
+    if ((last.get(key) ?? -1) >= r.o) throw new Error(`offsets not increasing in ${key}: ${r.o} after ${last.get(key)}`);
+    last.set(key, r.o);
+    if (!m.has(key)) m.set(key, []);
+    m.get(key)!.push(r.v ?? "<null>");
+  }
+  return m;
+}
+
+function sorted(m: Map<string, string[]>): [string, string[]][] {
+  return [...m].filter(([, v]) => v.length > 0).sort(([a], [b]) => a.localeCompare(b));
+}
+
+test(
+  "kafkajs transactional producer: commit, abort, zombie fenced; read_committed and read_uncommitted consumers (kafkajs, librdkafka) see exactly what they should",
+  async () => {
+    const A = "txn-js-a";
+    const B = "txn-js-b";
+    tb.broker.context.topics.create(A, 3);
+    tb.broker.context.topics.create(B, 1);
+    const t1: Send[] = [{ topic: A, messages: msgs("t1", [0, 1, 2], 3) }, { topic: B, messages: msgs("t1", [0], 2) }];
+    const t2: Send[] = [{ topic: A, messages: msgs("t2", [0, 1], 2) }, { topic: B, messages: msgs("t2", [0], 2) }];
+    const t3: Send[] = [{ topic: A, messages: msgs("t3", [2], 4) }, { topic: B, messages: msgs("t3", [0], 1) }];
+    const zombie: Send[] = [{ topic: A, messages: msgs("zombie", [1], 2) }];
+    const fencer: Send[] = [{ topic: B, messages: msgs("fencer", [0], 2) }];
+    const endPartitions = [0, 1, 2].map((p) => ({ topic: A, p })).concat([{ topic: B, p: 0 }]);
+    const produced = await run(NODE, "txn-kafkajs.mjs", {
+      mode: "produce",
+      clientId: "txn-kafkajs",
+      endPartitions,
+      steps: [
+        { kind: "txn", id: "js-tx-1", end: "commit", sends: t1 },
+        { kind: "txn", id: "js-tx-1", end: "abort", sends: t2 },
+        { kind: "txn", id: "js-tx-2", end: "commit", sends: t3 },
+        { kind: "zombie", id: "js-tx-zombie", zombie, fencer },
+      ],
+    });
+    const z = produced.steps[3];
+    // The zombie's commit is refused (EndTxn v0-1 carries PRODUCER_FENCED as INVALID_PRODUCER_EPOCH), and so is its next transaction.
+    expect(z.zombieError).toBe("INVALID_PRODUCER_EPOCH");
+    expect(z.zombieSendError).not.toBeNull();
+
+    const committed = sorted(expected([...t1, ...t3, ...fencer]));
+    // The zombie's first records were written and then aborted when the fencer initialised; its second try never got in.
+    const everything = sorted(expected([...t1, ...t2, ...t3, ...zombie, ...fencer]));
+    const consumers = await Promise.all([
+      run(NODE, "txn-kafkajs.mjs", { mode: "consume", clientId: "txn-kafkajs", groupId: "txn-js-rc", topics: [A, B], endPartitions }),
+      run(NODE, "txn-kafkajs.mjs", { mode: "consume", clientId: "txn-kafkajs", groupId: "txn-js-ru", readUncommitted: true, topics: [A, B], endPartitions }),
+      run(PYTHON, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_committed", endPartitions }),
+      run(PYTHON, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_uncommitted", endPartitions }),
+    ]);
+    expect(sorted(grouped(consumers[0].records))).toEqual(committed);
+    expect(sorted(grouped(consumers[1].records))).toEqual(everything);
+    expect(sorted(grouped(consumers[2].records))).toEqual(committed);
+    expect(sorted(grouped(consumers[3].records))).toEqual(everything);
+    // The coordinator's own state: every id ended its last transaction.
+    for (const id of ["js-tx-1", "js-tx-2", "js-tx-zombie"]) expect(tb.broker.context.txn.describe(id).state).toBe(id === "js-tx-2" || id === "js-tx-zombie" ? "CompleteCommit" : "CompleteAbort");
+  },
+  TEST_TIMEOUT_MS,
+);
+
+test(
+  "librdkafka transactional producer (confluent-kafka-python): committed and aborted transactions over two topics, read back by both isolation levels",
+  async () => {
+    const A = "txn-py-a";
+    const B = "txn-py-b";
+    tb.broker.context.topics.create(A, 2);
+    tb.broker.context.topics.create(B, 2);
+    const t1: Send[] = [{ topic: A, messages: msgs("py1", [0, 1], 3) }, { topic: B, messages: msgs("py1", [1], 2) }];
+    const t2: Send[] = [{ topic: A, messages: msgs("py2", [1], 2) }, { topic: B, messages: msgs("py2", [0, 1], 1) }];
+    const t3: Send[] = [{ topic: B, messages: msgs("py3", [0], 3) }];
+    const endPartitions = [0, 1].map((p) => ({ topic: A, p })).concat([0, 1].map((p) => ({ topic: B, p })));
+    await run(PYTHON, "txn-confluent.py", {
+      mode: "produce",
+      clientId: "txn-confluent",
+      endPartitions,
+      steps: [
+        { id: "py-tx-1", end: "commit", sends: t1 },
+        { id: "py-tx-1", end: "abort", sends: t2 },
+        { id: "py-tx-1", end: "commit", sends: t3 },
+      ],
+    });
+    const [rc, ru] = await Promise.all([
+      run(PYTHON, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_committed", endPartitions }),
+      run(PYTHON, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_uncommitted", endPartitions }),
+    ]);
+    expect(sorted(grouped(rc.records))).toEqual(sorted(expected([...t1, ...t3])));
+    expect(sorted(grouped(ru.records))).toEqual(sorted(expected([...t1, ...t2, ...t3])));
+  },
+  TEST_TIMEOUT_MS,
+);
