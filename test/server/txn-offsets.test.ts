@@ -222,6 +222,8 @@ describe("transactional offsets", () => {
     const oc = await RawClient.connect(other.port);
     try {
       other.broker.context.topics.create(TOPIC, 1);
+      // The broker wires its transaction coordinator; this case takes it away again.
+      other.broker.context.replicas.txnVerifier = null;
       const ip = await oc.call(InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 });
       const r = await oc.call(TxnOffsetCommit, 3, { transactionalId: "t", groupId: GROUP, producerId: ip.producerId, producerEpoch: ip.producerEpoch, generationId: -1, memberId: "", groupInstanceId: null, topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: "" }] }] });
       expect(r.topics[0].partitions[0].errorCode).toBe(ErrorCode.INVALID_TXN_STATE);

@@ -462,6 +462,8 @@ export class TxnCoordinator {
    * the id, else through the coordinator's broker (a cluster), else NOT_COORDINATOR.
    */
   async verifyPartition(transactionalId: string, producerId: bigint, producerEpoch: number, partition: TopicPartitionRef): Promise<number> {
+    // Without __transaction_state no coordinator has ever known the id.
+    if (!this.deps.topics.get(TRANSACTION_STATE_TOPIC)) return ErrorCode.INVALID_PRODUCER_ID_MAPPING;
     const refused = this.coordinatorError(transactionalId);
     if (refused === ErrorCode.NONE) return this.state.verify(transactionalId, producerId, producerEpoch, partition.topic, partition.partition);
     const cluster = this.deps.cluster;
