@@ -130,6 +130,12 @@ export class Partition {
     public config: EffectiveTopicConfig,
   ) {
     this.abortedTxns = new AbortedTxnIndex(log.dir, () => log.segmentBaseOffsets());
+    // What the log cleaner needs: where the stable part ends, what was aborted, and segments it replaced.
+    log.transactions = {
+      firstUnstableOffset: () => this.producers.firstUnstableOffset(),
+      abortedTransactions: () => this.abortedTxns.all(),
+      segmentsReplaced: (base, end) => this.abortedTxns.forgetMarkersIn(base, end),
+    };
     this.loadProducerState();
   }
 

@@ -48,6 +48,7 @@ import { LeaderEpochCache } from "./leader-epoch-cache.ts";
 import { readPartitionCheckpoint, writePartitionCheckpoint } from "./partition-checkpoint.ts";
 import { parseSegmentFileName, Segment, SEGMENT_BATCH_FIELDS, segmentFileName, LOG_SUFFIX } from "./segment.ts";
 import { completeSwaps } from "./cleaner/swap.ts";
+import type { AbortedTxn } from "./txn-index.ts";
 
 /** Largest byte count accepted by one append call. */
 export const MAX_APPEND_BYTES = 256 * 1024 * 1024;
@@ -96,6 +97,23 @@ export interface LogEvent {
 
 export type LogListener = (event: LogEvent) => void;
 
+/**
+ * What the log's owner knows of the transactions in it, for the cleaner (cluster/partition.ts
+ * provides it; a log without one is taken to hold no transaction).
+ */
+export interface LogTransactionState {
+  /** First offset of the oldest ongoing transaction (the cleanable range ends before it), or null. */
+  firstUnstableOffset(): number | null;
+  /** The aborted transactions (the .txnindex entries). */
+  abortedTransactions(): readonly AbortedTxn[];
+  /**
+   * The segments covering [baseOffset, endOffset) were replaced by a cleaned copy: their .txnindex
+   * files went with them, and the cleaner removed every record of the aborted transactions whose
+   * markers lay there, so those entries are no longer needed.
+   */
+  segmentsReplaced(baseOffset: number, endOffset: number): void;
+}
+
 export interface PartitionLogOptions {
   /** Wall clock for segment.ms, retention and flush.ms. Default Date.now. */
   clock?: () => number;
@@ -110,6 +128,8 @@ export interface PartitionLogOptions {
 }
 
 export class PartitionLog {
+  /** Set by the owner that tracks transactions (see LogTransactionState). */
+  transactions: LogTransactionState | null = null;
   private segments: Segment[];
   private config: LogConfig;
   private startOffset: number;
@@ -620,6 +640,7 @@ export class PartitionLog {
       // Half swapped in memory: the directory goes offline; the next start completes the swap.
       throw this.ioFailed(error, "segment swap", { segment: base, offset: base });
     }
+    this.transactions?.segmentsReplaced(base, nextBase);
     return true;
   }
 

@@ -20,7 +20,9 @@
  * offset from which it rebuilds producer state from the log, and re-derives the others from the
  * log's control batches; `load` rewrites files that held entries past that offset (a tail the
  * recovery cut, or entries the rebuild will add again), so an entry is never listed twice.
- * Truncation drops entries at or past the new log end in memory and on disk.
+ * Truncation drops entries at or past the new log end in memory and on disk. The log cleaner
+ * (storage/cleaner) removes the records of aborted transactions; when it replaces segments, their
+ * files go with them and the entries of markers in them are forgotten (forgetMarkersIn).
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -132,6 +134,16 @@ export class AbortedTxnIndex {
     let n = 0;
     while (n < this.entries.length && this.entries[n]!.lastOffset < logStartOffset) n++;
     if (n > 0) this.entries.splice(0, n);
+  }
+
+  /**
+   * Forgets (in memory) the entries whose marker lies in [baseOffset, endOffset): the log cleaner
+   * replaced those segments (their files went with them) after removing those transactions' records.
+   */
+  forgetMarkersIn(baseOffset: number, endOffset: number): void {
+    if (this.entries.some((e) => e.lastOffset >= baseOffset && e.lastOffset < endOffset)) {
+      this.entries = this.entries.filter((e) => e.lastOffset < baseOffset || e.lastOffset >= endOffset);
+    }
   }
 
   /** The aborted transactions that overlap [fromOffset, toOffsetExclusive), in marker order. */

@@ -1,7 +1,7 @@
 /**
  * The log cleaner through the log manager on real files: a compacted log shrinks to its live keys
- * and reads back as the table; compressed batches keep their codec; transactional batches are not
- * touched; a small offset map takes several passes; min.compaction.lag.ms and
+ * and reads back as the table; compressed batches keep their codec; a committed transactional
+ * batch is cleaned like others; a small offset map takes several passes; min.compaction.lag.ms and
  * min.cleanable.dirty.ratio hold the cleaner back; the cleaner offset is checkpointed and survives a
  * restart; a non-compacted log is never cleaned.
  */
@@ -102,7 +102,7 @@ test("a compacted log shrinks to its live keys, reads back as the table, and the
   reopened.close();
 });
 
-test("transactional batches are left untouched, emptied producer batches keep the producer's last one, and delete topics are never cleaned", async () => {
+test("a committed transactional batch is cleaned like others, emptied producer batches keep the producer's last one, and delete topics are never cleaned", async () => {
   const dir = makeTempDir("cleaner-txn");
   const manager = LogManager.open(dir, { maintenanceIntervalMs: 0, cleaner: { backoffMs: 0 } });
   const log = manager.openLog("t", 0, COMPACT);
@@ -128,10 +128,11 @@ test("transactional batches are left untouched, emptied producer batches keep th
       pos += 12 + h.batchLength;
     }
   }
-  // offset 0: transactional, untouched; 1: producer 9 emptied and dropped (9 has a later batch);
+  // offset 0: transactional (no owner tracks transactions here, so it counts as committed), producer
+  // 5's last batch, emptied but kept; 1: producer 9 emptied and dropped (9 has a later batch);
   // 2: producer 9's last batch, emptied but kept; 3: the latest value.
   expect(batches).toEqual([
-    { base: 0, count: 1, attributes: 0x10, pid: 5n },
+    { base: 0, count: 0, attributes: 0x10, pid: 5n },
     { base: 2, count: 0, attributes: 0, pid: 9n },
     { base: 3, count: 1, attributes: 0, pid: -1n },
   ]);

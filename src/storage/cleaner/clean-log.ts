@@ -2,12 +2,12 @@
  * One cleaning of one compacted partition log (Kafka's Cleaner.clean), as passes:
  *
  * 1. Range. Cleanable segments: the sealed ones (never the active segment) wholly below the high
- *    watermark, up to the first one holding a record younger than min.compaction.lag.ms. Dirty:
+ *    watermark and the first unstable offset (the oldest ongoing transaction's first), up to the first one holding a record younger than min.compaction.lag.ms. Dirty:
  *    those at or past the cleaner offset (the first dirty offset, kept in cleaner-offset-checkpoint).
  *    The log is cleaned when dirty bytes / cleanable bytes >= min.cleanable.dirty.ratio, or when a
  *    dirty segment is older than max.compaction.lag.ms (we use the segment's newest timestamp).
  * 2. Map. Keys of the dirty section go into the offset map (key -> latest offset) until it is full;
- *    mapEnd is the first offset not mapped. Transactional and control batches are not mapped.
+ *    mapEnd is the first offset not mapped. Control batches and aborted transactions are not mapped.
  * 3. Rewrite. Segments from the log start with records below mapEnd are rewritten in groups (small
  *    neighbours merged while the group's size stays <= segment.bytes), each by the swap protocol
  *    (swap.ts), oldest group first. Per record below mapEnd: kept when it has no key, or when it is
@@ -22,13 +22,25 @@
  *
  * Batches: records of one batch stay together in that batch, which keeps its baseOffset,
  * lastOffsetDelta, timestamps, producer fields and attributes and is recompressed with its codec;
- * offsets become gaps. An emptied batch is dropped except (a) the last batch of a producer
+ * offsets become gaps. An emptied batch is dropped except (a) the last data batch of a producer
  * (producerId >= 0) among the batches scanned, which carries its producer state (last offset and
- * sequence; at most CLEANER_MAX_TRACKED_PRODUCERS_PER_LOG producers are tracked, and an emptied
- * batch of a producer past that bound is kept), and (b) the last batch of a group, so the cleaned segment still ends where its sources
- * ended (recovery checks that segments abut); it is written as a 61-byte header with no records.
- * Transactional and control batches are copied untouched: transactions are not implemented yet
- * (InitProducerId with a transactional.id is refused), so there are no aborted records to remove.
+ * sequence; a marker that is the producer's last batch is kept too, it carries the last epoch; at
+ * most CLEANER_MAX_TRACKED_PRODUCERS_PER_LOG producers are tracked, and an emptied batch of a
+ * producer past that bound is kept), and (b) the last batch
+ * of a group, so the cleaned segment still ends where its sources ended (recovery checks that
+ * segments abut); it is written as a 61-byte header with no records.
+ *
+ * Transactions (Kafka's rules; txn-tracker.ts follows them batch by batch): the cleanable range
+ * also ends at the first unstable offset (the oldest ongoing transaction, from the log's owner,
+ * PartitionLog.transactions), so no batch of an ongoing transaction is ever read. The records of
+ * aborted transactions (the aborted-transaction index) are removed wherever they lie in a rewritten
+ * segment, also past mapEnd, and never enter the map; committed transactional records are cleaned
+ * like any other. A COMMIT/ABORT marker goes only when (1) no batch of its transaction was read in
+ * this cleaning (all of them went in an earlier one, so a reader that read them before has the
+ * marker after the swap), (2) its timestamp is older than delete.retention.ms (Kafka counts from the
+ * cleaning that emptied the transaction; see docs/compaction.md), and (3) it is not its producer's
+ * last batch (it carries the producer's epoch). The index entries of markers in a replaced group
+ * leave with the sources' .txnindex files; the owner forgets them (segmentsReplaced).
  *
  * Concurrency: reads are views of the segments' mappings; between chunks the pass yields (and is
  * throttled), so produce and fetch go on; the swap itself (PartitionLog.replaceSegments) is the only
@@ -53,6 +65,7 @@ import {
   type StoredRecord,
 } from "./batch-records.ts";
 import type { OffsetMap } from "./offset-map.ts";
+import { TxnTracker, controlTypeOf } from "./txn-tracker.ts";
 import { cleanedFileName, swapFileName } from "./swap.ts";
 import type { IoThrottle } from "./throttle.ts";
 
@@ -76,9 +89,10 @@ export function cleanRange(log: PartitionLog, cleanerOffset: number, nowMs: numb
   const c = log.logConfig;
   const segments = log.segmentList();
   const cleanable: Segment[] = [];
+  const stableEnd = Math.min(log.highWatermark, log.transactions?.firstUnstableOffset() ?? Infinity);
   for (let i = 0; i + 1 < segments.length; i++) {
     const s = segments[i];
-    if (s.nextOffset > log.highWatermark) break;
+    if (s.nextOffset > stableEnd) break;
     if (c.minCompactionLagMs > 0 && s.maxTimestampMs > nowMs - c.minCompactionLagMs) break;
     cleanable.push(s);
   }
@@ -109,6 +123,10 @@ export interface CleanStats {
   bytesWritten: number;
   segmentsSwapped: number;
   recordsRemoved: number;
+  /** Records of aborted transactions removed (also counted in recordsRemoved). */
+  abortedRecordsRemoved: number;
+  /** COMMIT/ABORT markers removed. */
+  markersRemoved: number;
   /** The cleaner offset after the cleaning. */
   cleanedTo: number;
   /** Why the cleaning stopped early, or null. */
@@ -138,8 +156,18 @@ async function* batchesOf(log: PartitionLog, segment: Segment, from: number, thr
   }
 }
 
-function isSpecial(batch: Uint8Array): boolean {
-  return (batchAttributes(batch) & (TRANSACTIONAL_BIT | CONTROL_BIT)) !== 0;
+function isControl(batch: Uint8Array): boolean {
+  return (batchAttributes(batch) & CONTROL_BIT) !== 0;
+}
+
+/** The control type of a control batch (null when it holds no record). */
+function controlType(batch: Uint8Array): number | null {
+  const records = storedRecords(batch, recordsSection(batch));
+  return records.length === 0 ? null : controlTypeOf(records[0].key);
+}
+
+function abortedOf(log: PartitionLog) {
+  return log.transactions?.abortedTransactions() ?? [];
 }
 
 /** Step 2: maps the dirty section from `firstDirty`; returns mapEnd and the producers' last batches. */
@@ -152,10 +180,16 @@ async function buildMap(
   stats: CleanStats,
 ): Promise<number> {
   map.clear();
+  const txns = new TxnTracker(abortedOf(log), firstDirty);
   for (const segment of dirty) {
     for await (const batch of batchesOf(log, segment, firstDirty, throttle, stats)) {
-      if (lastOffsetAt(batch, 0) < firstDirty) continue;
-      if (!isSpecial(batch)) {
+      const last = lastOffsetAt(batch, 0);
+      if (last < firstDirty) continue;
+      const pid = batchProducerId(batch);
+      const control = isControl(batch);
+      if (control) {
+        if (pid >= 0) txns.onControlBatch(pid, last, controlType(batch));
+      } else if (!txns.onDataBatch(pid, (batchAttributes(batch) & TRANSACTIONAL_BIT) !== 0, last)) {
         const records = storedRecords(batch, recordsSection(batch));
         for (const r of records) {
           if (r.key === null || r.offset < firstDirty) continue;
@@ -168,15 +202,17 @@ async function buildMap(
   return dirty.length > 0 ? dirty[dirty.length - 1].nextOffset : firstDirty;
 }
 
-/** The last batch of each producer among the segments being cleaned, within a bound. */
+/** The last batches of each producer among the segments being cleaned, within a bound. */
 interface ProducerLastBatches {
-  /** Producer id -> base offset of its last batch. */
-  last: Map<number, number>;
-  /** More producers than the bound: those not in `last` are unknown (their emptied batches stay). */
+  /** Producer id -> base offset of its last data batch (it carries the producer's last sequence). */
+  lastData: Map<number, number>;
+  /** Producer id -> base offset of its last batch of any kind (a marker there carries the last epoch). */
+  lastAny: Map<number, number>;
+  /** More producers than the bound: those not tracked are unknown (their emptied batches stay). */
   overflow: boolean;
 }
 
-/** Producer id -> base offset of its last batch among `segments` (headers only), at most `maxProducers`. */
+/** The last batches of each producer among `segments` (headers only), for at most `maxProducers` producers. */
 async function lastProducerBatches(
   log: PartitionLog,
   segments: Segment[],
@@ -184,17 +220,23 @@ async function lastProducerBatches(
   throttle: IoThrottle,
   stats: CleanStats,
 ): Promise<ProducerLastBatches> {
-  const last = new Map<number, number>();
+  const lastData = new Map<number, number>();
+  const lastAny = new Map<number, number>();
   let overflow = false;
   for (const segment of segments) {
     for await (const batch of batchesOf(log, segment, segment.baseOffset, throttle, stats)) {
       const pid = batchProducerId(batch);
       if (pid < 0) continue;
-      if (last.size >= maxProducers && !last.has(pid)) overflow = true;
-      else last.set(pid, baseOffsetAt(batch, 0));
+      if (lastAny.size >= maxProducers && !lastAny.has(pid)) {
+        overflow = true;
+        continue;
+      }
+      const base = baseOffsetAt(batch, 0);
+      lastAny.set(pid, base);
+      if (!isControl(batch)) lastData.set(pid, base);
     }
   }
-  return { last, overflow };
+  return { lastData, lastAny, overflow };
 }
 
 /** Groups consecutive segments whose summed size fits segment.bytes (and offsets one segment). */
@@ -228,6 +270,10 @@ export class SimulatedCrash extends Error {
 
 interface FilterContext {
   crashAt?: CrashPoint;
+  /** Transactions met in this pass's scan from the log start. */
+  txns: TxnTracker;
+  /** Markers kept in an earlier pass of this cleaning because their transaction still had batches. */
+  markersWithData: Set<number>;
   map: OffsetMap;
   mapEnd: number;
   nowMs: number;
@@ -237,31 +283,59 @@ interface FilterContext {
   producerLast: ProducerLastBatches;
 }
 
+/** Whether the batch holds producer state to keep: its producer's last data batch, or a marker that is its last batch. */
+function carriesProducerState(batch: Uint8Array, ctx: FilterContext): boolean {
+  const pid = batchProducerId(batch);
+  if (pid < 0) return false;
+  const { lastData, lastAny, overflow } = ctx.producerLast;
+  if (!lastAny.has(pid)) return overflow;
+  return (isControl(batch) ? lastAny.get(pid) : lastData.get(pid)) === baseOffsetAt(batch, 0);
+}
+
+/** A control batch as it goes to the cleaned segment (see "Transactions" above). */
+function filterControlBatch(batch: Uint8Array, ctx: FilterContext, lastOfGroup: boolean, stats: CleanStats): Uint8Array | null {
+  const pid = batchProducerId(batch);
+  if (pid < 0) return batch;
+  const base = baseOffsetAt(batch, 0);
+  const section = recordsSection(batch);
+  const records = storedRecords(batch, section);
+  const discardable = ctx.txns.onControlBatch(pid, lastOffsetAt(batch, 0), records.length === 0 ? null : controlTypeOf(records[0].key));
+  if (!discardable) {
+    ctx.markersWithData.add(base);
+    return batch;
+  }
+  if (ctx.markersWithData.has(base) || ctx.nowMs - maxTimestampAt(batch, 0) <= ctx.deleteRetentionMs || carriesProducerState(batch, ctx)) return batch;
+  if (records.length > 0) stats.markersRemoved++;
+  if (!lastOfGroup) return null;
+  return records.length === 0 ? batch : rebuildBatch(batch, section, []);
+}
+
 /** The batch as it goes to the cleaned segment: the same bytes, a rebuilt batch, or null (dropped). */
 function filterBatch(batch: Uint8Array, ctx: FilterContext, lastOfGroup: boolean, stats: CleanStats): Uint8Array | null {
-  if (isSpecial(batch) || baseOffsetAt(batch, 0) >= ctx.mapEnd) return batch;
+  if (isControl(batch)) return filterControlBatch(batch, ctx, lastOfGroup, stats);
+  const aborted = ctx.txns.onDataBatch(batchProducerId(batch), (batchAttributes(batch) & TRANSACTIONAL_BIT) !== 0, lastOffsetAt(batch, 0));
+  if (!aborted && baseOffsetAt(batch, 0) >= ctx.mapEnd) return batch;
   const section = recordsSection(batch);
   const records = storedRecords(batch, section);
   const tombstonesExpired = ctx.nowMs - maxTimestampAt(batch, 0) > ctx.deleteRetentionMs;
   const kept: StoredRecord[] = [];
-  for (const r of records) {
-    if (r.offset >= ctx.mapEnd || r.key === null) {
+  if (!aborted) {
+    for (const r of records) {
+      if (r.offset >= ctx.mapEnd || r.key === null) {
+        kept.push(r);
+        continue;
+      }
+      const latest = ctx.map.get(r.key);
+      if (latest > r.offset) continue;
+      if (r.tombstone && tombstonesExpired && r.offset < ctx.cleanBefore) continue;
       kept.push(r);
-      continue;
     }
-    const latest = ctx.map.get(r.key);
-    if (latest > r.offset) continue;
-    if (r.tombstone && tombstonesExpired && r.offset < ctx.cleanBefore) continue;
-    kept.push(r);
+  } else {
+    stats.abortedRecordsRemoved += records.length;
   }
   stats.recordsRemoved += records.length - kept.length;
   if (kept.length === records.length) return batch;
-  if (kept.length === 0) {
-    const pid = batchProducerId(batch);
-    const { last, overflow } = ctx.producerLast;
-    const carriesProducerState = pid >= 0 && (last.has(pid) ? last.get(pid) === baseOffsetAt(batch, 0) : overflow);
-    if (!carriesProducerState && !lastOfGroup) return null;
-  }
+  if (kept.length === 0 && !carriesProducerState(batch, ctx) && !lastOfGroup) return null;
   return rebuildBatch(batch, section, kept);
 }
 
@@ -347,8 +421,9 @@ export async function cleanLog(
   options: { maxPasses?: number; crashAt?: CrashPoint; maxTrackedProducers?: number } = {},
 ): Promise<CleanStats> {
   const maxPasses = options.maxPasses ?? 1000;
-  const stats: CleanStats = { passes: 0, dirtyBytesMapped: 0, bytesRead: 0, bytesWritten: 0, segmentsSwapped: 0, recordsRemoved: 0, cleanedTo: cleanerOffset, aborted: null };
+  const stats: CleanStats = { passes: 0, dirtyBytesMapped: 0, bytesRead: 0, bytesWritten: 0, segmentsSwapped: 0, recordsRemoved: 0, abortedRecordsRemoved: 0, markersRemoved: 0, cleanedTo: cleanerOffset, aborted: null };
   let cleanBefore = -1;
+  const markersWithData = new Set<number>();
   try {
     for (let pass = 0; pass < maxPasses; pass++) {
       const range = cleanRange(log, stats.cleanedTo, nowMs);
@@ -364,7 +439,8 @@ export async function cleanLog(
       const targets = range.cleanable.filter((s) => s.baseOffset < mapEnd);
       const maxProducers = options.maxTrackedProducers ?? CLEANER_MAX_TRACKED_PRODUCERS_PER_LOG;
       const producerLast = await lastProducerBatches(log, range.cleanable, maxProducers, throttle, stats);
-      const ctx: FilterContext = { map, mapEnd, nowMs, deleteRetentionMs: log.logConfig.deleteRetentionMs, cleanBefore, producerLast, crashAt: options.crashAt };
+      const txns = new TxnTracker(abortedOf(log), targets[0]?.baseOffset ?? range.firstDirty);
+      const ctx: FilterContext = { txns, markersWithData, map, mapEnd, nowMs, deleteRetentionMs: log.logConfig.deleteRetentionMs, cleanBefore, producerLast, crashAt: options.crashAt };
       for (const group of groupSegments(targets, log.logConfig.segmentBytes)) await cleanGroup(log, group, ctx, throttle, stats);
       stats.passes++;
       stats.cleanedTo = mapEnd;
