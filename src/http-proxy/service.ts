@@ -22,6 +22,8 @@ import { SchemaLog } from "../schema-registry/store.ts";
 import type { BrokerContext } from "../server/context.ts";
 import { OperatorError, type Service } from "../server/lifecycle.ts";
 import { httpProxyApp } from "./app.ts";
+import { consumerRoutes } from "./consumer-routes.ts";
+import { ConsumerManager } from "./consumers.ts";
 import { ProxyProducer } from "./producer.ts";
 
 export const HTTP_PROXY_SERVICE = "http-proxy";
@@ -39,6 +41,7 @@ export class HttpProxyService implements Service {
   private server: Server<undefined> | null = null;
   private client: KafkaClient | null = null;
   private ownRegistry: Registry | null = null;
+  consumers: ConsumerManager | null = null;
 
   constructor(private readonly deps: HttpProxyDeps) {
     this.dependsOn = deps.dependsOn;
@@ -69,12 +72,16 @@ export class HttpProxyService implements Service {
     const clientOf = () => (this.client ??= new KafkaClient({ bootstrap: self, clientId: `takhin-http-proxy-${ctx.nodeId}` }));
     const producer = new ProxyProducer(ctx, clientOf);
     const registry = () => this.registry();
+    const consumers = (this.consumers = new ConsumerManager({ context: ctx, client: clientOf, registry, instanceTimeoutMs: config.consumerInstanceTimeoutMs }));
     let baseUrl = "";
     const app = httpProxyApp({
       context: ctx,
       log: ctx.log,
       producer,
       registry,
+      extend: (a) => {
+        consumerRoutes(a, { consumers, baseUrl: () => baseUrl });
+      },
     });
     try {
       this.server = Bun.serve({
@@ -98,12 +105,20 @@ export class HttpProxyService implements Service {
     }
     const advertised = ctx.advertisedHost;
     baseUrl = `http://${advertised.includes(":") ? `[${advertised}]` : advertised}:${this.server.port}`;
+    consumers.start();
     ctx.log.info("http proxy listening", { address: `${host}:${this.server.port}` });
+  }
+
+  /** Consumer instances leave their groups while the Kafka listener still serves. */
+  async quiesce(): Promise<void> {
+    await this.consumers?.closeAll();
   }
 
   async stop(): Promise<void> {
     const s = this.server;
     this.server = null;
+    await this.consumers?.closeAll();
+    this.consumers = null;
     this.client?.close();
     this.client = null;
     if (s) await s.stop(true);

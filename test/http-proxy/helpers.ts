@@ -34,3 +34,47 @@ export async function call(url: string, init: RequestInit = {}): Promise<{ statu
   const text = await r.text();
   return { status: r.status, type: r.headers.get("content-type"), body: text ? JSON.parse(text) : null };
 }
+
+/**
+ * A GET with a body, as Confluent's reference sends GET .../offsets (fetch() refuses a GET body):
+ * HTTP/1.1 written on a socket, the answer read to its end (Connection: close).
+ */
+export async function getWithBody(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; body: any }> {
+  const u = new URL(url);
+  const { connect } = await import("node:net");
+  return new Promise((resolve, reject) => {
+    const sock = connect(Number(u.port), u.hostname);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => sock.destroy(new Error("getWithBody timed out")), 30_000);
+    sock.on("connect", () => {
+      const bytes = Buffer.from(body);
+      const head = [`GET ${u.pathname}${u.search} HTTP/1.1`, `Host: ${u.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), `Content-Length: ${bytes.length}`, "Connection: close", "", ""].join("\r\n");
+      sock.write(Buffer.concat([Buffer.from(head), bytes]));
+    });
+    sock.on("data", (d) => chunks.push(Buffer.from(d)));
+    sock.on("error", (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    sock.on("close", () => {
+      clearTimeout(timer);
+      const text = Buffer.concat(chunks).toString();
+      const [head, ...rest] = text.split("\r\n\r\n");
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head ?? "")?.[1] ?? 0);
+      let payload = rest.join("\r\n\r\n");
+      if (/transfer-encoding: chunked/i.test(head ?? "")) {
+        let out = "";
+        let s = payload;
+        for (;;) {
+          const i = s.indexOf("\r\n");
+          const n = parseInt(s.slice(0, i), 16);
+          if (!n) break;
+          out += s.slice(i + 2, i + 2 + n);
+          s = s.slice(i + 2 + n + 2);
+        }
+        payload = out;
+      }
+      resolve({ status, body: payload ? JSON.parse(payload) : null });
+    });
+  });
+}
