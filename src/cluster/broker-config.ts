@@ -108,6 +108,8 @@ function ownKeys(): BrokerKeyDef[] {
     ro("group.initial.rebalance.delay.ms", t.INT, "3000", (b) => String(b.config.groupInitialRebalanceDelayMs), "How long an empty group's first rebalance waits for more members."),
     ro("group.min.session.timeout.ms", t.INT, "6000", (b) => String(b.config.groupMinSessionTimeoutMs), "Smallest session timeout a consumer may ask for."),
     ro("group.max.session.timeout.ms", t.INT, "1800000", (b) => String(b.config.groupMaxSessionTimeoutMs), "Largest session timeout a consumer may ask for."),
+    ro("group.consumer.session.timeout.ms", t.INT, "45000", (b) => String(b.config.groupConsumerSessionTimeoutMs), "KIP-848 consumer groups: a member not heard from for this long is fenced."),
+    ro("group.consumer.heartbeat.interval.ms", t.INT, "5000", (b) => String(b.config.groupConsumerHeartbeatIntervalMs), "KIP-848 consumer groups: the heartbeat interval members are told."),
     ro("offsets.retention.minutes", t.INT, "10080", (b) => String(b.config.offsetsRetentionMinutes), "How long an Empty group's committed offsets are kept."),
     ro("offsets.topic.num.partitions", t.INT, "50", (b) => String(b.config.offsetsTopicNumPartitions), "Partitions of __consumer_offsets when it is created."),
     ro("offsets.topic.replication.factor", t.SHORT, "3", (b) => String(b.config.offsetsTopicReplicationFactor), "Replicas of __consumer_offsets when a cluster creates it (at most the live brokers)."),

@@ -59,6 +59,9 @@ export interface BrokerConfig {
   /** group.min.session.timeout.ms / group.max.session.timeout.ms: session timeouts a JoinGroup may ask for. */
   groupMinSessionTimeoutMs: number;
   groupMaxSessionTimeoutMs: number;
+  /** group.consumer.session.timeout.ms / group.consumer.heartbeat.interval.ms: KIP-848 consumer groups' member session and heartbeat interval. */
+  groupConsumerSessionTimeoutMs: number;
+  groupConsumerHeartbeatIntervalMs: number;
   /** log.cleaner.threads / dedupe.buffer.size / io.max.bytes.per.second / backoff.ms (src/storage/cleaner). */
   logCleanerThreads: number;
   logCleanerDedupeBufferSize: number;
@@ -182,6 +185,8 @@ const KEYS: KeySpec[] = [
   { key: "group_initial_rebalance_delay_ms", prop: "groupInitialRebalanceDelayMs", kind: { type: "int", min: 0, max: 2 ** 31 - 1 }, describe: "wait for more members before an empty group's first rebalance" },
   { key: "group_min_session_timeout_ms", prop: "groupMinSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "smallest session timeout a consumer may ask for" },
   { key: "group_max_session_timeout_ms", prop: "groupMaxSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "largest session timeout a consumer may ask for" },
+  { key: "group_consumer_session_timeout_ms", prop: "groupConsumerSessionTimeoutMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "KIP-848 consumer groups: a member not heard from for this long is fenced" },
+  { key: "group_consumer_heartbeat_interval_ms", prop: "groupConsumerHeartbeatIntervalMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "KIP-848 consumer groups: how often members heartbeat" },
   { key: "log_cleaner_threads", prop: "logCleanerThreads", kind: { type: "int", min: 0, max: 64 }, describe: "compacted logs cleaned at once (0: no compaction)" },
   { key: "log_cleaner_dedupe_buffer_size", prop: "logCleanerDedupeBufferSize", kind: { type: "int", min: 1024, max: 2 ** 34 }, describe: "bytes of key-to-offset map shared by the cleaner threads" },
   { key: "log_cleaner_io_max_bytes_per_second", prop: "logCleanerIoMaxBytesPerSecond", kind: { type: "int", min: 0, max: 2 ** 50 }, describe: "cleaner read+write rate (0: unthrottled)" },
@@ -255,6 +260,8 @@ export function defaultConfig(): BrokerConfig {
     groupInitialRebalanceDelayMs: 3000,
     groupMinSessionTimeoutMs: 6000,
     groupMaxSessionTimeoutMs: 1_800_000,
+    groupConsumerSessionTimeoutMs: 45_000,
+    groupConsumerHeartbeatIntervalMs: 5_000,
     logCleanerThreads: 1,
     logCleanerDedupeBufferSize: 128 * 1024 * 1024,
     logCleanerIoMaxBytesPerSecond: 0,
@@ -386,6 +393,11 @@ export function loadConfig(opts: LoadOptions = {}): BrokerConfig {
   if (out.groupMinSessionTimeoutMs > out.groupMaxSessionTimeoutMs) {
     throw new ConfigError(
       `invalid value ${out.groupMinSessionTimeoutMs} for group_min_session_timeout_ms: above group_max_session_timeout_ms (${out.groupMaxSessionTimeoutMs})`,
+    );
+  }
+  if (out.groupConsumerHeartbeatIntervalMs >= out.groupConsumerSessionTimeoutMs) {
+    throw new ConfigError(
+      `invalid value ${out.groupConsumerHeartbeatIntervalMs} for group_consumer_heartbeat_interval_ms: not below group_consumer_session_timeout_ms (${out.groupConsumerSessionTimeoutMs})`,
     );
   }
   if (!out.advertisedHost) out.advertisedHost = out.host === "0.0.0.0" || out.host === "::" ? "127.0.0.1" : out.host;

@@ -142,6 +142,11 @@ export class GroupCoordinator {
   /** Transactional offsets waiting for their producer's marker. */
   readonly pending = new PendingTxnOffsets();
   readonly config: GroupConfig;
+  /**
+   * Whether a group of another type (a KIP-848 consumer group, consumer-group/) with members shares
+   * this id: its offsets are not expired while it has members. Set by GroupService.
+   */
+  activeElsewhere: (groupId: string) => boolean = () => false;
 
   constructor(
     config: Partial<GroupConfig> = {},
@@ -407,7 +412,7 @@ export class GroupCoordinator {
       n++;
       if (rec.kind === "marker") this.completeTxn(rec.producerId, rec.commit, inGroup, nowMs);
       else if (rec.kind === "group") groups.set(rec.group, rec.value);
-      else this.replayOffset(rec.producerId, rec.group, rec.topic, rec.partition, rec.value);
+      else if (rec.kind === "offset") this.replayOffset(rec.producerId, rec.group, rec.topic, rec.partition, rec.value);
     }
     for (const [groupId, stored] of groups) {
       if (stored) this.getOrCreate(groupId, nowMs)?.restore(stored, nowMs);
@@ -506,6 +511,7 @@ export class GroupCoordinator {
     let removedCount = 0;
     for (const groupId of [...this.offsets.groups()]) {
       const g = this.groups.get(groupId);
+      if (!g && this.activeElsewhere(groupId)) continue;
       const emptySince = !g || g.state === "Empty" ? (g?.stateTimestampMs ?? 0) : null;
       const expired: { topic: string; partition: number }[] = [];
       for (const [topic, parts] of this.offsets.topicsOf(groupId)) {

@@ -35,6 +35,7 @@ import type { Logger } from "../util/log.ts";
 import { DEFAULT_GROUP_CONFIG, GROUP_TICK_INTERVAL_MS, OFFSETS_TOPIC, type GroupConfig } from "./group-config.ts";
 import {
   GroupCoordinator,
+  coordinatorErrorFor,
   groupIdError,
   randomMemberId,
   type CommitRequest,
@@ -57,8 +58,14 @@ import {
   offsetsPartitionFor,
   readOffsetsPartition,
   type StoredGroup,
+  type OffsetsLogEntry,
   type TxnProducer,
 } from "./offsets-log.ts";
+import { ConsumerGroupService } from "./consumer-group/service.ts";
+import type { ConsumerGroupConfig } from "./consumer-group/config.ts";
+import type { ConsumerGroupRecord } from "./consumer-group/records.ts";
+import type { DescribedConsumerGroup, HeartbeatRequest as ConsumerHeartbeatRequest } from "./consumer-group/coordinator.ts";
+import type { HeartbeatResult } from "./consumer-group/group.ts";
 
 /** What a cluster gives the group service (broker.ts); absent on one node. */
 export interface GroupServiceCluster {
@@ -95,7 +102,9 @@ const HIGH_WATERMARK_POLL_MS = 5;
 export interface GroupListing {
   groupId: string;
   protocolType: string;
-  state: GroupStateName;
+  state: GroupStateName | string;
+  /** "classic", or "consumer" for a KIP-848 consumer group. */
+  groupType: "classic" | "consumer";
 }
 
 /** One group as DescribeGroups shows it (Kafka's shape: an unknown group is "Dead" with no members). */
@@ -165,6 +174,8 @@ const OFFSETS_TOPIC_CONFIGS: Record<string, string> = { "cleanup.policy": "compa
  */
 export class GroupService {
   readonly coordinator: GroupCoordinator;
+  /** KIP-848 consumer groups (group.protocol=consumer): consumer-group/, sharing this service's offsets and log. */
+  readonly consumerGroups: ConsumerGroupService;
   readonly config: GroupConfig;
   private tickTimer: ReturnType<typeof setInterval> | null = null;
   private sweepTimer: ReturnType<typeof setInterval> | null = null;
@@ -176,9 +187,14 @@ export class GroupService {
   constructor(
     private readonly deps: GroupServiceDeps,
     config: Partial<GroupConfig> = {},
+    consumerGroupConfig: Partial<ConsumerGroupConfig> = {},
   ) {
     this.config = { ...DEFAULT_GROUP_CONFIG, ...config };
     this.coordinator = new GroupCoordinator(this.config, this.store(), randomMemberId, deps.log.child({ component: "group-coordinator" }));
+    this.consumerGroups = new ConsumerGroupService(
+      { topics: deps.topics, classic: this.coordinator, append: (groupId, records) => this.append(groupId, records), classicGroupKey: groupKey, log: deps.log },
+      { maxSize: this.config.maxMembersPerGroup, ...consumerGroupConfig },
+    );
   }
 
   /** Loads __consumer_offsets (when it exists) and starts the clock. */
@@ -212,6 +228,7 @@ export class GroupService {
     try {
       this.reconcile();
       this.coordinator.tick(nowMs);
+      this.consumerGroups.tick(nowMs);
     } catch (e) {
       this.deps.log.error("group coordinator tick failed", { error: e });
     }
@@ -295,7 +312,7 @@ export class GroupService {
     for (const p of [...this.loaded]) {
       if (p < count && this.leads(p, cluster)) continue;
       this.loaded.delete(p);
-      const n = this.coordinator.unload((groupId) => this.partitionFor(groupId) === p);
+      const n = this.coordinator.unload((groupId) => this.partitionFor(groupId) === p) + this.consumerGroups.unload((groupId) => this.partitionFor(groupId) === p);
       this.deps.log.info("unloaded consumer groups", { topic: OFFSETS_TOPIC, partition: p, groups: n });
     }
     for (let p = 0; p < count; p++) {
@@ -310,6 +327,10 @@ export class GroupService {
     const refused = this.coordinatorError(groupId);
     if (refused !== ErrorCode.NONE) {
       return Promise.resolve({ errorCode: refused, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId: req.memberId, members: [], skipAssignment: false });
+    }
+    const otherType = this.consumerGroups.classicJoin(groupId);
+    if (otherType !== ErrorCode.NONE) {
+      return Promise.resolve({ errorCode: otherType, generationId: -1, protocolType: null, protocolName: null, leader: "", memberId: req.memberId, members: [], skipAssignment: false });
     }
     return new Promise((resolve) => this.coordinator.join(groupId, req, Date.now(), resolve));
   }
@@ -339,14 +360,35 @@ export class GroupService {
   leave(groupId: string, members: { memberId: string; groupInstanceId: string | null }[]): { groupError: number; memberErrors: number[] } {
     const refused = this.coordinatorError(groupId);
     if (refused !== ErrorCode.NONE) return { groupError: refused, memberErrors: members.map(() => refused) };
-    return this.coordinator.leave(groupId, members, Date.now());
+    return this.consumerGroups.leave(groupId, members) ?? this.coordinator.leave(groupId, members, Date.now());
+  }
+
+  /**
+   * ConsumerGroupHeartbeat (KIP-848): answered once the records it wrote are in __consumer_offsets
+   * (in a cluster: replicated to the ISR, as a commit).
+   */
+  consumerGroupHeartbeat(req: ConsumerHeartbeatRequest): HeartbeatResult | Promise<HeartbeatResult> {
+    const fail = (errorCode: number): HeartbeatResult => ({ errorCode, errorMessage: null, memberId: req.memberId, memberEpoch: req.memberEpoch, heartbeatIntervalMs: 0, assignment: null });
+    if (req.groupId === "") return this.consumerGroups.heartbeat(req);
+    const refused = this.coordinatorError(req.groupId);
+    if (refused !== ErrorCode.NONE) return fail(refused);
+    const r = this.consumerGroups.heartbeat(req);
+    if (!this.deps.cluster || r.errorCode !== ErrorCode.NONE) return r;
+    return this.untilReplicated(req.groupId).then((error) => (error === ErrorCode.NONE ? r : fail(error)));
+  }
+
+  /** ConsumerGroupDescribe for one group. */
+  consumerGroupDescribe(groupId: string): DescribedConsumerGroup {
+    const refused = groupId === "" ? ErrorCode.NONE : this.coordinatorError(groupId);
+    if (refused !== ErrorCode.NONE) return { errorCode: refused, errorMessage: null, groupId, groupState: "", groupEpoch: 0, assignmentEpoch: 0, assignorName: "", members: [] };
+    return this.consumerGroups.describe(groupId);
   }
 
   /** OffsetCommit: answered after the offsets are in __consumer_offsets, or with the write's error. */
-  commitOffsets(req: CommitRequest): CommitResult | Promise<CommitResult> {
+  commitOffsets(req: CommitRequest, apiVersion = 9): CommitResult | Promise<CommitResult> {
     const refused = this.coordinatorError(req.groupId);
     if (refused !== ErrorCode.NONE) return req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: refused })) }));
-    const result = this.coordinator.commit(req, Date.now());
+    const result = this.consumerGroups.has(req.groupId) ? this.commitToConsumerGroup(req, apiVersion) : this.coordinator.commit(req, Date.now());
     if (!this.deps.cluster || !result.some((t) => t.partitions.some((p) => p.errorCode === ErrorCode.NONE))) return result;
     return this.replicated(req.groupId, result);
   }
@@ -429,11 +471,27 @@ export class GroupService {
     return txnVerificationError(code, apiVersion);
   }
 
-  /** OffsetFetch for one group; null topics = every partition it has committed; requireStable: pending transactional commits answer UNSTABLE_OFFSET_COMMIT. */
-  fetchOffsets(groupId: string, topics: TopicPartitions | null, requireStable = false): GroupOffsets {
+  /**
+   * OffsetCommit for a KIP-848 consumer group: the member and its epoch are checked here
+   * (consumer-group/service.ts), then the offsets are stored by the classic path as a commit of a
+   * group without members, whose placeholder classic group is dropped again at once.
+   */
+  private commitToConsumerGroup(req: CommitRequest, apiVersion: number): CommitResult {
+    const err = this.consumerGroups.validateCommit(req.groupId, req.memberId, req.generationId, apiVersion) ?? ErrorCode.NONE;
+    if (err !== ErrorCode.NONE) return req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: err })) }));
+    const result = this.coordinator.commit({ ...req, memberId: "", groupInstanceId: null, generationId: -1 }, Date.now());
+    this.coordinator.groups.delete(req.groupId);
+    return result;
+  }
+
+  /**
+   * OffsetFetch for one group; null topics = every partition it has committed; requireStable: pending
+   * transactional commits answer UNSTABLE_OFFSET_COMMIT. v9 carries the member (checked for a consumer group).
+   */
+  fetchOffsets(groupId: string, topics: TopicPartitions | null, requireStable = false, member: { memberId: string | null; memberEpoch: number } = { memberId: null, memberEpoch: -1 }): GroupOffsets {
     const errorCode = groupIdError(groupId);
     if (errorCode !== ErrorCode.NONE) return { errorCode, topics: [] };
-    const refused = this.coordinatorError(groupId);
+    const refused = this.coordinatorError(groupId) || (this.consumerGroups.validateFetch(groupId, member.memberId, member.memberEpoch) ?? ErrorCode.NONE);
     if (refused !== ErrorCode.NONE) return { errorCode: refused, topics: [] };
     return { errorCode, topics: this.coordinator.fetchOffsets(groupId, topics, requireStable) };
   }
@@ -442,15 +500,37 @@ export class GroupService {
   deleteOffsets(groupId: string, topics: TopicPartitions): { groupError: number; topics: { name: string; partitions: { partition: number; errorCode: number }[] }[] } {
     const refused = this.coordinatorError(groupId);
     if (refused !== ErrorCode.NONE) return { groupError: refused, topics: [] };
+    const subscribed = this.consumerGroups.subscribedTopics(groupId);
+    if (subscribed) return this.deleteConsumerGroupOffsets(groupId, topics, subscribed);
     return this.coordinator.deleteOffsets(groupId, topics, groupSubscriptions);
+  }
+
+  /** OffsetDelete on a consumer group: GROUP_SUBSCRIBED_TO_TOPIC for a topic a member subscribes to; the others tombstoned. */
+  private deleteConsumerGroupOffsets(groupId: string, topics: TopicPartitions, subscribed: Set<string>): { groupError: number; topics: { name: string; partitions: { partition: number; errorCode: number }[] }[] } {
+    const removed: { topic: string; partition: number }[] = [];
+    const out = topics.map((t) => ({
+      name: t.name,
+      partitions: t.partitions.map((p) => {
+        if (subscribed.has(t.name)) return { partition: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+        if (this.coordinator.offsets.get(groupId, t.name, p)) removed.push({ topic: t.name, partition: p });
+        return { partition: p, errorCode: ErrorCode.NONE };
+      }),
+    }));
+    if (removed.length > 0) {
+      const r = this.append(groupId, removed.map((x) => ({ key: offsetKey(groupId, x.topic, x.partition), value: null })), true);
+      if (r.errorCode !== ErrorCode.NONE) return { groupError: coordinatorErrorFor(r.errorCode), topics: [] };
+      for (const x of removed) this.coordinator.offsets.delete(groupId, x.topic, x.partition);
+    }
+    return { groupError: ErrorCode.NONE, topics: out };
   }
 
   /** ListGroups: every live group. */
   listGroups(): GroupListing[] {
     const out: GroupListing[] = [];
     for (const g of this.coordinator.groups.values()) {
-      if (g.state !== "Dead") out.push({ groupId: g.groupId, protocolType: g.protocolType ?? "", state: g.state });
+      if (g.state !== "Dead") out.push({ groupId: g.groupId, protocolType: g.protocolType ?? "", state: g.state, groupType: "classic" });
     }
+    for (const g of this.consumerGroups.listings()) out.push({ ...g, groupType: "consumer" });
     return out;
   }
 
@@ -483,7 +563,20 @@ export class GroupService {
   deleteGroup(groupId: string): number {
     const refused = this.coordinatorError(groupId);
     if (refused !== ErrorCode.NONE) return refused;
+    if (this.consumerGroups.has(groupId)) return this.deleteConsumerGroup(groupId);
     return this.coordinator.deleteGroup(groupId, Date.now());
+  }
+
+  /** DeleteGroups of an Empty consumer group: its records and its committed offsets are tombstoned. */
+  private deleteConsumerGroup(groupId: string): number {
+    const parts: { topic: string; partition: number }[] = [];
+    for (const [topic, ps] of this.coordinator.offsets.topicsOf(groupId)) for (const partition of ps.keys()) parts.push({ topic, partition });
+    const err = this.consumerGroups.deleteGroup(groupId) ?? ErrorCode.GROUP_ID_NOT_FOUND;
+    if (err !== ErrorCode.NONE || parts.length === 0) return err;
+    const r = this.append(groupId, parts.map((p) => ({ key: offsetKey(groupId, p.topic, p.partition), value: null })), true);
+    if (r.errorCode !== ErrorCode.NONE) return coordinatorErrorFor(r.errorCode);
+    this.coordinator.offsets.deleteGroup(groupId);
+    return ErrorCode.NONE;
   }
 
   // ------------------------------------------------------------ internals
@@ -563,6 +656,7 @@ export class GroupService {
    */
   private load(partitions: readonly (Partition | undefined)[] = this.deps.partitions.partitionsOf(OFFSETS_TOPIC)): void {
     const started = performance.now();
+    const consumerRecords: ConsumerGroupRecord[] = [];
     const c = this.coordinator;
     const now = Date.now();
     const before = c.groups.size;
@@ -571,16 +665,26 @@ export class GroupService {
       if (!partition) continue;
       this.watchMarkers(partition);
       const entries = readOffsetsPartition(partition, (why) => this.deps.log.warn(`${OFFSETS_TOPIC}-${partition.index}: ${why}`));
-      records += c.replayPartition(entries, (groupId) => this.partitionFor(groupId) === partition.index, now);
+      records += c.replayPartition(divertConsumerGroupRecords(entries, consumerRecords), (groupId) => this.partitionFor(groupId) === partition.index, now);
     }
-    for (const groupId of [...c.offsets.groups(), ...c.pending.groups()]) c.getOrCreate(groupId, now);
+    const consumerGroups = this.consumerGroups.restore(consumerRecords, now);
+    for (const groupId of [...c.offsets.groups(), ...c.pending.groups()]) if (!this.consumerGroups.has(groupId)) c.getOrCreate(groupId, now);
     this.deps.log.info("loaded consumer groups", {
       topic: OFFSETS_TOPIC,
       partitions: partitions.length === 1 ? partitions[0]?.index : partitions.length,
       records,
       groups: c.groups.size - before,
+      consumerGroups,
       ms: Math.round(performance.now() - started),
     });
+  }
+}
+
+/** Passes the classic records on and keeps the KIP-848 consumer group ones (replayed by consumer-group/). */
+function* divertConsumerGroupRecords(entries: Iterable<OffsetsLogEntry>, into: ConsumerGroupRecord[]): Generator<OffsetsLogEntry> {
+  for (const e of entries) {
+    if (e.kind === "consumer") into.push(e.record);
+    else yield e;
   }
 }
 

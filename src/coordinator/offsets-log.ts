@@ -21,6 +21,7 @@
  *                                         int32 rebalanceTimeout, int32 sessionTimeout,
  *                                         bytes subscription, bytes assignment
  *
+ * Key types 3-8 are KIP-848 consumer group records (consumer-group/records.ts documents them).
  * Readers accept offset-commit values 0-3 and group values 0-3. A null value (tombstone) deletes
  * the key: an offset deleted or expired, a group deleted. One commit request is one batch, so its
  * partitions are stored together or not at all; tombstones may span several batches. Records are
@@ -41,6 +42,7 @@ import { ControlType } from "../protocol/record-batch.ts";
 import { Reader } from "../protocol/reader.ts";
 import { Writer } from "../protocol/writer.ts";
 import type { OffsetEntry } from "./offsets-store.ts";
+import { decodeConsumerGroupRecord, isConsumerGroupRecordType, type ConsumerGroupRecord } from "./consumer-group/records.ts";
 
 export const OFFSET_KEY_VERSION = 1;
 export const GROUP_KEY_VERSION = 2;
@@ -159,7 +161,9 @@ export function groupValue(g: StoredGroup): Uint8Array {
 
 export type OffsetsRecord =
   | { kind: "offset"; group: string; topic: string; partition: number; value: OffsetEntry | null }
-  | { kind: "group"; group: string; value: StoredGroup | null };
+  | { kind: "group"; group: string; value: StoredGroup | null }
+  /** KIP-848 consumer group records (key types 3-8; formats in consumer-group/records.ts). */
+  | { kind: "consumer"; record: ConsumerGroupRecord };
 
 /** What a replay of one partition meets, in log order: records (with their offset and the batch's transactional producer, -1 when none) and markers. */
 export type OffsetsLogEntry =
@@ -214,6 +218,10 @@ export function decodeOffsetsRecord(key: Uint8Array, value: Uint8Array | null): 
       members.push({ memberId, groupInstanceId, clientId, clientHost, rebalanceTimeoutMs: rebalanceTimeoutMs || sessionTimeoutMs, sessionTimeoutMs, subscription, assignment });
     }
     return { kind: "group", group, value: { protocolType, generationId, protocolName, leaderId, currentStateTimestampMs, members } };
+  }
+  if (isConsumerGroupRecordType(keyVersion)) {
+    const record = decodeConsumerGroupRecord(keyVersion, k, value);
+    return record ? { kind: "consumer", record } : null;
   }
   return null;
 }

@@ -296,7 +296,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       };
       // TxnOffsetCommit asks the transaction coordinator through the same verifier as the produce path (KIP-890).
       const txnVerifier = () => context.replicas?.txnVerifier ?? null;
-      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log, txnVerifier, ...(cluster ? { cluster } : {}) }, { ...groupConfigFrom(config), ...opts.groups });
+      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log, txnVerifier, ...(cluster ? { cluster } : {}) }, { ...groupConfigFrom(config), ...opts.groups }, {
+        sessionTimeoutMs: config.groupConsumerSessionTimeoutMs,
+        heartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs,
+      });
       context.groups.start();
     },
     // Pending JoinGroup/SyncGroup answers go out now (NOT_COORDINATOR) rather than holding up the drain.

@@ -196,7 +196,7 @@ describe("consumer group heartbeat", () => {
     const a = c.heartbeat(hb({ memberId: "a" }), 0);
     expect(c.validateCommit(G, "a", a.memberEpoch, 9)).toBe(ErrorCode.NONE);
     expect(c.validateCommit(G, "a", a.memberEpoch - 1, 9)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
-    expect(c.validateCommit(G, "a", a.memberEpoch + 1, 9)).toBe(ErrorCode.FENCED_MEMBER_EPOCH);
+    expect(c.validateCommit(G, "a", a.memberEpoch + 1, 9)).toBe(ErrorCode.STALE_MEMBER_EPOCH);
     expect(c.validateCommit(G, "x", a.memberEpoch, 9)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
     expect(c.validateCommit(G, "a", a.memberEpoch, 8)).toBe(ErrorCode.UNSUPPORTED_VERSION);
     expect(c.validateCommit("other", "a", 1, 9)).toBeNull();

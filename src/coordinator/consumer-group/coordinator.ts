@@ -233,7 +233,7 @@ export class ConsumerGroupCoordinator {
     if (!this.groups.has(req.groupId)) {
       const classic = this.classic.classicGroup(req.groupId);
       if (classic === "active") return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Group ${req.groupId} is not a consumer group.`);
-      if (!joining) return fail(ErrorCode.GROUP_ID_NOT_FOUND, `Consumer group ${req.groupId} not found.`);
+      if (!joining) return fail(ErrorCode.GROUP_ID_NOT_FOUND, req.memberEpoch < 0 ? `Group ${req.groupId} not found.` : `Consumer group ${req.groupId} not found.`);
       if (this.groups.size >= this.maxGroups) return fail(ErrorCode.COORDINATOR_NOT_AVAILABLE, "This coordinator holds its maximum number of groups.");
       if (classic === "empty") {
         const err = this.classic.convertEmptyClassic(req.groupId);

@@ -318,7 +318,7 @@ export class ConsumerGroup {
       const existing = this.staticMember(req.instanceId);
       if (req.memberEpoch === 0) {
         if (existing && existing.memberEpoch !== LEAVE_GROUP_STATIC_MEMBER_EPOCH && existing.memberId !== req.memberId) {
-          return fail(E.UNRELEASED_INSTANCE_ID, `Static member ${existing.memberId} with instance id ${req.instanceId} is not released yet.`);
+          return fail(E.UNRELEASED_INSTANCE_ID, `Static member ${req.memberId} with instance id ${req.instanceId} cannot join the group because the instance id is owned by ${existing.memberId} member.`);
         }
         if (existing) {
           // The instance comes back: the new member id takes over its epoch and assignment.
@@ -453,16 +453,15 @@ export class ConsumerGroup {
   }
 
   /**
-   * OffsetCommit / OffsetFetch by a member: NONE, UNKNOWN_MEMBER_ID, or the epoch error (a greater
-   * epoch than the member's is fenced, a smaller one stale). A commit with epoch -1 and no member
-   * id is accepted only while the group has no members (an admin or a manual-assignment client).
+   * OffsetCommit / OffsetFetch by a member: NONE, UNKNOWN_MEMBER_ID, or STALE_MEMBER_EPOCH for any
+   * epoch other than the member's (Kafka 4.4 answers a greater one STALE too). A commit with epoch
+   * -1 and no member id is accepted only while the group has no members (an admin or a
+   * manual-assignment client).
    */
   validateMemberEpoch(memberId: string, memberEpoch: number): number {
     if (memberEpoch < 0 && memberId === "" && this.members.size === 0) return E.NONE;
     const m = this.members.get(memberId);
     if (!m) return E.UNKNOWN_MEMBER_ID;
-    if (memberEpoch > m.memberEpoch) return E.FENCED_MEMBER_EPOCH;
-    if (memberEpoch < m.memberEpoch) return E.STALE_MEMBER_EPOCH;
-    return E.NONE;
+    return memberEpoch === m.memberEpoch ? E.NONE : E.STALE_MEMBER_EPOCH;
   }
 }

@@ -48,11 +48,11 @@ export function compileTopicRegex(pattern: string): RegexResult {
   if (pattern.length === 0) return { ok: false, message: "the regular expression is empty" };
   if (pattern.length > MAX_TOPIC_REGEX_LENGTH) return { ok: false, message: `the regular expression is longer than ${MAX_TOPIC_REGEX_LENGTH} characters` };
   const bad = unsupportedConstruct(pattern);
-  if (bad) return { ok: false, message: `Invalid regular expression ${pattern}: ${bad}` };
+  if (bad) return { ok: false, message: `SubscribedTopicRegex \`${pattern}\` is not a valid regular expression: ${bad}.` };
   try {
     // RE2/J's Pattern.matches(): the whole name. (?:...) keeps alternations inside the anchors.
     return { ok: true, regex: new RegExp(`^(?:${pattern})$`, "u") };
   } catch (e) {
-    return { ok: false, message: `Invalid regular expression ${pattern}: ${(e as Error).message}` };
+    return { ok: false, message: `SubscribedTopicRegex \`${pattern}\` is not a valid regular expression: ${(e as Error).message}.` };
   }
 }

@@ -40,6 +40,8 @@ import { endTxnHandler } from "./end-txn.ts";
 import { writeTxnMarkersHandler } from "./write-txn-markers.ts";
 import { describeTransactionsHandler } from "./describe-transactions.ts";
 import { listTransactionsHandler } from "./list-transactions.ts";
+import { consumerGroupHeartbeatHandler } from "./consumer-group-heartbeat.ts";
+import { consumerGroupDescribeHandler } from "./consumer-group-describe.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(produceHandler);
@@ -82,4 +84,6 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(writeTxnMarkersHandler);
   registry.register(describeTransactionsHandler);
   registry.register(listTransactionsHandler);
+  registry.register(consumerGroupHeartbeatHandler);
+  registry.register(consumerGroupDescribeHandler);
 }

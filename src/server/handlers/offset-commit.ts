@@ -42,7 +42,7 @@ export const offsetCommitHandler: HandlerFor<typeof OffsetCommit> = {
       generationId: req.generationIdOrMemberEpoch,
       retentionTimeMs: version <= 4 ? Number(req.retentionTimeMs) : -1,
       topics: valid,
-    });
+    }, version);
     const errors = new Map<string, number>();
     for (const t of result) for (const p of t.partitions) errors.set(`${t.name}\u0000${p.partition}`, p.errorCode);
     return {

@@ -12,8 +12,8 @@ import type { HandlerFor } from "../registry.ts";
 
 type Topics = { name: string; partitionIndexes: number[] }[] | null;
 
-function fetchGroup(b: BrokerContext, groupId: string, topics: Topics, requireStable: boolean) {
-  const found = b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), requireStable);
+function fetchGroup(b: BrokerContext, groupId: string, topics: Topics, requireStable: boolean, member?: { memberId: string | null; memberEpoch: number }) {
+  const found = b.groups.fetchOffsets(groupId, topics === null ? null : topics.map((t) => ({ name: t.name, partitions: t.partitionIndexes })), requireStable, member);
   return {
     errorCode: found.errorCode,
     topics: found.topics.map((t) => ({
@@ -41,7 +41,7 @@ export const offsetFetchHandler: HandlerFor<typeof OffsetFetch> = {
     const b = ctx.broker;
     const requireStable = version >= 7 && req.requireStable;
     if (version >= 8) {
-      return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(b, g.groupId, g.topics, requireStable) })) };
+      return { throttleTimeMs: 0, groups: req.groups.map((g) => ({ groupId: g.groupId, ...fetchGroup(b, g.groupId, g.topics, requireStable, g) })) };
     }
     const r = fetchGroup(b, req.groupId, version >= 2 ? req.topics : (req.topics ?? []), requireStable);
     return { throttleTimeMs: 0, topics: r.topics, errorCode: r.errorCode };
