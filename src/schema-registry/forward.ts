@@ -12,7 +12,8 @@
  *            the write>; the origin waits until its own replica has applied as far before it
  *            answers, so a client reads its own writes on any node.
  * The origin retries a write that found no leader (50004) or could not reach it until
- * FORWARD_TIMEOUT_MS has passed (a leader change), then answers 50004 itself.
+ * FORWARD_TIMEOUT_MS has passed (a leader change), then answers 50003 (the leader could not be
+ * reached) or 50004 (no leader) itself.
  */
 import type { BrokerContext } from "../server/context.ts";
 import { RegistryError, unknownLeader } from "./errors.ts";
@@ -55,6 +56,7 @@ export class WriteForwarder {
   async forward(req: Request, path: string, body: Uint8Array | null): Promise<Response | null> {
     const deadline = Date.now() + FORWARD_TIMEOUT_MS;
     let last = "no leader for _schemas-0";
+    let reached = false;
     while (Date.now() < deadline) {
       let target: "local" | string | null;
       try {
@@ -82,11 +84,14 @@ export class WriteForwarder {
           last = `the leader at ${target} answered: ${text.slice(0, 200)}`;
         } catch (e) {
           last = `forwarding to ${target} failed: ${(e as Error).message}`;
+          reached = true;
         }
       }
       await Bun.sleep(FORWARD_RETRY_MS);
     }
-    throw unknownLeader(`no schema registry leader reachable within ${FORWARD_TIMEOUT_MS} ms (${last})`);
+    // Confluent's codes: 50003 the leader was known but forwarding to it failed, 50004 no leader.
+    if (reached) throw new RegistryError(50003, `Error while forwarding the request to the leader: ${last}`);
+    throw unknownLeader(`no schema registry leader within ${FORWARD_TIMEOUT_MS} ms (${last})`);
   }
 }
 

@@ -28,7 +28,7 @@ export interface JsonSchema extends ParsedSchema {
   readonly refs: ReadonlyMap<string, Json>;
 }
 
-function parseJson(text: string, references: readonly ResolvedReference[], _normalize: boolean): JsonSchema {
+function parseJson(text: string, references: readonly ResolvedReference[], normalize: boolean): JsonSchema {
   let root: unknown;
   try {
     root = JSON.parse(text);
@@ -64,8 +64,9 @@ function parseJson(text: string, references: readonly ResolvedReference[], _norm
     for (const name of added) ajv.removeSchema(name);
     if (typeof compiled === "object") ajv.removeSchema(compiled as object);
   }
-  const canonical = JSON.stringify(root);
-  return { type: "JSON", root: root as Json, refs, canonical, normalized: stableStringify(root) };
+  // normalize=true stores the form with every object's keys sorted.
+  const normalized = stableStringify(root);
+  return { type: "JSON", root: root as Json, refs, canonical: normalize ? normalized : JSON.stringify(root), normalized };
 }
 
 let ajvInstance: Ajv | null = null;

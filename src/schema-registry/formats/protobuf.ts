@@ -18,7 +18,7 @@
  *   REQUIRED_FIELD_ADDED / REQUIRED_FIELD_REMOVED   (proto2 required)
  */
 import protobuf from "protobufjs";
-import { decodeDescriptor, descriptorToProto } from "./protobuf-descriptor.ts";
+import { decodeDescriptor, descriptorToProto, protoToDescriptor } from "./protobuf-descriptor.ts";
 import { reason, type ParsedSchema, type ResolvedReference, type SchemaFormat } from "./format.ts";
 
 export interface ProtobufSchema extends ParsedSchema {
@@ -44,7 +44,7 @@ function collectMessages(ns: protobuf.NamespaceBase, out: Map<string, protobuf.T
   }
 }
 
-function parseProtobuf(given: string, references: readonly ResolvedReference[], _normalize: boolean): ProtobufSchema {
+function parseProtobuf(given: string, references: readonly ResolvedReference[], normalize: boolean): ProtobufSchema {
   // A serialized FileDescriptorProto (base64, as Confluent's serializers send it) is kept as its .proto text.
   const descriptor = decodeDescriptor(given);
   const text = descriptor ? descriptorToProto(descriptor) : given;
@@ -71,7 +71,9 @@ function parseProtobuf(given: string, references: readonly ResolvedReference[], 
   }
   parsed.root.resolveAll();
   const messages = new Map([...all].filter(([name]) => !before.has(name)));
-  const canonical = text.trim();
+  // normalize=true stores the text printed from the schema's descriptor: one layout, fully qualified type names.
+  const printed = normalize ? decodeDescriptor(protoToDescriptor(text, references)) : null;
+  const canonical = printed ? descriptorToProto(printed).trim() : text.trim();
   return { type: "PROTOBUF", root: parsed.root, messages, packageName: parsed.package ?? "", canonical, normalized: JSON.stringify({ package: parsed.package ?? "", messages: [...messages.keys()].sort().map((n) => [n, messages.get(n)!.toJSON()]) }) };
 }
 
