@@ -19,6 +19,7 @@ import { ErrorCode } from "../protocol/errors.ts";
 import type { BrokerContext } from "../server/context.ts";
 import { METRICS_MAX_LAG_SERIES, METRICS_MAX_PARTITION_SERIES } from "../limits.ts";
 import { LATENCY_BUCKETS_S, type RequestCounters } from "./request-counters.ts";
+import { SYNC_BUCKETS_S, SYNC_KINDS, syncHistogram } from "../storage/sync-stats.ts";
 
 type Labels = Record<string, string | number>;
 interface Sample {
@@ -175,6 +176,32 @@ function buildRegistry(src: MetricsSources, contentType: string): Registry {
   family("takhin_raft_term", "Current Raft term of the metadata quorum (cluster mode).", "gauge", () => (ctx.quorum ? [{ value: ctx.quorum.term }] : []));
   family("takhin_raft_commit_index", "Committed index (high watermark) of the metadata log (cluster mode).", "gauge", () => (ctx.quorum ? [{ value: ctx.quorum.status().highWatermark }] : []));
   family("takhin_raft_applied_index", "Metadata log index applied to this node's image (cluster mode).", "gauge", () => (ctx.quorum ? [{ value: ctx.quorum.appliedIndex }] : []));
+  family("takhin_storage_fsync_seconds", "Time an fsync/fdatasync waited on the disk, by kind of file (log, index, dir, wal: metadata and Raft logs).", "histogram", () => {
+    const out: Sample[] = [];
+    for (const kind of SYNC_KINDS) {
+      const h = syncHistogram(kind);
+      let cum = 0;
+      SYNC_BUCKETS_S.forEach((le, i) => {
+        cum += h.counts[i]!;
+        out.push({ metricName: "takhin_storage_fsync_seconds_bucket", labels: { kind, le }, value: cum });
+      });
+      cum += h.counts[SYNC_BUCKETS_S.length]!;
+      out.push({ metricName: "takhin_storage_fsync_seconds_bucket", labels: { kind, le: "+Inf" }, value: cum });
+      out.push({ metricName: "takhin_storage_fsync_seconds_sum", labels: { kind }, value: h.sumSeconds });
+      out.push({ metricName: "takhin_storage_fsync_seconds_count", labels: { kind }, value: cum });
+    }
+    return out;
+  });
+  const logs = ctx.partitions.logs;
+  family("takhin_log_flushes_by_time_total", "Logs flushed because flush.ms passed (log maintenance).", "counter", () => [{ value: logs.maintenanceTotals.timeFlushes }]);
+  family("takhin_log_retention_passes_total", "Retention passes over the open logs (every log_retention_check_interval_ms).", "counter", () => [{ value: logs.maintenanceTotals.retentionPasses }]);
+  family("takhin_log_retention_deleted_segments_total", "Segments deleted by retention (retention.ms, retention.bytes, the log start offset).", "counter", () => [{ value: logs.maintenanceTotals.retentionDeletedSegments }]);
+  const cleaner = logs.cleaner.totals;
+  family("takhin_log_cleaner_cleanings_total", "Compactions of a log completed by the cleaner.", "counter", () => [{ value: cleaner.cleanings }]);
+  family("takhin_log_cleaner_failures_total", "Compactions that failed (the log is left as it was).", "counter", () => [{ value: cleaner.failures }]);
+  family("takhin_log_cleaner_read_bytes_total", "Bytes the cleaner read (dirty and cleanable segments).", "counter", () => [{ value: cleaner.bytesRead }]);
+  family("takhin_log_cleaner_written_bytes_total", "Bytes the cleaner wrote (cleaned segments).", "counter", () => [{ value: cleaner.bytesWritten }]);
+  family("takhin_log_cleaner_removed_records_total", "Records the cleaner removed (superseded values, expired tombstones).", "counter", () => [{ value: cleaner.recordsRemoved }]);
   family("takhin_metadata_offset", "Offset of the last metadata batch applied to this node's image.", "gauge", () => [{ value: ctx.metadata.image.offset }]);
 
   // Process CPU, RSS, heap, event-loop delay (prom-client's standard names: process_*, nodejs_*).

@@ -8,6 +8,7 @@ import { dlopen, FFIType } from "bun:ffi";
 import fs from "node:fs";
 import path from "node:path";
 import { ZERO_FILL_CHUNK_BYTES } from "./config.ts";
+import { timedSync, type SyncKind } from "./sync-stats.ts";
 
 /**
  * The file-I/O fault seam: tests set these to make a segment write or an fsync fail as a dying
@@ -90,12 +91,14 @@ function syncFilesystem(dir: string): void {
   }
 }
 
-/** fsync (or fdatasync with dataOnly) unless inside deferSync(). */
-export function syncFd(fd: number, dataOnly = false): void {
+/** fsync (or fdatasync with dataOnly) unless inside deferSync(); timed under `kind` (sync-stats.ts). */
+export function syncFd(fd: number, dataOnly = false, kind: SyncKind = "log"): void {
   if (deferDepth > 0) return;
   fileFaults.beforeSync?.(fd);
-  if (dataOnly) fs.fdatasyncSync(fd);
-  else fs.fsyncSync(fd);
+  timedSync(kind, () => {
+    if (dataOnly) fs.fdatasyncSync(fd);
+    else fs.fsyncSync(fd);
+  });
 }
 
 /**
@@ -150,7 +153,8 @@ export function fsyncDir(dir: string): void {
   let fd = -1;
   try {
     fd = fs.openSync(dir, "r");
-    fs.fsyncSync(fd);
+    const dirFd = fd;
+    timedSync("dir", () => fs.fsyncSync(dirFd));
   } catch {
     // Some filesystems refuse fsync on a directory; the rename is still atomic.
   } finally {

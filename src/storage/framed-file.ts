@@ -22,6 +22,7 @@ import { closeSync, existsSync, fdatasyncSync, fsyncSync, ftruncateSync, mkdirSy
 import { dirname } from "node:path";
 import { crc32c } from "../native/index.ts";
 import { fsyncDir, writeFully } from "./file-io.ts";
+import { timedSync } from "./sync-stats.ts";
 
 export const FRAME_HEADER_BYTES = 8;
 
@@ -140,7 +141,7 @@ export class FramedFile {
     const frame = encodeFrame(payload);
     try {
       writeFully(this.fd, frame, this.size);
-      if (this.fsync) fdatasyncSync(this.fd);
+      if (this.fsync) timedSync("wal", () => fdatasyncSync(this.fd));
     } catch (e) {
       throw this.fail(e);
     }

@@ -29,6 +29,8 @@ export class LogMaintenance {
   private lastRetentionMs: number;
   private lastCheckpointMs: number;
   private readonly clock: () => number;
+  /** Since start: segments deleted by retention, and logs flushed because flush.ms passed (/metrics reads them). */
+  readonly totals = { retentionDeletedSegments: 0, retentionPasses: 0, timeFlushes: 0 };
 
   constructor(
     private readonly logs: () => Iterable<PartitionLog>,
@@ -77,6 +79,9 @@ export class LogMaintenance {
     }
     if (retentionDue) this.lastRetentionMs = nowMs;
     if (checkpointDue) this.lastCheckpointMs = nowMs;
+    if (retentionDue) this.totals.retentionPasses++;
+    this.totals.retentionDeletedSegments += result.deletedSegments;
+    this.totals.timeFlushes += result.flushedLogs;
     return result;
   }
 }

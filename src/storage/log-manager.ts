@@ -53,6 +53,10 @@ export function parsePartitionDirName(name: string): TopicPartition | null {
 export class LogManager {
   private readonly logs = new Map<string, PartitionLog>();
   private readonly maintenance: LogMaintenance;
+  /** Retention and time-based flush counts since start (log-maintenance.ts). */
+  get maintenanceTotals(): Readonly<LogMaintenance["totals"]> {
+    return this.maintenance.totals;
+  }
   readonly cleaner: LogCleaner;
   private readonly logger: Logger;
   private closed = false;

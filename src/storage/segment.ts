@@ -58,6 +58,7 @@ import { scanLogFileAllowingGaps } from "./log-file-scan.ts";
 import { segmentFiles, type BudgetedFile } from "./segment-files.ts";
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from "./offset-index.ts";
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from "./time-index.ts";
+import { recordSync } from "./sync-stats.ts";
 
 export const LOG_SUFFIX = ".log";
 export const INDEX_SUFFIX = ".index";
@@ -482,8 +483,10 @@ export class Segment implements BudgetedFile {
     this.persistIndexes(false);
     const fd = this.file();
     this.asyncFlushesInFlight++;
+    const startMs = performance.now();
     return new Promise((resolve, reject) => {
       fs.fdatasync(fd, (error) => {
+        recordSync("log", (performance.now() - startMs) / 1000);
         this.asyncFlushesInFlight--;
         if (this.asyncFlushesInFlight === 0 && this.deferredCloseFd >= 0) {
           fs.closeSync(this.deferredCloseFd);
@@ -513,8 +516,8 @@ export class Segment implements BudgetedFile {
     this.withIndexFds((indexFd, timeFd) => {
       const wroteOffsets = this.offsetIndex.persist(indexFd);
       const wroteTimes = this.timeIndex.persist(timeFd);
-      if (sync && wroteOffsets) syncFd(indexFd);
-      if (sync && wroteTimes) syncFd(timeFd);
+      if (sync && wroteOffsets) syncFd(indexFd, false, "index");
+      if (sync && wroteTimes) syncFd(timeFd, false, "index");
     });
   }
 

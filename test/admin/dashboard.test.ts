@@ -43,5 +43,5 @@ test("every metric in the dashboard is exported by /metrics", async () => {
   expect(exprs.length).toBeGreaterThan(15);
   const missing = exprs.flatMap((e) => metricNames(e).filter((m) => !exported.has(m)).map((m) => `${m} in ${e}`));
   expect(missing).toEqual([]);
-  expect(dash.panels.filter((p: any) => p.type === "row").map((p: any) => p.title)).toEqual(["Overview", "Topics", "Consumer groups", "Cluster"]);
+  expect(dash.panels.filter((p: any) => p.type === "row").map((p: any) => p.title)).toEqual(["Overview", "Topics", "Consumer groups", "Cluster", "Storage"]);
 });

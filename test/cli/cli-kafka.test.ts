@@ -110,7 +110,7 @@ describe.skipIf(!hasJava)("takhin CLI against Apache Kafka", () => {
     expect(gone.code).toBe(1);
     expect(gone.stderr).toContain("GROUP_ID_NOT_FOUND");
     // Kafka answers DeleteTopics in its own (hash) order, not the request's.
-    const deleted = (await okJson(["topic", "delete", "kc", "kg", ...b])) as { name: string }[];
+    const deleted = (await okJson(["topic", "delete", "kc", "kg", ...b])) as { name: string; error: string | null; message: string | null }[];
     expect(deleted.sort((x, y) => x.name.localeCompare(y.name))).toEqual([{ name: "kc", error: null, message: null }, { name: "kg", error: null, message: null }]);
   }, 90_000);
 });
