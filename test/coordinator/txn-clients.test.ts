@@ -1,12 +1,15 @@
 /**
  * The transaction coordinator served to real clients on one node: a kafkajs transactional
  * producer (Node) commits and aborts transactions over several topics and partitions, and a zombie
- * producer of the same transactional id is fenced by a new one; then read_committed and
+ * producer of the same transactional id is fenced by a new one, and sendOffsets' group offset
+ * appears only once its transaction commits; then read_committed and
  * read_uncommitted consumers — kafkajs (a consumer group) and confluent-kafka-python (librdkafka,
  * assigned partitions) — must see exactly the committed records, resp. every record that was
  * written, in produce order per partition and never a control record. A librdkafka transactional
  * producer does the same from its side. Each consumer stops at a plain "end" record written to
- * every partition after the transactions, so no test waits on a clock.
+ * every partition after the transactions, so no test waits on a clock. A librdkafka producer
+ * SIGKILLed in the middle of a transaction holds the partition's LSO back until the coordinator
+ * aborts the transaction at its timeout; a read_committed consumer then reads past it.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
@@ -22,7 +25,7 @@ let dir: string;
 let seen: ReturnType<typeof recordApiVersions>;
 
 beforeAll(async () => {
-  tb = await startTestBroker({ transactionStateLogNumPartitions: 5 }, tempDir(), { groups: { initialRebalanceDelayMs: 100 } });
+  tb = await startTestBroker({ transactionStateLogNumPartitions: 5, transactionAbortTimedOutTransactionCleanupIntervalMs: 200 }, tempDir(), { groups: { initialRebalanceDelayMs: 100 } });
   seen = recordApiVersions(tb);
   dir = tempDir("takhin-txn-clients-");
 });
@@ -97,7 +100,7 @@ function sorted(m: Map<string, string[]>): [string, string[]][] {
 }
 
 test(
-  "kafkajs transactional producer: commit, abort, zombie fenced; read_committed and read_uncommitted consumers (kafkajs, librdkafka) see exactly what they should",
+  "kafkajs transactional producer: commit, abort, zombie fenced, sendOffsets visible after the commit; read_committed and read_uncommitted consumers (kafkajs, librdkafka) see exactly what they should",
   async () => {
     const A = "txn-js-a";
     const B = "txn-js-b";
@@ -108,6 +111,7 @@ test(
     const t3: Send[] = [{ topic: A, messages: msgs("t3", [2], 4) }, { topic: B, messages: msgs("t3", [0], 1) }];
     const zombie: Send[] = [{ topic: A, messages: msgs("zombie", [1], 2) }];
     const fencer: Send[] = [{ topic: B, messages: msgs("fencer", [0], 2) }];
+    const withOffsets: Send[] = [{ topic: A, messages: msgs("offs", [0], 1) }];
     const endPartitions = [0, 1, 2].map((p) => ({ topic: A, p })).concat([{ topic: B, p: 0 }]);
     const produced = await run(NODE, "txn-kafkajs.mjs", {
       mode: "produce",
@@ -118,16 +122,19 @@ test(
         { kind: "txn", id: "js-tx-1", end: "abort", sends: t2 },
         { kind: "txn", id: "js-tx-2", end: "commit", sends: t3 },
         { kind: "zombie", id: "js-tx-zombie", zombie, fencer },
+        { kind: "offsets", id: "js-tx-offsets", group: "txn-js-offsets", topic: A, offset: 5, sends: withOffsets },
       ],
     });
+    // sendOffsets: the group's offset is pending (not visible) until the transaction commits.
+    expect([produced.steps[4].before, produced.steps[4].after]).toEqual(["-1", "5"]);
     const z = produced.steps[3];
     // The zombie's commit is refused (EndTxn v0-1 carries PRODUCER_FENCED as INVALID_PRODUCER_EPOCH), and so is its next transaction.
     expect(z.zombieError).toBe("INVALID_PRODUCER_EPOCH");
     expect(z.zombieSendError).not.toBeNull();
 
-    const committed = sorted(expected([...t1, ...t3, ...fencer]));
+    const committed = sorted(expected([...t1, ...t3, ...fencer, ...withOffsets]));
     // The zombie's first records were written and then aborted when the fencer initialised; its second try never got in.
-    const everything = sorted(expected([...t1, ...t2, ...t3, ...zombie, ...fencer]));
+    const everything = sorted(expected([...t1, ...t2, ...t3, ...zombie, ...fencer, ...withOffsets]));
     const consumers = await Promise.all([
       run(NODE, "txn-kafkajs.mjs", { mode: "consume", clientId: "txn-kafkajs", groupId: "txn-js-rc", topics: [A, B], endPartitions }),
       run(NODE, "txn-kafkajs.mjs", { mode: "consume", clientId: "txn-kafkajs", groupId: "txn-js-ru", readUncommitted: true, topics: [A, B], endPartitions }),
@@ -139,7 +146,7 @@ test(
     expect(sorted(grouped(consumers[2].records))).toEqual(committed);
     expect(sorted(grouped(consumers[3].records))).toEqual(everything);
     // The coordinator's own state: every id ended its last transaction.
-    for (const id of ["js-tx-1", "js-tx-2", "js-tx-zombie"]) expect(tb.broker.context.txn.describe(id).state).toBe(id === "js-tx-2" || id === "js-tx-zombie" ? "CompleteCommit" : "CompleteAbort");
+    for (const id of ["js-tx-1", "js-tx-2", "js-tx-zombie", "js-tx-offsets"]) expect(tb.broker.context.txn.describe(id).state).toBe(id === "js-tx-1" ? "CompleteAbort" : "CompleteCommit");
   },
   TEST_TIMEOUT_MS,
 );
@@ -171,6 +178,42 @@ test(
     ]);
     expect(sorted(grouped(rc.records))).toEqual(sorted(expected([...t1, ...t3])));
     expect(sorted(grouped(ru.records))).toEqual(sorted(expected([...t1, ...t2, ...t3])));
+  },
+  TEST_TIMEOUT_MS,
+);
+
+test(
+  "a producer SIGKILLed mid-transaction: the coordinator aborts it after transaction.timeout.ms and a read_committed consumer moves past it",
+  async () => {
+    const T = "txn-kill";
+    tb.broker.context.topics.create(T, 1);
+    const specPath = join(dir, "spec-hang.json");
+    const hung = msgs("hung", [0], 3);
+    await Bun.write(specPath, JSON.stringify({ bootstrap: tb.bootstrap, mode: "hang", clientId: "txn-confluent", id: "py-kill", transactionTimeoutMs: 2000, topic: T, messages: hung }));
+    const proc = Bun.spawn([PYTHON, join(SCRIPTS, "txn-confluent.py"), specPath], { stdout: "pipe", stderr: "pipe" });
+    const reader = proc.stdout.getReader();
+    let text = "";
+    const deadline = Date.now() + CLIENT_TIMEOUT_MS;
+    while (!text.includes('"sent"') && Date.now() < deadline) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('"sent": 3');
+    proc.kill("SIGKILL");
+    await proc.exited;
+    const p = tb.broker.context.partitions.get(T, 0)!;
+    // Killed in mid-transaction: its records sit above the LSO.
+    expect(p.lastStableOffset).toBe(0);
+    const after = msgs("after", [0], 2);
+    await run(PYTHON, "txn-confluent.py", { mode: "plain", clientId: "txn-confluent", topic: T, messages: [...after, { p: 0, k: "end", v: "end" }] });
+    // Reads until "end": it can only get there once the coordinator has aborted the dead producer's transaction.
+    const rc = await run(PYTHON, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_committed", endPartitions: [{ topic: T, p: 0 }] });
+    expect(rc.records.map((r: Row) => r.v)).toEqual(after.map((m) => m.v));
+    expect(tb.broker.context.txn.describe("py-kill").state).toBe("CompleteAbort");
+    expect(tb.logs.some((l) => l.includes("aborting a transaction past its timeout") && l.includes("py-kill"))).toBe(true);
+    const ru = await run(PYTHON, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_uncommitted", endPartitions: [{ topic: T, p: 0 }] });
+    expect(ru.records.map((r: Row) => r.v)).toEqual([...hung, ...after].map((m) => m.v));
   },
   TEST_TIMEOUT_MS,
 );

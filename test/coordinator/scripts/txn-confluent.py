@@ -3,10 +3,13 @@
 argv[1] is a JSON spec. mode "consume": partitions assigned (no group), read from the beginning at
 spec["isolation"] ("read_committed" or "read_uncommitted") until the "end" record of every
 partition in spec["endPartitions"] was seen. mode "produce": the steps of txn-kafkajs.mjs's
-"txn" kind with a transactional Producer. Prints one JSON object on stdout.
+"txn" kind with a transactional Producer. mode "hang": a transaction begun, spec["messages"] sent and
+flushed, a line {"sent": n}, then a sleep until the test kills the process. mode "plain": the
+messages sent without a transaction. Prints one JSON object on stdout.
 """
 import json
 import sys
+import time
 
 import confluent_kafka
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
@@ -71,8 +74,31 @@ def produce():
     plain.flush(30)
 
 
+def hang():
+    """A transaction left open: records sent and flushed, then the process waits to be killed."""
+    p = Producer({"bootstrap.servers": spec["bootstrap"], "client.id": spec["clientId"], "transactional.id": spec["id"], "transaction.timeout.ms": spec["transactionTimeoutMs"]})
+    p.init_transactions(30)
+    p.begin_transaction()
+    for m in spec["messages"]:
+        p.produce(spec["topic"], key=m["k"], value=m["v"], partition=m["p"])
+    p.flush(30)
+    print(json.dumps({"sent": len(spec["messages"])}), flush=True)
+    time.sleep(600)
+
+
+def plain():
+    p = Producer({"bootstrap.servers": spec["bootstrap"], "client.id": spec["clientId"] + "-plain"})
+    for m in spec["messages"]:
+        p.produce(spec["topic"], key=m["k"], value=m["v"], partition=m["p"])
+    p.flush(30)
+
+
 try:
-    if spec["mode"] == "consume":
+    if spec["mode"] == "hang":
+        hang()
+    elif spec["mode"] == "plain":
+        plain()
+    elif spec["mode"] == "consume":
         consume()
     elif spec["mode"] == "produce":
         produce()

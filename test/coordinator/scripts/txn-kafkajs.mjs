@@ -4,6 +4,8 @@
 //      transaction of the transactional producer `id` (one producer per id, kept across steps);
 //    {kind: "zombie", id, zombie: sends, fencer: sends}: producer A of `id` sends in a transaction,
 //      producer B of the same id initialises (fencing A) and commits its own; A's commit must fail.
+//    {kind: "offsets", id, group, topic, offset, sends}: a transaction with sendOffsets (the group's
+//      offset of topic/0); the group's committed offset before and after the commit;
 //    then one plain record "end" to each of spec.endPartitions ({topic, p}), so a consumer knows it has read everything.
 //  mode "consume": a consumer group (read_committed unless spec.readUncommitted) reads spec.topics
 //    from the beginning until it has seen the "end" record of every partition in spec.endPartitions.
@@ -51,6 +53,29 @@ try {
         if (step.end === "commit") await txn.commit();
         else await txn.abort();
         out.steps.push({ kind: step.kind, id: step.id, end: step.end, ok: true });
+      } else if (step.kind === "offsets") {
+        let p = producers.get(step.id);
+        if (!p) {
+          p = newProducer(step.id);
+          await p.connect();
+          producers.set(step.id, p);
+        }
+        const admin = kafka.admin();
+        await admin.connect();
+        const committed = async () => (await admin.fetchOffsets({ groupId: step.group, topics: [step.topic] }))[0].partitions.find((x) => x.partition === 0).offset;
+        const txn = await p.transaction();
+        await sendAll(txn, step.sends);
+        await txn.sendOffsets({ consumerGroupId: step.group, topics: [{ topic: step.topic, partitions: [{ partition: 0, offset: String(step.offset) }] }] });
+        const before = await committed();
+        await txn.commit();
+        let after = await committed();
+        const deadline = Date.now() + 20000;
+        while (after !== String(step.offset) && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+          after = await committed();
+        }
+        await admin.disconnect();
+        out.steps.push({ kind: step.kind, id: step.id, before, after, ok: true });
       } else if (step.kind === "zombie") {
         const a = newProducer(step.id);
         await a.connect();
