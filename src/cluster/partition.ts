@@ -115,8 +115,8 @@ export class Partition {
   /** Aborted transactions by their markers (the segments' .txnindex files). */
   readonly abortedTxns: AbortedTxnIndex;
   /**
-   * Told of every COMMIT/ABORT marker appended to this partition (as leader or follower; not the
-   * replay at open, which runs before anyone can set it), synchronously and in log order, after
+   * Told of every COMMIT/ABORT marker appended to this partition (as leader or follower; not when
+   * producer state is rebuilt from the log, at open or after a truncation), synchronously and in log order, after
    * the producer state took it. The group coordinator sets it on the __consumer_offsets
    * partitions it loads: a marker there completes the producer's pending transactional offsets.
    * Must not throw.
@@ -293,7 +293,7 @@ export class Partition {
    * batch ends it (an abort is indexed). `batch` holds the whole batch; `baseOffset` is its offset.
    * Replayed batches below `indexedBelow` have their aborts already in the index.
    */
-  private applyBatch(batch: Uint8Array, h: BatchHeader, baseOffset: number, indexedBelow = -1): void {
+  private applyBatch(batch: Uint8Array, h: BatchHeader, baseOffset: number, indexedBelow = -1, appended = true): void {
     if (h.producerId < 0n) return;
     if ((h.attributes & CONTROL_BIT) !== 0) {
       const type = markerType(batch, h);
@@ -303,7 +303,7 @@ export class Partition {
         const unstable = this.producers.firstUnstableOffset();
         this.abortedTxns.append({ producerId: done.producerId, firstOffset: done.firstOffset, lastOffset: done.lastOffset, lastStableOffset: unstable ?? done.lastOffset + 1 });
       }
-      this.onTxnMarker?.({ producerId: h.producerId, producerEpoch: h.producerEpoch, commit: type === ControlType.COMMIT, offset: baseOffset });
+      if (appended) this.onTxnMarker?.({ producerId: h.producerId, producerEpoch: h.producerEpoch, commit: type === ControlType.COMMIT, offset: baseOffset });
       return;
     }
     this.producers.record(
@@ -431,7 +431,7 @@ export class Partition {
           const lastOffset = Number(h.baseOffset) + h.lastOffsetDelta;
           const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
           if (h.producerId >= 0n && lastOffset >= offset && pos + size <= view.length) {
-            this.applyBatch(view.subarray(pos, pos + size), h, Number(h.baseOffset), indexedBelow);
+            this.applyBatch(view.subarray(pos, pos + size), h, Number(h.baseOffset), indexedBelow, false);
           }
           next = Math.max(next, lastOffset + 1);
           pos += size;
