@@ -25,6 +25,7 @@ import { httpProxyApp } from "./app.ts";
 import { consumerRoutes } from "./consumer-routes.ts";
 import { ConsumerManager } from "./consumers.ts";
 import { ProxyProducer } from "./producer.ts";
+import { v3Routes } from "./v3.ts";
 
 export const HTTP_PROXY_SERVICE = "http-proxy";
 
@@ -81,6 +82,7 @@ export class HttpProxyService implements Service {
       registry,
       extend: (a) => {
         consumerRoutes(a, { consumers, baseUrl: () => baseUrl });
+        v3Routes(a, { context: ctx, producer, registry, client: clientOf });
       },
     });
     try {
