@@ -45,6 +45,7 @@ import { createTopicOnController } from "../cluster/internal-topic-create.ts";
 import { TxnCoordinator } from "../coordinator/txn/txn-coordinator.ts";
 import { txnConfigFrom, type TxnConfig } from "../coordinator/txn/txn-config.ts";
 import { TRANSACTION_STATE_TOPIC } from "../coordinator/txn/txn-log.ts";
+import { TxnPeers } from "../coordinator/txn/txn-peers.ts";
 import { liveBrokers } from "../metadata/brokers.ts";
 import { ConfigError, loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
 import { createLogger, type Logger } from "../util/log.ts";
@@ -310,14 +311,20 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       context.groups.close();
     },
   });
+  let txnPeers: TxnPeers | null = null;
   host.add({
     name: "txn-coordinator",
     dependsOn: ["replica-manager", "group-coordinator"],
     start() {
       const node = clusterNode;
-      const cluster = node && {
+      // A cluster: markers to other leaders (WriteTxnMarkers) and verification at other coordinators (AddPartitionsToTxn v4+).
+      txnPeers = node && new TxnPeers({ nodeId: context.nodeId, image: () => node.controller.image, topics: context.topics, interBrokerListener: cluster.interBrokerListenerName, log: log.child({ component: "txn-peers" }) });
+      const peers = txnPeers;
+      if (peers) context.txnMarkers.remote = peers;
+      const txnCluster = node && {
         liveBrokerCount: () => liveBrokers(context.metadata.image).length,
         createTopic: (partitions: number, replicationFactor: number, configs: Record<string, string>) => createTopicOnController(node, TRANSACTION_STATE_TOPIC, partitions, replicationFactor, configs),
+        verifyRemote: (nodeId: number, id: string, producerId: bigint, epoch: number, tp: { topic: string; partition: number }) => peers!.verify(nodeId, id, producerId, epoch, tp),
       };
       context.txn = new TxnCoordinator(
         {
@@ -329,7 +336,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
           producerIds: context.producerIds,
           offsetsPartitionFor: (groupId) => context.groups.partitionFor(groupId),
           log: log.child({ component: "txn-coordinator" }),
-          ...(cluster ? { cluster } : {}),
+          ...(txnCluster ? { cluster: txnCluster } : {}),
         },
         { ...txnConfigFrom(config), ...opts.txn },
       );
@@ -342,7 +349,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     },
     stop() {
       context.replicas.txnVerifier = null;
+      context.txnMarkers.remote = null;
       context.txn.close();
+      txnPeers?.close();
     },
   });
   const listener = new KafkaListener(context, ["metadata", "replica-manager", "group-coordinator", "txn-coordinator"]);

@@ -18,7 +18,7 @@ const spec = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const version = createRequire(import.meta.url)("kafkajs/package.json").version;
 const kafka = new Kafka({
   clientId: spec.clientId,
-  brokers: [spec.bootstrap],
+  brokers: spec.bootstrap.split(","),
   logLevel: logLevel.NOTHING,
   connectionTimeout: 5000,
   requestTimeout: 15000,
