@@ -27,6 +27,11 @@
  *   InitProducerId (22)    TRANSACTIONAL_ID WRITE; without one CLUSTER IDEMPOTENT_WRITE or WRITE
  *                          on some topic (authorizeByResourceType)
  *   OffsetForLeaderEpoch (23)  a follower: CLUSTER CLUSTER_ACTION; else TOPIC DESCRIBE per topic
+ *   AddPartitionsToTxn (24)    v0-3 TRANSACTIONAL_ID WRITE, TOPIC WRITE per topic (any refused:
+ *                          nothing added, the rest OPERATION_NOT_ATTEMPTED); v4+ CLUSTER CLUSTER_ACTION
+ *   AddOffsetsToTxn (25)   TRANSACTIONAL_ID WRITE, GROUP READ;  EndTxn (26) TRANSACTIONAL_ID WRITE
+ *   WriteTxnMarkers (27)   CLUSTER CLUSTER_ACTION
+ *   TxnOffsetCommit (28)   TRANSACTIONAL_ID WRITE, GROUP READ, TOPIC READ per topic
  *   DescribeAcls (29)      CLUSTER DESCRIBE; CreateAcls, DeleteAcls (30, 31) CLUSTER ALTER
  *   DescribeConfigs (32)   DESCRIBE_CONFIGS on the TOPIC / GROUP, on CLUSTER for BROKER and
  *                          BROKER_LOGGER resources (TOPIC_ / GROUP_ / CLUSTER_AUTHORIZATION_FAILED)
@@ -333,6 +338,26 @@ const deleteTopicsRule: Rule = (a, req, next) => {
   return topics(AclOp.DELETE, "topics", "responses", (az, t) => topicName(az, t.name, t.topicId))(a, req, next);
 };
 
+const txnId = (op: number, field = "transactionalId"): Rule => whole(op, R.TRANSACTIONAL_ID, (req) => req[field], ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+
+/**
+ * AddPartitionsToTxn: v0-3 (a client) TRANSACTIONAL_ID WRITE, then TOPIC WRITE per topic — with any
+ * topic refused nothing is added: refused topics TOPIC_AUTHORIZATION_FAILED, the others
+ * OPERATION_NOT_ATTEMPTED, as Kafka; v4+ (brokers verifying) CLUSTER CLUSTER_ACTION.
+ */
+const addPartitionsToTxnRule: Rule = (a, req, next) => {
+  if (a.ctx.apiVersion >= 4) return cluster(AclOp.CLUSTER_ACTION)(a, req, next);
+  const topicsOf: any[] = req.v3AndBelowTopics ?? [];
+  const answer = (codeOf: (name: string) => number) => ({
+    throttleTimeMs: 0,
+    resultsByTopicV3AndBelow: topicsOf.map((t) => ({ name: t.name, resultsByPartition: (t.partitions ?? []).map((p: number) => ({ partitionIndex: p, partitionErrorCode: codeOf(t.name) })) })),
+  });
+  if (!a.allowed(AclOp.WRITE, R.TRANSACTIONAL_ID, req.v3AndBelowTransactionalId)) return answer(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
+  const refused = new Set(topicsOf.filter((t) => !a.allowed(AclOp.WRITE, R.TOPIC, t.name)).map((t) => t.name));
+  if (refused.size === 0) return next();
+  return answer((name) => (refused.has(name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
+};
+
 /** The per-API table (header). */
 export const ACL_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [0, produceRule],
@@ -355,6 +380,11 @@ export const ACL_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [21, topics(AclOp.DELETE, "topics", "topics")],
   [22, initProducerIdRule],
   [23, offsetForLeaderEpochRule],
+  [24, addPartitionsToTxnRule],
+  [25, all(txnId(AclOp.WRITE), group(AclOp.READ))],
+  [26, txnId(AclOp.WRITE)],
+  [27, cluster(AclOp.CLUSTER_ACTION)],
+  [28, all(txnId(AclOp.WRITE), group(AclOp.READ), topics(AclOp.READ, "topics", "topics"))],
   [29, cluster(AclOp.DESCRIBE)],
   [30, cluster(AclOp.ALTER)],
   [31, cluster(AclOp.ALTER)],
