@@ -40,6 +40,10 @@
  *   CreatePartitions (37)  TOPIC ALTER per topic
  *   DeleteGroups (42)      GROUP DELETE per group
  *   ElectLeaders (43)      CLUSTER ALTER
+ *   DescribeTransactions (65)  TRANSACTIONAL_ID DESCRIBE per id (their topics: TOPIC DESCRIBE)
+ *   ListTransactions (66)  lists the ids with TRANSACTIONAL_ID DESCRIBE
+ *   ConsumerGroupHeartbeat (68)  GROUP READ; TOPIC DESCRIBE on each subscribed name
+ *   ConsumerGroupDescribe (69)   GROUP DESCRIBE per group; authorized-operations computed
  *   OffsetDelete (47)      GROUP DELETE; TOPIC READ per topic
  *   an API without a rule  refused with CLUSTER_AUTHORIZATION_FAILED (fails closed)
  *
@@ -358,6 +362,39 @@ const addPartitionsToTxnRule: Rule = (a, req, next) => {
   return answer((name) => (refused.has(name) ? ErrorCode.TOPIC_AUTHORIZATION_FAILED : ErrorCode.OPERATION_NOT_ATTEMPTED));
 };
 
+/** DescribeTransactions: TRANSACTIONAL_ID DESCRIBE per id; the topics of a described transaction only where TOPIC DESCRIBE is allowed. */
+const describeTransactionsRule: Rule = (a, req, next) =>
+  perItem({ reqField: "transactionalIds", resField: "transactionStates", code: (az, id) => (az.allowed(AclOp.DESCRIBE, R.TRANSACTIONAL_ID, id) ? 0 : ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED) })(a, req, () =>
+    then(next(), (res) => ({
+      ...res,
+      transactionStates: (res.transactionStates ?? []).map((t: any) => ({ ...t, topics: (t.topics ?? []).filter((x: any) => a.allowed(AclOp.DESCRIBE, R.TOPIC, x.topic)) })),
+    })),
+  );
+
+/** ListTransactions: only the transactional ids with TRANSACTIONAL_ID DESCRIBE are listed. */
+const listTransactionsRule: Rule = (a, _req, next) =>
+  then(next(), (res) => ({ ...res, transactionStates: (res.transactionStates ?? []).filter((t: any) => a.allowed(AclOp.DESCRIBE, R.TRANSACTIONAL_ID, t.transactionalId)) }));
+
+/**
+ * ConsumerGroupHeartbeat: GROUP READ; then TOPIC DESCRIBE on every subscribed topic name —
+ * any refused: TOPIC_AUTHORIZATION_FAILED naming them, as Kafka 4.x.
+ */
+const consumerGroupHeartbeatRule: Rule = (a, req, next) => {
+  if (!a.allowed(AclOp.READ, R.GROUP, req.groupId)) return refuse(a, req, ErrorCode.GROUP_AUTHORIZATION_FAILED);
+  const refused = ((req.subscribedTopicNames ?? []) as string[]).filter((t) => !a.allowed(AclOp.DESCRIBE, R.TOPIC, t));
+  if (refused.length === 0) return next();
+  const res = refuse(a, req, ErrorCode.TOPIC_AUTHORIZATION_FAILED) as any;
+  return { ...res, errorMessage: `The following topics are not authorized: ${refused.join(", ")}` };
+};
+
+/** ConsumerGroupDescribe: GROUP DESCRIBE per group; authorized-operations computed when asked. */
+const consumerGroupDescribeRule: Rule = (a, req, next) =>
+  perItem({ reqField: "groupIds", resField: "groups", code: (az, g) => (az.allowed(AclOp.DESCRIBE, R.GROUP, g) ? 0 : ErrorCode.GROUP_AUTHORIZATION_FAILED) })(a, req, () =>
+    then(next(), (res) =>
+      req.includeAuthorizedOperations ? { ...res, groups: (res.groups ?? []).map((g: any) => (g.errorCode === ErrorCode.NONE ? { ...g, authorizedOperations: ops(a, R.GROUP, g.groupId, GROUP_OPERATIONS) } : g)) } : res,
+    ),
+  );
+
 /** The per-API table (header). */
 export const ACL_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [0, produceRule],
@@ -399,6 +436,10 @@ export const ACL_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [47, all(group(AclOp.DELETE), topics(AclOp.READ, "topics", "topics"))],
   [55, cluster(AclOp.DESCRIBE)],
   [60, cluster(AclOp.DESCRIBE)],
+  [65, describeTransactionsRule],
+  [66, listTransactionsRule],
+  [68, consumerGroupHeartbeatRule],
+  [69, consumerGroupDescribeRule],
 ]);
 
 /** The authorized-operations field of DescribeCluster, computed when asked (it is not in the table's checks). */

@@ -120,6 +120,20 @@ const CASES: Record<number, Case> = {
     body: () => ({ replicaId: -1, topics: [{ topic: "t", partitions: [{ partition: 0, currentLeaderEpoch: -1, leaderEpoch: 0 }] }] }),
     refused: (r) => expect(r.topics[0].partitions[0].errorCode).toBe(TOPIC_AUTH),
   },
+  24: {
+    api: M.AddPartitionsToTxn,
+    version: 3,
+    body: () => ({ v3AndBelowTransactionalId: "tx", v3AndBelowProducerId: 1n, v3AndBelowProducerEpoch: 0, v3AndBelowTopics: [{ name: "t", partitions: [0] }] }),
+    refused: (r) => expect(r.resultsByTopicV3AndBelow[0].resultsByPartition[0].partitionErrorCode).toBe(TXN_AUTH),
+  },
+  25: { api: M.AddOffsetsToTxn, version: 3, body: () => ({ transactionalId: "tx", producerId: 1n, producerEpoch: 0, groupId: "g" }), refused: (r) => expect(r.errorCode).toBe(TXN_AUTH) },
+  26: { api: M.EndTxn, version: 3, body: () => ({ transactionalId: "tx", producerId: 1n, producerEpoch: 0, committed: true }), refused: (r) => expect(r.errorCode).toBe(TXN_AUTH) },
+  27: {
+    api: M.WriteTxnMarkers,
+    version: 1,
+    body: () => ({ markers: [{ producerId: 1n, producerEpoch: 0, transactionResult: true, topics: [{ name: "t", partitionIndexes: [0] }], coordinatorEpoch: 0 }] }),
+    refused: (r) => expect(r.markers[0].topics[0].partitions[0].errorCode).toBe(CLUSTER_AUTH),
+  },
   28: {
     api: M.TxnOffsetCommit,
     version: 3,
@@ -158,6 +172,16 @@ const CASES: Record<number, Case> = {
   },
   47: { api: M.OffsetDelete, version: 0, body: () => ({ groupId: "g", topics: [{ name: "t", partitions: [{ partitionIndex: 0 }] }] }), refused: (r) => expect(r.errorCode).toBe(GROUP_AUTH) },
   55: { api: M.DescribeQuorum, version: 1, body: () => ({ topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 0 }] }] }), refused: (r) => expect(r.errorCode).toBe(CLUSTER_AUTH) },
+  65: { api: M.DescribeTransactions, version: 0, body: () => ({ transactionalIds: ["tx"] }), refused: (r) => expect(r.transactionStates[0].errorCode).toBe(TXN_AUTH) },
+  // ListTransactions lists only what may be described.
+  66: { api: M.ListTransactions, version: 0, body: () => ({ stateFilters: [], producerIdFilters: [] }), refused: (r) => expect([r.errorCode, r.transactionStates]).toEqual([0, []]) },
+  68: {
+    api: M.ConsumerGroupHeartbeat,
+    version: 0,
+    body: () => ({ groupId: "g848", memberId: "m848aaaaaaaaaaaaaaaaa", memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 10_000, subscribedTopicNames: ["t"], serverAssignor: null, topicPartitions: [] }),
+    refused: (r) => expect(r.errorCode).toBe(GROUP_AUTH),
+  },
+  69: { api: M.ConsumerGroupDescribe, version: 0, body: () => ({ groupIds: ["g"], includeAuthorizedOperations: true }), refused: (r) => expect(r.groups[0].errorCode).toBe(GROUP_AUTH) },
   60: { api: M.DescribeCluster, version: 1, body: () => ({ includeClusterAuthorizedOperations: true, endpointType: 1 }), refused: (r) => expect(r.errorCode).toBe(CLUSTER_AUTH) },
 };
 
@@ -199,24 +223,27 @@ describe("every API as an unauthorised principal", () => {
 
   test("no ACLs: each API answers its authorisation error where Kafka puts it", async () => {
     const { tb, c, served } = await start(dir, false);
-    expect(served.filter((k) => !(k in CASES))).toEqual([]);
-    for (const key of served) {
-      const k = CASES[key]!;
-      const res = await c.call(k.api, k.version, k.body(), key + 1);
-      try {
-        k.refused(res);
-      } catch (e) {
-        throw new Error(`${k.api.name} v${k.version}: ${(e as Error).message}\n${JSON.stringify(res, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+    try {
+      expect(served.filter((k) => !(k in CASES))).toEqual([]);
+      for (const key of served) {
+        const k = CASES[key]!;
+        const res = await c.call(k.api, k.version, k.body(), key + 1);
+        try {
+          k.refused(res);
+        } catch (e) {
+          throw new Error(`${k.api.name} v${k.version}: ${(e as Error).message}\n${JSON.stringify(res, (_k, v) => (typeof v === "bigint" ? String(v) : v))}`);
+        }
       }
+      // The transactional variants: TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+      expect((await c.call(M.InitProducerId, 4, { transactionalId: "tx", transactionTimeoutMs: 60_000 })).errorCode).toBe(TXN_AUTH);
+      expect((await c.call(M.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ["tx"] })).coordinators[0].errorCode).toBe(TXN_AUTH);
+      const txProduce = await c.call(M.Produce, 9, { transactionalId: "tx", acks: 1, timeoutMs: 5000, topicData: [{ name: "t", partitionData: [{ index: 0, records: batch() }] }] });
+      expect(txProduce.responses[0].partitionResponses[0].errorCode).toBe(TXN_AUTH);
+      // Metadata for all topics leaves out what may not be described.
+      expect((await c.call(M.Metadata, 12, { topics: null, allowAutoTopicCreation: false })).topics).toEqual([]);
+    } finally {
+      await stop(tb, c);
     }
-    // The transactional variants: TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
-    expect((await c.call(M.InitProducerId, 4, { transactionalId: "tx", transactionTimeoutMs: 60_000 })).errorCode).toBe(TXN_AUTH);
-    expect((await c.call(M.FindCoordinator, 4, { keyType: 1, coordinatorKeys: ["tx"] })).coordinators[0].errorCode).toBe(TXN_AUTH);
-    const txProduce = await c.call(M.Produce, 9, { transactionalId: "tx", acks: 1, timeoutMs: 5000, topicData: [{ name: "t", partitionData: [{ index: 0, records: batch() }] }] });
-    expect(txProduce.responses[0].partitionResponses[0].errorCode).toBe(TXN_AUTH);
-    // Metadata for all topics leaves out what may not be described.
-    expect((await c.call(M.Metadata, 12, { topics: null, allowAutoTopicCreation: false })).topics).toEqual([]);
-    await stop(tb, c);
   }, 60_000);
 
   test("ALLOW ALL granted to ANONYMOUS: no API answers an authorisation error", async () => {
