@@ -118,6 +118,8 @@ export interface JavaProcess {
   waitLine(pred: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** SIGTERM (the tools shut down cleanly on it), SIGKILL after `graceMs`; resolves with stderr. */
   stop(graceMs?: number): Promise<{ exitCode: number | null; stderr: string }>;
+  /** SIGKILL at once (a crash: no shutdown hook runs); resolves when the process is gone. */
+  kill(): Promise<void>;
 }
 
 export function spawnJava(mainClass: string, args: string[], opts: { classpath?: string } = {}): JavaProcess {
@@ -163,6 +165,10 @@ export function spawnJava(mainClass: string, args: string[], opts: { classpath?:
           setTimeout(resolve, Math.max(1, Math.min(500, deadline - Date.now())));
         });
       }
+    },
+    async kill() {
+      proc.kill("SIGKILL");
+      await proc.exited;
     },
     async stop(graceMs = 15_000) {
       if (!exited) proc.kill("SIGTERM");

@@ -60,7 +60,8 @@ export const metadataHandler: HandlerFor<typeof Metadata> = {
       for (const t of b.topics.list()) topics.push(topicEntry(t, b, includeOps, live));
     } else {
       for (const wanted of req.topics!) {
-        if (wanted.name === null || wanted.name === undefined) {
+        // A lookup by id: a null name, or (the Java client 4.x resolving a KIP-848 assignment's topic ids) an empty one with an id.
+        if (wanted.name === null || wanted.name === undefined || (wanted.name === "" && wanted.topicId !== ZERO_UUID && version >= FIRST_NULL_NAME_VERSION)) {
           if (version < FIRST_NULL_NAME_VERSION) {
             // Kafka refuses null topic names (lookups by id) before v12; the response cannot carry null.
             topics.push(errorEntry(ErrorCode.INVALID_REQUEST, "", wanted.topicId));
