@@ -144,7 +144,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   const metrics = opts.requestMetrics ? new RequestMetrics() : null;
   if (metrics) middleware.use(metrics);
   if (config.logLevel === "debug") middleware.use(requestLogging({ log }));
-  middleware.use(aclEnforcement());
+  // Only when authorisation is on: a broker without it pays nothing per request.
+  if (config.authorizerEnabled) middleware.use(aclEnforcement());
 
   // Filled in by the services below as they start; handlers only run once all are ready.
   const context = {

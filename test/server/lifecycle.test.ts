@@ -80,7 +80,7 @@ describe("service lifecycle (in-process)", () => {
     });
     try {
       const health = tb.broker.health();
-      expect(health.map((s) => s.name)).toEqual(["storage", "metadata", "partitions", "replica-manager", "group-coordinator", "kafka-listener", "broker-registration", "admin-api", "extra-a", "extra-b"]);
+      expect(health.map((s) => s.name)).toEqual(["storage", "metadata", "partitions", "replica-manager", "group-coordinator", "txn-coordinator", "kafka-listener", "broker-registration", "admin-api", "extra-a", "extra-b"]);
       expect(health.every((s) => s.health === "ready")).toBe(true);
       expect(health.find((s) => s.name === "kafka-listener")!.port).toBe(tb.port);
       expect(events).toEqual([`start a port=${tb.port}`, "start b"]);
