@@ -55,7 +55,8 @@ export function errorResponse(e: ProxyError): Response {
 
 export function httpProxyApp(deps: ProxyDeps): Hono {
   const { context: ctx } = deps;
-  const app = new Hono();
+  // strict: false — the reference posts to /consumers/testgroup/ (a trailing slash).
+  const app = new Hono({ strict: false });
 
   app.get("/", (c) => answer(c, {}));
   app.get("/topics", (c) => answer(c, topicNames(ctx)));
