@@ -182,3 +182,11 @@ export const HTTP_PROXY_MAX_CONSUMER_PARTITIONS = 10_000;
 export const MAX_ACL_BINDINGS = 100_000;
 /** Principals named in super_users at most. */
 export const MAX_SUPER_USERS = 1000;
+/** Longest time a connection on a SASL listener may take to authenticate before it is closed. */
+export const SASL_AUTHENTICATION_MAX_MS = 30_000;
+/** Addresses whose failed logins are remembered (for the growing delay); the oldest are forgotten past it. */
+export const MAX_TRACKED_LOGIN_FAILURE_ADDRESSES = 10_000;
+/** Largest delay before a failed login's answer, however many failures an address has had. */
+export const MAX_FAILED_AUTHENTICATION_DELAY_MS = 10_000;
+/** Failed logins from an address are forgotten after this long without another. */
+export const LOGIN_FAILURE_MEMORY_MS = 60_000;

@@ -52,6 +52,11 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
+// SIGHUP: read the TLS certificates and the OAUTHBEARER JWKS again, without a restart (docs/security.md).
+process.on("SIGHUP", () => {
+  if (broker && !stopping) broker.reloadSecurity("SIGHUP");
+});
+
 try {
   broker = await startBroker({ config });
 } catch (e) {

@@ -1,7 +1,8 @@
 /**
  * The metadata image: an immutable picture of the cluster's metadata at one offset of the metadata
  * log — brokers, features, topics with their partitions (replicas, ISR, leader, leader epoch,
- * partition epoch), configs per resource, the producer-id high mark and the ACL bindings. It changes only by
+ * partition epoch), configs per resource, the producer-id high mark, the ACL bindings and the
+ * users' SCRAM credentials. It changes only by
  * replaying records into a `MetadataDelta` and applying that delta, which yields a new image and
  * leaves the old one untouched (readers holding it see a consistent state).
  *
@@ -19,6 +20,7 @@ import {
   type Endpoint,
   type MetadataRecord,
   type PartitionRecord,
+  type UserScramCredentialRecord,
 } from "./records.ts";
 import { topicNameError } from "./names.ts";
 
@@ -65,6 +67,15 @@ const ACL_PATTERN_TYPES = new Set([3, 4]);
 const ACL_PERMISSION_TYPES = new Set([2, 3]);
 const ACL_MIN_OPERATION = 2;
 const ACL_MAX_OPERATION = 15;
+/** A user's SCRAM credential for one mechanism (UserScramCredentialRecord without its type tag). */
+export type ScramCredentialEntry = Readonly<Omit<UserScramCredentialRecord, "type">>;
+
+/** Key of a SCRAM credential in the image: "<mechanism>:<user name>". */
+export function scramKey(mechanism: number, name: string): string {
+  return `${mechanism}:${name}`;
+}
+
+const NO_SCRAM: ReadonlyMap<string, ScramCredentialEntry> = new Map();
 
 export class MetadataReplayError extends Error {}
 
@@ -87,6 +98,8 @@ export class MetadataImage {
     readonly producerIds: ProducerIdsImage | null,
     /** ACL bindings by id (AccessControlEntryRecord). */
     readonly acls: ReadonlyMap<string, AclEntry>,
+    /** SCRAM credentials by scramKey(mechanism, user). */
+    readonly scramCredentials: ReadonlyMap<string, ScramCredentialEntry> = NO_SCRAM,
   ) {}
 
   topic(name: string): TopicImage | undefined {
@@ -145,6 +158,7 @@ export class MetadataImage {
     }
     if (this.producerIds) out.push({ type: "ProducerIds", ...this.producerIds });
     for (const id of [...this.acls.keys()].sort()) out.push({ type: "AccessControlEntry", ...this.acls.get(id)! });
+    for (const key of [...this.scramCredentials.keys()].sort()) out.push({ type: "UserScramCredential", ...this.scramCredentials.get(key)! });
     return out;
   }
 }
@@ -202,6 +216,7 @@ export class MetadataDelta {
   private features: Map<string, number> | null = null;
   private producerIds: ProducerIdsImage | null;
   private acls: Map<string, AclEntry> | null = null;
+  private scram: Map<string, ScramCredentialEntry> | null = null;
   private readonly created = new Set<string>();
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changed = new Map<string, Set<number>>();
@@ -299,6 +314,18 @@ export class MetadataDelta {
         if (r.resourceType === TOPIC_RESOURCE) this.changedConfigs.add(r.resourceName);
         return;
       }
+      case "UserScramCredential": {
+        if (r.name.length === 0) throw new MetadataReplayError("UserScramCredential record: empty user name");
+        this.scram ??= new Map(this.base.scramCredentials);
+        const { type: _type, ...entry } = r;
+        this.scram.set(scramKey(r.mechanism, r.name), entry);
+        return;
+      }
+      case "RemoveUserScramCredential": {
+        this.scram ??= new Map(this.base.scramCredentials);
+        if (!this.scram.delete(scramKey(r.mechanism, r.name))) throw new MetadataReplayError(`RemoveUserScramCredential record: ${r.name} has no credential for mechanism ${r.mechanism}`);
+        return;
+      }
       case "ProducerIds": {
         const current = this.producerIds?.nextProducerId ?? 0n;
         if (r.nextProducerId <= current) throw new MetadataReplayError(`ProducerIds record: nextProducerId ${r.nextProducerId} is not above ${current}`);
@@ -373,6 +400,7 @@ export class MetadataDelta {
       this.features ?? this.base.features,
       this.producerIds,
       this.acls ?? this.base.acls,
+      this.scram ?? this.base.scramCredentials,
     );
   }
 }

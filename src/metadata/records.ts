@@ -25,6 +25,8 @@ export const RecordApiKey = {
   ProducerIds: 15,
   AccessControlEntry: 23,
   RemoveAccessControlEntry: 24,
+  UserScramCredential: 11,
+  RemoveUserScramCredential: 22,
 } as const;
 
 /** PartitionRecord.Leader: no leader. PartitionChangeRecord.Leader: -1 none, -2 unchanged. */
@@ -134,9 +136,29 @@ export interface AccessControlEntryRecord {
 export interface RemoveAccessControlEntryRecord {
   type: "RemoveAccessControlEntry";
   id: string;
+ * UserScramCredentialRecord (apiKey 11): a user's SCRAM credential for one mechanism (1
+ * SCRAM-SHA-256, 2 SCRAM-SHA-512), set or replaced. salt, storedKey and serverKey are base64.
+ */
+export interface UserScramCredentialRecord {
+  type: "UserScramCredential";
+  name: string;
+  mechanism: number;
+  salt: string;
+  storedKey: string;
+  serverKey: string;
+  iterations: number;
+}
+
+/** RemoveUserScramCredentialRecord (apiKey 22): the user's credential for that mechanism is gone. */
+export interface RemoveUserScramCredentialRecord {
+  type: "RemoveUserScramCredential";
+  name: string;
+  mechanism: number;
 }
 
 export type MetadataRecord =
+  | UserScramCredentialRecord
+  | RemoveUserScramCredentialRecord
   | RegisterBrokerRecord
   | TopicRecord
   | PartitionRecord
@@ -221,6 +243,17 @@ function nullableIds(o: Obj, name: string): number[] | null {
   return field(o, name) === null ? null : ids(o, name);
 }
 
+function base64(o: Obj, name: string): string {
+  const v = str(o, name);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length > 1024) throw new RecordFormatError(`${o.type} record: ${name} must be base64, got ${JSON.stringify(v)}`);
+  return v;
+}
+function scramMechanism(o: Obj): number {
+  const m = int32(o, "mechanism", 1);
+  if (m !== 1 && m !== 2) throw new RecordFormatError(`${o.type} record: mechanism must be 1 (SCRAM-SHA-256) or 2 (SCRAM-SHA-512), got ${m}`);
+  return m;
+}
+
 /** Checks and converts one record from its JSON form. */
 export function decodeRecord(value: unknown): MetadataRecord {
   if (typeof value !== "object" || value === null || Array.isArray(value)) throw new RecordFormatError("a record must be a JSON object");
@@ -288,6 +321,18 @@ export function decodeRecord(value: unknown): MetadataRecord {
       };
     case "RemoveAccessControlEntry":
       return { type: "RemoveAccessControlEntry", id: uuid(o, "id") };
+    case "UserScramCredential":
+      return {
+        type: "UserScramCredential",
+        name: str(o, "name"),
+        mechanism: scramMechanism(o),
+        salt: base64(o, "salt"),
+        storedKey: base64(o, "storedKey"),
+        serverKey: base64(o, "serverKey"),
+        iterations: int32(o, "iterations", 1),
+      };
+    case "RemoveUserScramCredential":
+      return { type: "RemoveUserScramCredential", name: str(o, "name"), mechanism: scramMechanism(o) };
     default:
       throw new RecordFormatError(`unknown record type ${JSON.stringify(o.type)}`);
   }

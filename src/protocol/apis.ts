@@ -14,6 +14,8 @@ import { CreatePartitions } from "./messages/create-partitions.ts";
 import { CreateTopics } from "./messages/create-topics.ts";
 import { DeleteAcls } from "./messages/delete-acls.ts";
 import { DeleteGroups } from "./messages/delete-groups.ts";
+import { DescribeUserScramCredentials } from "./messages/describe-user-scram-credentials.ts";
+import { AlterUserScramCredentials } from "./messages/alter-user-scram-credentials.ts";
 import { DeleteRecords } from "./messages/delete-records.ts";
 import { DeleteTopics } from "./messages/delete-topics.ts";
 import { DescribeAcls } from "./messages/describe-acls.ts";
@@ -52,6 +54,7 @@ export const ALL_APIS: ApiDef[] = [
   AddOffsetsToTxn,
   AddPartitionsToTxn,
   AlterConfigs,
+  AlterUserScramCredentials,
   ApiVersions,
   ConsumerGroupDescribe,
   ConsumerGroupHeartbeat,
@@ -69,6 +72,7 @@ export const ALL_APIS: ApiDef[] = [
   DescribeLogDirs,
   DescribeQuorum,
   DescribeTransactions,
+  DescribeUserScramCredentials,
   ElectLeaders,
   EndTxn,
   Fetch,

@@ -22,7 +22,10 @@
 import { join } from "node:path";
 import { ReplicaMarkerWriter } from "../cluster/txn-marker-writer.ts";
 import { clusterConfigOf, type ClusterConfig } from "../cluster/cluster-config.ts";
-import { SECURITY_PROTOCOL_ID } from "../security/listeners.ts";
+import { SECURITY_PROTOCOL_ID, usesTls } from "../security/listeners.ts";
+import { createSecurityContext } from "../security/security-context.ts";
+import { scramCredentialOf } from "../security/scram-credentials.ts";
+import { TlsContext } from "../security/tls.ts";
 import { addCurrentLeaderFields } from "./current-leader.ts";
 import { startLeaderRebalance, type LeaderRebalanceOptions } from "../cluster/leader-rebalance.ts";
 import { ClusterNode, clusterIdOf } from "../cluster/cluster-node.ts";
@@ -75,6 +78,8 @@ export interface Broker {
   health(): ServiceStatus[];
   /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then closes everything. */
   stop(graceMs?: number): Promise<void>;
+  /** Reads the TLS files and the JWKS again (SIGHUP); false when a file was invalid (the old ones stay). */
+  reloadSecurity(reason: string): boolean;
 }
 
 export interface StartOptions extends LoadOptions {
@@ -135,9 +140,15 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     config.advertisedHost = cluster.advertisedListeners.find((l) => l.name === kl.name)!.host;
   }
   const listeners = listenerEndpointsOf(cluster, config);
+  // SASL mechanisms and TLS files are checked before anything starts (ConfigError names the key).
+  const security = createSecurityContext(config, (code, user) => scramCredentialOf(context.metadata.image, code, user));
   let clusterNode: ClusterNode | null = null;
   let rebalance: { stop(): void } | null = null;
   const log = opts.log ?? createLogger({ level: config.logLevel, format: config.logFormat });
+  if (listeners.some((l) => usesTls(l.securityProtocol))) {
+    security.tls = new TlsContext(config, log.child({ component: "tls" }));
+    security.tls.watch();
+  }
   const registry = new HandlerRegistry();
   registerHandlers(registry);
   const middleware = new MiddlewareChain();
@@ -155,6 +166,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     advertisedHost: listeners[0]!.advertisedHost,
     advertisedPort: listeners[0]!.advertisedPort,
     listeners,
+    security,
     registry,
     middleware,
     metrics,
@@ -408,7 +420,19 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       return listener.connectionCount;
     },
     health: () => host.status(),
+    reloadSecurity(reason: string) {
+      let ok = true;
+      try {
+        security.reloadKeys();
+      } catch (e) {
+        ok = false;
+        log.warn("OAUTHBEARER keys not reloaded; the previous ones stay in use", { reason, error: (e as Error).message });
+      }
+      if (security.tls && !security.tls.reload(reason)) ok = false;
+      return ok;
+    },
     stop(graceMs = 5000) {
+      security.tls?.close();
       stopped ??= host.stopAll(graceMs).then(() => log.info("takhin stopped"));
       return stopped;
     },

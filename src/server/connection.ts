@@ -11,6 +11,14 @@
  * queued behind a slow reader, or the broker's request memory is spent (request-memory.ts), and
  * resumes when they drain.
  *
+ * Authentication (src/security): on a SASL listener a ConnectionAuthenticator decides every
+ * request until the client has logged in — ApiVersions passes, SaslHandshake / SaslAuthenticate are
+ * answered by it (not by the middleware chain and handlers), anything else closes the connection;
+ * after a v0 handshake the frames are raw SASL tokens (size + token, answered the same way). A
+ * failed login's answer waits the failed-login delay, then the connection closes. Before login a
+ * frame may be at most sasl.server.max.receive.size. On a TLS listener the principal comes from the
+ * client certificate once the handshake is done (SSL), or from the SASL login (SASL_SSL).
+ *
  * What closes the connection (and only this connection): a frame size that is negative, smaller
  * than a header or above socket.request.max.bytes; an API key or version the broker does not serve
  * (except ApiVersions, answered with a v0 body and UNSUPPORTED_VERSION, as Kafka does); a header
@@ -31,6 +39,10 @@ import type { Logger } from "../util/log.ts";
 import type { BrokerContext, ConnectionInfo, ListenerEndpoint, RequestContext } from "./context.ts";
 import { NO_RESPONSE, type Handler } from "./registry.ts";
 import { ANONYMOUS } from "../security/principal.ts";
+import { ConnectionAuthenticator } from "../security/authenticator.ts";
+import { usesSasl, usesTls } from "../security/listeners.ts";
+import type { PeerInfo } from "../security/tls.ts";
+import { SASL_AUTHENTICATION_MAX_MS } from "../limits.ts";
 
 /** Smallest payload that can hold a request header prefix (api key, version, correlation id). */
 const MIN_FRAME_BYTES = 8;
@@ -70,6 +82,10 @@ export class Connection {
     if (!this.closed) this.frameLoop();
   };
   closed = false;
+  /** The SASL state machine on a SASL listener; null elsewhere. */
+  readonly auth: ConnectionAuthenticator | null = null;
+  private authTimer: ReturnType<typeof setTimeout> | null = null;
+  private failTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
     private readonly socket: Socket<unknown>,
@@ -80,14 +96,36 @@ export class Connection {
   ) {
     this.info = { id, remoteAddress: socket.remoteAddress, principal: ANONYMOUS, listenerName: listener.name, securityProtocol: listener.securityProtocol };
     this.log = broker.log.child({ conn: id, remote: socket.remoteAddress });
+    if (usesSasl(listener.securityProtocol)) {
+      const info = this.info;
+      this.auth = new ConnectionAuthenticator(broker.security, socket.remoteAddress, { get: () => info.principal, set: (p) => (info.principal = p) }, this.log);
+      this.authTimer = setTimeout(() => {
+        if (!this.auth!.authenticated && !this.closed) {
+          this.log.warn("closing connection: no SASL authentication in time", { limitMs: SASL_AUTHENTICATION_MAX_MS });
+          this.close();
+        }
+      }, SASL_AUTHENTICATION_MAX_MS);
+      this.authTimer.unref?.();
+    }
   }
 
   /** A TLS listener's handshake finished (Bun's handshake callback). */
   onTlsHandshake(success: boolean, error: Error | null): void {
-    if (!success) {
+    const tls = this.broker.security.tls;
+    if (!success || !tls || !usesTls(this.listener.securityProtocol)) {
       this.log.info("closing connection: TLS handshake failed", { error: error?.message });
       this.close();
+      return;
     }
+    const verdict = tls.principalOf(this.socket as unknown as PeerInfo);
+    if ("refuse" in verdict) {
+      this.log.warn("closing connection: client certificate refused", { reason: verdict.refuse });
+      this.broker.security.failures.failed(this.info.remoteAddress);
+      this.close();
+      return;
+    }
+    // On SASL_SSL the SASL login decides the principal.
+    if (!this.auth) this.info.principal = verdict.principal;
   }
 
   onData(data: Uint8Array): void {
@@ -99,12 +137,18 @@ export class Connection {
 
   private frameLoop(): void {
     while (!this.closed && this.inBytes >= 4 && this.slots.length < MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION) {
+      if (this.auth?.state === "failed") {
+        // A failed login: nothing more is read; the connection closes after the delay.
+        this.inChunks = [];
+        this.inBytes = 0;
+        break;
+      }
       const size = this.peekSize();
-      if (size < MIN_FRAME_BYTES || size > this.broker.config.socketRequestMaxBytes) {
-        this.log.warn("closing connection: bad frame size", {
-          sizeBytes: size,
-          maxBytes: this.broker.config.socketRequestMaxBytes,
-        });
+      const preAuth = this.auth !== null && !this.auth.authenticated;
+      const maxBytes = preAuth ? this.broker.config.saslServerMaxReceiveSize : this.broker.config.socketRequestMaxBytes;
+      const minBytes = this.auth?.state === "raw" ? 0 : MIN_FRAME_BYTES;
+      if (size < minBytes || size > maxBytes) {
+        this.log.warn(preAuth ? "closing connection: bad frame size before authentication" : "closing connection: bad frame size", { sizeBytes: size, maxBytes });
         this.close();
         return;
       }
@@ -124,7 +168,7 @@ export class Connection {
       this.reservedBytes = 0;
       let finished: boolean;
       try {
-        finished = this.dispatch(frame);
+        finished = this.auth?.state === "raw" ? this.rawSaslToken(frame) : this.dispatch(frame);
       } finally {
         this.broker.requestMemory.release(reserved);
       }
@@ -199,6 +243,15 @@ export class Connection {
   private dispatch(frame: Uint8Array): boolean {
     const r = new Reader(frame);
     const { apiKey, apiVersion, correlationId } = readHeaderPrefix(r);
+    if (this.auth) {
+      const a = this.auth.admit(apiKey);
+      if (a.kind === "close") {
+        this.log.warn("closing connection: " + a.reason, { apiKey, apiVersion });
+        this.close();
+        return true;
+      }
+      if (a.kind === "intercept") return this.saslRequest(r, apiKey, apiVersion, correlationId);
+    }
     const registry = this.broker.registry;
     const handler = registry.get(apiKey);
     if (!handler || !registry.supports(apiKey, apiVersion)) {
@@ -240,6 +293,69 @@ export class Connection {
     }
     this.complete(slot, handler, request, apiVersion, result);
     return true;
+  }
+
+  /** SaslHandshake / SaslAuthenticate on a SASL listener, answered by the connection's authenticator. */
+  private saslRequest(r: Reader, apiKey: number, apiVersion: number, correlationId: number): boolean {
+    const handler = this.broker.registry.get(apiKey);
+    if (!handler || !this.broker.registry.supports(apiKey, apiVersion)) {
+      this.log.warn("closing connection: unsupported SASL request version", { apiKey, apiVersion });
+      this.close();
+      return true;
+    }
+    let request: { mechanism?: string; authBytes?: Uint8Array };
+    try {
+      readHeaderRest(r, isFlexible(handler.api.request, apiVersion));
+      request = codecFor(handler.api.request, apiVersion).decode(r) as typeof request;
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.log.warn("closing connection: malformed SASL request", { api: handler.api.name, apiVersion, error: e.message });
+      this.close();
+      return true;
+    }
+    const auth = this.auth!;
+    const answer = apiKey === 17 ? auth.handshake(request.mechanism ?? "", apiVersion) : auth.authenticate(request.authBytes ?? new Uint8Array(0), apiVersion);
+    const slot: Slot = { correlationId, chunks: null, done: false };
+    this.slots.push(slot);
+    const v1 = responseHeaderIsV1(handler.api.apiKey, isFlexible(handler.api.response, apiVersion));
+    const chunks = encodeResponse(handler.api.response, apiVersion, correlationId, v1, answer.body);
+    if (answer.closeAfterMs !== undefined) {
+      this.closeAfterDelay(answer.closeAfterMs, () => {
+        slot.chunks = chunks;
+        slot.done = true;
+        this.flushSlots();
+      });
+      return true;
+    }
+    slot.chunks = chunks;
+    slot.done = true;
+    this.flushSlots();
+    if (answer.closeAfterSend) this.close();
+    return true;
+  }
+
+  /** A raw SASL token (after a v0 SaslHandshake): answered as size + token, or closed on failure. */
+  private rawSaslToken(frame: Uint8Array): boolean {
+    const r = this.auth!.rawToken(frame);
+    if ("closeAfterMs" in r) {
+      this.closeAfterDelay(r.closeAfterMs, () => {});
+      return true;
+    }
+    const out = new Uint8Array(4 + r.reply.length);
+    new DataView(out.buffer).setInt32(0, r.reply.length);
+    out.set(r.reply, 4);
+    this.write(out);
+    return true;
+  }
+
+  /** A failed login: after `delayMs` (longer for an address that keeps failing) send what is due and close. */
+  private closeAfterDelay(delayMs: number, beforeClose: () => void): void {
+    this.failTimer = setTimeout(() => {
+      this.failTimer = null;
+      if (this.closed) return;
+      beforeClose();
+      this.close();
+    }, delayMs);
   }
 
   /** Kafka's answer to an ApiVersions version it does not know: a v0 body, error 35, all keys. */
@@ -409,8 +525,15 @@ export class Connection {
     this.reservedBytes = 0;
   }
 
+  private clearTimers(): void {
+    if (this.authTimer) clearTimeout(this.authTimer);
+    if (this.failTimer) clearTimeout(this.failTimer);
+    this.authTimer = this.failTimer = null;
+  }
+
   close(): void {
     if (this.closed) return;
+    this.clearTimers();
     this.releaseMemory();
     this.closed = true;
     this.inChunks = [];
@@ -419,6 +542,7 @@ export class Connection {
   }
 
   onClosed(): void {
+    this.clearTimers();
     this.releaseMemory();
     this.closed = true;
     this.inChunks = [];

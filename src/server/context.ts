@@ -18,6 +18,7 @@ import type { RequestMemory } from "./request-memory.ts";
 import type { KafkaPrincipal } from "../security/principal.ts";
 import type { Authorizer } from "../security/authorizer.ts";
 import type { SecurityProtocol } from "../security/listeners.ts";
+import type { SecurityContext } from "../security/security-context.ts";
 
 /** A client listener: its name and protocol, where it binds, and the endpoint clients are told. */
 export interface ListenerEndpoint {
@@ -41,6 +42,8 @@ export interface BrokerContext {
   advertisedPort: number;
   /** Every client listener, the main one (inter-broker in a cluster, else the first) first. */
   listeners: ListenerEndpoint[];
+  /** SASL mechanisms, failed-login tracking and TLS (src/security/security-context.ts). */
+  security: SecurityContext;
   registry: HandlerRegistry;
   /** What every request passes through before its handler (middleware.ts). */
   middleware: MiddlewareChain;

@@ -10,6 +10,7 @@
  */
 import type { Socket, TCPSocketListener } from "bun";
 import type { BrokerContext, ListenerEndpoint } from "./context.ts";
+import { usesTls } from "../security/listeners.ts";
 import { effectiveMaxConnections } from "../cluster/broker-config.ts";
 import { Connection } from "./connection.ts";
 import { OperatorError, type Service } from "./lifecycle.ts";
@@ -69,6 +70,7 @@ export class KafkaListener implements Service {
     }
     this.accepting = true;
     this.context.advertisedPort = this.context.listeners[0]!.advertisedPort;
+    this.context.security.tls?.onReload(() => this.rebindTls());
   }
 
   private listen(endpoint: ListenerEndpoint): TCPSocketListener<SocketData> {
@@ -149,8 +151,26 @@ export class KafkaListener implements Service {
 
   /** Bun's tls option for an SSL / SASL_SSL listener (src/security/tls.ts); nothing for the others. */
   private tlsOf(endpoint: ListenerEndpoint): { tls?: Bun.TLSOptions } {
-    if (endpoint.securityProtocol === "PLAINTEXT") return {};
-    throw new OperatorError(`listener ${endpoint.name}: ${endpoint.securityProtocol} is not served yet`);
+    if (!usesTls(endpoint.securityProtocol)) return {};
+    return { tls: this.context.security.tls!.options() };
+  }
+
+  /**
+   * New TLS files (tls.ts reload): each TLS listener binds a new socket on its port with them;
+   * the old socket stops accepting, and the connections it accepted go on with their sessions.
+   */
+  private rebindTls(): void {
+    if (!this.accepting) return;
+    for (const b of this.bound) {
+      if (!usesTls(b.endpoint.securityProtocol)) continue;
+      const port = b.socket.port;
+      b.socket.stop(false);
+      try {
+        b.socket = this.listen({ ...b.endpoint, bindPort: port });
+      } catch (e) {
+        this.context.log.error("listener could not bind again after the TLS reload", { listener: b.endpoint.name, port, error: e });
+      }
+    }
   }
 
   quiesce(): void {

@@ -42,6 +42,9 @@ import { describeTransactionsHandler } from "./describe-transactions.ts";
 import { listTransactionsHandler } from "./list-transactions.ts";
 import { consumerGroupHeartbeatHandler } from "./consumer-group-heartbeat.ts";
 import { consumerGroupDescribeHandler } from "./consumer-group-describe.ts";
+import { saslAuthenticateHandler } from "./sasl-authenticate.ts";
+import { describeUserScramCredentialsHandler } from "./describe-user-scram-credentials.ts";
+import { alterUserScramCredentialsHandler } from "./alter-user-scram-credentials.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(produceHandler);
@@ -73,6 +76,9 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(listGroupsHandler);
   registry.register(describeGroupsHandler);
   registry.register(saslHandshakeHandler);
+  registry.register(saslAuthenticateHandler);
+  registry.register(describeUserScramCredentialsHandler);
+  registry.register(alterUserScramCredentialsHandler);
   registry.register(deleteGroupsHandler);
   registry.register(offsetDeleteHandler);
   registry.register(describeAclsHandler);
