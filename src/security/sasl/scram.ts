@@ -156,7 +156,8 @@ export class ScramServer implements SaslServer {
     if (!attrs || !BASE64.test(proofText)) return this.fail(`Authentication failed: invalid SCRAM client final message`);
     const c = attrs.get("c");
     if (c !== Buffer.from(this.gs2Header, "utf8").toString("base64")) return this.fail("Authentication failed: invalid channel binding");
-    if (attrs.get("r") !== this.nonce) return this.fail("Authentication failed: Invalid server nonce: does not start with client nonce");
+    // Kafka checks that the nonce ends with the server's (librdkafka sends its client nonce again in front).
+    if (!(attrs.get("r") ?? "").endsWith(this.nonce)) return this.fail("Authentication failed: Invalid client nonce in the final client message.");
     const proof = Buffer.from(proofText, "base64");
     const cred = this.credential!;
     const authMessage = `${this.clientFirstBare},${this.serverFirst},${withoutProof}`;
