@@ -136,6 +136,9 @@ export interface AccessControlEntryRecord {
 export interface RemoveAccessControlEntryRecord {
   type: "RemoveAccessControlEntry";
   id: string;
+}
+
+/**
  * UserScramCredentialRecord (apiKey 11): a user's SCRAM credential for one mechanism (1
  * SCRAM-SHA-256, 2 SCRAM-SHA-512), set or replaced. salt, storedKey and serverKey are base64.
  */

@@ -45,6 +45,7 @@
  *   ConsumerGroupHeartbeat (68)  GROUP READ; TOPIC DESCRIBE on each subscribed name
  *   ConsumerGroupDescribe (69)   GROUP DESCRIBE per group; authorized-operations computed
  *   OffsetDelete (47)      GROUP DELETE; TOPIC READ per topic
+ *   DescribeUserScramCredentials (50) CLUSTER DESCRIBE; AlterUserScramCredentials (51) CLUSTER ALTER
  *   an API without a rule  refused with CLUSTER_AUTHORIZATION_FAILED (fails closed)
  *
  * Per-resource checks split the request: the authorised part goes to the handler, the refused
@@ -434,6 +435,8 @@ export const ACL_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [43, cluster(AclOp.ALTER)],
   [44, configResources(AclOp.ALTER_CONFIGS, "responses")],
   [47, all(group(AclOp.DELETE), topics(AclOp.READ, "topics", "topics"))],
+  [50, cluster(AclOp.DESCRIBE)],
+  [51, cluster(AclOp.ALTER)],
   [55, cluster(AclOp.DESCRIBE)],
   [60, cluster(AclOp.DESCRIBE)],
   [65, describeTransactionsRule],

@@ -41,3 +41,6 @@ export * from "../../src/protocol/messages/describe-transactions.ts";
 export * from "../../src/protocol/messages/list-transactions.ts";
 export * from "../../src/protocol/messages/consumer-group-heartbeat.ts";
 export * from "../../src/protocol/messages/consumer-group-describe.ts";
+export * from "../../src/protocol/messages/sasl-authenticate.ts";
+export * from "../../src/protocol/messages/describe-user-scram-credentials.ts";
+export * from "../../src/protocol/messages/alter-user-scram-credentials.ts";

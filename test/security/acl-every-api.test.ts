@@ -100,6 +100,15 @@ const CASES: Record<number, Case> = {
   // Before authentication: answered as usual.
   17: { api: M.SaslHandshake, version: 1, body: () => ({ mechanism: "PLAIN" }), refused: (r) => expect(AUTH_ERRORS.has(r.errorCode)).toBe(false) },
   18: { api: M.ApiVersions, version: 3, body: () => ({ clientSoftwareName: "t", clientSoftwareVersion: "1" }), refused: (r) => expect(r.errorCode).toBe(0) },
+  // On a PLAINTEXT listener: no SASL exchange to take part in, whatever the ACLs.
+  36: { api: M.SaslAuthenticate, version: 2, body: () => ({ authBytes: new Uint8Array(0) }), refused: (r) => expect(r.errorCode).toBe(34 /* ILLEGAL_SASL_STATE */) },
+  50: { api: M.DescribeUserScramCredentials, version: 0, body: () => ({ users: null }), refused: (r) => expect(r.errorCode).toBe(CLUSTER_AUTH) },
+  51: {
+    api: M.AlterUserScramCredentials,
+    version: 0,
+    body: () => ({ deletions: [{ name: "nobody", mechanism: 1 }], upsertions: [] }),
+    refused: (r) => expect(r.results).toEqual([{ userName: "nobody", errorCode: CLUSTER_AUTH, errorMessage: null }]),
+  },
   19: {
     api: M.CreateTopics,
     version: 5,
