@@ -118,6 +118,7 @@ test(
       text += new TextDecoder().decode(value);
     }
     expect(text).toContain('"sent": 3');
+    const killedAt = performance.now();
     await cluster.kill(coord.nodeId);
     const live = cluster.nodes.filter((n) => n.id !== coord.nodeId);
     const liveBootstrap = live.map((n) => `127.0.0.1:${n.kafkaPort}`).join(",");
@@ -126,6 +127,7 @@ test(
       const r = await findTxnCoordinator(live[0]!.kafkaPort, "cl-hang").catch(() => null);
       return r && r.errorCode === ErrorCode.NONE && r.nodeId !== coord.nodeId ? r : null;
     }, 30_000, 100);
+    console.log(`transaction coordinator failover: kill -9 of node ${coord.nodeId} -> node ${newCoord.nodeId} answers FindCoordinator after ${Math.round(performance.now() - killedAt)} ms`);
     // Records after the open transaction, then the end markers the consumer waits for.
     const after = msgs("cl-after", 1);
     const ends = [0, 1, 2].map((p) => ({ p, k: "end", v: "end" }));
@@ -143,6 +145,7 @@ test(
       }
     }, 30_000, 100);
     expect(state.errorCode).toBe(0);
+    console.log(`open transaction (timeout 4000 ms) aborted by the new coordinator ${Math.round(performance.now() - killedAt)} ms after the kill (at most: this is when the test saw it)`);
     const ru = await run(PYTHON, "txn-confluent.py", { mode: "consume", bootstrap: liveBootstrap, clientId: "txn-confluent", isolation: "read_uncommitted", endPartitions: [0, 1, 2].map((p) => ({ topic: TOPIC, p })) });
     expect(byPartition(ru.records)).toEqual(byPartition([...committed, ...aborted, ...hung, ...after]));
   },

@@ -31,7 +31,7 @@ const K = "[^\\]]*";
 const STEP = "[^.]*";
 
 /** API keys Apache Kafka 4.4 serves and Takhin does not (yet): neither advertised nor answered. */
-const KAFKA_ONLY_APIS = [24, 25, 26, 27, 29, 30, 31, 34, 36, 38, 39, 40, 41, 43, 45, 46, 48, 49, 50, 51, 55, 57, 61, 64, 65, 66, 74, 75, 76, 77, 78, 79, 80, 81, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94];
+const KAFKA_ONLY_APIS = [29, 30, 31, 34, 36, 38, 39, 40, 41, 43, 45, 46, 48, 49, 50, 51, 55, 57, 61, 64, 74, 75, 76, 77, 78, 79, 80, 81, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94];
 /** Topic configs Kafka 4.4 lists that Takhin does not implement. */
 const KAFKA_ONLY_TOPIC_CONFIGS = ["remote\\.log\\.delete\\.on\\.disable", "remote\\.log\\.copy\\.disable", "remote\\.copy\\.lag\\.ms", "remote\\.copy\\.lag\\.bytes", "errors\\.deadletterqueue\\.group\\.enable", "max\\.decompressed\\.message\\.bytes"];
 /** Broker settings the peer's server.properties sets (source STATIC_BROKER_CONFIG there); Takhin has the same values as defaults. */
@@ -47,7 +47,7 @@ export const ALLOWED: Allowed[] = [
     kafka: ANY,
     takhin: "<absent>",
     verdict: "intentional",
-    reason: "Not implemented yet (SASL, transactions, ACLs, quotas, KRaft and share-group APIs, ...): not advertised, so clients do not use them; an unadvertised request is answered UNSUPPORTED_VERSION.",
+    reason: "Not implemented yet (SASL, ACLs, quotas, KRaft and share-group APIs, ...): not advertised, so clients do not use them; an unadvertised request is answered UNSUPPORTED_VERSION.",
     example: { kafka: { apiKey: 36, minVersion: 0, maxVersion: 2 }, takhin: "<absent>" },
   },
   {
@@ -213,15 +213,6 @@ export const ALLOWED: Allowed[] = [
     example: { kafka: { $noResponse: "timeout" }, takhin: { errorCode: 87 } },
   },
   {
-    id: "produce-transactional-batch",
-    scenario: "produce-transactional-batch-without-transaction",
-    path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.errorCode`,
-    kafka: 53,
-    takhin: 48,
-    verdict: "intentional",
-    reason: "A transactional batch without a transactional id in the request: Kafka answers TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53); Takhin INVALID_TXN_STATE (48) - it has no transactions, and the batch claims a transaction that does not exist.",
-  },
-  {
     id: "produce-duplicate-log-append-time",
     scenario: "idempotent-duplicate-(batch|older-batch)|produce-idempotent-compressed-multi-record",
     path: `${STEP}\\.responses\\[name=${K}\\]\\.partitionResponses\\[index=0\\]\\.logAppendTimeMs`,
@@ -229,17 +220,6 @@ export const ALLOWED: Allowed[] = [
     takhin: -1,
     verdict: "intentional",
     reason: "A duplicate idempotent batch on a CreateTime topic: Kafka answers logAppendTimeMs with the cached batch's timestamp, Takhin -1, which is what the field means for CreateTime topics (and what both answer for the original batch).",
-  },
-  // ---------------------------------------------------------------- transactions
-  {
-    id: "transactions-not-implemented",
-    scenario: "init-producer-id-(transactional|bad-transaction-timeout)",
-    path: `${STEP}\\.(errorCode|producerId|producerEpoch|coordinators\\[key=${K}\\]\\.(nodeId|host|port|errorCode))`,
-    kafka: ANY,
-    takhin: ANY,
-    verdict: "intentional",
-    reason: "Transactions are not implemented: FindCoordinator for a transactional id answers COORDINATOR_NOT_AVAILABLE (15) and InitProducerId with a transactional id TRANSACTIONAL_ID_AUTHORIZATION_FAILED (53), so clients fail fast instead of hanging; Kafka allocates a producer id (or INVALID_TRANSACTION_TIMEOUT, 50, for a timeout of 0).",
-    example: { kafka: { errorCode: 0, producerId: "pid#1" }, takhin: { errorCode: 53, producerId: -1 } },
   },
   // ---------------------------------------------------------------- Fetch, DeleteRecords, ListOffsets
   {
