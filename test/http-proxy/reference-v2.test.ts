@@ -172,7 +172,7 @@ describe("API v2 reference, in order", () => {
       expect(r).toMatchObject({ status: 200, type: "application/vnd.kafka.avro.v2+json" });
       users.push(...r.body);
     }
-    expect(users.map((r) => ({ ...(r as object), offset: 0 })).sort((x: any, y: any) => x.key - y.key)).toEqual([
+    expect(users.map((r): unknown => ({ ...(r as object), offset: 0 })).sort((x: any, y: any) => x.key - y.key)).toEqual([
       { topic: "users", key: 1, value: { id: 1, name: "Bill" }, partition: p.body.offsets[0].partition, offset: 0 },
       { topic: "users", key: 2, value: { id: 2, name: "Melinda" }, partition: p.body.offsets[1].partition, offset: 0 },
     ]);
