@@ -4,9 +4,11 @@ then EndTxn). argv: bootstrap, transactional id, group, input topic, output topi
 Transaction 1 produces a record and commits offset 5 of input-0 (committed); transaction 2
 commits offset 9 of input-0 (aborted); transaction 3 commits offset 7 of input-1 and is left open.
 The group's committed offsets are read by a read_uncommitted consumer (OffsetFetch without
-require_stable) before and after each end. Prints one JSON object."""
+require_stable) before and after each end (after a commit, until they show: the markers may be
+written after EndTxn answered). Prints one JSON object."""
 import json
 import sys
+import time
 
 import confluent_kafka
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -23,6 +25,16 @@ def offsets():
     return {str(tp.partition): tp.offset for tp in got}
 
 
+def settled(partition, want):
+    """EndTxn may answer before the markers are written (Kafka writes them asynchronously): wait, bounded, until the group shows `want`."""
+    deadline = time.time() + 20
+    got = offsets()
+    while got[str(partition)] != want and time.time() < deadline:
+        time.sleep(0.1)
+        got = offsets()
+    return got
+
+
 try:
     producer.init_transactions(30)
     producer.begin_transaction()
@@ -30,7 +42,7 @@ try:
     producer.send_offsets_to_transaction([TopicPartition(input_topic, 0, 5)], consumer.consumer_group_metadata(), 30)
     out["phases"]["beforeCommit"] = offsets()
     producer.commit_transaction(30)
-    out["phases"]["afterCommit"] = offsets()
+    out["phases"]["afterCommit"] = settled(0, 5)
 
     producer.begin_transaction()
     producer.send_offsets_to_transaction([TopicPartition(input_topic, 0, 9)], consumer.consumer_group_metadata(), 30)

@@ -9,7 +9,7 @@
 import { Kafka, logLevel } from "kafkajs";
 
 const [bootstrap, transactionalId, group, input, output] = process.argv.slice(2);
-const kafka = new Kafka({ clientId: "takhin-txn-offsets-kafkajs", brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 10 } });
+const kafka = new Kafka({ clientId: "takhin-txn-offsets-kafkajs", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING, retry: { retries: 10 } });
 const admin = kafka.admin();
 const producer = kafka.producer({ transactionalId, idempotent: true, maxInFlightRequests: 1 });
 const out = { client: "kafkajs", phases: {} };
@@ -27,6 +27,23 @@ async function settled(partition, want) {
   return m;
 }
 
+/**
+ * kafkajs does not retry AddOffsetsToTxn's CONCURRENT_TRANSACTIONS (the previous transaction's
+ * markers are still being completed: Kafka answers so too, and the Java client retries it): retry
+ * the send here, bounded.
+ */
+async function sendOffsets(txn, args) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await txn.sendOffsets(args);
+    } catch (e) {
+      if (!/concurrent operation/.test(e.message) || attempt >= 100) throw e;
+      out.concurrentRetries = (out.concurrentRetries ?? 0) + 1;
+      await sleep(100);
+    }
+  }
+}
+
 async function offsets() {
   const [t] = await admin.fetchOffsets({ groupId: group, topics: [input] });
   const m = {};
@@ -39,20 +56,20 @@ try {
   await producer.connect();
   const t1 = await producer.transaction();
   await t1.send({ topic: output, messages: [{ key: "k", value: "from-txn-1" }] });
-  await t1.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 0, offset: "5" }] }] });
+  await sendOffsets(t1, { consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 0, offset: "5" }] }] });
   out.phases.beforeCommit = await offsets();
   await t1.commit();
   out.phases.afterCommit = await settled(0, 5);
 
   const t2 = await producer.transaction();
-  await t2.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 0, offset: "9" }] }] });
+  await sendOffsets(t2, { consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 0, offset: "9" }] }] });
   out.phases.beforeAbort = await offsets();
   await t2.abort();
   // The abort's markers are written asynchronously too; the next transaction's first request waits for them (CONCURRENT_TRANSACTIONS is retried).
   out.phases.afterAbort = await offsets();
 
   const t3 = await producer.transaction();
-  await t3.sendOffsets({ consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 1, offset: "7" }] }] });
+  await sendOffsets(t3, { consumerGroupId: group, topics: [{ topic: input, partitions: [{ partition: 1, offset: "7" }] }] });
   out.phases.leftOpen = await offsets();
   out.ok = true;
 } catch (e) {
