@@ -4,7 +4,7 @@
  * content type application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json or
  * application/json (or none given), at most SCHEMA_REGISTRY_MAX_BODY_BYTES; answers are
  * application/vnd.schemaregistry.v1+json. Every failure is Confluent's { error_code, message }
- * (errors.ts): malformed JSON 400/400, a body that is not an object 422/422, oversized 413/413,
+ * (errors.ts): malformed JSON or a field of the wrong JSON type 400/400, a body that is not an object 422/422, oversized 413/413,
  * another content type 415/415, unknown path 404/404, wrong method 405/405, unexpected 500/50001.
  */
 import { Hono, type Context } from "hono";
@@ -89,6 +89,11 @@ function idParam(c: Context): number {
 
 /** The schema part of a register / lookup / compatibility body. */
 function schemaRequest(body: Record<string, unknown>): SchemaRequest {
+  // A field of the wrong JSON type is a request Confluent's (Jackson's) reader cannot bind: 400.
+  const wrongType = (field: string, want: string) => new E.RegistryError(400, `Cannot deserialize value of type \`${want}\` for field '${field}'`);
+  if (body.schema !== undefined && body.schema !== null && typeof body.schema !== "string") throw wrongType("schema", "java.lang.String");
+  if (body.schemaType !== undefined && body.schemaType !== null && typeof body.schemaType !== "string") throw wrongType("schemaType", "java.lang.String");
+  if (body.references !== undefined && body.references !== null && !Array.isArray(body.references)) throw wrongType("references", "java.util.ArrayList");
   const schemaType = body.schemaType === undefined || body.schemaType === null ? "AVRO" : String(body.schemaType).toUpperCase();
   if (!(SCHEMA_TYPES as readonly string[]).includes(schemaType)) throw E.invalidSchema(`unknown schema type ${JSON.stringify(body.schemaType)}; known: ${SCHEMA_TYPES.join(", ")}`);
   if (typeof body.schema !== "string" || body.schema.length === 0) throw E.invalidSchema("the body has no schema string");

@@ -2,7 +2,7 @@
  * The Schema Registry's API, the rest of the surface over real HTTP: every endpoint with bad input
  * answering Confluent's error code (unknown subject 40401, version 40402, schema 40403, invalid
  * schema 42201, invalid version 42202, invalid compatibility 42203, invalid mode 42204, malformed
- * JSON 400, a body that is not an object 422, oversized 413); schema references across subjects
+ * JSON or a field of the wrong JSON type 400, a body that is not an object 422, oversized 413); schema references across subjects
  * for each format (Avro named types, Protobuf imports, JSON Schema $refs), with compatibility
  * checked through them; normalize=true (query and subject config) for each format; IMPORT mode
  * with client-chosen ids for each format.
@@ -81,7 +81,10 @@ describe("bad input on every endpoint", () => {
       await expectError("POST", p, { schemaType: "PROTOBUF", schema: "message {" }, 422, 42201);
       await expectError("POST", p, { schemaType: "JSON", schema: '{"type": 5}' }, 422, 42201);
       await expectError("POST", p, { schema: avro("Known"), references: [{ name: "x", subject: "nope", version: 1 }] }, 422, 42201);
-      await expectError("POST", p, { schema: avro("Known"), references: "no" }, 422, 42201);
+      // A field of the wrong JSON type: 400, as Confluent's JSON binding answers.
+      await expectError("POST", p, { schema: avro("Known"), references: "no" }, 400, 400);
+      await expectError("POST", p, { schema: { type: "record", name: "X", fields: [] } }, 400, 400);
+      await expectError("POST", p, { schema: avro("Known"), schemaType: 3 }, 400, 400);
       await expectError("POST", p, {}, 422, 42201);
     }
     for (const v of ["0", "x", "-3", "2147483648"]) {
