@@ -10,10 +10,9 @@
  * intervals, a SIGKILLed member's ending at its kill, must not overlap.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Produce } from "../../src/protocol/messages/produce.ts";
-import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
-import { RawClient, removeDir, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
-import { explain, runJava, spawnJava, suiteClasspath, type JavaProcess } from "../java/java.ts";
+import { removeDir, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
+import { explain, runJava, spawnJava, suiteClasspath } from "../java/java.ts";
+import { checkNoTwoOwners as checkOwners, events, owned, produce as produceTo, until as waitUntil, type Member } from "./kip848-harness.ts";
 
 const GROUPS_TOOL = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
 const SESSION_MS = 6000;
@@ -32,7 +31,7 @@ beforeAll(async () => {
   classpath = suiteClasspath();
   tb = await startTestBroker(overrides, dataDir);
   tb.broker.context.topics.create(T, PARTITIONS);
-  await produce(T, PARTITIONS, PER_PARTITION, 0);
+  await produceTo(tb.port, T, PARTITIONS, PER_PARTITION, 0);
 }, 120_000);
 
 afterAll(async () => {
@@ -41,95 +40,16 @@ afterAll(async () => {
   removeDir(dataDir);
 });
 
-async function produce(topic: string, partitions: number, perPartition: number, from: number): Promise<void> {
-  const c = await RawClient.connect(tb.port);
-  const enc = new TextEncoder();
-  const r = await c.call(Produce, 9, {
-    transactionalId: null,
-    acks: -1,
-    timeoutMs: 10_000,
-    topicData: [{
-      name: topic,
-      partitionData: Array.from({ length: partitions }, (_, p) => ({
-        index: p,
-        records: buildRecordBatch({ records: Array.from({ length: perPartition }, (_, i) => ({ key: enc.encode(`k${p}`), value: enc.encode(`v${p}-${from + i}`) })) }),
-      })),
-    }],
-  });
-  c.close();
-  for (const pr of r.responses[0].partitionResponses) expect(pr.errorCode).toBe(0);
-}
-
-interface Member {
-  name: string;
-  proc: JavaProcess;
-  killedAt: bigint | null;
-}
 const members: Member[] = [];
 
 function start(name: string, sub: string, assignor = "uniform", group = GROUP, instance = "-"): Member {
-  const m = { name, proc: spawnJava("Kip848Member", [tb.bootstrap, group, sub, assignor, instance], { classpath }), killedAt: null };
+  const m: Member = { name, proc: spawnJava("Kip848Member", [tb.bootstrap, group, sub, assignor, instance], { classpath }), killedAt: null };
   members.push(m);
   return m;
 }
 
-const events = (m: Member) => m.proc.lines.filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
-
-/** What a member owns now, from its callbacks. */
-function owned(m: Member): Set<string> {
-  const s = new Set<string>();
-  for (const e of events(m)) {
-    if (e.event === "assigned") for (const p of e.partitions) s.add(p);
-    if (e.event === "revoked" || e.event === "lost") for (const p of e.partitions) s.delete(p);
-    if (e.event === "closed") s.clear();
-  }
-  return s;
-}
-
-async function until(what: string, pred: () => boolean, timeoutMs = WAIT_MS): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > deadline) {
-      throw new Error(`${what}: not within ${timeoutMs} ms; members: ${members.map((m) => `${m.name} owns [${[...owned(m)].sort()}] tail ${m.proc.lines.slice(-3).join(" | ")}`).join("; ")}`);
-    }
-    await Bun.sleep(100);
-  }
-}
-
-/** Every ownership interval of every member; no partition may have two at once. */
-function checkNoTwoOwners(): { intervals: number; partitions: number } {
-  const byPartition = new Map<string, { member: string; from: bigint; to: bigint }[]>();
-  const END = 2n ** 62n;
-  for (const m of members) {
-    const open = new Map<string, bigint>();
-    const close = (p: string, t: bigint) => {
-      const from = open.get(p);
-      if (from === undefined) return;
-      open.delete(p);
-      let list = byPartition.get(p);
-      if (!list) byPartition.set(p, (list = []));
-      list.push({ member: m.name, from, to: t });
-    };
-    for (const e of events(m)) {
-      const t = BigInt(e.t);
-      if (e.event === "assigned") for (const p of e.partitions) open.set(p, t);
-      if (e.event === "revoked" || e.event === "lost") for (const p of e.partitions) close(p, t);
-      if (e.event === "closed") for (const p of [...open.keys()]) close(p, t);
-    }
-    for (const p of [...open.keys()]) close(p, m.killedAt ?? END);
-  }
-  let n = 0;
-  for (const [p, list] of byPartition) {
-    list.sort((a, b) => (a.from < b.from ? -1 : 1));
-    for (let i = 1; i < list.length; i++) {
-      const prev = list[i - 1]!;
-      const cur = list[i]!;
-      expect(cur.from > prev.to, `${p}: ${cur.member} from ${cur.from} while ${prev.member} held it until ${prev.to}`).toBe(true);
-    }
-    n += list.length;
-  }
-  return { intervals: n, partitions: byPartition.size };
-}
+const until = (what: string, pred: () => boolean, timeoutMs = WAIT_MS) => waitUntil(what, pred, members, timeoutMs);
+const checkNoTwoOwners = () => checkOwners(members);
 
 const all = Array.from({ length: PARTITIONS }, (_, p) => `${T}:${p}`);
 const union = (ms: Member[]) => new Set(ms.flatMap((m) => [...owned(m)]));
@@ -199,7 +119,7 @@ describe("Java client 4.4, group.protocol=consumer", () => {
     async () => {
       await tb.stop();
       tb = await startTestBroker(overrides, dataDir);
-      await produce(T, PARTITIONS, 10, PER_PARTITION);
+      await produceTo(tb.port, T, PARTITIONS, 10, PER_PARTITION);
       const e = start("e", T);
       await until("e consumed the new records", () => events(e).filter((x) => x.event === "record").length >= PARTITIONS * 10);
       await Bun.sleep(1000);

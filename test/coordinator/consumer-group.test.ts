@@ -124,6 +124,9 @@ describe("consumer group heartbeat", () => {
     expect(c.heartbeat(hb({ memberId: "a", subscribedTopicNames: null, subscribedTopicRegex: "(a)\\1" }), 0).errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
     expect(c.heartbeat(hb({ memberId: "a", subscribedTopicNames: null, subscribedTopicRegex: "t(?=x)" }), 0).errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
     expect(c.heartbeat(hb({ memberId: "a", subscribedTopicNames: null, subscribedTopicRegex: "[" }), 0).errorCode).toBe(ErrorCode.INVALID_REGULAR_EXPRESSION);
+    // librdkafka sends an empty pattern with a topic-list subscription: no regex
+    expect(c.heartbeat(hb({ groupId: "g-empty-regex", memberId: "r", subscribedTopicRegex: "" }), 0).errorCode).toBe(0);
+    expect(c.get("g-empty-regex")!.members.get("r")!.subscribedTopicRegex).toBeNull();
     expect(c.heartbeat(hb({ memberId: "" }), 0).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect(c.heartbeat(hb({ memberId: "a", rebalanceTimeoutMs: -1 }), 0).errorCode).toBe(ErrorCode.INVALID_REQUEST);
     expect(c.heartbeat(hb({ memberId: "a", topicPartitions: null }), 0).errorCode).toBe(ErrorCode.INVALID_REQUEST);

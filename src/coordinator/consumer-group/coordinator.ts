@@ -218,7 +218,7 @@ export class ConsumerGroupCoordinator {
     if (req.serverAssignor !== null && !this.config.assignors.includes(req.serverAssignor)) {
       return { errorCode: ErrorCode.UNSUPPORTED_ASSIGNOR, errorMessage: `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${this.config.assignors.join(", ")}.` };
     }
-    if (req.subscribedTopicRegex !== null) {
+    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== "") {
       const r = compileTopicRegex(req.subscribedTopicRegex);
       if (!r.ok) return { errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION, errorMessage: r.message };
     }

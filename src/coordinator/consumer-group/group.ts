@@ -389,8 +389,10 @@ export class ConsumerGroup {
         subscriptionChanged = true;
       }
     }
-    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== m.subscribedTopicRegex) {
-      m.subscribedTopicRegex = req.subscribedTopicRegex;
+    // An empty pattern means none (librdkafka sends "" with a topic-list subscription), as Kafka reads it.
+    const regex = req.subscribedTopicRegex === "" ? null : req.subscribedTopicRegex;
+    if (req.subscribedTopicRegex !== null && regex !== m.subscribedTopicRegex) {
+      m.subscribedTopicRegex = regex;
       subscriptionChanged = true;
     }
     if (req.serverAssignor !== null && req.serverAssignor !== m.serverAssignor) {
