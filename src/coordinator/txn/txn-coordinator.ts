@@ -36,7 +36,7 @@ import type { PartitionManager } from "../../cluster/partition-manager.ts";
 import type { ReplicaManager } from "../../cluster/replica-manager.ts";
 import type { TopicRegistry } from "../../cluster/topics.ts";
 import type { TopicPartitionRef, TxnMarkerWriter } from "../../cluster/txn-contract.ts";
-import { TXN_MAX_MARKER_WRITES_IN_FLIGHT } from "../../limits.ts";
+import { TXN_MAX_MARKER_WRITES_IN_FLIGHT, TXN_MAX_TRANSACTIONAL_IDS } from "../../limits.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import { buildRecordBatch } from "../../protocol/record-batch.ts";
 import type { Logger } from "../../util/log.ts";
@@ -186,6 +186,8 @@ export class TxnCoordinator {
   private readonly loaded = new Map<number, number>();
   /** Ids whose markers are being written now. */
   private readonly completing = new Set<string>();
+  /** Ids waiting for a completion slot (at most TXN_MAX_MARKER_WRITES_IN_FLIGHT run at once), in order. */
+  private readonly waitingToComplete = new Set<string>();
   private creating: Promise<string | null> | null = null;
   private abortTimer: ReturnType<typeof setInterval> | null = null;
   private expireTimer: ReturnType<typeof setInterval> | null = null;
@@ -497,11 +499,23 @@ export class TxnCoordinator {
    * then its Complete* record. Runs in the background; one at a time per id.
    */
   private completeTransaction(transactionalId: string): void {
-    if (this.completing.has(transactionalId) || this.completing.size >= TXN_MAX_MARKER_WRITES_IN_FLIGHT || this.closed) return;
+    if (this.completing.has(transactionalId) || this.closed) return;
+    if (this.completing.size >= TXN_MAX_MARKER_WRITES_IN_FLIGHT) {
+      // Bounded by the ids this coordinator holds; the sweep also finds any it misses.
+      if (this.waitingToComplete.size < TXN_MAX_TRANSACTIONAL_IDS) this.waitingToComplete.add(transactionalId);
+      return;
+    }
     this.completing.add(transactionalId);
     this.writeMarkersAndComplete(transactionalId)
       .catch((error) => this.deps.log.error("completing a transaction failed", { transactionalId, error }))
-      .finally(() => this.completing.delete(transactionalId));
+      .finally(() => {
+        this.completing.delete(transactionalId);
+        const next = this.waitingToComplete.values().next();
+        if (!next.done) {
+          this.waitingToComplete.delete(next.value);
+          this.completeTransaction(next.value);
+        }
+      });
   }
 
   private async writeMarkersAndComplete(transactionalId: string): Promise<void> {
