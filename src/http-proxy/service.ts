@@ -15,7 +15,6 @@
  */
 import type { Server } from "bun";
 import { KafkaClient } from "../client/index.ts";
-import { HTTP_PROXY_MAX_BODY_BYTES } from "../limits.ts";
 import { Registry } from "../schema-registry/registry.ts";
 import { SchemaRegistryService } from "../schema-registry/service.ts";
 import { SchemaLog } from "../schema-registry/store.ts";
@@ -89,8 +88,11 @@ export class HttpProxyService implements Service {
       this.server = Bun.serve({
         hostname: host,
         port: config.httpProxyPort,
-        // A backstop above the app's own bound (body.ts answers 413 with Confluent's body first).
-        maxRequestBodySize: HTTP_PROXY_MAX_BODY_BYTES * 2,
+        // No server-wide cap: the app bounds every body as it reads it (body.ts: 413 past
+        // HTTP_PROXY_MAX_BODY_BYTES; the v3 streaming produce: per record), and a streaming produce
+        // may carry any number of records for as long as the connection lasts (Bun applies this cap
+        // to chunked bodies too, so a finite one would end long streams).
+        maxRequestBodySize: Number.MAX_SAFE_INTEGER,
         // Long polls (GET .../records) wait up to HTTP_PROXY_MAX_POLL_MS; idle sockets close after this.
         idleTimeout: 60,
         fetch: app.fetch,

@@ -132,6 +132,28 @@ describe("produce records", () => {
     expect(read).toEqual(Array.from({ length: 25 }, (_, k) => 2 * k + 1).filter((i) => i !== 25));
   });
 
+  test("streaming mode past 32 MiB in one request: 9000 records of 4 KiB", async () => {
+    await call(`${v3}/topics`, { method: "POST", headers: J, body: JSON.stringify({ topic_name: "v3-long-stream", partitions_count: 1 }) });
+    const payload = Buffer.alloc(4096, 0x62).toString("base64");
+    const total = 9000;
+    let sent = 0;
+    const body = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= total) return controller.close();
+        const batch = Array.from({ length: 100 }, () => JSON.stringify({ value: { type: "BINARY", data: payload } })).join("");
+        sent += 100;
+        controller.enqueue(new TextEncoder().encode(batch));
+      },
+    });
+    const r = await fetch(`${v3}/topics/v3-long-stream/records`, { method: "POST", headers: { ...J, "Transfer-Encoding": "chunked" }, body, duplex: "half" } as RequestInit);
+    expect(r.status).toBe(200);
+    const text = await r.text();
+    const reports = text.replace(/}\s*{/g, "}\n{").split("\n").map((l) => JSON.parse(l));
+    expect(reports).toHaveLength(total);
+    expect(reports.every((x, i) => x.error_code === 200 && x.offset === i)).toBe(true);
+    expect(b.broker.context.partitions.hosted("v3-long-stream", 0)!.logEndOffset).toBe(total);
+  }, 120_000);
+
   test("bad input", async () => {
     const post = (topic: string, body: string, type = "application/json") => call(`${v3}/topics/${topic}/records`, { method: "POST", headers: { "Content-Type": type }, body });
     expect(await post("nope", JSON.stringify({ value: { type: "JSON", data: 1 } }))).toMatchObject({ status: 404, body: { error_code: 404 } });
