@@ -119,6 +119,9 @@ for (const client of ["librdkafka", "kafkajs"] as const) {
       const topic = `idem-lossy-${client}`;
       tb.broker.context.topics.create(topic, PARTITIONS);
       const proxy = startLossyProxy(tb.port, 5);
+      // Metadata names the endpoint of the listener a request came in on (00275f4): point it at the proxy.
+      const listener = tb.broker.context.listeners[0]!;
+      listener.advertisedPort = proxy.port;
       tb.broker.context.advertisedPort = proxy.port;
       const count = 3000;
       try {
@@ -130,6 +133,7 @@ for (const client of ["librdkafka", "kafkajs"] as const) {
         if (client === "librdkafka") expect({ errors: res.errors, fatal: res.fatal, undelivered: res.undelivered }).toEqual({ errors: [], fatal: [], undelivered: 0 });
         expectDelivered(res.delivered, count);
       } finally {
+        listener.advertisedPort = tb.port;
         tb.broker.context.advertisedPort = tb.port;
         proxy.stop();
       }
