@@ -23,6 +23,7 @@ import { OffsetCommit } from "../../src/protocol/messages/offset-commit.ts";
 import { OffsetFetch } from "../../src/protocol/messages/offset-fetch.ts";
 import { SyncGroup } from "../../src/protocol/messages/sync-group.ts";
 import { TxnOffsetCommit } from "../../src/protocol/messages/txn-offset-commit.ts";
+import { WriteTxnMarkers } from "../../src/protocol/messages/write-txn-markers.ts";
 import { RawClient, removeDir, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
 
 const TOPIC = "txo-in";
@@ -174,6 +175,22 @@ describe("transactional offsets", () => {
     expect(await fetched(true)).toEqual({ 0: [30n, NONE], 1: [45n, NONE], 2: [60n, NONE] });
   });
 
+  test("a marker written by a WriteTxnMarkers request (as another node's transaction coordinator sends it) completes the pending offsets", async () => {
+    const p = await producer();
+    const q = await producer();
+    expect(await txnCommit({ ...p, offsets: { 0: 90n } })).toEqual([NONE]);
+    expect(await txnCommit({ ...q, offsets: { 1: 91n } })).toEqual([NONE]);
+    const partition = tb.broker.context.groups.partitionFor(GROUP);
+    const r = await c.call(WriteTxnMarkers, 1, {
+      markers: [
+        { producerId: p.producerId, producerEpoch: p.producerEpoch, transactionResult: true, topics: [{ name: "__consumer_offsets", partitionIndexes: [partition] }], coordinatorEpoch: 0 },
+        { producerId: q.producerId, producerEpoch: q.producerEpoch, transactionResult: false, topics: [{ name: "__consumer_offsets", partitionIndexes: [partition] }], coordinatorEpoch: 0 },
+      ],
+    });
+    expect(r.markers.map((m: any) => m.topics[0].partitions[0].errorCode)).toEqual([NONE, NONE]);
+    expect(await fetched(true)).toEqual({ 0: [90n, NONE], 1: [45n, NONE], 2: [60n, NONE] });
+  });
+
   test("a producer epoch older than the one the offsets partition saw is INVALID_PRODUCER_EPOCH", async () => {
     const p = await producer();
     // The transaction coordinator bumped the epoch (as EndTxn under transaction version 2 or an abort on timeout does).
@@ -181,7 +198,7 @@ describe("transactional offsets", () => {
     expect(await txnCommit({ ...p, offsets: { 0: 80n } })).toEqual([ErrorCode.INVALID_PRODUCER_EPOCH]);
     expect(await txnCommit({ ...p, producerEpoch: p.producerEpoch + 1, offsets: { 0: 81n } })).toEqual([NONE]);
     await marker(p.producerId, p.producerEpoch + 1, "abort");
-    expect((await fetched(true))[0]).toEqual([30n, NONE]);
+    expect((await fetched(true))[0]).toEqual([90n, NONE]);
   });
 
   test("unknown topics and partitions are UNKNOWN_TOPIC_OR_PARTITION; metadata too large is OFFSET_METADATA_TOO_LARGE", async () => {
