@@ -16,8 +16,10 @@
  * and the same of its anonymous part (RssAnon: heap and key map; Takhin's RSS also counts the pages
  * of the memory-mapped segments it reads, which Kafka reads through FileChannel, outside its RSS),
  * and the cleaner's key map as configured (both 128 MiB by default: log.cleaner.dedupe.buffer.size,
- * log_cleaner_dedupe_buffer_size). Afterwards kcat reads the topic from the beginning and counts
- * records and distinct keys (both brokers must end with every key).
+ * log_cleaner_dedupe_buffer_size). While the cleaning runs, a Metadata v1 request on a new connection
+ * every 20 ms measures how long the broker keeps a client waiting. Afterwards a confluent_kafka
+ * consumer reads the topic from the beginning and counts records and distinct keys (both brokers
+ * must end with every key).
  *
  * Both cleaners use their defaults otherwise: one cleaner thread, no IO throttle; the backoff
  * between looks for dirty logs is 1 s on both (Kafka's default is 15 s), which is not part of the
@@ -26,7 +28,7 @@
  * Usage: bun bench/cleaner-compare.ts [--records 1000000] [--keys 100000] [--value-bytes 1024]
  *        [--segment-mib 64] [--order takhin,kafka] [--out bench/results/cleaner]
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
@@ -56,6 +58,7 @@ const ROOT = join(import.meta.dir, "..");
 const CLEAN_TIMEOUT_MS = 30 * 60_000;
 const BACKOFF_MS = 1000;
 const MAP_BYTES = 128 * 1024 * 1024;
+const PROBE_EVERY_MS = 20;
 
 const PRODUCE = `
 import os, sys, time
@@ -213,10 +216,28 @@ async function startTakhin(dataDir: string): Promise<BrokerHandle> {
 async function startKafka(dataDir: string): Promise<BrokerHandle> {
   const peer = await startKafkaPeer({ dataDir, overrides: { "log.cleaner.backoff.ms": BACKOFF_MS, "log.cleaner.dedupe.buffer.size": MAP_BYTES } });
   const logFile = join(dataDir, "node-1", "kafka.log");
+  // Read the log incrementally (a whole re-read every poll would stall the latency probe).
+  let position = 0;
+  let text = "";
   return {
     bootstrap: peer.bootstrap,
     pid: peer.state.nodes[0]!.pid,
-    cleaned: () => (existsSync(logFile) ? parseKafkaCleanerLog(readFileSync(logFile, "utf8"), TOPIC) : null),
+    cleaned: () => {
+      if (!existsSync(logFile)) return null;
+      const fd = openSync(logFile, "r");
+      try {
+        const size = fstatSync(fd).size;
+        if (size > position) {
+          const buf = Buffer.alloc(size - position);
+          readSync(fd, buf, 0, buf.length, position);
+          position = size;
+          text = (text + buf.toString("utf8")).slice(-200_000);
+        }
+      } finally {
+        closeSync(fd);
+      }
+      return parseKafkaCleanerLog(text, TOPIC);
+    },
     stop: () => peer.stop(),
   };
 }
@@ -230,8 +251,42 @@ interface Result {
   rssPeakMB: number;
   anonBeforeMB: number;
   anonPeakMB: number;
+  latency: ProbeResult;
   recordsAfter: number;
   keysAfter: number;
+}
+
+interface ProbeResult {
+  count: number;
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/**
+ * A Metadata v1 request on a new connection every PROBE_EVERY_MS, one at a time, while the cleaner
+ * runs: how long the broker keeps a client waiting (Takhin's cleaner shares the event loop).
+ */
+function probeLatency(host: string, port: number): { stop(): Promise<ProbeResult> } {
+  const samples: number[] = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      const t0 = performance.now();
+      await metadataBrokers(host, port, 10_000);
+      samples.push(performance.now() - t0);
+      await Bun.sleep(PROBE_EVERY_MS);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      const sorted = [...samples].sort((a, b) => a - b);
+      const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
+      return { count: sorted.length, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[sorted.length - 1] ?? NaN };
+    },
+  };
 }
 
 async function runOne(kind: "takhin" | "kafka", work: string): Promise<Result> {
@@ -251,11 +306,14 @@ async function runOne(kind: "takhin" | "kafka", work: string): Promise<Result> {
     const anonBeforeMB = before?.anonMB ?? NaN;
     const sampler = new MemSampler(b.pid, 100).start();
     let anonPeakMB = anonBeforeMB;
+
     const anonTimer = setInterval(() => {
       const m = readMem(b.pid);
       if (m && m.anonMB > anonPeakMB) anonPeakMB = m.anonMB;
     }, 100);
-    runPython(ADMIN, [b.bootstrap, TOPIC, "alter", String(SEGMENT_BYTES)], 60_000);
+    runPython(ADMIN, [b.bootstrap, TOPIC, "alter", String(SEGMENT_BYTES)], 60_000); // blocks this process: probes start after it
+    const [host, port] = b.bootstrap.split(":");
+    const probe = probeLatency(host!, Number(port));
     const deadline = Date.now() + CLEAN_TIMEOUT_MS;
     let report: CleanReport | null = null;
     while ((report = b.cleaned()) === null) {
@@ -264,10 +322,11 @@ async function runOne(kind: "takhin" | "kafka", work: string): Promise<Result> {
     }
     const mem = sampler.stop();
     clearInterval(anonTimer);
+    const latency = await probe.stop();
     console.log(`[${kind}] cleaned: ${report.dirtyMB.toFixed(1)} MB in ${report.seconds.toFixed(2)} s = ${report.mbPerSec.toFixed(1)} MB/s; RSS ${rssBeforeMB.toFixed(0)} -> peak ${mem.peakRssMB.toFixed(0)} MB, anonymous ${anonBeforeMB.toFixed(0)} -> peak ${anonPeakMB.toFixed(0)} MB`);
     const [recordsAfter, keysAfter] = runPython(COUNT, [b.bootstrap, TOPIC], 10 * 60_000).split(/\s+/).map(Number);
     console.log(`[${kind}] read back: ${recordsAfter} records, ${keysAfter} keys`);
-    return { broker: kind, produceSeconds, settled: settle.settled, report, rssBeforeMB, rssPeakMB: mem.peakRssMB, anonBeforeMB, anonPeakMB, recordsAfter: recordsAfter!, keysAfter: keysAfter! };
+    return { broker: kind, produceSeconds, settled: settle.settled, report, rssBeforeMB, rssPeakMB: mem.peakRssMB, anonBeforeMB, anonPeakMB, latency, recordsAfter: recordsAfter!, keysAfter: keysAfter! };
   } finally {
     await b.stop();
     rmSync(dataDir, { recursive: true, force: true });
@@ -284,15 +343,15 @@ if (import.meta.main) {
   }
   const cmd = `bun bench/cleaner-compare.ts --records ${RECORDS} --keys ${KEYS} --value-bytes ${VALUE_BYTES} --segment-mib ${args["segment-mib"]} --order ${args.order}`;
   const rows = results.map((r) =>
-    `| ${r.broker} | ${r.report.dirtyMB.toFixed(1)} | ${r.report.seconds.toFixed(2)} | **${r.report.mbPerSec.toFixed(1)}** | ${r.report.endMB?.toFixed(1) ?? "?"} | ${r.rssBeforeMB.toFixed(0)} → ${r.rssPeakMB.toFixed(0)} | ${r.anonBeforeMB.toFixed(0)} → ${r.anonPeakMB.toFixed(0)} (+${(r.anonPeakMB - r.anonBeforeMB).toFixed(0)}) | ${r.recordsAfter} / ${r.keysAfter} | ${r.produceSeconds.toFixed(1)} | ${r.settled ? "yes" : "no"} |`,
+    `| ${r.broker} | ${r.report.dirtyMB.toFixed(1)} | ${r.report.seconds.toFixed(2)} | **${r.report.mbPerSec.toFixed(1)}** | ${r.report.endMB?.toFixed(1) ?? "?"} | ${r.rssBeforeMB.toFixed(0)} → ${r.rssPeakMB.toFixed(0)} | ${r.anonBeforeMB.toFixed(0)} → ${r.anonPeakMB.toFixed(0)} (+${(r.anonPeakMB - r.anonBeforeMB).toFixed(0)}) | ${r.latency.p50Ms.toFixed(1)} / ${r.latency.p99Ms.toFixed(1)} / ${r.latency.maxMs.toFixed(1)} (${r.latency.count}) | ${r.recordsAfter} / ${r.keysAfter} | ${r.produceSeconds.toFixed(1)} | ${r.settled ? "yes" : "no"} |`,
   );
   const md = [
     `# Log cleaner: Takhin vs Apache Kafka 4.4`,
     ``,
     `\`${cmd}\` — ${new Date().toISOString()}, ${RECORDS.toLocaleString("en")} records over ${KEYS.toLocaleString("en")} keys, ${VALUE_BYTES}-byte values, one partition, segment.bytes ${args["segment-mib"]} MiB, 128 MiB key map, one cleaner thread, no throttle.`,
     ``,
-    `| broker | dirty MB | cleaning s | MB/s | end MB | RSS MB before → peak | anonymous RSS MB before → peak | records / keys read after | produce s | page cache settled |`,
-    `|---|---|---|---|---|---|---|---|---|---|`,
+    `| broker | dirty MB | cleaning s | MB/s | end MB | RSS MB before → peak | anonymous RSS MB before → peak | Metadata latency during cleaning p50 / p99 / max ms (probes) | records / keys read after | produce s | page cache settled |`,
+    `|---|---|---|---|---|---|---|---|---|---|---|`,
     ...rows,
     ``,
     ...results.map((r) => `${r.broker}'s own report:\n\n\`\`\`\n${r.report.detail}\n\`\`\`\n`),

@@ -216,3 +216,25 @@ test("past the bound of tracked producers, an emptied batch of an untracked prod
     manager.close();
   }
 });
+
+test("the offset map: the latest offset per key, new keys refused when full, existing ones still updated, cleared in steps", async () => {
+  const map = new OffsetMap(64 * 16); // 64 slots, 48 entries
+  expect(map.capacity).toBe(48);
+  expect(map.get(enc.encode("absent"))).toBe(-1);
+  for (let i = 0; i < 48; i++) expect(map.put(enc.encode(`k${i}`), i)).toBe(true);
+  expect(map.put(enc.encode("one-more"), 100)).toBe(false);
+  expect(map.canPut(enc.encode("one-more"))).toBe(false);
+  expect(map.put(enc.encode("k0"), 0)).toBe(true); // offset 0 is a real offset, not an empty slot
+  expect(map.get(enc.encode("k0"))).toBe(0);
+  expect(map.put(enc.encode("k1"), 500)).toBe(true);
+  expect(map.put(enc.encode("k1"), 200)).toBe(true); // an older offset never replaces a newer one
+  expect(map.get(enc.encode("k1"))).toBe(500);
+  let pauses = 0;
+  await map.clearInSteps(async () => {
+    pauses++;
+  }, 16);
+  expect(pauses).toBe(4);
+  expect(map.size).toBe(0);
+  expect(map.get(enc.encode("k1"))).toBe(-1);
+  expect(map.put(enc.encode("one-more"), 100)).toBe(true);
+});

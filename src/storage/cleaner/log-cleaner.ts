@@ -6,7 +6,7 @@
  * directory's cleaner-offset-checkpoint (checkpoint.ts), written after each cleaning.
  *
  * "Threads" are concurrent asynchronous tasks on the event loop, not OS threads: a task yields
- * between 1 MiB chunks (and sleeps when the throttle says so), so produce and fetch interleave with
+ * between 256 KiB chunks (and sleeps when the throttle says so), so produce and fetch interleave with
  * it; only the swap of a cleaned group is synchronous (see docs/compaction.md for why not a Worker).
  */
 import type { Logger } from "../../util/log.ts";
