@@ -5,8 +5,9 @@
  * appears only once its transaction commits; then read_committed and
  * read_uncommitted consumers — kafkajs (a consumer group) and confluent-kafka-python (librdkafka,
  * assigned partitions) — must see exactly the committed records, resp. every record that was
- * written, in produce order per partition and never a control record. A librdkafka transactional
- * producer does the same from its side. Each consumer stops at a plain "end" record written to
+ * written, in produce order per partition and never a control record. librdkafka transactional
+ * producers (confluent-kafka-python from Debian, 1.7 on librdkafka 2.0.2, and from PyPI, 2.x) do
+ * the same from their side. Each consumer stops at a plain "end" record written to
  * every partition after the transactions, so no test waits on a clock. A librdkafka producer
  * SIGKILLed in the middle of a transaction holds the partition's LSO back until the coordinator
  * aborts the transaction at its timeout; a read_committed consumer then reads past it.
@@ -151,36 +152,48 @@ test(
   TEST_TIMEOUT_MS,
 );
 
-test(
-  "librdkafka transactional producer (confluent-kafka-python): committed and aborted transactions over two topics, read back by both isolation levels",
-  async () => {
-    const A = "txn-py-a";
-    const B = "txn-py-b";
-    tb.broker.context.topics.create(A, 2);
-    tb.broker.context.topics.create(B, 2);
-    const t1: Send[] = [{ topic: A, messages: msgs("py1", [0, 1], 3) }, { topic: B, messages: msgs("py1", [1], 2) }];
-    const t2: Send[] = [{ topic: A, messages: msgs("py2", [1], 2) }, { topic: B, messages: msgs("py2", [0, 1], 1) }];
-    const t3: Send[] = [{ topic: B, messages: msgs("py3", [0], 3) }];
-    const endPartitions = [0, 1].map((p) => ({ topic: A, p })).concat([0, 1].map((p) => ({ topic: B, p })));
-    await run(PYTHON, "txn-confluent.py", {
-      mode: "produce",
-      clientId: "txn-confluent",
-      endPartitions,
-      steps: [
-        { id: "py-tx-1", end: "commit", sends: t1 },
-        { id: "py-tx-1", end: "abort", sends: t2 },
-        { id: "py-tx-1", end: "commit", sends: t3 },
-      ],
-    });
-    const [rc, ru] = await Promise.all([
-      run(PYTHON, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_committed", endPartitions }),
-      run(PYTHON, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_uncommitted", endPartitions }),
-    ]);
-    expect(sorted(grouped(rc.records))).toEqual(sorted(expected([...t1, ...t3])));
-    expect(sorted(grouped(ru.records))).toEqual(sorted(expected([...t1, ...t2, ...t3])));
-  },
-  TEST_TIMEOUT_MS,
-);
+/** confluent-kafka-python: Debian's 1.7 (librdkafka 2.0.2) and PyPI's 2.x (the pinned venv of the Schema Registry suite). */
+function venvPython(): string {
+  const venv = Bun.spawnSync(["bash", join(import.meta.dir, "..", "schema-registry", "python", "venv.sh")], { stderr: "pipe" });
+  if (venv.exitCode !== 0) throw new Error(`schema-registry/python/venv.sh failed: ${venv.stderr.toString().slice(-2000)}`);
+  return venv.stdout.toString().trim();
+}
+
+for (const [label, python] of [["Debian", () => PYTHON], ["PyPI 2.x", venvPython]] as const) {
+  test(
+    `librdkafka transactional producer (confluent-kafka-python, ${label}): committed and aborted transactions over two topics, read back by both isolation levels`,
+    async () => {
+      const py = python();
+      const tag = label === "Debian" ? "py" : "pypi";
+      const A = `txn-${tag}-a`;
+      const B = `txn-${tag}-b`;
+      tb.broker.context.topics.create(A, 2);
+      tb.broker.context.topics.create(B, 2);
+      const t1: Send[] = [{ topic: A, messages: msgs(`${tag}1`, [0, 1], 3) }, { topic: B, messages: msgs(`${tag}1`, [1], 2) }];
+      const t2: Send[] = [{ topic: A, messages: msgs(`${tag}2`, [1], 2) }, { topic: B, messages: msgs(`${tag}2`, [0, 1], 1) }];
+      const t3: Send[] = [{ topic: B, messages: msgs(`${tag}3`, [0], 3) }];
+      const endPartitions = [0, 1].map((p) => ({ topic: A, p })).concat([0, 1].map((p) => ({ topic: B, p })));
+      const produced = await run(py, "txn-confluent.py", {
+        mode: "produce",
+        clientId: "txn-confluent",
+        endPartitions,
+        steps: [
+          { id: `${tag}-tx-1`, end: "commit", sends: t1 },
+          { id: `${tag}-tx-1`, end: "abort", sends: t2 },
+          { id: `${tag}-tx-1`, end: "commit", sends: t3 },
+        ],
+      });
+      console.log(`confluent-kafka-python ${produced.version}, librdkafka ${produced.librdkafka}`);
+      const [rc, ru] = await Promise.all([
+        run(py, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_committed", endPartitions }),
+        run(py, "txn-confluent.py", { mode: "consume", clientId: "txn-confluent", isolation: "read_uncommitted", endPartitions }),
+      ]);
+      expect(sorted(grouped(rc.records))).toEqual(sorted(expected([...t1, ...t3])));
+      expect(sorted(grouped(ru.records))).toEqual(sorted(expected([...t1, ...t2, ...t3])));
+    },
+    TEST_TIMEOUT_MS,
+  );
+}
 
 test(
   "a producer SIGKILLed mid-transaction: the coordinator aborts it after transaction.timeout.ms and a read_committed consumer moves past it",
