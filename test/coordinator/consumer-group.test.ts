@@ -205,6 +205,26 @@ describe("consumer group heartbeat", () => {
     expect(c.validateCommit("other", "a", 1, 9)).toBeNull();
   });
 
+  test("a group replayed from its records: the same epochs and assignments; a new group epoch only if its topics changed meanwhile", () => {
+    const { c, topics, written } = setup();
+    const t = topics.add("t", 2);
+    const a = c.heartbeat(hb({ memberId: "a" }), 0);
+    const restore = () => {
+      const { c: c2 } = setup();
+      (c2 as any).topics = () => topics;
+      expect(c2.restore(written, 100)).toBe(1);
+      return c2;
+    };
+    const same = restore();
+    const r = same.heartbeat(hb({ memberId: "a", memberEpoch: a.memberEpoch, rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions: [{ topicId: t.id, partitions: [0, 1] }] }), 200);
+    expect([r.errorCode, r.memberEpoch, same.get(G)!.groupEpoch]).toEqual([0, a.memberEpoch, c.get(G)!.groupEpoch]);
+    topics.grow("t", 1);
+    const grown = restore();
+    const r2 = grown.heartbeat(hb({ memberId: "a", memberEpoch: a.memberEpoch, rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions: [{ topicId: t.id, partitions: [0, 1] }] }), 200);
+    expect(r2.memberEpoch).toBe(a.memberEpoch + 1);
+    expect(list(r2.assignment)).toEqual([{ topicId: t.id, partitions: [0, 1, 2] }]);
+  });
+
   test("a failed write leaves the group as it was and answers the error", () => {
     let fail = false;
     const { c, topics } = setup({ failWrites: () => fail });
@@ -267,7 +287,7 @@ describe("records", () => {
   test("each record type round-trips through Kafka's key/value bytes", () => {
     const parts = fromList([{ topicId: "AAAAAAAAAAAAAAAAAAAAAQ", partitions: [2, 0] }]);
     const recs: ConsumerGroupRecord[] = [
-      { type: 3, groupId: "g", value: { epoch: 7 } },
+      { type: 3, groupId: "g", value: { epoch: 7, metadataHash: 0n } },
       { type: 5, groupId: "g", memberId: "m", value: { instanceId: "i", rackId: null, clientId: "c", clientHost: "/h", subscribedTopicNames: ["a", "b"], subscribedTopicRegex: null, rebalanceTimeoutMs: 300000, serverAssignor: "range" } },
       { type: 6, groupId: "g", value: { assignmentEpoch: 7, assignmentTimestampMs: 1234 } },
       { type: 7, groupId: "g", memberId: "m", value: parts },
@@ -280,7 +300,8 @@ describe("records", () => {
       const type = k.int16();
       expect(type).toBe(r.type);
       const back = decodeConsumerGroupRecord(type, k, value);
-      expect(JSON.stringify(back, (_k, v) => (v instanceof Map ? toList(v) : v))).toBe(JSON.stringify(r, (_k, v) => (v instanceof Map ? toList(v) : v)));
+      const plain = (_k: string, v: unknown) => (v instanceof Map ? toList(v) : typeof v === "bigint" ? String(v) : v);
+      expect(JSON.stringify(back, plain)).toBe(JSON.stringify(r, plain));
     }
     // Kafka's bytes for ConsumerGroupMetadataKey("g") and ConsumerGroupMetadataValue(epoch 7).
     const { key, value } = encodeConsumerGroupRecord(recs[0]!);

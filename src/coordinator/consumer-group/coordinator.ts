@@ -122,7 +122,7 @@ export function recordsBetween(groupId: string, before: ConsumerGroup | null, af
     const old = bm.get(id);
     if (!old || !sameMetadata(old, m)) out.push({ type: RecordType.CONSUMER_GROUP_MEMBER_METADATA, groupId, memberId: id, value: metadataOf(m) });
   }
-  if (after && (!before || before.groupEpoch !== after.groupEpoch)) out.push({ type: RecordType.CONSUMER_GROUP_METADATA, groupId, value: { epoch: after.groupEpoch } });
+  if (after && (!before || before.groupEpoch !== after.groupEpoch)) out.push({ type: RecordType.CONSUMER_GROUP_METADATA, groupId, value: { epoch: after.groupEpoch, metadataHash: after.currentMetadataHash } });
   const bt = before?.target ?? new Map<string, TopicPartitions>();
   const at = after?.target ?? new Map<string, TopicPartitions>();
   for (const [id, t] of at) {
@@ -370,11 +370,11 @@ export class ConsumerGroupCoordinator {
 
   /** Rebuilds groups from replayed records (later records win; tombstones delete); members get fresh sessions. */
   restore(records: Iterable<ConsumerGroupRecord>, nowMs: number): number {
-    type Acc = { epoch: number | null; assignmentEpoch: number; assignmentTimestampMs: number; meta: Map<string, MemberMetadata>; target: Map<string, TopicPartitions>; current: Map<string, CurrentAssignment> };
+    type Acc = { epoch: number | null; metadataHash: bigint; assignmentEpoch: number; assignmentTimestampMs: number; meta: Map<string, MemberMetadata>; target: Map<string, TopicPartitions>; current: Map<string, CurrentAssignment> };
     const acc = new Map<string, Acc>();
     const of = (id: string): Acc => {
       let a = acc.get(id);
-      if (!a) acc.set(id, (a = { epoch: null, assignmentEpoch: 0, assignmentTimestampMs: 0, meta: new Map(), target: new Map(), current: new Map() }));
+      if (!a) acc.set(id, (a = { epoch: null, metadataHash: 0n, assignmentEpoch: 0, assignmentTimestampMs: 0, meta: new Map(), target: new Map(), current: new Map() }));
       return a;
     };
     for (const r of records) {
@@ -382,7 +382,10 @@ export class ConsumerGroupCoordinator {
       switch (r.type) {
         case 3:
           if (r.value === null) acc.delete(r.groupId);
-          else a.epoch = r.value.epoch;
+          else {
+            a.epoch = r.value.epoch;
+            a.metadataHash = r.value.metadataHash;
+          }
           break;
         case 5:
           if (r.value === null) a.meta.delete(r.memberId);
@@ -410,6 +413,7 @@ export class ConsumerGroupCoordinator {
       g.assignmentEpoch = a.assignmentEpoch;
       g.assignmentTimestampMs = a.assignmentTimestampMs;
       g.subscriptionMetadata = null;
+      g.loadedMetadataHash = a.metadataHash;
       for (const [memberId, meta] of a.meta) {
         const cur = a.current.get(memberId);
         g.members.set(memberId, {

@@ -119,6 +119,17 @@ export const E = {
   STALE_MEMBER_EPOCH: 113,
 } as const;
 
+/**
+ * The subscribed topics' metadata as one 64-bit number (FNV-1a over the "id:partitions" list), kept
+ * in ConsumerGroupMetadata's metadata_hash so a reloaded group knows whether its topics changed
+ * while it was not loaded. (Kafka hashes differently; a mismatch only costs one new group epoch.)
+ */
+export function metadataHash(s: string): bigint {
+  let h = 0xcbf29ce484222325n;
+  for (const b of new TextEncoder().encode(s)) h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  return BigInt.asIntN(64, h);
+}
+
 function copyMember(m: ConsumerMember): ConsumerMember {
   return { ...m, subscribedTopicNames: [...m.subscribedTopicNames], assigned: copyPartitions(m.assigned), pendingRevocation: copyPartitions(m.pendingRevocation) };
 }
@@ -133,6 +144,8 @@ export class ConsumerGroup {
   target = new Map<string, TopicPartitions>();
   /** The subscribed topics' metadata as last seen (null: not known yet, e.g. just loaded). */
   subscriptionMetadata: string | null = "";
+  /** A reloaded group: the metadata_hash its last ConsumerGroupMetadata record carried. */
+  loadedMetadataHash: bigint | null = null;
   stateTimestampMs: number;
 
   constructor(
@@ -150,6 +163,7 @@ export class ConsumerGroup {
     for (const [id, m] of this.members) g.members.set(id, copyMember(m));
     for (const [id, t] of this.target) g.target.set(id, copyPartitions(t));
     g.subscriptionMetadata = this.subscriptionMetadata;
+    g.loadedMetadataHash = this.loadedMetadataHash;
     return g;
   }
 
@@ -220,11 +234,20 @@ export class ConsumerGroup {
   refreshMetadata(topics: TopicsView, nowMs: number): boolean {
     const now = this.metadataOf(topics);
     if (now === this.subscriptionMetadata) return false;
+    if (this.subscriptionMetadata === null && this.loadedMetadataHash !== null && metadataHash(now) === this.loadedMetadataHash) {
+      this.subscriptionMetadata = now; // reloaded, and its topics are as they were
+      return false;
+    }
     const known = this.subscriptionMetadata !== null;
     this.subscriptionMetadata = now;
     if (!known && this.members.size === 0) return false;
     this.bumpGroupEpoch(nowMs);
     return true;
+  }
+
+  /** The metadata_hash to store with the group epoch. */
+  get currentMetadataHash(): bigint {
+    return this.subscriptionMetadata !== null ? metadataHash(this.subscriptionMetadata) : (this.loadedMetadataHash ?? 0n);
   }
 
   /** Computes the target assignment for the group epoch when it is behind. */

@@ -6,7 +6,8 @@
  * every struct). Uuid = 16 bytes. A null value (tombstone) deletes the key.
  *
  *   type 3  ConsumerGroupMetadata          key: group_id
- *           value v0: epoch int32; tagged 0: metadata_hash int64 (not written)
+ *           value v0: epoch int32; tagged 0: metadata_hash int64 (Takhin's hash of the subscribed
+ *                     topics' ids and partition counts; written when not 0)
  *   type 5  ConsumerGroupMemberMetadata    key: group_id, member_id
  *           value v0: instance_id string?, rack_id string?, client_id string, client_host string,
  *                     subscribed_topic_names [string], subscribed_topic_regex string?,
@@ -95,7 +96,7 @@ export interface CurrentAssignment {
 
 /** One consumer group record; `value` null = tombstone. */
 export type ConsumerGroupRecord =
-  | { type: 3; groupId: string; value: { epoch: number } | null }
+  | { type: 3; groupId: string; value: { epoch: number; metadataHash: bigint } | null }
   | { type: 5; groupId: string; memberId: string; value: MemberMetadata | null }
   | { type: 6; groupId: string; value: { assignmentEpoch: number; assignmentTimestampMs: number } | null }
   | { type: 7; groupId: string; memberId: string; value: TopicPartitions | null }
@@ -124,7 +125,7 @@ export function encodeConsumerGroupRecord(r: ConsumerGroupRecord): { key: Uint8A
   if (r.value === null) return { key, value: null };
   switch (r.type) {
     case 3:
-      return { key, value: encodeValue(MetadataValue, { epoch: r.value.epoch, metadataHash: 0n }) };
+      return { key, value: encodeValue(MetadataValue, { epoch: r.value.epoch, metadataHash: r.value.metadataHash }) };
     case 5:
       return { key, value: encodeValue(MemberMetadataValue, r.value) };
     case 6:
@@ -162,7 +163,7 @@ export function decodeConsumerGroupRecord(type: number, k: Reader, value: Uint8A
   }
   switch (type) {
     case 3:
-      return { type, groupId, value: body && { epoch: body.epoch } };
+      return { type, groupId, value: body && { epoch: body.epoch, metadataHash: body.metadataHash } };
     case 5:
       return { type, groupId, memberId, value: body && { ...body } };
     case 6:
