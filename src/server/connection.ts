@@ -125,7 +125,10 @@ export class Connection {
       return;
     }
     // On SASL_SSL the SASL login decides the principal.
-    if (!this.auth) this.info.principal = verdict.principal;
+    if (!this.auth) {
+      this.info.principal = verdict.principal;
+      this.log.debug("TLS connection", { principal: `${verdict.principal.type}:${verdict.principal.name}` });
+    }
   }
 
   onData(data: Uint8Array): void {
