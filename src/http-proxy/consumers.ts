@@ -18,7 +18,7 @@
  * deleted after consumer_instance_timeout_ms without a request (it leaves its group); one request
  * runs at a time per instance (a second waits for the first), so a client cannot stack up work.
  */
-import { EARLIEST_TIMESTAMP, KafkaError, LATEST_TIMESTAMP, type KafkaClient } from "../client/index.ts";
+import { EARLIEST_TIMESTAMP, KafkaClient, KafkaError, LATEST_TIMESTAMP } from "../client/index.ts";
 import { decodeFetched } from "../cli/consume.ts";
 import { fetchOffsets, groupCoordinator } from "../cli/kafka.ts";
 import { HTTP_PROXY_MAX_CONSUMER_INSTANCES, HTTP_PROXY_MAX_CONSUMER_PARTITIONS, HTTP_PROXY_MAX_POLL_MS, HTTP_PROXY_MAX_RESPONSE_BYTES } from "../limits.ts";
@@ -57,7 +57,8 @@ const key = (tp: TopicPartition) => `${tp.topic}\u0000${tp.partition}`;
 
 export interface ConsumerManagerDeps {
   context: BrokerContext;
-  client: () => KafkaClient;
+  /** This node's Kafka listener, which each instance's own client bootstraps from. */
+  bootstrap: string;
   registry: () => Registry | null;
   instanceTimeoutMs: number;
 }
@@ -97,8 +98,16 @@ export class ConsumerInstance {
     });
   }
 
+  /**
+   * The instance's own client (own connections), as each Kafka consumer has: a broker answers a
+   * connection's requests in order, so a JoinGroup held open for a rebalance on a shared connection
+   * would hold back the other members' heartbeats (and so the rebalance itself).
+   */
+  private ownClient: KafkaClient | null = null;
   private client(): KafkaClient {
-    return this.deps.client();
+    if (this.closed && this.ownClient === null) throw consumerNotFound();
+    this.ownClient ??= new KafkaClient({ bootstrap: this.deps.bootstrap, clientId: `${this.group}-${this.name}` });
+    return this.ownClient;
   }
 
   /** The group coordinator's node id (the client learns the brokers first: connections by id need them). */
@@ -352,6 +361,8 @@ export class ConsumerInstance {
     if (this.config.autoCommit) await this.commitPositions().catch(() => {});
     await this.member?.leave();
     this.member = null;
+    this.ownClient?.close();
+    this.ownClient = null;
   }
 }
 

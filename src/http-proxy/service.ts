@@ -72,7 +72,7 @@ export class HttpProxyService implements Service {
     const clientOf = () => (this.client ??= new KafkaClient({ bootstrap: self, clientId: `takhin-http-proxy-${ctx.nodeId}` }));
     const producer = new ProxyProducer(ctx, clientOf);
     const registry = () => this.registry();
-    const consumers = (this.consumers = new ConsumerManager({ context: ctx, client: clientOf, registry, instanceTimeoutMs: config.consumerInstanceTimeoutMs }));
+    const consumers = (this.consumers = new ConsumerManager({ context: ctx, bootstrap: self, registry, instanceTimeoutMs: config.consumerInstanceTimeoutMs }));
     let baseUrl = "";
     const app = httpProxyApp({
       context: ctx,

@@ -160,6 +160,48 @@ describe("consumer instance (API v2 reference)", () => {
   });
 });
 
+describe("two instances in one group", () => {
+  test("share the partitions through a rebalance, each record read once", async () => {
+    await createTopic(b.bootstrap, "shared", 4);
+    const records = Array.from({ length: 40 }, (_, i) => ({ value: Buffer.from(`r${i}`).toString("base64"), partition: i % 4 }));
+    expect((await call(`${b.url}/topics/shared`, { method: "POST", headers: { "Content-Type": BINARY }, body: JSON.stringify({ records }) })).status).toBe(200);
+    const bases: string[] = [];
+    for (const name of ["a", "b"]) {
+      const c = await call(`${b.url}/consumers/sharing`, { method: "POST", headers: { "Content-Type": V2 }, body: JSON.stringify({ name, format: "binary", "auto.offset.reset": "earliest", "auto.commit.enable": "false" }) });
+      bases.push(c.body.base_uri);
+      expect((await fetch(`${c.body.base_uri}/subscription`, { method: "POST", headers: { "Content-Type": V2 }, body: JSON.stringify({ topics: ["shared"] }) })).status).toBe(204);
+    }
+    // Both are members with two partitions each once the group settles.
+    let assigned: { topic: string; partition: number }[][] = [];
+    for (let i = 0; i < 60; i++) {
+      await Bun.sleep(250);
+      assigned = await Promise.all(bases.map(async (u) => (await call(`${u}/assignments`, { headers: { Accept: V2 } })).body.partitions));
+      if (assigned.every((a) => a.length === 2)) break;
+    }
+    expect(assigned.map((a) => a.length)).toEqual([2, 2]);
+    expect(assigned.flat().map((p) => p.partition).sort()).toEqual([0, 1, 2, 3]);
+    // Each reads its own partitions from the beginning (nothing was committed).
+    const got = await Promise.all(
+      bases.map(async (u, k) => {
+        const out: { partition: number; value: string }[] = [];
+        for (let i = 0; i < 20 && out.length < 20; i++) out.push(...(await call(`${u}/records?timeout=500`, { headers: { Accept: BINARY } })).body);
+        expect(out.every((r) => assigned[k]!.some((p) => p.partition === r.partition))).toBe(true);
+        return out;
+      }),
+    );
+    const values = got.flat().map((r) => Buffer.from(r.value, "base64").toString()).sort();
+    expect(values).toEqual(records.map((_, i) => `r${i}`).sort());
+    const admin = kafkaOf(b.bootstrap).admin();
+    await admin.connect();
+    try {
+      expect((await admin.describeGroups(["sharing"])).groups[0]!.members).toHaveLength(2);
+    } finally {
+      await admin.disconnect();
+    }
+    for (const u of bases) expect((await fetch(u, { method: "DELETE" })).status).toBe(204);
+  }, 90_000);
+});
+
 describe("expiry", () => {
   test("an idle instance is deleted after consumer_instance_timeout_ms and leaves its group", async () => {
     const e = await startProxyBroker({ consumerInstanceTimeoutMs: 1000 });

@@ -185,6 +185,21 @@ describe("produce (API v2 examples)", () => {
     expect([...pbLine.subarray(5)]).toEqual([0, 0x0a, 3, 0x62, 0x61, 0x72]);
   });
 
+  test("avro with the Schema Registry service off on the node: the proxy's own registry over _schemas", async () => {
+    const other = await startProxyBroker();
+    try {
+      await createTopic(other.bootstrap, "noreg", 1);
+      const r = await call(`${other.url}/topics/noreg`, { method: "POST", headers: { "Content-Type": "application/vnd.kafka.avro.v2+json" }, body: JSON.stringify({ value_schema: '"string"', records: [{ value: "x" }] }) });
+      expect(r).toMatchObject({ status: 200, body: { value_schema_id: 1 } });
+      const again = await call(`${other.url}/topics/noreg`, { method: "POST", headers: { "Content-Type": "application/vnd.kafka.avro.v2+json" }, body: JSON.stringify({ value_schema_id: 1, records: [{ value: "y" }] }) });
+      expect(again).toMatchObject({ status: 200, body: { value_schema_id: 1, offsets: [{ offset: 1 }] } });
+      expect(await call(`${other.url}/topics/noreg`, { method: "POST", headers: { "Content-Type": "application/vnd.kafka.avro.v2+json" }, body: JSON.stringify({ value_schema_id: 99, records: [{ value: "y" }] }) })).toMatchObject({ status: 404, body: { error_code: 40403 } });
+    } finally {
+      await other.stop();
+      removeDir(other.dataDir);
+    }
+  });
+
   test("bad input: Confluent's codes", async () => {
     const post = (path: string, type: string, body: string) => call(`${b.url}${path}`, { method: "POST", headers: { "Content-Type": type }, body });
     expect(await post("/topics/test", "application/vnd.kafka.binary.v2+json", JSON.stringify({ records: [] }))).toMatchObject({ status: 422, body: { error_code: 422, message: "records may not be empty" } });
