@@ -47,6 +47,7 @@ import { TopicRegistry } from "./topics.ts";
 import { serveAlterPartition } from "./replication/alter-partition.ts";
 import { serveAllocateProducerIds } from "./producer-id-blocks.ts";
 import { ANONYMOUS, parsePrincipal, principalString } from "../security/principal.ts";
+import { aclEnforcement } from "../security/acl-enforcement.ts";
 
 export const CLUSTER_DEFAULTS = {
   heartbeatIntervalMs: 500,
@@ -413,12 +414,15 @@ export class ClusterNode {
       });
     }
     let broker: RequestContext["broker"] | null = null;
+    const authorizeForwarded = aclEnforcement();
     this.runForwarded = async (apiKey, version, clientId, request, from) => {
       const h = inner.get(apiKey)!;
       if (version < h.minVersion || version > h.maxVersion) throw new RpcError(`version ${version} of API ${apiKey} is not served`, ErrorCode.UNSUPPORTED_VERSION, this.quorum.controllerId);
       if (!broker) throw new RpcError("broker context not ready", ErrorCode.NOT_CONTROLLER, -1);
       const ctx: RequestContext = { broker, connection: from, api: h.api, apiKey, apiVersion: version, correlationId: 0, clientId };
-      return this.decideAdmin(h, ctx, request, version);
+      // Authorised again here, as Kafka's controller authorises an Envelope's request with the
+      // principal it carries: the controller's ACLs decide (the receiving node's copy may lag).
+      return await authorizeForwarded.handle(ctx, request, () => this.decideAdmin(h, ctx, request, version));
     };
     this.setBroker = (b) => (broker = b);
   }

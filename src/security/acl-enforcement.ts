@@ -55,8 +55,9 @@
  * and the connection is closed, as Kafka does.
  *
  * In a cluster CreateTopics & co. are forwarded to the active controller with the original
- * principal (cluster-node.ts); they are authorised here, on the receiving broker, against its
- * replicated copy of the ACLs.
+ * principal and client address (cluster-node.ts): they are authorised on the receiving node
+ * against its replicated copy of the ACLs, and again on the controller (as Kafka's controller
+ * authorises an Envelope's request), whose ACLs decide.
  */
 import { ErrorCode } from "../protocol/errors.ts";
 import { ZERO_UUID } from "../protocol/reader.ts";
