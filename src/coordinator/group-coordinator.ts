@@ -382,7 +382,7 @@ export class GroupCoordinator {
    * offsets in the groups `inGroup` selects (that partition's) become committed — unless the
    * committed offset was written later in the log — or are dropped. Returns how many were pending.
    */
-  completeTxn(producerId: bigint, commit: boolean, inGroup: (groupId: string) => boolean = () => true, nowMs = 0): number {
+  completeTxn(producerId: bigint, commit: boolean, inGroup: (groupId: string) => boolean = () => true): number {
     const taken = this.pending.take(producerId, inGroup);
     const touched = new Set<string>();
     for (const p of taken) {
@@ -392,8 +392,10 @@ export class GroupCoordinator {
       if (current && current.recordOffset >= 0 && p.entry.recordOffset >= 0 && p.entry.recordOffset <= current.recordOffset) continue;
       this.offsets.put(p.groupId, p.topic, p.partition, p.entry);
     }
+    // The group exists since its TxnOffsetCommit (or, replaying, is created with the others once the
+    // log is read; a KIP-848 consumer group has no classic group at all): an aborted commit may leave
+    // a simple group with nothing, which goes.
     for (const groupId of touched) {
-      if (commit) this.getOrCreate(groupId, nowMs);
       const g = this.groups.get(groupId);
       if (g) this.forgetIfUnused(g);
     }
@@ -410,7 +412,7 @@ export class GroupCoordinator {
     let n = 0;
     for (const rec of entries) {
       n++;
-      if (rec.kind === "marker") this.completeTxn(rec.producerId, rec.commit, inGroup, nowMs);
+      if (rec.kind === "marker") this.completeTxn(rec.producerId, rec.commit, inGroup);
       else if (rec.kind === "group") groups.set(rec.group, rec.value);
       else if (rec.kind === "offset") this.replayOffset(rec.producerId, rec.group, rec.topic, rec.partition, rec.value);
     }

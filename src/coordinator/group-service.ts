@@ -93,6 +93,9 @@ export interface CoordinatorAnswer {
   nodeId: number;
 }
 
+/** The OffsetCommit version whose member rules a TxnOffsetCommit to a KIP-848 group gets (v9: no version refusal). */
+const TXN_COMMIT_MEMBER_CHECK_VERSION = 9;
+
 /** How long a commit waits for its records to reach the ISR before answering COORDINATOR_NOT_AVAILABLE. */
 export const OFFSET_COMMIT_REPLICATION_TIMEOUT_MS = 5000;
 /** How often a waiting commit looks at the high watermark. */
@@ -448,7 +451,7 @@ export class GroupService {
       const moved = this.coordinatorError(req.groupId);
       if (moved !== ErrorCode.NONE) return every(moved);
     }
-    const result = this.coordinator.commitTransactional(req, Date.now());
+    const result = this.consumerGroups.has(req.groupId) ? this.txnCommitToConsumerGroup(req) : this.coordinator.commitTransactional(req, Date.now());
     if (!this.deps.cluster || !result.some((t) => t.partitions.some((p) => p.errorCode === ErrorCode.NONE))) return result;
     return this.replicated(req.groupId, result);
   }
@@ -469,6 +472,22 @@ export class GroupService {
       code = ErrorCode.NETWORK_EXCEPTION;
     }
     return txnVerificationError(code, apiVersion);
+  }
+
+  /**
+   * TxnOffsetCommit for a KIP-848 consumer group (Kafka's ConsumerGroup.validateOffsetCommit with
+   * isTransactional): member epoch -1 without a member id in a group without members is accepted;
+   * else the member must exist (UNKNOWN_MEMBER_ID) at its epoch — a stale epoch is ILLEGAL_GENERATION
+   * for TxnOffsetCommit, and no API version is required. The offsets are then pending as for a classic
+   * group (the placeholder classic group the commit creates is dropped again at once).
+   */
+  private txnCommitToConsumerGroup(req: TxnCommitRequest): CommitResult {
+    let err = this.consumerGroups.validateCommit(req.groupId, req.memberId, req.generationId, TXN_COMMIT_MEMBER_CHECK_VERSION) ?? ErrorCode.NONE;
+    if (err === ErrorCode.STALE_MEMBER_EPOCH) err = ErrorCode.ILLEGAL_GENERATION;
+    if (err !== ErrorCode.NONE) return req.topics.map((t) => ({ name: t.name, partitions: t.partitions.map((p) => ({ partition: p.partition, errorCode: err })) }));
+    const result = this.coordinator.commitTransactional({ ...req, memberId: "", groupInstanceId: null, generationId: -1 }, Date.now());
+    this.coordinator.groups.delete(req.groupId);
+    return result;
   }
 
   /**
@@ -610,7 +629,7 @@ export class GroupService {
     // A follower's copy (or a partition this broker no longer leads) is replayed when it is loaded.
     if (this.closed || (this.deps.cluster && !this.loaded.has(partition.index))) return;
     try {
-      const n = this.coordinator.completeTxn(m.producerId, m.commit, (groupId) => this.partitionFor(groupId) === partition.index, Date.now());
+      const n = this.coordinator.completeTxn(m.producerId, m.commit, (groupId) => this.partitionFor(groupId) === partition.index);
       if (n > 0) this.deps.log.debug("transactional offsets completed", { partition: partition.index, producerId: m.producerId, commit: m.commit, offsets: n });
     } catch (error) {
       this.deps.log.error("completing transactional offsets failed", { partition: partition.index, producerId: m.producerId, error });

@@ -81,7 +81,7 @@ class Harness {
     this.coordinator = new GroupCoordinator({}, this.store());
     const c = this.coordinator;
     c.replayPartition(readOffsetsPartition(this.partition, (why) => { throw new Error(why); }), () => true, this.nowMs);
-    this.partition.onTxnMarker = (m) => c.completeTxn(m.producerId, m.commit, () => true, this.nowMs);
+    this.partition.onTxnMarker = (m) => c.completeTxn(m.producerId, m.commit, () => true);
   }
 
   /** The log closed and reopened from its files (producer state and all), then replayed. */

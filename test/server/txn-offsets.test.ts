@@ -16,6 +16,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { ApiVersions } from "../../src/protocol/messages/api-versions.ts";
+import { ConsumerGroupHeartbeat } from "../../src/protocol/messages/consumer-group-heartbeat.ts";
+import { ListGroups } from "../../src/protocol/messages/list-groups.ts";
 import { FindCoordinator } from "../../src/protocol/messages/find-coordinator.ts";
 import { InitProducerId } from "../../src/protocol/messages/init-producer-id.ts";
 import { JoinGroup } from "../../src/protocol/messages/join-group.ts";
@@ -232,6 +234,30 @@ describe("transactional offsets", () => {
     expect(await txnCommit({ ...p, ...member, offsets: { 0: 5n } })).toEqual([NONE]);
     await marker(p.producerId, p.producerEpoch, "commit", group);
     expect(await fetched(true, group)).toEqual({ 0: [5n, NONE], 1: [6n, NONE], 2: [-1n, NONE] });
+  });
+
+  test("a KIP-848 consumer group: member epoch checked (stale: ILLEGAL_GENERATION, unknown member: UNKNOWN_MEMBER_ID), offsets pending until the marker, no classic group appears", async () => {
+    const group = "txo-kip848";
+    const hb = await c.call(ConsumerGroupHeartbeat, 1, {
+      groupId: group, memberId: "kip848-m1", memberEpoch: 0, instanceId: null, rackId: null, rebalanceTimeoutMs: 30_000,
+      subscribedTopicNames: [TOPIC], subscribedTopicRegex: null, serverAssignor: null, topicPartitions: [],
+    });
+    expect(hb.errorCode).toBe(NONE);
+    const epoch: number = hb.memberEpoch;
+    const p = await producer();
+    const member = { group, memberId: "kip848-m1", generationId: epoch };
+    expect(await txnCommit({ ...p, ...member, generationId: epoch + 1, offsets: { 0: 3n } })).toEqual([ErrorCode.ILLEGAL_GENERATION]);
+    expect(await txnCommit({ ...p, ...member, memberId: "nobody", offsets: { 0: 3n } })).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    // Without a member (v0-2) in a group with members: UNKNOWN_MEMBER_ID (Kafka's consumer-group rule).
+    expect(await txnCommit({ ...p, group, version: 0, offsets: { 0: 3n } })).toEqual([ErrorCode.UNKNOWN_MEMBER_ID]);
+    expect(await txnCommit({ ...p, ...member, offsets: { 0: 3n, 1: 4n } })).toEqual([NONE, NONE]);
+    expect(await fetched(true, group)).toEqual({ 0: [-1n, UNSTABLE], 1: [-1n, UNSTABLE], 2: [-1n, NONE] });
+    await marker(p.producerId, p.producerEpoch, "commit", group);
+    expect(await fetched(true, group)).toEqual({ 0: [3n, NONE], 1: [4n, NONE], 2: [-1n, NONE] });
+    const listed = await c.call(ListGroups, 5, { statesFilter: [], typesFilter: [] });
+    expect(listed.groups.filter((g: any) => g.groupId === group).map((g: any) => g.groupType ?? g.protocolType)).toEqual(["consumer"]);
+    await restart();
+    expect(await fetched(true, group)).toEqual({ 0: [3n, NONE], 1: [4n, NONE], 2: [-1n, NONE] });
   });
 
   test("with verification on and no transaction coordinator wired, TxnOffsetCommit is refused INVALID_TXN_STATE (as a transactional produce is)", async () => {
