@@ -173,7 +173,7 @@ export function schemaRegistryApp(registry: Registry, log: Logger, forwarder?: W
   app.post("/subjects/:subject/versions", async (c) => {
     const subject = subjectParam(c);
     const req = schemaRequest(await jsonBody(c));
-    const r = await registry.register(subject, req, flag(c, "normalize"));
+    const r = await registry.registerHere(subject, req, flag(c, "normalize"));
     return send(c, { id: r.id });
   });
   app.get("/subjects/:subject/versions/:version", (c) => {

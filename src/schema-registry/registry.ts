@@ -12,6 +12,7 @@ import { protoToDescriptor } from "./formats/protobuf-descriptor.ts";
 import { configKey, modeKey, schemaKey, type ConfigValue, type StoreRecord } from "./records.ts";
 import { GLOBAL, RegistryState, type StoredSchema } from "./state.ts";
 import type { SchemaLog } from "./store.ts";
+import type { WriteForwarder } from "./forward.ts";
 
 export const MODES = ["READWRITE", "READONLY", "READONLY_OVERRIDE", "IMPORT"] as const;
 export type Mode = (typeof MODES)[number];
@@ -44,8 +45,11 @@ export class Registry {
   private readonly parsed = new Map<string, ParsedSchema>();
   private log!: SchemaLog;
 
-  attach(log: SchemaLog): void {
+  private forwarder: WriteForwarder | null = null;
+
+  attach(log: SchemaLog, forwarder?: WriteForwarder): void {
     this.log = log;
+    this.forwarder = forwarder ?? null;
   }
 
   /** Runs a write alone: decides records from the caught-up state, appends them, returns fn's result. */
@@ -316,7 +320,26 @@ export class Registry {
 
   // ---------------------------------------------------------------- writes
 
-  register(subject: string, req: SchemaRequest, normalize: boolean): Promise<{ id: number; version: number }> {
+  /**
+   * Registers a schema (POST /subjects/{s}/versions). Called in-process (the HTTP Proxy) on a node
+   * that does not lead _schemas-0, it goes to the leader's registry like an HTTP write does.
+   */
+  async register(subject: string, req: SchemaRequest, normalize: boolean): Promise<{ id: number; version: number }> {
+    if (this.forwarder && (await this.forwarder.target()) !== "local") {
+      const body = new TextEncoder().encode(JSON.stringify({ schema: req.schema, schemaType: req.schemaType, references: req.references, ...(req.id !== undefined ? { id: req.id } : {}), ...(req.version !== undefined ? { version: req.version } : {}) }));
+      const answer = await this.forwarder.forward(new Request("http://in-process/", { method: "POST", headers: { "content-type": "application/vnd.schemaregistry.v1+json" } }), `/subjects/${encodeURIComponent(subject)}/versions?normalize=${normalize}`, body);
+      if (answer) {
+        const json = (await answer.json()) as { id?: number; error_code?: number; message?: string };
+        if (answer.status !== 200 || typeof json.id !== "number") throw new E.RegistryError(json.error_code ?? 50001, json.message ?? `the leader answered ${answer.status}`);
+        const version = this.read().usersOf(json.id, true).find((u) => u.subject === subject)?.version ?? -1;
+        return { id: json.id, version };
+      }
+    }
+    return this.registerHere(subject, req, normalize);
+  }
+
+  /** Registers on this node (the REST route, after the write middleware found this node leading). */
+  registerHere(subject: string, req: SchemaRequest, normalize: boolean): Promise<{ id: number; version: number }> {
     return this.write(() => {
       const s = this.state;
       const mode = this.modeOf(subject);

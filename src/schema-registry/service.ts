@@ -42,10 +42,11 @@ export class SchemaRegistryService implements Service {
     const host = config.schemaRegistryHost ?? config.host;
     const registry = (this.registry = new Registry());
     const log = new SchemaLog(ctx, registry.state);
-    registry.attach(log);
+    const forwarder = new WriteForwarder(ctx, log);
+    registry.attach(log, forwarder);
     const t0 = performance.now();
     log.catchUp();
-    const app = schemaRegistryApp(registry, ctx.log, new WriteForwarder(ctx, log));
+    const app = schemaRegistryApp(registry, ctx.log, forwarder);
     try {
       this.server = Bun.serve({
         hostname: host,

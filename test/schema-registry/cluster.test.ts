@@ -11,6 +11,7 @@ import { startBroker, type Broker } from "../../src/server/broker.ts";
 import { createLogger } from "../../src/util/log.ts";
 import { tempDir } from "../helpers/broker.ts";
 import { freeBasePort } from "../cluster/faults/harness.ts";
+import type { SchemaRegistryService } from "../../src/schema-registry/service.ts";
 
 const CT = "application/vnd.schemaregistry.v1+json";
 const root = tempDir("takhin-sr-cluster-");
@@ -77,12 +78,19 @@ test("ids from one leader, writes through every node, failover without reusing a
   expect(await register((schemasLeader() + 1) % 3, "again", "One0")).toBe(ids.get("one-0")!);
 
   // Every node serves the same subjects and the same schema for every id.
+  await until("the leader applied everything", async () => (await call(schemasLeader(), "GET", "/subjects")).json.length === ids.size + 1);
   const subjects = (await call(schemasLeader(), "GET", "/subjects")).json;
   expect(subjects.length).toBe(ids.size + 1);
   for (const i of [0, 1, 2]) {
     await until(`node ${i} caught up`, async () => JSON.stringify((await call(i, "GET", "/subjects")).json) === JSON.stringify(subjects));
     for (const [s, id] of ids) expect((await call(i, "GET", `/schemas/ids/${id}/versions`)).json).toContainEqual({ subject: s, version: 1 });
   }
+  // In-process callers (the HTTP Proxy registers inline schemas) on a node that does not lead go to the leader too.
+  const follower = (schemasLeader() + 1) % 3;
+  const inProcess = await nodes[follower]!.services.get<SchemaRegistryService>("schema-registry")!.registry!.register("in-process", { schema: schema("InProcess"), schemaType: "AVRO", references: [] }, false);
+  expect(inProcess.version).toBe(1);
+  ids.set("in-process", inProcess.id);
+  expect(new Set(ids.values()).size).toBe(ids.size);
   // Config writes go through the leader too.
   expect((await call((schemasLeader() + 2) % 3, "PUT", "/config/one-1", { compatibility: "FULL" })).json).toEqual({ compatibility: "FULL" });
 
