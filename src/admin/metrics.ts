@@ -118,6 +118,8 @@ function buildRegistry(src: MetricsSources, contentType: string): Registry {
     c ? [...c.topicBytes].map(([topic, b]) => ({ value: b.out, labels: { topic } })) : [],
   );
   family("takhin_connections", "Open Kafka client connections.", "gauge", () => [{ value: src.connections() }]);
+  family("takhin_authentication_failures_total", "Failed logins (SASL, refused client certificates, unsupported SASL mechanisms) since start.", "counter", () => [{ value: ctx.security.failures.failedTotal }]);
+  family("takhin_authentications_total", "Successful SASL logins and re-authentications since start.", "counter", () => [{ value: ctx.security.failures.succeededTotal }]);
   family("takhin_request_memory_used_bytes", "Request bytes held in memory now (queued_max_request_bytes budget).", "gauge", () => [{ value: ctx.requestMemory.used }]);
   family("takhin_request_memory_limit_bytes", "The request memory budget (queued_max_request_bytes).", "gauge", () => [{ value: ctx.requestMemory.limitBytes }]);
 

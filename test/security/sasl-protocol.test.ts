@@ -113,6 +113,11 @@ describe("login", () => {
       expect(await c.waitClosed()).toBe(true);
     }
     expect(tb.logs.some((l) => l.includes("SASL authentication failed") && l.includes("Invalid username or password"))).toBe(true);
+    // Counted on /metrics.
+    const text = await (await fetch(`http://127.0.0.1:${tb.broker.services.get("admin-api")!.port!}/metrics`)).text();
+    const failures = Number(/^takhin_authentication_failures_total (\d+)$/m.exec(text)?.[1]);
+    expect(failures).toBeGreaterThanOrEqual(2);
+    expect(failures).toBe(tb.broker.context.security.failures.failedTotal);
   });
 
   test("v0 handshake: raw length-framed PLAIN token, an empty reply frame, then Kafka requests", async () => {
@@ -134,6 +139,24 @@ describe("login", () => {
     expect((await c.call(SaslHandshake, 1, { mechanism: "PLAIN" })).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
     expect((await c.call(SaslAuthenticate, 1, { authBytes: plain("alice", "alice-secret") }, 2)).errorCode).toBe(ErrorCode.ILLEGAL_SASL_STATE);
     c.close();
+  });
+});
+
+describe("session expiry (KIP-368)", () => {
+  let short: TestBroker;
+  afterAll(async () => {
+    await short?.stop();
+    if (short) removeDir(short.dataDir);
+  });
+  test("a request after connections_max_reauth_ms without re-authentication closes the connection", async () => {
+    short = await startTestBroker({ listeners: "SASL_PLAINTEXT://127.0.0.1:0", plainSaslJaasConfig: JAAS, connectionsMaxReauthMs: 200 });
+    const c = await RawClient.connect(short.port);
+    const r = await login(c, "alice", "alice-secret");
+    expect(r.errorCode).toBe(ErrorCode.NONE);
+    expect(Number(r.sessionLifetimeMs)).toBeLessThanOrEqual(200);
+    await Bun.sleep(Number(r.sessionLifetimeMs) + 50);
+    await expect(c.call(Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false }, 3)).rejects.toThrow("closed=true");
+    expect(short.logs.some((l) => l.includes("the SASL session expired without re-authentication"))).toBe(true);
   });
 });
 
