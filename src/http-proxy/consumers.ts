@@ -232,6 +232,8 @@ export class ConsumerInstance {
         const left = deadline - Date.now();
         if (left <= 0) break;
         await Promise.race([this.member.join().catch(() => {}), Bun.sleep(left)]);
+        // A join that failed for good (not a rebalance in progress) is the answer: 50002, as Confluent's.
+        if (this.member?.lastError && !this.member.stable) throw kafkaError(this.member.lastError.message);
         if (!this.member?.stable) break;
       }
       await this.fillPositions();

@@ -128,8 +128,22 @@ export class GroupMember {
     return this.coordinator;
   }
 
+  /** Why the last join failed for good (a non-retriable Kafka error), for the next poll to answer. */
+  lastError: Error | null = null;
+
   private async runJoin(): Promise<void> {
     this.stable = false;
+    try {
+      await this.joinLoop();
+      this.lastError = null;
+    } catch (e) {
+      this.lastError = e as Error;
+      throw e;
+    }
+  }
+
+  private async joinLoop(): Promise<void> {
+    let idGiven = false;
     for (let attempt = 0; attempt < 20 && !this.closed; attempt++) {
       try {
         const node = await this.coordinatorId(attempt > 0);
@@ -140,8 +154,10 @@ export class GroupMember {
           { nodeId: node, timeoutMs: REBALANCE_TIMEOUT_MS + 10_000 },
         );
         if (jg.errorCode === ErrorCode.MEMBER_ID_REQUIRED) {
+          // KIP-394: join again at once with the id the coordinator gave (once per join).
           this.memberId = jg.memberId;
-          attempt--;
+          if (!idGiven) attempt--;
+          idGiven = true;
           continue;
         }
         if (jg.errorCode === ErrorCode.UNKNOWN_MEMBER_ID) {

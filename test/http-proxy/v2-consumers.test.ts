@@ -202,6 +202,26 @@ describe("two instances in one group", () => {
   }, 90_000);
 });
 
+describe("a group the coordinator refuses", () => {
+  test("a join failing for good answers GET records with 50002 (the Kafka error named)", async () => {
+    // The instance asks for a 30 s session; this broker allows at most 10 s: INVALID_SESSION_TIMEOUT.
+    const e = await startProxyBroker({ groupMaxSessionTimeoutMs: 10_000 });
+    try {
+      await createTopic(e.bootstrap, "t", 1);
+      const created = await call(`${e.url}/consumers/refused`, { method: "POST", headers: { "Content-Type": V2 }, body: JSON.stringify({ name: "c" }) });
+      const base = created.body.base_uri as string;
+      expect((await fetch(`${base}/subscription`, { method: "POST", headers: { "Content-Type": V2 }, body: JSON.stringify({ topics: ["t"] }) })).status).toBe(204);
+      const r = await call(`${base}/records?timeout=3000`, { headers: { Accept: BINARY } });
+      expect(r.status).toBe(500);
+      expect(r.body.error_code).toBe(50002);
+      expect(r.body.message).toContain("INVALID_SESSION_TIMEOUT");
+    } finally {
+      await e.stop();
+      removeDir(e.dataDir);
+    }
+  }, 60_000);
+});
+
 describe("expiry", () => {
   test("an idle instance is deleted after consumer_instance_timeout_ms and leaves its group", async () => {
     const e = await startProxyBroker({ consumerInstanceTimeoutMs: 1000 });
