@@ -237,6 +237,12 @@ describe("transaction coordinator", () => {
     expect([retry.errorCode, retry.producerEpoch]).toEqual([0, p.producerEpoch + 1]);
     // The next transaction runs at the bumped epoch: the old one is fenced.
     expect(await addPartitions("tx-v2", p, [2])).toEqual([ErrorCode.PRODUCER_FENCED]);
+    // At the bumped epoch, a commit with nothing added is INVALID_TXN_STATE and an abort a valid (empty) end that bumps again.
+    const bumped = { producerId: p.producerId, producerEpoch: p.producerEpoch + 1 };
+    expect((await endTxn("tx-v2", bumped, true, 5)).errorCode).toBe(ErrorCode.INVALID_TXN_STATE);
+    const emptyAfterCommit = await endTxn("tx-v2", bumped, false, 5);
+    expect([emptyAfterCommit.errorCode, emptyAfterCommit.producerEpoch]).toEqual([0, bumped.producerEpoch + 1]);
+    expect((await describeUntil("tx-v2", (x) => x.transactionState === "CompleteAbort")).topics).toEqual([]);
     // An abort with nothing added (a fresh id, Empty) is a valid end in v2, and bumps too.
     const q = pid(await init("tx-v2-empty"));
     const empty = await endTxn("tx-v2-empty", q, false, 5);

@@ -380,20 +380,27 @@ export class TxnStateMachine {
       }
       case "CompleteCommit":
       case "CompleteAbort":
-        return answer(m.state === done ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE);
+        // Version 1: ending it again with the same result is a retry. Version 2: a retry comes with
+        // the previous epoch; at the current epoch an abort is a new, empty transaction's end.
+        if (!tv2 || tv2Retry) return answer(m.state === done ? ErrorCode.NONE : ErrorCode.INVALID_TXN_STATE);
+        if (!commit && !isEpochExhausted(m.producerEpoch)) return answer(ErrorCode.NONE, this.emptyAbort(m, nowMs));
+        return answer(ErrorCode.INVALID_TXN_STATE);
       case "PrepareCommit":
       case "PrepareAbort":
         return answer(m.state === preparing ? ErrorCode.CONCURRENT_TRANSACTIONS : ErrorCode.INVALID_TXN_STATE);
       case "Empty":
         // Transaction version 2: an abort with nothing added is a valid end (it bumps the epoch).
-        if (tv2 && !commit && !isEpochExhausted(m.producerEpoch)) {
-          const to: TxnMeta = { ...m, state: "PrepareAbort", producerEpoch: m.producerEpoch + 1, lastProducerEpoch: m.producerEpoch, lastUpdateMs: nowMs, startMs: nowMs, clientTransactionVersion: 2 };
-          return answer(ErrorCode.NONE, this.begin(m, to));
-        }
+        if (tv2 && !commit && !isEpochExhausted(m.producerEpoch)) return answer(ErrorCode.NONE, this.emptyAbort(m, nowMs));
         return answer(ErrorCode.INVALID_TXN_STATE);
       default:
         return answer(ErrorCode.INVALID_TXN_STATE);
     }
+  }
+
+  /** Transaction version 2's abort of a transaction with nothing added: PrepareAbort at a bumped epoch, no partitions. */
+  private emptyAbort(m: TxnMeta, nowMs: number): Transition {
+    const to: TxnMeta = { ...m, state: "PrepareAbort", partitions: EMPTY_PARTITIONS, producerEpoch: m.producerEpoch + 1, lastProducerEpoch: m.producerEpoch, lastUpdateMs: nowMs, startMs: nowMs, clientTransactionVersion: 2 };
+    return this.begin(m, to);
   }
 
   /** After the markers of a Prepare* transaction are written: the transition to Complete*. Null when the id moved on. */
