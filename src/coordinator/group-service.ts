@@ -687,6 +687,11 @@ export class GroupService {
       records += c.replayPartition(divertConsumerGroupRecords(entries, consumerRecords), (groupId) => this.partitionFor(groupId) === partition.index, now);
     }
     const consumerGroups = this.consumerGroups.restore(consumerRecords, now);
+    // Replayed transactional commits of a consumer group may have made it a classic placeholder: it is the consumer group's id.
+    for (const groupId of this.consumerGroups.ids()) {
+      const g = c.groups.get(groupId);
+      if (g && g.state === "Empty" && g.members.size === 0 && g.generationId === 0) c.groups.delete(groupId);
+    }
     for (const groupId of [...c.offsets.groups(), ...c.pending.groups()]) if (!this.consumerGroups.has(groupId)) c.getOrCreate(groupId, now);
     this.deps.log.info("loaded consumer groups", {
       topic: OFFSETS_TOPIC,

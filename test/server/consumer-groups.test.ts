@@ -19,18 +19,22 @@ import { ListGroups } from "../../src/protocol/messages/list-groups.ts";
 import { OffsetCommit } from "../../src/protocol/messages/offset-commit.ts";
 import { OffsetDelete } from "../../src/protocol/messages/offset-delete.ts";
 import { OffsetFetch } from "../../src/protocol/messages/offset-fetch.ts";
+import { InitProducerId } from "../../src/protocol/messages/init-producer-id.ts";
+import { TxnOffsetCommit } from "../../src/protocol/messages/txn-offset-commit.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { RawClient, removeDir, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
 import { subscription } from "../helpers/consumer-protocol.ts";
 
 let tb: TestBroker;
+// TxnOffsetCommit from a producer id without a transaction coordinator's verification (as test/server/txn-offsets.test.ts).
+const BROKER = { groupInitialRebalanceDelayMs: 0, transactionPartitionVerificationEnable: false };
 let c: RawClient;
 let topicId: string;
 const dataDir = tempDir();
 const T = "kip848-orders";
 
 beforeAll(async () => {
-  tb = await startTestBroker({ groupInitialRebalanceDelayMs: 0 }, dataDir);
+  tb = await startTestBroker(BROKER, dataDir);
   topicId = tb.broker.context.topics.create(T, 4).id;
   c = await RawClient.connect(tb.port);
 });
@@ -157,6 +161,30 @@ describe("ConsumerGroupHeartbeat and ConsumerGroupDescribe", () => {
     expect(del.results[0].errorCode).toBe(ErrorCode.NON_EMPTY_GROUP);
   });
 
+  test("TxnOffsetCommit to a consumer group (GroupService's check) at the member's epoch; committed by the marker; the group stays one consumer group", async () => {
+    const d = await c.call(ConsumerGroupDescribe, 0, { groupIds: ["g1"], includeAuthorizedOperations: false }, corr++);
+    const epoch = d.groups[0].members.find((m: any) => m.memberId === "m-1").memberEpoch;
+    const ip = await c.call(InitProducerId, 4, { transactionalId: null, transactionTimeoutMs: 60_000, producerId: -1n, producerEpoch: -1 }, corr++);
+    expect(ip.errorCode).toBe(0);
+    const txn = async (memberId: string, generationId: number, offset: bigint) => {
+      const r = await c.call(TxnOffsetCommit, 3, {
+        transactionalId: "k848-tx", groupId: "g1", producerId: ip.producerId, producerEpoch: ip.producerEpoch, generationId, memberId, groupInstanceId: null,
+        topics: [{ name: T, partitions: [{ partitionIndex: 1, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: "" }] }],
+      }, corr++);
+      return r.topics[0].partitions[0].errorCode;
+    };
+    expect(await txn("m-1", epoch - 1, 11n)).toBe(ErrorCode.ILLEGAL_GENERATION); // TxnOffsetCommit's answer for a stale epoch
+    expect(await txn("zz", epoch, 11n)).toBe(ErrorCode.UNKNOWN_MEMBER_ID);
+    expect(await txn("m-1", epoch, 11n)).toBe(0);
+    const partition = tb.broker.context.groups.partitionFor("g1");
+    const m = await tb.broker.context.txnMarkers.writeMarkers({ producerId: ip.producerId, producerEpoch: ip.producerEpoch, coordinatorEpoch: 0, result: "commit", partitions: [{ topic: "__consumer_offsets", partition }] });
+    expect(m.map((x) => x.errorCode)).toEqual([0]);
+    const f = await c.call(OffsetFetch, 9, { groups: [{ groupId: "g1", memberId: "m-1", memberEpoch: epoch, topics: [{ name: T, partitionIndexes: [1] }] }], requireStable: true }, corr++);
+    expect(f.groups[0].topics[0].partitions[0].committedOffset).toBe(11n);
+    const list = await c.call(ListGroups, 5, { statesFilter: [], typesFilter: [] }, corr++);
+    expect(list.groups.filter((g: any) => g.groupId === "g1").map((g: any) => g.groupType)).toEqual(["consumer"]);
+  });
+
   test("classic and consumer groups of one id", async () => {
     const protocols = [{ name: "range", metadata: subscription([T]) }];
     const join = (groupId: string, protocolType = "consumer") =>
@@ -191,10 +219,12 @@ describe("ConsumerGroupHeartbeat and ConsumerGroupDescribe", () => {
     const before = await c.call(ConsumerGroupDescribe, 1, { groupIds: ["g1"], includeAuthorizedOperations: false }, corr++);
     c.close();
     await tb.stop();
-    tb = await startTestBroker({ groupInitialRebalanceDelayMs: 0 }, dataDir);
+    tb = await startTestBroker(BROKER, dataDir);
     c = await RawClient.connect(tb.port);
     const after = await c.call(ConsumerGroupDescribe, 1, { groupIds: ["g1"], includeAuthorizedOperations: false }, corr++);
     expect(after.groups[0]).toEqual(before.groups[0]);
+    const list = await c.call(ListGroups, 5, { statesFilter: [], typesFilter: [] }, corr++);
+    expect(list.groups.filter((g: any) => g.groupId === "g1").map((g: any) => g.groupType)).toEqual(["consumer"]);
     const m1 = before.groups[0].members.find((m: any) => m.memberId === "m-1");
     const r = await hb(c, poll({ memberEpoch: m1.memberEpoch, topicPartitions: m1.assignment.topicPartitions.map((t: any) => ({ topicId: t.topicId, partitions: t.partitions })) }));
     expect([r.errorCode, r.memberEpoch]).toEqual([0, m1.memberEpoch]);

@@ -165,6 +165,10 @@ export class ConsumerGroupService {
     return this.coordinator.validateCommit(groupId, memberId, memberEpoch, version);
   }
 
+  ids(): string[] {
+    return [...this.coordinator.groups.keys()];
+  }
+
   validateFetch(groupId: string, memberId: string | null, memberEpoch: number): number | null {
     return this.coordinator.validateFetch(groupId, memberId, memberEpoch);
   }
