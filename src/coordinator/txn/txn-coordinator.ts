@@ -40,6 +40,7 @@ import { TXN_MAX_MARKER_WRITES_IN_FLIGHT, TXN_MAX_TRANSACTIONAL_IDS } from "../.
 import { ErrorCode } from "../../protocol/errors.ts";
 import { buildRecordBatch } from "../../protocol/record-batch.ts";
 import type { Logger } from "../../util/log.ts";
+import { compileTopicRegex } from "../consumer-group/regex.ts";
 import type { ProducerIdAllocator } from "../producer-ids.ts";
 import { DEFAULT_TXN_CONFIG, type TxnConfig } from "./txn-config.ts";
 import { TRANSACTION_STATE_TOPIC, readTxnPartition, txnKey, txnPartitionFor, txnValue } from "./txn-log.ts";
@@ -141,8 +142,13 @@ export const TIMEOUT_ABORTS_PER_TICK = 1000;
 export const EXPIRIES_PER_TICK = 1000;
 /** Prepare* ids whose markers a sweep starts again at most. */
 const MARKER_RESUMES_PER_TICK = 1000;
-/** Transactional ids the filter of a ListTransactions pattern may be at most long (a regular expression from a client). */
+/** Characters a ListTransactions pattern (a regular expression from a client) may have at most. */
 const MAX_PATTERN_LENGTH = 1000;
+/**
+ * A quantified group that holds a quantifier ("(a+)+", "(x*)*"): RE2 runs it in linear time, a
+ * backtracking engine in exponential time. Refused rather than risk the event loop.
+ */
+const NESTED_QUANTIFIER = /\((?:[^()\\]|\\.)*[+*}](?:[^()\\]|\\.)*\)[+*{]/;
 /** Ids ListTransactions answers at most. */
 const MAX_LISTED = 100_000;
 
@@ -615,7 +621,7 @@ export class TxnCoordinator {
     };
   }
 
-  /** ListTransactions over the ids this broker coordinates; errorCode INVALID_REQUEST for a bad pattern. */
+  /** ListTransactions over the ids this broker coordinates; errorCode INVALID_REGULAR_EXPRESSION for a bad pattern. */
   list(filters: ListFilters, nowMs = Date.now()): { errorCode: number; unknownStateFilters: string[]; transactions: TxnListing[] } {
     const known = new Set<string>(STATE_NAMES);
     const unknownStateFilters = filters.states.filter((s) => !known.has(s));
@@ -623,12 +629,10 @@ export class TxnCoordinator {
     const pids = new Set(filters.producerIds);
     let re: RegExp | null = null;
     if (filters.pattern) {
-      if (filters.pattern.length > MAX_PATTERN_LENGTH) return { errorCode: ErrorCode.INVALID_REQUEST, unknownStateFilters, transactions: [] };
-      try {
-        re = new RegExp(`^(?:${filters.pattern})$`);
-      } catch {
-        return { errorCode: ErrorCode.INVALID_REQUEST, unknownStateFilters, transactions: [] };
-      }
+      // Kafka compiles it with RE2/J and matches whole ids; what RE2 refuses, or could backtrack without bound here, is INVALID_REGULAR_EXPRESSION.
+      const compiled = filters.pattern.length > MAX_PATTERN_LENGTH || NESTED_QUANTIFIER.test(filters.pattern) ? null : compileTopicRegex(filters.pattern);
+      if (!compiled || !compiled.ok) return { errorCode: ErrorCode.INVALID_REGULAR_EXPRESSION, unknownStateFilters, transactions: [] };
+      re = compiled.regex;
     }
     const out: TxnListing[] = [];
     // Unknown state filters only: Kafka answers none rather than all.
