@@ -7,7 +7,8 @@
  * EndTxn (fencing per version, KIP-890 part 2 bumps on v5 and their retries), the markers and the
  * Complete record; InitProducerId aborting an ongoing transaction (CONCURRENT_TRANSACTIONS, then a
  * bumped epoch); transactions past their timeout aborted by the coordinator; idle ids expired to a
- * tombstone; the state replayed from __transaction_state after a restart; DescribeTransactions and
+ * tombstone; a PrepareCommit whose markers never got out (a marker-write fault injected, the only
+ * mock here) finished by the restarted coordinator; the state replayed from __transaction_state after a restart; DescribeTransactions and
  * ListTransactions with their filters.
  *
  * Waiting for the coordinator's background work (markers, sweeps) polls its answers with a
@@ -294,6 +295,30 @@ describe("transaction coordinator", () => {
     }
     expect((await describeTxn("never-seen")).errorCode).toBe(ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
     expect((await endTxn("ls-open", p, false)).errorCode).toBe(0);
+  });
+
+  test("a coordinator stopped between PrepareCommit and its markers: the next one finds PrepareCommit in the log and finishes the commit", async () => {
+    const p = pid(await init("pc-resume"));
+    expect(await addPartitions("pc-resume", p, [2])).toEqual([0]);
+    expect(await produceTxn("pc-resume", p, 2, 0, ["pc"])).toBe(0);
+    // A fault the test cannot cause otherwise: every marker write fails with a retriable error (the coordinator keeps retrying).
+    // It stays in place until this broker stops (the restarted one has its own marker writer).
+    const markers = tb.broker.context.txnMarkers;
+    let attempts = 0;
+    markers.writeMarkers = async (req) => {
+      attempts++;
+      return req.partitions.map((x) => ({ ...x, errorCode: ErrorCode.NOT_ENOUGH_REPLICAS }));
+    };
+    expect((await endTxn("pc-resume", p, true)).errorCode).toBe(0);
+    const stuck = await describeUntil("pc-resume", () => attempts >= 2);
+    expect(stuck.transactionState).toBe("PrepareCommit");
+    expect((await init("pc-resume")).errorCode).toBe(ErrorCode.CONCURRENT_TRANSACTIONS);
+    const part = () => tb.broker.context.partitions.get(TOPIC, 2)!;
+    expect(part().lastStableOffset).toBeLessThan(part().logEndOffset);
+    await restart();
+    const done = await describeUntil("pc-resume", (x) => x.transactionState === "CompleteCommit");
+    expect([done.transactionState, done.producerEpoch]).toEqual(["CompleteCommit", p.producerEpoch]);
+    expect(part().lastStableOffset).toBe(part().logEndOffset);
   });
 
   test("after a restart the coordinator replays __transaction_state (Kafka's records): ids, epochs, states and an ongoing transaction come back", async () => {
