@@ -9,7 +9,9 @@
  *     not fenced (client side);
  *   - a client is given a partition only when no other unfenced client owns it (its previous owner
  *     revoked it or was fenced);
- *   - the group epoch, the assignment epoch and every member's epoch never go back.
+ *   - the group epoch, the assignment epoch and every member's epoch never go back;
+ *   - every accepted commit came from a current member at its current epoch (a fenced client, a
+ *     stale or a future epoch is refused).
  * Runs: TAKHIN_PROPERTY_RUNS (default 150); the seed is printed (TAKHIN_PROPERTY_SEED reproduces).
  */
 import { describe, expect, test } from "bun:test";
@@ -320,7 +322,8 @@ type Cmd =
   | { k: "advance"; ms: number }
   | { k: "topic"; grow: boolean; which: number }
   | { k: "sub"; who: number; regex: boolean }
-  | { k: "fail"; on: boolean };
+  | { k: "fail"; on: boolean }
+  | { k: "commit"; who: number; skew: number };
 
 const CLIENTS = 4;
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
@@ -332,6 +335,7 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant("topic" as const), grow: fc.boolean(), which: fc.nat(2) }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("sub" as const), who: fc.nat(CLIENTS - 1), regex: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant("fail" as const), on: fc.boolean() }) },
+  { weight: 4, arbitrary: fc.record({ k: fc.constant("commit" as const), who: fc.nat(CLIENTS - 1), skew: fc.constantFrom(0, 0, 0, 0, 0, -1, 1) }) },
 );
 
 interface Client {
@@ -352,6 +356,7 @@ describe("consumer group properties", () => {
     const numRuns = Number(process.env.TAKHIN_PROPERTY_RUNS ?? 150);
     const seed = Number(process.env.TAKHIN_PROPERTY_SEED ?? Date.now() % 2 ** 31);
     console.log(`consumer-group properties: seed ${seed} (TAKHIN_PROPERTY_SEED reproduces)`);
+    let acceptedCommits = 0;
     fc.assert(
       fc.property(fc.array(cmd, { minLength: 1, maxLength: 120 }), fc.boolean(), (cmds, range) => {
         let failing = false;
@@ -481,11 +486,28 @@ describe("consumer group properties", () => {
             case "fail":
               failing = x.on;
               break;
+            case "commit": {
+              const cl = clients[x.who]!;
+              if (!cl.alive) break;
+              const epoch = cl.epoch + x.skew;
+              const verdict = c.validateCommit(G, cl.memberId, epoch, 9);
+              const m = c.get(G)?.members.get(cl.memberId);
+              if (verdict === ErrorCode.NONE) {
+                acceptedCommits++;
+                expect(cl.fenced, `${cl.memberId} committed while fenced`).toBe(false);
+                expect(m?.memberEpoch, `${cl.memberId} committed at ${epoch}`).toBe(epoch);
+              } else if (verdict !== null) {
+                expect(m === undefined || m.memberEpoch !== epoch).toBe(true);
+              }
+              break;
+            }
           }
           check();
         }
       }),
       { numRuns, seed },
     );
+    console.log(`consumer-group properties: ${acceptedCommits} commits accepted (each checked against the member's epoch)`);
+    expect(acceptedCommits).toBeGreaterThan(0);
   });
 });
