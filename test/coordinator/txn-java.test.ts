@@ -14,6 +14,7 @@ import { ErrorCode } from "../../src/protocol/errors.ts";
 import { buildRecordBatch, TRANSACTIONAL_BIT } from "../../src/protocol/record-batch.ts";
 import { removeDir, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 import { explain, runJava, suiteClasspath } from "../java/java.ts";
+import { recordApiVersions, versionsUsed } from "../clients/scripts/pc-common.ts";
 
 const RUN_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = 180_000;
@@ -21,12 +22,15 @@ const PREFIX = "jtx";
 
 let tb: TestBroker;
 let classpath = "";
+let seen: ReturnType<typeof recordApiVersions>;
 
 beforeAll(async () => {
   classpath = suiteClasspath();
   tb = await startTestBroker({ transactionStateLogNumPartitions: 5 }, undefined, { groups: { initialRebalanceDelayMs: 100 } });
+  seen = recordApiVersions(tb);
 }, 120_000);
 afterAll(async () => {
+  for (const client of ["java-txn", "java-txn-admin"]) console.log(`${client} API versions: ${JSON.stringify(versionsUsed(seen, client))}`);
   await tb.stop();
   removeDir(tb.dataDir);
 });
