@@ -28,6 +28,8 @@ export interface ProxyDeps {
   log: Logger;
   producer: ProxyProducer;
   registry: () => Registry | null;
+  /** Resolves when the topic exists (created first when auto_create_topics_enable allows); 40401 otherwise. */
+  ensureTopic: (topic: string) => Promise<void>;
   /** Further routes mounted on the same app (consumers, v3). */
   extend?: (app: Hono) => void;
 }
@@ -69,7 +71,7 @@ export function httpProxyApp(deps: ProxyDeps): Hono {
     const format = requestFormat(c.req.header("content-type"));
     negotiate(c.req.header("accept"), V2_JSON);
     const topic = c.req.param("topic")!;
-    topicImage(ctx, topic);
+    await deps.ensureTopic(topic);
     const body = await readObject(c.req.raw);
     const req = await parseProduceV2(body, format, topic, deps.registry);
     const offsets = await deps.producer.produce(topic, req.records, partition);

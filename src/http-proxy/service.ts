@@ -20,7 +20,9 @@ import { SchemaRegistryService } from "../schema-registry/service.ts";
 import { SchemaLog } from "../schema-registry/store.ts";
 import type { BrokerContext } from "../server/context.ts";
 import { OperatorError, type Service } from "../server/lifecycle.ts";
+import { ErrorCode } from "../protocol/errors.ts";
 import { httpProxyApp } from "./app.ts";
+import { topicNotFound } from "./errors.ts";
 import { consumerRoutes } from "./consumer-routes.ts";
 import { ConsumerManager } from "./consumers.ts";
 import { ProxyProducer } from "./producer.ts";
@@ -74,8 +76,24 @@ export class HttpProxyService implements Service {
     const registry = () => this.registry();
     const consumers = (this.consumers = new ConsumerManager({ context: ctx, bootstrap: self, registry, instanceTimeoutMs: config.consumerInstanceTimeoutMs }));
     let baseUrl = "";
+    // A produce to an unknown topic creates it when auto_create_topics_enable allows, as a Kafka
+    // producer's Metadata request does (Confluent's proxy produces through one): CreateTopics with the
+    // broker's defaults through the controller, then the image has it here.
+    const ensureTopic = async (topic: string) => {
+      if (ctx.metadata.image.topic(topic)) return;
+      if (!config.autoCreateTopicsEnable || !/^[A-Za-z0-9._-]{1,249}$/.test(topic) || topic === "." || topic === "..") throw topicNotFound();
+      const [r] = await clientOf().createTopics([{ name: topic }]).catch(() => [undefined]);
+      if (r && r.errorCode !== 0 && r.errorCode !== ErrorCode.TOPIC_ALREADY_EXISTS) throw topicNotFound();
+      for (let i = 0; i < 250; i++) {
+        const t = ctx.metadata.image.topic(topic);
+        if (t && t.partitions.every((p) => p.leader >= 0)) return;
+        await Bun.sleep(20);
+      }
+      throw topicNotFound();
+    };
     const app = httpProxyApp({
       context: ctx,
+      ensureTopic,
       log: ctx.log,
       producer,
       registry,

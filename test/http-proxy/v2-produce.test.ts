@@ -185,8 +185,8 @@ describe("produce (API v2 examples)", () => {
     expect([...pbLine.subarray(5)]).toEqual([0, 0x0a, 3, 0x62, 0x61, 0x72]);
   });
 
-  test("avro with the Schema Registry service off on the node: the proxy's own registry over _schemas", async () => {
-    const other = await startProxyBroker();
+  test("avro with the Schema Registry service off on the node (the proxy's own registry over _schemas); no auto-creation when it is off", async () => {
+    const other = await startProxyBroker({ autoCreateTopicsEnable: false });
     try {
       await createTopic(other.bootstrap, "noreg", 1);
       const r = await call(`${other.url}/topics/noreg`, { method: "POST", headers: { "Content-Type": "application/vnd.kafka.avro.v2+json" }, body: JSON.stringify({ value_schema: '"string"', records: [{ value: "x" }] }) });
@@ -194,6 +194,8 @@ describe("produce (API v2 examples)", () => {
       const again = await call(`${other.url}/topics/noreg`, { method: "POST", headers: { "Content-Type": "application/vnd.kafka.avro.v2+json" }, body: JSON.stringify({ value_schema_id: 1, records: [{ value: "y" }] }) });
       expect(again).toMatchObject({ status: 200, body: { value_schema_id: 1, offsets: [{ offset: 1 }] } });
       expect(await call(`${other.url}/topics/noreg`, { method: "POST", headers: { "Content-Type": "application/vnd.kafka.avro.v2+json" }, body: JSON.stringify({ value_schema_id: 99, records: [{ value: "y" }] }) })).toMatchObject({ status: 404, body: { error_code: 40403 } });
+      // auto_create_topics_enable false: an unknown topic is 40401.
+      expect(await call(`${other.url}/topics/unknown`, { method: "POST", headers: { "Content-Type": "application/vnd.kafka.binary.v2+json" }, body: JSON.stringify({ records: [{ value: "YQ==" }] }) })).toMatchObject({ status: 404, body: { error_code: 40401 } });
     } finally {
       await other.stop();
       removeDir(other.dataDir);
@@ -204,7 +206,8 @@ describe("produce (API v2 examples)", () => {
     const post = (path: string, type: string, body: string) => call(`${b.url}${path}`, { method: "POST", headers: { "Content-Type": type }, body });
     expect(await post("/topics/test", "application/vnd.kafka.binary.v2+json", JSON.stringify({ records: [] }))).toMatchObject({ status: 422, body: { error_code: 422, message: "records may not be empty" } });
     expect(await post("/topics/test", "application/vnd.kafka.binary.v2+json", "{not json")).toMatchObject({ status: 400, body: { error_code: 400 } });
-    expect(await post("/topics/nope", "application/vnd.kafka.binary.v2+json", JSON.stringify({ records: [{ value: "YQ==" }] }))).toMatchObject({ status: 404, body: { error_code: 40401 } });
+    // A name Kafka refuses is not created: 40401.
+    expect(await post("/topics/bad%20name", "application/vnd.kafka.binary.v2+json", JSON.stringify({ records: [{ value: "YQ==" }] }))).toMatchObject({ status: 404, body: { error_code: 40401 } });
     expect(await post("/topics/test/partitions/9", "application/vnd.kafka.binary.v2+json", JSON.stringify({ records: [{ value: "YQ==" }] }))).toMatchObject({ status: 404, body: { error_code: 40402 } });
     expect(await post("/topics/test", "application/vnd.kafka.binary.v2+json", JSON.stringify({ records: [{ value: "YQ==", partition: 5 }] }))).toMatchObject({ status: 404, body: { error_code: 40402 } });
     expect(await post("/topics/test", "text/plain", JSON.stringify({ records: [{ value: "YQ==" }] }))).toMatchObject({ status: 415, body: { error_code: 415 } });
