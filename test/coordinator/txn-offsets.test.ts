@@ -23,7 +23,8 @@ import { GroupCoordinator, type GroupStore } from "../../src/coordinator/group-c
 import { appendOffsetsRecords, appendOffsetsTombstones, groupKey, groupValue, offsetKey, offsetValue, readOffsetsPartition } from "../../src/coordinator/offsets-log.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { PartitionLog } from "../../src/storage/index.ts";
-import { makeTempDir } from "../storage/temp-dir.ts";
+import { tempDir } from "../helpers/broker.ts";
+import { rmSync } from "node:fs";
 
 const GROUP = "g";
 const TOPIC = "t";
@@ -50,12 +51,15 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
 class Harness {
   partition: Partition;
   coordinator!: GroupCoordinator;
+  private readonly root: string;
   private readonly dir: string;
   private readonly topic = { name: "__consumer_offsets", id: "AAAAAAAAAAAAAAAAAAAAAA", partitions: 1, configs: { "cleanup.policy": "compact" }, internal: true };
   nowMs = 1_700_000_000_000;
 
   constructor() {
-    this.dir = path.join(makeTempDir("txn-offsets-prop"), "__consumer_offsets-0");
+    // Each run's directory goes when the run ends (close): a thousand runs must not leave a thousand logs.
+    this.root = tempDir("txn-offsets-prop-");
+    this.dir = path.join(this.root, "__consumer_offsets-0");
     this.partition = this.open();
     this.reload();
   }
@@ -105,6 +109,7 @@ class Harness {
 
   close(): void {
     this.partition.log.close();
+    rmSync(this.root, { recursive: true, force: true });
   }
 }
 
