@@ -281,6 +281,9 @@ describe("regular expressions (RE2/J semantics)", () => {
     const alt = compileTopicRegex("a|b");
     expect(alt.ok && alt.regex.test("ab")).toBe(false);
     for (const bad of ["(a)\\1", "(?<n>a)\\k<n>", "a(?!b)", "(?<=a)b", "(?>a)", "a++", "("]) expect(compileTopicRegex(bad).ok).toBe(false);
+    // catastrophic backtracking in a JS RegExp (RE2 is linear): refused
+    for (const slow of ["(a+)+$", "(a*)*b", "(a|aa)+", "((ab)*c)+", "(x+x+)+y", "(?:a+){2,}"]) expect(compileTopicRegex(slow).ok, slow).toBe(false);
+    for (const good of ["(orders|payments)-.*", "(ab)+c", "[a-z]+(-[0-9])?", "orders\\.(eu|us)\\..+"]) expect(compileTopicRegex(good).ok, good).toBe(true);
     for (const good of ["t[(?=]", "a{2,3}", "(?:a|b)c", "\\d+"]) expect(compileTopicRegex(good).ok).toBe(true);
   });
 });
