@@ -37,6 +37,9 @@ class FakeTopics implements TopicsView {
     this.topics.set(name, t);
     return t;
   }
+  remove(name: string): void {
+    this.topics.delete(name);
+  }
   grow(name: string, by: number): void {
     const t = this.topics.get(name);
     if (t) this.topics.set(name, { ...t, partitions: t.partitions + by });
@@ -193,6 +196,25 @@ describe("consumer group heartbeat", () => {
     topics.grow("orders-1", 1);
     c.topicsChanged(3);
     expect(c.get(G)!.groupEpoch).toBe(epoch + 1);
+  });
+
+  test("a deleted topic: new group epoch, its partitions revoked, the rest kept", () => {
+    const { c, topics } = setup();
+    const t1 = topics.add("t", 2);
+    const t2 = topics.add("u", 1);
+    const a = c.heartbeat(hb({ memberId: "a", subscribedTopicNames: ["t", "u"] }), 0);
+    expect(countPartitions(a.assignment!)).toBe(3);
+    const epoch = c.get(G)!.groupEpoch;
+    topics.remove("u");
+    c.topicsChanged(1);
+    expect(c.get(G)!.groupEpoch).toBe(epoch + 1);
+    const owned = toList(a.assignment!);
+    const r = c.heartbeat(hb({ memberId: "a", memberEpoch: a.memberEpoch, rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions: owned }), 2);
+    expect(list(r.assignment)).toEqual([{ topicId: t1.id, partitions: [0, 1] }]);
+    expect(r.memberEpoch).toBe(a.memberEpoch); // until it drops u's partition
+    const r2 = c.heartbeat(hb({ memberId: "a", memberEpoch: a.memberEpoch, rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions: toList(r.assignment!) }), 3);
+    expect(r2.memberEpoch).toBe(epoch + 1);
+    expect(c.get(G)!.members.get("a")!.pendingRevocation.has(t2.id)).toBe(false);
   });
 
   test("commits are checked by member epoch", () => {
