@@ -26,7 +26,7 @@
  *   DeleteRecords (21)     TOPIC DELETE per topic
  *   InitProducerId (22)    TRANSACTIONAL_ID WRITE; without one CLUSTER IDEMPOTENT_WRITE or WRITE
  *                          on some topic (authorizeByResourceType)
- *   OffsetForLeaderEpoch (23)  a follower: CLUSTER CLUSTER_ACTION; else TOPIC DESCRIBE per topic
+ *   OffsetForLeaderEpoch (23)  CLUSTER CLUSTER_ACTION allows all; else TOPIC DESCRIBE per topic
  *   AddPartitionsToTxn (24)    v0-3 TRANSACTIONAL_ID WRITE, TOPIC WRITE per topic (any refused:
  *                          nothing added, the rest OPERATION_NOT_ATTEMPTED); v4+ CLUSTER CLUSTER_ACTION
  *   AddOffsetsToTxn (25)   TRANSACTIONAL_ID WRITE, GROUP READ;  EndTxn (26) TRANSACTIONAL_ID WRITE
@@ -155,7 +155,12 @@ function perItem(s: Split): Rule {
     if (refused.size === 0) return next();
     const errorParts = [...refused].map(([code, list]) => refuse(a, { ...req, [field]: list }, code));
     const errorItems = errorParts.flatMap((p: any) => p?.[s.resField] ?? []);
-    if (allowed.length === 0) return { ...(errorParts[0] as object), [s.resField]: errorItems };
+    if (allowed.length === 0) {
+      // Only the items are refused: a top-level error field stays NONE, as in Kafka's answer.
+      const base: any = { ...(errorParts[0] as object), [s.resField]: errorItems };
+      if ("errorCode" in base) base.errorCode = ErrorCode.NONE;
+      return base;
+    }
     req[field] = allowed;
     return then(next(), (res) => ({ ...res, [s.resField]: [...(res[s.resField] ?? []), ...errorItems] }));
   };
@@ -334,10 +339,17 @@ const fetchRule: Rule = (a, req, next) => {
   return topics(AclOp.READ, "topics", "responses", (az, t) => topicName(az, t.topic, t.topicId))(a, req, next);
 };
 
+/** OffsetForLeaderEpoch: CLUSTER_ACTION on the cluster allows every topic (brokers); else TOPIC DESCRIBE per topic (consumers, KIP-320). */
 const offsetForLeaderEpochRule: Rule = (a, req, next) => {
-  if ((req.replicaId ?? -1) >= 0) return a.allowed(AclOp.CLUSTER_ACTION, R.CLUSTER, CLUSTER_NAME) ? next() : refuse(a, req, ErrorCode.CLUSTER_AUTHORIZATION_FAILED);
+  if (a.allowed(AclOp.CLUSTER_ACTION, R.CLUSTER, CLUSTER_NAME)) return next();
   return topics(AclOp.DESCRIBE, "topics", "topics", (_a, t) => t.topic)(a, req, next);
 };
+
+/** OffsetDelete: GROUP DELETE (refused: the top-level error alone, as Kafka), then TOPIC READ per topic. */
+const offsetDeleteRule: Rule = all(
+  (a, req, next) => (a.allowed(AclOp.DELETE, R.GROUP, req.groupId) ? next() : { errorCode: ErrorCode.GROUP_AUTHORIZATION_FAILED, throttleTimeMs: 0, topics: [] }),
+  topics(AclOp.READ, "topics", "topics"),
+);
 
 const deleteTopicsRule: Rule = (a, req, next) => {
   if (a.ctx.apiVersion < 6) return perItem({ reqField: "topicNames", resField: "responses", code: (az, n) => topicCode(AclOp.DELETE, () => n, az, n) })(a, req, next);
@@ -435,7 +447,7 @@ export const ACL_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [42, perItem({ reqField: "groupsNames", resField: "results", code: (a, g) => (a.allowed(AclOp.DELETE, R.GROUP, g) ? 0 : ErrorCode.GROUP_AUTHORIZATION_FAILED) })],
   [43, cluster(AclOp.ALTER)],
   [44, configResources(AclOp.ALTER_CONFIGS, "responses")],
-  [47, all(group(AclOp.DELETE), topics(AclOp.READ, "topics", "topics"))],
+  [47, offsetDeleteRule],
   [50, cluster(AclOp.DESCRIBE)],
   [51, cluster(AclOp.ALTER)],
   [55, cluster(AclOp.DESCRIBE)],

@@ -1,0 +1,98 @@
+/**
+ * The authorisation errors side by side with Apache Kafka 4.4 (peer/kafka, StandardAuthorizer):
+ * both brokers get the same ACLs — User:alice owns topic "t", group "g" and transactional id
+ * "tx", nothing is set on the cluster, allow.everyone.if.no.acl.found is on — and every request of
+ * acl-cases.ts is sent to both as User:ANONYMOUS (the APIs both serve at the case's version). For
+ * each, the authorisation errors (TOPIC_ / GROUP_ / CLUSTER_ / TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
+ * anywhere in the answer must be the same on both, field by field.
+ */
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { startKafkaPeer, type KafkaPeer } from "../../peer/kafka/launcher.ts";
+import { ApiVersions } from "../../src/protocol/messages/api-versions.ts";
+import { CreateAcls } from "../../src/protocol/messages/create-acls.ts";
+import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
+import { AclOp, PatternType, Permission, ResourceType } from "../../src/security/acl.ts";
+import { RawClient, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
+import { requireJava } from "../java/java.ts";
+import { AUTH_ERRORS, CASES } from "./acl-cases.ts";
+
+let peer: KafkaPeer | undefined;
+let tb: TestBroker | undefined;
+const ports: { kafka: number; takhin: number } = { kafka: 0, takhin: 0 };
+
+beforeAll(async () => {
+  requireJava();
+  [peer, tb] = await Promise.all([
+    startKafkaPeer({
+      dataDir: tempDir("takhin-kafka-acl-"),
+      overrides: { "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer", "allow.everyone.if.no.acl.found": "true", "auto.create.topics.enable": "false" },
+    }),
+    startTestBroker({ authorizerEnabled: true, allowEveryoneIfNoAclFound: true, autoCreateTopicsEnable: false }),
+  ]);
+  ports.kafka = Number(peer.bootstrap.split(":")[1]);
+  ports.takhin = tb.port;
+}, 180_000);
+afterAll(async () => {
+  await Promise.all([peer?.stop(), tb?.stop()]);
+}, 60_000);
+
+/** "path=code" for every authorisation error in a response, sorted. */
+function authErrors(v: unknown, path = "", out: string[] = []): string[] {
+  if (Array.isArray(v)) v.forEach((x) => authErrors(x, `${path}[]`, out));
+  else if (v && typeof v === "object" && !(v instanceof Uint8Array)) {
+    for (const [k, x] of Object.entries(v)) {
+      if ((k === "errorCode" || k === "partitionErrorCode") && typeof x === "number") {
+        if (AUTH_ERRORS.has(x)) out.push(`${path}.${k}=${x}`);
+      } else authErrors(x, `${path}.${k}`, out);
+    }
+  }
+  return out.sort();
+}
+
+async function setUp(port: number): Promise<{ c: RawClient; served: Map<number, [number, number]> }> {
+  const c = await RawClient.connect(port);
+  const av = await c.call(ApiVersions, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" });
+  const created = await c.call(CreateTopics, 5, { topics: [{ name: "t", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+  expect(created.topics[0].errorCode).toBe(0);
+  const acls = await c.call(CreateAcls, 3, {
+    creations: [
+      [ResourceType.TOPIC, "t"],
+      [ResourceType.GROUP, "g"],
+      [ResourceType.TRANSACTIONAL_ID, "tx"],
+    ].map(([resourceType, resourceName]) => ({ resourceType, resourceName, resourcePatternType: PatternType.LITERAL, principal: "User:alice", host: "*", operation: AclOp.ALL, permissionType: Permission.ALLOW })),
+  });
+  expect(acls.results.map((r: any) => r.errorCode)).toEqual([0, 0, 0]);
+  return { c, served: new Map(av.apiKeys.map((k: any) => [k.apiKey, [k.minVersion, k.maxVersion]])) };
+}
+
+describe("authorisation errors against Apache Kafka 4.4", () => {
+  test(
+    "every case answers the same authorisation errors in the same fields",
+    async () => {
+      const [k, t] = await Promise.all([setUp(ports.kafka), setUp(ports.takhin)]);
+      // Kafka's ACL changes reach its authoriser through its metadata log: wait until it refuses.
+      for (let i = 0; i < 100; i++) {
+        const r = await k.c.call(CASES[3]!.api, CASES[3]!.version, CASES[3]!.body());
+        if (authErrors(r).length > 0) break;
+        await Bun.sleep(100);
+      }
+      const differences: string[] = [];
+      let compared = 0;
+      for (const [key, kase] of Object.entries(CASES)) {
+        const apiKey = Number(key);
+        const kr = k.served.get(apiKey);
+        if (!kr || kase.version < kr[0] || kase.version > kr[1] || !t.served.has(apiKey)) continue;
+        // Requests that change state run last on both sides in the same order; both start alike.
+        const [kres, tres] = [await k.c.call(kase.api, kase.version, kase.body(), apiKey + 1), await t.c.call(kase.api, kase.version, kase.body(), apiKey + 1)];
+        compared++;
+        const [ke, te] = [authErrors(kres), authErrors(tres)];
+        if (JSON.stringify(ke) !== JSON.stringify(te)) differences.push(`${kase.api.name} v${kase.version}: Kafka ${JSON.stringify(ke)} Takhin ${JSON.stringify(te)}`);
+      }
+      k.c.close();
+      t.c.close();
+      expect(compared).toBeGreaterThan(30);
+      expect(differences).toEqual([]);
+    },
+    120_000,
+  );
+});
