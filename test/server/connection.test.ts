@@ -188,21 +188,22 @@ describe("handler failures", () => {
     const other = await startTestBroker();
     try {
       const registry = other.broker.context.registry;
-      // Any API this broker does not serve yet, whose response carries a top-level error code.
-      const api = ALL_APIS.find(
-        (a) => !registry.get(a.apiKey) && a.response.fields.some((f) => f.name === "errorCode" && f.versions.min === 0),
-      );
-      if (!api) throw new Error("every API is served: pick another way to inject a failing handler");
-      registry.register({
+      // An API whose response carries a top-level error code at every version (DescribeCluster),
+      // its handler replaced by one that throws; a served one, since every API the tests could
+      // pick from the unserved list is served by now.
+      const api = ALL_APIS.find((a) => a.apiKey === 60)!;
+      expect(api.response.fields.some((f) => f.name === "errorCode" && f.versions.min === 0)).toBe(true);
+      const served = registry.get(api.apiKey)!;
+      registry.replace({
         api,
-        minVersion: api.request.valid.min,
-        maxVersion: api.request.valid.max,
+        minVersion: served.minVersion,
+        maxVersion: served.maxVersion,
         handle() {
           throw new Error("boom");
         },
       });
       const c = await RawClient.connect(other.port);
-      const res = await c.call(api, api.request.valid.max, {});
+      const res = await c.call(api, served.maxVersion, { includeClusterAuthorizedOperations: false, endpointType: 1 });
       expect(res.errorCode).toBe(ErrorCode.UNKNOWN_SERVER_ERROR);
       expect(other.logs.some((l) => l.includes("handler failed") && l.includes("boom"))).toBe(true);
       const again = await c.call(ApiVersions, 3, { clientSoftwareName: "t", clientSoftwareVersion: "1" }, 2);
