@@ -132,6 +132,31 @@ describe("produce records", () => {
     expect(read).toEqual(Array.from({ length: 25 }, (_, k) => 2 * k + 1).filter((i) => i !== 25));
   });
 
+  test("streaming mode is full duplex: each record's report arrives before the next record is sent", async () => {
+    await call(`${v3}/topics`, { method: "POST", headers: J, body: JSON.stringify({ topic_name: "v3-duplex", partitions_count: 1 }) });
+    const { connect } = await import("node:net");
+    const sock = connect(Number(new URL(b.url).port), "127.0.0.1");
+    let got = "";
+    sock.on("data", (d) => (got += d.toString()));
+    await new Promise((r) => sock.on("connect", r));
+    try {
+      sock.write(`POST /v3/clusters/${cid}/topics/v3-duplex/records HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      const chunk = (text: string) => sock.write(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+      for (let i = 0; i < 5; i++) {
+        chunk(JSON.stringify({ value: { type: "JSON", data: { i } } }));
+        // The request is still open: the report for record i must come on its own.
+        for (let w = 0; w < 500 && !got.includes(`"offset":${i},`); w++) await Bun.sleep(20);
+        expect(got).toContain(`"offset":${i},`);
+      }
+      sock.write("0\r\n\r\n");
+      for (let w = 0; w < 250 && !/\r\n0\r\n\r\n$/.test(got); w++) await Bun.sleep(20);
+      expect(got.startsWith("HTTP/1.1 200")).toBe(true);
+      expect(got).toMatch(/\r\n0\r\n\r\n$/);
+    } finally {
+      sock.destroy();
+    }
+  });
+
   test("streaming mode past 32 MiB in one request: 9000 records of 4 KiB", async () => {
     await call(`${v3}/topics`, { method: "POST", headers: J, body: JSON.stringify({ topic_name: "v3-long-stream", partitions_count: 1 }) });
     const payload = Buffer.alloc(4096, 0x62).toString("base64");
