@@ -8,11 +8,16 @@
  * describeTransactions, and the tool's list, describe and abort of a hanging transaction (a
  * transactional batch the coordinator never heard of, which holds the partition's LSO back until
  * the tool writes its ABORT marker through WriteTxnMarkers).
+ *
+ * TAKHIN_JAVA_TARGET=kafka runs the client and tool tests against Apache Kafka 4.4 (startKafkaPeer)
+ * instead, which answers them the same way (the hanging-transaction case needs Takhin's in-process
+ * append and runs only against Takhin).
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { startKafkaPeer, type KafkaPeer } from "../../peer/kafka/launcher.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
 import { buildRecordBatch, TRANSACTIONAL_BIT } from "../../src/protocol/record-batch.ts";
-import { removeDir, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import { removeDir, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
 import { explain, runJava, suiteClasspath } from "../java/java.ts";
 import { recordApiVersions, versionsUsed } from "../clients/scripts/pc-common.ts";
 
@@ -20,23 +25,54 @@ const RUN_TIMEOUT_MS = 120_000;
 const TEST_TIMEOUT_MS = 180_000;
 const PREFIX = "jtx";
 
-let tb: TestBroker;
+const TARGET = process.env.TAKHIN_JAVA_TARGET === "kafka" ? "kafka" : "takhin";
+let tb: TestBroker | undefined;
+let peer: KafkaPeer | undefined;
+let peerDir = "";
+let bootstrap = "";
+let nodeId = -1;
 let classpath = "";
 let seen: ReturnType<typeof recordApiVersions>;
 
 beforeAll(async () => {
   classpath = suiteClasspath();
-  tb = await startTestBroker({ transactionStateLogNumPartitions: 5 }, undefined, { groups: { initialRebalanceDelayMs: 100 } });
-  seen = recordApiVersions(tb);
+  if (TARGET === "kafka") {
+    peerDir = tempDir("takhin-kafka-peer-");
+    peer = await startKafkaPeer({ dataDir: peerDir });
+    bootstrap = peer.bootstrap;
+    nodeId = peer.state.nodes[0]!.nodeId;
+  } else {
+    tb = await startTestBroker({ transactionStateLogNumPartitions: 5 }, undefined, { groups: { initialRebalanceDelayMs: 100 } });
+    seen = recordApiVersions(tb);
+    bootstrap = tb.bootstrap;
+    nodeId = tb.broker.context.nodeId;
+  }
 }, 120_000);
 afterAll(async () => {
-  for (const client of ["java-txn", "java-txn-admin"]) console.log(`${client} API versions: ${JSON.stringify(versionsUsed(seen, client))}`);
-  await tb.stop();
-  removeDir(tb.dataDir);
+  if (tb) {
+    for (const client of ["java-txn", "java-txn-admin"]) console.log(`${client} API versions: ${JSON.stringify(versionsUsed(seen, client))}`);
+    await tb.stop();
+    removeDir(tb.dataDir);
+  }
+  if (peer) {
+    await peer.stop();
+    removeDir(peerDir);
+  }
 });
 
+const tb_ = (): TestBroker => tb!;
+
+async function createTopic(name: string, partitions: number): Promise<void> {
+  if (tb) {
+    tb.broker.context.topics.create(name, partitions);
+    return;
+  }
+  const r = await runJava("org.apache.kafka.tools.TopicCommand", ["--bootstrap-server", bootstrap, "--create", "--topic", name, "--partitions", String(partitions), "--replication-factor", "1"], { timeoutMs: RUN_TIMEOUT_MS });
+  if (r.exitCode !== 0) throw new Error(explain(r));
+}
+
 async function suite(scenario: string): Promise<Map<string, any>> {
-  const run = await runJava("TxnSuite", [scenario, tb.bootstrap, PREFIX], { classpath, timeoutMs: RUN_TIMEOUT_MS });
+  const run = await runJava("TxnSuite", [scenario, bootstrap, PREFIX], { classpath, timeoutMs: RUN_TIMEOUT_MS });
   const steps = new Map<string, any>();
   for (const line of run.stdout.split("\n")) {
     if (!line.startsWith("{")) continue;
@@ -51,7 +87,7 @@ async function suite(scenario: string): Promise<Map<string, any>> {
 
 /** kafka-transactions.sh: the tool's main class on Kafka's classpath; its stdout and exit code. */
 async function transactionsTool(...args: string[]) {
-  const run = await runJava("org.apache.kafka.tools.TransactionsCommand", ["--bootstrap-server", tb.bootstrap, ...args], { timeoutMs: RUN_TIMEOUT_MS });
+  const run = await runJava("org.apache.kafka.tools.TransactionsCommand", ["--bootstrap-server", bootstrap, ...args], { timeoutMs: RUN_TIMEOUT_MS });
   return run;
 }
 
@@ -60,8 +96,8 @@ const range = (tag: string, p: number, n: number) => Array.from({ length: n }, (
 test(
   "KafkaProducer with transactional.id: commit, abort, a fenced zombie, sendOffsetsToTransaction; read_committed and read_uncommitted KafkaConsumers",
   async () => {
-    tb.broker.context.topics.create(`${PREFIX}-a`, 3);
-    tb.broker.context.topics.create(`${PREFIX}-b`, 1);
+    await createTopic(`${PREFIX}-a`, 3);
+    await createTopic(`${PREFIX}-b`, 1);
     const s = await suite("clients");
     expect(s.get("zombie").zombieCommit.class).toBe("org.apache.kafka.common.errors.ProducerFencedException");
     // The offsets are pending until the commit (Admin's listConsumerGroupOffsets does not wait for them).
@@ -90,12 +126,12 @@ test(
     const s = await suite("admin");
     expect(s.get("list").transactions).toMatchObject({ [`${PREFIX}-tx1`]: "CompleteAbort", [`${PREFIX}-txz`]: "CompleteCommit", [`${PREFIX}-txo`]: "CompleteCommit" });
     const d = s.get("describe").transactions;
-    expect(d[`${PREFIX}-tx1`]).toMatchObject({ state: "CompleteAbort", timeoutMs: 30_000, coordinator: tb.broker.context.nodeId, topics: 0 });
+    expect(d[`${PREFIX}-tx1`]).toMatchObject({ state: "CompleteAbort", timeoutMs: 30_000, coordinator: nodeId, topics: 0 });
     expect(d[`${PREFIX}-txz`].producerEpoch).toBeGreaterThanOrEqual(1); // bumped when the second producer fenced the first
 
     const list = await transactionsTool("list");
     expect(list.exitCode).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`${PREFIX}-tx1\\s+${tb.broker.context.nodeId}\\s+\\d+\\s+CompleteAbort`));
+    expect(list.stdout).toMatch(new RegExp(`${PREFIX}-tx1\\s+${nodeId}\\s+\\d+\\s+CompleteAbort`));
     const describe = await transactionsTool("describe", "--transactional-id", `${PREFIX}-txz`);
     expect(describe.exitCode).toBe(0);
     expect(describe.stdout).toContain("CompleteCommit");
@@ -106,10 +142,11 @@ test(
   TEST_TIMEOUT_MS,
 );
 
-test(
+(TARGET === "takhin" ? test : test.skip)(
   "kafka-transactions abort: a hanging transaction (unknown to the coordinator) holds the LSO until the tool's ABORT marker",
   async () => {
     const topic = `${PREFIX}-hang`;
+    const tb = tb_();
     tb.broker.context.topics.create(topic, 1);
     const producerId = 777_000n;
     const batch = buildRecordBatch({ attributes: TRANSACTIONAL_BIT, producerId, producerEpoch: 3, baseSequence: 0, records: [{ key: null, value: new TextEncoder().encode("hanging") }] });
