@@ -28,10 +28,11 @@ import { groupCommands } from "./group.ts";
 import { CLI_REQUEST_TIMEOUT_MS } from "./limits.ts";
 import { type Output, stdOutput } from "./output.ts";
 import { produceCommand } from "./produce.ts";
-import { aclCommand, userCommand } from "./security.ts";
+import { aclCommands } from "./acl.ts";
+import { userCommands } from "./user.ts";
 import { topicCommands } from "./topic.ts";
 
-export const COMMANDS: Command[] = [clusterCommands, topicCommands, produceCommand, consumeCommand, groupCommands, aclCommand, userCommand];
+export const COMMANDS: Command[] = [clusterCommands, topicCommands, produceCommand, consumeCommand, groupCommands, aclCommands, userCommands];
 
 export interface RunOptions {
   out?: Output;

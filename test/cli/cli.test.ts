@@ -78,12 +78,11 @@ describe("usage", () => {
     });
   }, 60_000);
 
-  test("acl and user answer not supported (exit 1)", async () => {
-    for (const cmd of ["acl", "user"]) {
-      const r = await takhin([cmd, "list", ...b]);
-      expect(r.code).toBe(1);
-      expect(r.stderr).toContain("NotSupported");
-      expect(r.stderr).toContain("not supported yet");
+  test("acl against a broker without an authorizer exits 1 with SECURITY_DISABLED", async () => {
+    for (const args of [["acl", "list"], ["acl", "create", "--topic", "t", "--allow-principal", "User:a"], ["acl", "delete", "--topic", "t"]]) {
+      const r = await takhin([...args, ...b]);
+      expect({ args, code: r.code }).toEqual({ args, code: 1 });
+      expect(r.stderr).toContain("SECURITY_DISABLED");
     }
   });
 
