@@ -58,7 +58,10 @@ export function serverProperties(node: NodeLayout, all: NodeLayout[], host = "12
     "share.coordinator.state.topic.min.isr": Math.min(2, replication),
     "default.replication.factor": 1,
     "group.initial.rebalance.delay.ms": 3000,
-    ...overrides,
+    // "{host}", "{port}" and "{controllerPort}" in an override stand for this node's (extra listeners).
+    ...Object.fromEntries(
+      Object.entries(overrides).map(([k, v]) => [k, typeof v === "string" ? v.replaceAll("{host}", host).replaceAll("{port}", String(node.port)).replaceAll("{controllerPort}", String(node.controllerPort)) : v]),
+    ),
   };
   return Object.entries(props).map(([k, v]) => `${k}=${v}`).join("\n") + "\n";
 }

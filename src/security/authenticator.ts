@@ -9,7 +9,9 @@
  *   any ──failure──▶ failed (the answer waits the failed-login delay, then the connection closes)
  *
  * Before authentication only ApiVersions, SaslHandshake and (after a v1 handshake)
- * SaslAuthenticate are served; any other request closes the connection, as Kafka does. A
+ * SaslAuthenticate are served; any other request closes the connection, as Kafka 4.4 does
+ * (bench/security/kafka-sasl-probe.ts shows its answers) — ApiVersions after a v1 handshake is
+ * answered ILLEGAL_SASL_STATE with no keys, then the connection closes. A
  * mechanism that is not enabled is answered UNSUPPORTED_SASL_MECHANISM with the enabled list and the
  * connection closes. After authentication a request arriving once the session has expired (KIP-368:
  * the lifetime told in SaslAuthenticate v1+, the shorter of connections_max_reauth_ms and the
@@ -64,7 +66,8 @@ export class ConnectionAuthenticator {
         if (apiKey === SASL_HANDSHAKE) return { kind: "intercept" };
         return { kind: "close", reason: `Unexpected Kafka request of type ${apiKey} during SASL handshake` };
       case "authenticate":
-        if (apiKey === SASL_AUTHENTICATE) return { kind: "intercept" };
+        // Kafka 4.4 answers ApiVersions here with ILLEGAL_SASL_STATE and no keys, then closes.
+        if (apiKey === SASL_AUTHENTICATE || apiKey === API_VERSIONS) return { kind: "intercept" };
         return { kind: "close", reason: `Unexpected Kafka request of type ${apiKey} during SASL authentication` };
       case "raw":
         return { kind: "close", reason: "a Kafka request where a SASL token was expected" };
@@ -75,6 +78,12 @@ export class ConnectionAuthenticator {
         if (this.sessionExpiresAtMs !== null && this.now() >= this.sessionExpiresAtMs) return { kind: "close", reason: "the SASL session expired without re-authentication" };
         return { kind: "pass" };
     }
+  }
+
+  /** ApiVersions after a v1 handshake (Kafka: ILLEGAL_SASL_STATE, no keys, then the connection closes). */
+  apiVersionsDuringAuthentication(): AuthAnswer {
+    this.state = "failed";
+    return { body: { errorCode: ErrorCode.ILLEGAL_SASL_STATE, apiKeys: [], throttleTimeMs: 0 }, closeAfterSend: true };
   }
 
   /** SaslHandshake: the client names its mechanism. */
@@ -99,7 +108,8 @@ export class ConnectionAuthenticator {
     if (r.error !== null) {
       return { body: { errorCode: ErrorCode.SASL_AUTHENTICATION_FAILED, errorMessage: r.error, authBytes: new Uint8Array(0), sessionLifetimeMs: 0n }, closeAfterMs: r.delayMs };
     }
-    return { body: { errorCode: ErrorCode.NONE, errorMessage: null, authBytes: r.challenge, sessionLifetimeMs: BigInt(r.lifetimeMs) } };
+    // Kafka sends an empty error message (not null) on success.
+    return { body: { errorCode: ErrorCode.NONE, errorMessage: "", authBytes: r.challenge, sessionLifetimeMs: BigInt(r.lifetimeMs) } };
   }
 
   /** A raw token after a v0 handshake: the reply to frame, or a failure (close after the delay). */

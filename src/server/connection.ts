@@ -298,7 +298,7 @@ export class Connection {
     return true;
   }
 
-  /** SaslHandshake / SaslAuthenticate on a SASL listener, answered by the connection's authenticator. */
+  /** SaslHandshake / SaslAuthenticate (and ApiVersions mid-login) on a SASL listener, answered by the connection's authenticator. */
   private saslRequest(r: Reader, apiKey: number, apiVersion: number, correlationId: number): boolean {
     const handler = this.broker.registry.get(apiKey);
     if (!handler || !this.broker.registry.supports(apiKey, apiVersion)) {
@@ -317,7 +317,8 @@ export class Connection {
       return true;
     }
     const auth = this.auth!;
-    const answer = apiKey === 17 ? auth.handshake(request.mechanism ?? "", apiVersion) : auth.authenticate(request.authBytes ?? new Uint8Array(0), apiVersion);
+    const answer =
+      apiKey === 17 ? auth.handshake(request.mechanism ?? "", apiVersion) : apiKey === 18 ? auth.apiVersionsDuringAuthentication() : auth.authenticate(request.authBytes ?? new Uint8Array(0), apiVersion);
     const slot: Slot = { correlationId, chunks: null, done: false };
     this.slots.push(slot);
     const v1 = responseHeaderIsV1(handler.api.apiKey, isFlexible(handler.api.response, apiVersion));
