@@ -217,6 +217,17 @@ describe("consumer group heartbeat", () => {
     expect(c.get(G)!.members.get("a")!.pendingRevocation.has(t2.id)).toBe(false);
   });
 
+  test("GROUP_MAX_SIZE_REACHED beyond the group's maximum size", () => {
+    const topics = new FakeTopics();
+    topics.add("t", 1);
+    const c = new ConsumerGroupCoordinator({ maxSize: 2 }, { write: () => ErrorCode.NONE }, () => topics);
+    expect(c.heartbeat(hb({ memberId: "a" }), 0).errorCode).toBe(0);
+    expect(c.heartbeat(hb({ memberId: "b" }), 0).errorCode).toBe(0);
+    const r = c.heartbeat(hb({ memberId: "c" }), 0);
+    expect([r.errorCode, r.errorMessage]).toEqual([ErrorCode.GROUP_MAX_SIZE_REACHED, "The consumer group has reached its maximum capacity of 2 members."]);
+    expect(c.get(G)!.members.size).toBe(2);
+  });
+
   test("commits are checked by member epoch", () => {
     const { c, topics } = setup();
     topics.add("t", 1);
