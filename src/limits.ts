@@ -173,8 +173,6 @@ export const HTTP_PROXY_MAX_CONSUMER_INSTANCES = 1000;
 export const HTTP_PROXY_MAX_POLL_MS = 30_000;
 /** Largest max_bytes of a GET .../records (Confluent's consumer.request.max.bytes default, 64 MiB). */
 export const HTTP_PROXY_MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
-/** Records a v3 streaming produce holds unanswered (parsed, not yet acknowledged); reading pauses past it. */
-export const HTTP_PROXY_MAX_STREAM_IN_FLIGHT = 1000;
 /** Topics and partitions one consumer instance may subscribe to or be assigned. */
 export const HTTP_PROXY_MAX_CONSUMER_PARTITIONS = 10_000;
 

@@ -17,11 +17,12 @@
  * (whitespace between them allowed), sent while the answer streams back one report per record in
  * the same order (Confluent's streaming produce, chunked both ways). The body is read record by
  * record only as reports are taken by the client (a ReadableStream pulled by the response), so a
- * slow reader holds at most one record and HTTP_PROXY_MAX_STREAM_IN_FLIGHT reports in memory;
- * one record is at most HTTP_PROXY_MAX_BODY_BYTES. A body of exactly one record without chunked
+ * slow reader holds at most one network read of the body (the records it completed wait, parsed
+ * lazily, one report at a time) and the partial record after it; one record is at most
+ * HTTP_PROXY_MAX_BODY_BYTES. A body of exactly one record without chunked
  * transfer is answered with one report, its failure as the HTTP status.
  */
-import { HTTP_PROXY_MAX_BODY_BYTES, HTTP_PROXY_MAX_STREAM_IN_FLIGHT } from "../limits.ts";
+import { HTTP_PROXY_MAX_BODY_BYTES } from "../limits.ts";
 import { RegistryError } from "../schema-registry/errors.ts";
 import type { Registry } from "../schema-registry/registry.ts";
 import type { BrokerContext } from "../server/context.ts";
@@ -213,7 +214,6 @@ export async function produceV3(req: Request, deps: V3ProduceDeps): Promise<Resp
         ended = true;
         pending.push(...splitter.push(new Uint8Array(0), true));
       } else pending.push(...splitter.push(value));
-      if (pending.length > HTTP_PROXY_MAX_STREAM_IN_FLIGHT) throw unprocessable(`more than ${HTTP_PROXY_MAX_STREAM_IN_FLIGHT} records in one chunk`);
     }
     return pending.shift() ?? null;
   };

@@ -157,6 +157,21 @@ describe("produce records", () => {
     }
   });
 
+  test("streaming mode: 3000 small records in one chunk", async () => {
+    await call(`${v3}/topics`, { method: "POST", headers: J, body: JSON.stringify({ topic_name: "v3-small", partitions_count: 1 }) });
+    const text = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ value: { type: "JSON", data: i } })).join("");
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(text));
+        controller.close();
+      },
+    });
+    const r = await fetch(`${v3}/topics/v3-small/records`, { method: "POST", headers: { ...J, "Transfer-Encoding": "chunked" }, body, duplex: "half" } as RequestInit);
+    const reports = (await r.text()).replace(/}\s*{/g, "}\n{").split("\n").map((l) => JSON.parse(l));
+    expect(reports).toHaveLength(3000);
+    expect(reports.every((x, i) => x.error_code === 200 && x.offset === i)).toBe(true);
+  }, 60_000);
+
   test("streaming mode past 32 MiB in one request: 9000 records of 4 KiB", async () => {
     await call(`${v3}/topics`, { method: "POST", headers: J, body: JSON.stringify({ topic_name: "v3-long-stream", partitions_count: 1 }) });
     const payload = Buffer.alloc(4096, 0x62).toString("base64");
