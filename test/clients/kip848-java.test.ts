@@ -55,8 +55,8 @@ const all = Array.from({ length: PARTITIONS }, (_, p) => `${T}:${p}`);
 const union = (ms: Member[]) => new Set(ms.flatMap((m) => [...owned(m)]));
 const balanced = (ms: Member[]) => union(ms).size === PARTITIONS && ms.every((m) => owned(m).size === PARTITIONS / ms.length) && ms.reduce((n, m) => n + owned(m).size, 0) === PARTITIONS;
 
-async function describeGroup(args: string[]): Promise<Record<string, string>[]> {
-  const run = await runJava(GROUPS_TOOL, ["--bootstrap-server", tb.bootstrap, "--describe", "--group", GROUP, ...args], { classpath, timeoutMs: 60_000 });
+async function describeGroup(args: string[], command = ["--describe", "--group", GROUP]): Promise<Record<string, string>[]> {
+  const run = await runJava(GROUPS_TOOL, ["--bootstrap-server", tb.bootstrap, ...command, ...args], { classpath, timeoutMs: 60_000 });
   if (run.exitCode !== 0) throw new Error(explain(run));
   const lines = run.stdout.split("\n").filter((l) => l.trim() !== "");
   const start = lines.findIndex((l) => l.trim().startsWith("GROUP"));
@@ -79,6 +79,10 @@ describe("Java client 4.4, group.protocol=consumer", () => {
       expect(rows.every((r) => r["#PARTITIONS"] === "2" && r["CLIENT-ID"] === "kip848-member" && r.HOST === "/127.0.0.1")).toBe(true);
       const state = await describeGroup(["--state"]);
       expect(state[0]).toMatchObject({ GROUP, "ASSIGNMENT-STRATEGY": "uniform", STATE: "Stable", "#MEMBERS": "3" });
+      // ListGroups v5: the group's type
+      const listed = await describeGroup(["--type", "consumer"], ["--list"]);
+      expect(listed.find((r) => r.GROUP === GROUP)).toEqual({ GROUP, TYPE: "Consumer" });
+      expect((await describeGroup(["--type", "classic"], ["--list"])).find((r) => r.GROUP === GROUP)).toBeUndefined();
 
       await c.proc.stop(); // leaves the group
       await until("a, b own three each after c left", () => balanced([a, b]));
