@@ -4,13 +4,20 @@
  * "tx", nothing is set on the cluster, allow.everyone.if.no.acl.found is on — and every request of
  * acl-cases.ts is sent to both as User:ANONYMOUS (the APIs both serve at the case's version). For
  * each, the authorisation errors (TOPIC_ / GROUP_ / CLUSTER_ / TRANSACTIONAL_ID_AUTHORIZATION_FAILED)
- * anywhere in the answer must be the same on both, field by field.
+ * anywhere in the answer must be the same on both, field by field. Then, with READ on "t" and
+ * DESCRIBE on "g" granted and host-bound DENYs, the authorized-operations fields of Metadata,
+ * DescribeGroups and DescribeCluster and the host matching are compared.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { startKafkaPeer, type KafkaPeer } from "../../peer/kafka/launcher.ts";
 import { ApiVersions } from "../../src/protocol/messages/api-versions.ts";
 import { CreateAcls } from "../../src/protocol/messages/create-acls.ts";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
+import { DescribeCluster } from "../../src/protocol/messages/describe-cluster.ts";
+import { DescribeGroups } from "../../src/protocol/messages/describe-groups.ts";
+import { FindCoordinator } from "../../src/protocol/messages/find-coordinator.ts";
+import { Metadata } from "../../src/protocol/messages/metadata.ts";
+import { ZERO_UUID } from "../../src/protocol/reader.ts";
 import { AclOp, PatternType, Permission, ResourceType } from "../../src/security/acl.ts";
 import { RawClient, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
 import { requireJava } from "../java/java.ts";
@@ -88,10 +95,58 @@ describe("authorisation errors against Apache Kafka 4.4", () => {
         const [ke, te] = [authErrors(kres), authErrors(tres)];
         if (JSON.stringify(ke) !== JSON.stringify(te)) differences.push(`${kase.api.name} v${kase.version}: Kafka ${JSON.stringify(ke)} Takhin ${JSON.stringify(te)}`);
       }
-      k.c.close();
-      t.c.close();
       expect(compared).toBeGreaterThan(30);
       expect(differences).toEqual([]);
+
+      // Authorized operations (KIP-430) and host-bound ACLs: ANONYMOUS may READ "t" and DESCRIBE
+      // "g"; a DENY of DESCRIBE on "u" binds only 127.0.0.1 (the client's address), one on "w" another host.
+      const views: unknown[][] = [];
+      for (const side of [k, t]) {
+        const grant = await side.c.call(CreateAcls, 3, {
+          creations: [
+            { resourceType: ResourceType.TOPIC, resourceName: "t", principal: "User:ANONYMOUS", host: "*", operation: AclOp.READ, permissionType: Permission.ALLOW },
+            { resourceType: ResourceType.GROUP, resourceName: "g", principal: "User:ANONYMOUS", host: "*", operation: AclOp.DESCRIBE, permissionType: Permission.ALLOW },
+            { resourceType: ResourceType.TOPIC, resourceName: "u", principal: "User:ANONYMOUS", host: "127.0.0.1", operation: AclOp.DESCRIBE, permissionType: Permission.DENY },
+            { resourceType: ResourceType.TOPIC, resourceName: "w", principal: "User:ANONYMOUS", host: "10.9.9.9", operation: AclOp.DESCRIBE, permissionType: Permission.DENY },
+            { resourceType: ResourceType.TOPIC, resourceName: "u", principal: "User:ANONYMOUS", host: "*", operation: AclOp.DESCRIBE, permissionType: Permission.ALLOW },
+            { resourceType: ResourceType.TOPIC, resourceName: "w", principal: "User:ANONYMOUS", host: "*", operation: AclOp.DESCRIBE, permissionType: Permission.ALLOW },
+          ].map((x) => ({ ...x, resourcePatternType: PatternType.LITERAL })),
+        });
+        expect(grant.results.map((r: any) => r.errorCode)).toEqual([0, 0, 0, 0, 0, 0]);
+        await side.c.call(CreateTopics, 5, { topics: ["u", "w"].map((name) => ({ name, numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] })), timeoutMs: 10_000, validateOnly: false });
+      }
+      for (const side of [k, t]) {
+        const view = async () => {
+          const md = await side.c.call(Metadata, 10, { topics: ["t", "u", "w"].map((name) => ({ name, topicId: ZERO_UUID })), allowAutoTopicCreation: false, includeClusterAuthorizedOperations: true, includeTopicAuthorizedOperations: true });
+          const dg = await side.c.call(DescribeGroups, 5, { groups: ["g"], includeAuthorizedOperations: true });
+          const dc = await side.c.call(DescribeCluster, 1, { includeClusterAuthorizedOperations: true, endpointType: 1 });
+          return [
+            md.topics.map((x: any) => [x.name, x.errorCode, x.errorCode === 0 ? x.topicAuthorizedOperations : null]).sort(),
+            md.clusterAuthorizedOperations,
+            dg.groups.map((g: any) => [g.groupId, g.errorCode, g.authorizedOperations]),
+            dc.clusterAuthorizedOperations,
+          ];
+        };
+        // Kafka applies ACL records asynchronously and creates __consumer_offsets at the first
+        // FindCoordinator: take its view once it sees the grant on "t" and its coordinator answers.
+        await side.c.call(FindCoordinator, 4, { keyType: 0, coordinatorKeys: ["g"] });
+        const settled = (x: unknown[]) => !JSON.stringify(x[0]).includes('"t",29') && ![14, 15, 16].includes((x[2] as any)[0][1]);
+        let v = await view();
+        for (let i = 0; i < 150 && !settled(v); i++) {
+          await Bun.sleep(100);
+          v = await view();
+        }
+        views.push(v);
+      }
+      expect(views[1]).toEqual(views[0]!);
+      // The DENY bound to the client's address applies; the one bound to another host does not.
+      expect((views[1]![0] as any[]).map((x) => [x[0], x[1]])).toEqual([
+        ["t", 0],
+        ["u", 29],
+        ["w", 0],
+      ]);
+      k.c.close();
+      t.c.close();
     },
     120_000,
   );
