@@ -31,7 +31,7 @@ const K = "[^\\]]*";
 const STEP = "[^.]*";
 
 /** API keys Apache Kafka 4.4 serves and Takhin does not (yet): neither advertised nor answered. */
-const KAFKA_ONLY_APIS = [29, 30, 31, 34, 36, 38, 39, 40, 41, 43, 45, 46, 48, 49, 50, 51, 55, 57, 61, 64, 74, 75, 76, 77, 78, 79, 80, 81, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94];
+const KAFKA_ONLY_APIS = [29, 30, 31, 34, 38, 39, 40, 41, 43, 45, 46, 48, 49, 55, 57, 61, 64, 74, 75, 76, 77, 78, 79, 80, 81, 83, 84, 85, 86, 87, 88, 89, 90, 91, 92, 93, 94];
 /** Topic configs Kafka 4.4 lists that Takhin does not implement. */
 const KAFKA_ONLY_TOPIC_CONFIGS = ["remote\\.log\\.delete\\.on\\.disable", "remote\\.log\\.copy\\.disable", "remote\\.copy\\.lag\\.ms", "remote\\.copy\\.lag\\.bytes", "errors\\.deadletterqueue\\.group\\.enable", "max\\.decompressed\\.message\\.bytes"];
 /** Broker settings the peer's server.properties sets (source STATIC_BROKER_CONFIG there); Takhin has the same values as defaults. */
@@ -47,8 +47,8 @@ export const ALLOWED: Allowed[] = [
     kafka: ANY,
     takhin: "<absent>",
     verdict: "intentional",
-    reason: "Not implemented yet (SASL, ACLs, quotas, KRaft and share-group APIs, ...): not advertised, so clients do not use them; an unadvertised request is answered UNSUPPORTED_VERSION.",
-    example: { kafka: { apiKey: 36, minVersion: 0, maxVersion: 2 }, takhin: "<absent>" },
+    reason: "Not implemented yet (quotas, KRaft and share-group APIs, ...): not advertised, so clients do not use them; an unadvertised request is answered UNSUPPORTED_VERSION.",
+    example: { kafka: { apiKey: 48, minVersion: 0, maxVersion: 1 }, takhin: "<absent>" },
   },
   {
     id: "api-versions-lower-max",
