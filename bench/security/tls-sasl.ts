@@ -119,7 +119,7 @@ for (let round = 0; round < rounds; round++) {
   }
 }
 const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-console.log(`\nmedians over ${rounds} rounds, ${records} records of ${recordBytes} B, acks=1 (MB/s produced / consumed):`);
+console.log(`\nupper medians over ${rounds} rounds, ${records} records of ${recordBytes} B, acks=1 (MB/s produced / consumed):`);
 console.log("protocol   takhin            kafka");
 for (const proto of ["PLAINTEXT", "SSL", "SASL_SSL"]) {
   const row = (b: string) => {
