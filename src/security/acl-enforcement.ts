@@ -102,6 +102,8 @@ function refuse(a: Authz, req: any, code: number): HandlerResult {
 
 /** Thrown where a refused request gets no response (Produce acks=0): the connection closes. */
 export class AuthorizationRefused extends Error {
+  /** The connection closes without an answer (server/connection.ts). */
+  readonly closeConnection = true;
   constructor(api: string, readonly errorCode: number) {
     super(`${api} refused by the authoriser (error ${errorCode})`);
   }

@@ -393,6 +393,12 @@ export class Connection {
 
   private fail(slot: Slot, handler: Handler, request: unknown, version: number, error: unknown): void {
     if (this.closed) return;
+    if ((error as { closeConnection?: unknown } | null)?.closeConnection === true) {
+      // A middleware's refusal of a request that has no response (the authoriser and Produce acks=0).
+      this.log.info("closing connection: request refused without a response", { api: handler.api.name, apiVersion: version, reason: (error as Error).message });
+      this.close();
+      return;
+    }
     this.log.error("handler failed; answering UNKNOWN_SERVER_ERROR", {
       api: handler.api.name,
       apiVersion: version,

@@ -9,7 +9,8 @@
  * A middleware sees the request context (api, version, correlation id, client id, connection) and
  * the decoded request, and calls `next()` at most once to go on; it may return without calling it
  * (an authoriser or a quota answering for the handler) or throw (answered UNKNOWN_SERVER_ERROR by
- * the connection, exactly as if the handler had thrown; error-responses.ts). The value returned
+ * the connection, exactly as if the handler had thrown; error-responses.ts — except an error with
+ * `closeConnection: true`, which closes the connection without an answer). The value returned
  * by next() is the handler's result, possibly a Promise: a middleware that needs the outcome
  * (metrics, logging) must handle both, as `observe()` does.
  *

@@ -23,7 +23,7 @@ import { Produce } from "../../src/protocol/messages/produce.ts";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
 import { ZERO_UUID } from "../../src/protocol/reader.ts";
 import { AclOp, PatternType, Permission, ResourceType } from "../../src/security/acl.ts";
-import { RawClient, startTestBroker, type TestBroker } from "../helpers/broker.ts";
+import { RawClient, requestFrame, startTestBroker, type TestBroker } from "../helpers/broker.ts";
 
 let tb: TestBroker;
 let c: RawClient;
@@ -72,6 +72,17 @@ describe("partly authorised requests", () => {
     const r = await c.call(Produce, 9, { transactionalId: null, acks: 1, timeoutMs: 5000, topicData: ["open", "closed"].map((name) => ({ name, partitionData: [{ index: 0, records: records() }] })) });
     const byName = Object.fromEntries(r.responses.map((t: any) => [t.name, t.partitionResponses[0].errorCode]));
     expect(byName).toEqual({ open: 0, closed: 29 });
+  });
+
+  test("Produce acks=0 to a refused topic: no answer, the connection is closed (as Kafka tells an acks=0 producer)", async () => {
+    const raw = await RawClient.connect(tb.port);
+    try {
+      raw.write(requestFrame(Produce, 9, 7, { transactionalId: null, acks: 0, timeoutMs: 5000, topicData: [{ name: "closed", partitionData: [{ index: 0, records: buildRecordBatch({ records: [{ value: new TextEncoder().encode("v") }] }) }] }] }));
+      expect(await raw.waitClosed(10_000)).toBe(true);
+      expect(raw.frames).toEqual([]);
+    } finally {
+      raw.close();
+    }
   });
 
   test("Metadata: named topics refused or served; all topics leaves out the refused; auto-creation needs CREATE", async () => {
