@@ -1,11 +1,11 @@
 /**
  * The Admin API's routes (Hono). Paths and bodies are documented in openapi.ts; the data comes
- * from views.ts and cluster-config.ts, the metrics from metrics.ts.
+ * from views.ts, cluster-config.ts and users.ts, the metrics from metrics.ts.
  *
  * Errors: every client mistake is a 4xx with { "message", "code" } (errors.ts): an unknown path
  * 404 not_found, a known path with another method 405 method_not_allowed (with Allow), a body that
  * is not JSON 400 malformed_json, a body over ADMIN_API_MAX_BODY_BYTES 413 body_too_large, a body
- * that is not application/json 415. An unexpected failure is a logged 500 with the same shape.
+ * that is not application/json 415, a user that exists 409 user_exists. An unexpected failure is a logged 500 with the same shape.
  */
 import { Hono, type Context } from "hono";
 import { ADMIN_API_MAX_BODY_BYTES } from "../limits.ts";
@@ -15,6 +15,7 @@ import { applyPatch, describeClusterConfig, parsePatch } from "./cluster-config.
 import { AdminError, errorBody } from "./errors.ts";
 import type { BrokerMetrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
+import { createUser, deleteUser, listUsers, parseNewUser } from "./users.ts";
 import * as views from "./views.ts";
 
 export interface AdminAppDeps {
@@ -82,6 +83,9 @@ export function adminApp(d: AdminAppDeps): Hono {
   app.get("/v1/cluster/health_overview", (c) => c.json(views.healthOverview(ctx)));
   app.get("/v1/cluster_config", (c) => c.json(describeClusterConfig(ctx)));
   app.put("/v1/cluster_config", async (c) => c.json(await applyPatch(ctx, parsePatch(await jsonBody(c)))));
+  app.get("/v1/security/users", async (c) => c.json(await listUsers(ctx)));
+  app.post("/v1/security/users", async (c) => c.json(await createUser(ctx, parseNewUser(await jsonBody(c)))));
+  app.delete("/v1/security/users/:username", async (c) => c.json(await deleteUser(ctx, c.req.param("username"))));
   app.get("/v1/topics", (c) => c.json(views.topics(ctx)));
   app.get("/v1/topics/:name", (c) => {
     const name = c.req.param("name");

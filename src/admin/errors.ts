@@ -6,7 +6,7 @@
  */
 export class AdminError extends Error {
   constructor(
-    readonly status: 400 | 404 | 405 | 413 | 415 | 500 | 503,
+    readonly status: 400 | 404 | 405 | 409 | 413 | 415 | 500 | 503,
     message: string,
     readonly code: string,
   ) {

@@ -46,7 +46,7 @@ const pathParam = (name: string) => ({ name, in: "path", required: true, schema:
 
 export const OPENAPI_DOCUMENT = {
   openapi: "3.0.3",
-  info: { title: "Takhin Admin API", version: "1", description: "Brokers, cluster health and configuration, topics, consumer groups, health probes and Prometheus metrics of one Takhin node." },
+  info: { title: "Takhin Admin API", version: "1", description: "Brokers, cluster health and configuration, topics, consumer groups, SCRAM users, health probes and Prometheus metrics of one Takhin node." },
   paths: {
     "/v1/brokers": { get: { summary: "Registered brokers", responses: ok("brokers", { type: "array", items: broker }) } },
     "/v1/brokers/{id}": { get: { summary: "One broker", parameters: [pathParam("id")], responses: { ...ok("broker", broker), ...errors(400, 404) } } },
@@ -66,6 +66,17 @@ export const OPENAPI_DOCUMENT = {
         requestBody: { required: true, ...json(obj({ upsert: { type: "object", additionalProperties: { oneOf: [str, { type: "number" }, bool] } }, remove: strs }, [])) },
         responses: { ...ok("applied", obj({ applied: bool, upserted: strs, removed: strs })), ...errors(400, 413, 415, 503) },
       },
+    },
+    "/v1/security/users": {
+      get: { summary: "SCRAM users with their mechanisms (DescribeUserScramCredentials)", responses: { ...ok("users", { type: "array", items: obj({ username: str, mechanisms: { type: "array", items: obj({ mechanism: str, iterations: int }) } }) }), ...errors(503) } },
+      post: {
+        summary: "Create a SCRAM user (AlterUserScramCredentials with a password salted here; 409 if the user has that mechanism already)",
+        requestBody: { required: true, ...json(obj({ username: str, password: str, algorithm: { type: "string", enum: ["SCRAM-SHA-256", "SCRAM-SHA-512"] }, iterations: int }, ["username", "password"])) },
+        responses: { ...ok("created", obj({ username: str, algorithm: str, iterations: int })), ...errors(400, 409, 413, 415, 503) },
+      },
+    },
+    "/v1/security/users/{username}": {
+      delete: { summary: "Delete a SCRAM user (every mechanism)", parameters: [pathParam("username")], responses: { ...ok("deleted", obj({ username: str, mechanisms: { type: "array", items: obj({ mechanism: str, iterations: int }) } })), ...errors(400, 404, 503) } },
     },
     "/v1/topics": { get: { summary: "Topics", responses: ok("topics", { type: "array", items: obj(topicSummary) }) } },
     "/v1/topics/{name}": {

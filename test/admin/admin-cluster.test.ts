@@ -2,7 +2,8 @@
  * The Admin API on a 3-node cluster (node processes from startLocalCluster, each with its own
  * admin port): every node lists the three brokers and agrees on the controller; a replicated
  * topic shows its replicas and ISR on every node and offsets on its leader; a cluster_config PUT
- * sent to one node goes through the controller into the metadata log and every node then shows it;
+ * sent to one node goes through the controller into the metadata log and every node then shows it,
+ * and so does a SCRAM user POSTed to /v1/security/users (and its DELETE from another node);
  * /metrics carries the Raft state on every node.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
@@ -82,6 +83,16 @@ test("cluster_config PUT on one node is committed by the controller and seen on 
   const bad = await admin(2, "/v1/cluster_config", { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify({ upsert: { "log.retention.ms": "x" } }) });
   expect(bad.status).toBe(400);
   expect(((await bad.json()) as any).code).toBe("invalid_request");
+}, 60_000);
+
+test("a SCRAM user POSTed on one node is committed by the controller, listed on all, deleted from another", async () => {
+  const r = await admin(2, "/v1/security/users", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ username: "erin", password: "erin-pw", algorithm: "SCRAM-SHA-512" }) });
+  expect({ status: r.status, body: await r.json() }).toMatchObject({ status: 200 });
+  for (const id of [0, 1, 2]) {
+    await waitFor(`node ${id} lists erin`, async () => ((await json(id, "/v1/security/users")).some((u: any) => u.username === "erin" && u.mechanisms[0]?.mechanism === "SCRAM-SHA-512") ? true : undefined));
+  }
+  expect((await admin(0, "/v1/security/users/erin", { method: "DELETE" })).status).toBe(200);
+  for (const id of [0, 1, 2]) await waitFor(`node ${id} no longer lists erin`, async () => ((await json(id, "/v1/security/users")).length === 0 ? true : undefined));
 }, 60_000);
 
 test("/metrics on every node: Raft term and controller", async () => {
