@@ -21,7 +21,8 @@
  *   DescribeGroups (15)    GROUP DESCRIBE per group; authorized-operations computed
  *   ListGroups (16)        CLUSTER DESCRIBE lists all; else only the groups with GROUP DESCRIBE
  *   SaslHandshake, ApiVersions, SaslAuthenticate (17, 18, 36)   none
- *   CreateTopics (19)      CLUSTER CREATE, else TOPIC CREATE per topic
+ *   CreateTopics (19)      CLUSTER CREATE, else TOPIC CREATE per topic; configs answered with
+ *                          TOPIC DESCRIBE_CONFIGS only
  *   DeleteTopics (20)      TOPIC DELETE per topic
  *   DeleteRecords (21)     TOPIC DELETE per topic
  *   InitProducerId (22)    TRANSACTIONAL_ID WRITE; without one CLUSTER IDEMPOTENT_WRITE or WRITE
@@ -306,9 +307,25 @@ const listGroupsRule: Rule = (a, _req, next) => {
   return then(next(), (res) => ({ ...res, groups: (res.groups ?? []).filter((g: any) => a.allowed(AclOp.DESCRIBE, R.GROUP, g.groupId)) }));
 };
 
+/**
+ * CreateTopics: CLUSTER CREATE, else TOPIC CREATE per topic. A created topic's configs (v5+) are
+ * answered only with TOPIC DESCRIBE_CONFIGS; without it topicConfigErrorCode says
+ * TOPIC_AUTHORIZATION_FAILED, counts -1 and no configs, as Kafka's controller does.
+ */
 const createTopicsRule: Rule = (a, req, next) => {
-  if (a.allowed(AclOp.CREATE, R.CLUSTER, CLUSTER_NAME)) return next();
-  return topics(AclOp.CREATE, "topics", "topics")(a, req, next);
+  const hideConfigs = (res: any) =>
+    a.ctx.apiVersion < 5
+      ? res
+      : {
+          ...res,
+          topics: (res.topics ?? []).map((t: any) =>
+            t.errorCode === ErrorCode.NONE && !a.allowed(AclOp.DESCRIBE_CONFIGS, R.TOPIC, t.name)
+              ? { ...t, topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED, numPartitions: -1, replicationFactor: -1, configs: [] }
+              : t,
+          ),
+        };
+  if (a.allowed(AclOp.CREATE, R.CLUSTER, CLUSTER_NAME)) return then(next(), hideConfigs);
+  return topics(AclOp.CREATE, "topics", "topics")(a, req, () => then(next(), hideConfigs));
 };
 
 const initProducerIdRule: Rule = (a, req, next) => {

@@ -145,6 +145,22 @@ describe("authorisation errors against Apache Kafka 4.4", () => {
         ["u", 29],
         ["w", 0],
       ]);
+
+      // CreateTopics with CREATE but not DESCRIBE_CONFIGS on the new topic: its configs are withheld.
+      const created: unknown[] = [];
+      for (const side of [k, t]) {
+        const g = await side.c.call(CreateAcls, 3, {
+          creations: [{ resourceType: ResourceType.TOPIC, resourceName: "cfg", resourcePatternType: PatternType.LITERAL, principal: "User:ANONYMOUS", host: "*", operation: AclOp.CREATE, permissionType: Permission.ALLOW }],
+        });
+        expect(g.results[0].errorCode).toBe(0);
+      }
+      await Bun.sleep(1000); // Kafka's authoriser applies the record asynchronously
+      for (const side of [k, t]) {
+        const r = await side.c.call(CreateTopics, 5, { topics: [{ name: "cfg", numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+        const x = r.topics[0];
+        created.push([x.name, x.errorCode, x.topicConfigErrorCode, x.numPartitions, x.replicationFactor, x.configs]);
+      }
+      expect(created[1]).toEqual(created[0]);
       k.c.close();
       t.c.close();
     },
