@@ -47,6 +47,8 @@ export interface LocalClusterOptions {
   peerAddress?: (from: number, to: number) => { host: string; port: number };
   /** The Kafka port node `id` advertises (default: the port it listens on). */
   advertisedKafkaPort?: (id: number) => number;
+  /** More client listeners of node `id`, e.g. "SASL_PLAINTEXT://127.0.0.1:0" (with their protocols in TAKHIN_LISTENER_SECURITY_PROTOCOL_MAP). */
+  extraListeners?: (id: number) => string;
 }
 
 /** One node's answer to Metadata: the brokers it lists (registered and unfenced) and its controller. */
@@ -76,8 +78,8 @@ export class LocalCluster {
   private readonly env: Record<string, string>;
 
   constructor(
-    private readonly o: Required<Omit<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort" | "nodeEnv">> &
-      Pick<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort" | "nodeEnv">,
+    private readonly o: Required<Omit<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort" | "nodeEnv" | "extraListeners">> &
+      Pick<LocalClusterOptions, "env" | "onLine" | "peerAddress" | "advertisedKafkaPort" | "nodeEnv" | "extraListeners">,
   ) {
     for (let id = 0; id < o.nodes; id++) {
       this.nodes.push({ id, kafkaPort: o.basePort + id, controllerPort: o.basePort + 100 + id, adminPort: o.basePort + 200 + id, dataDir: join(o.dataDir, `node-${id}`), proc: null, output: "", paused: false });
@@ -126,7 +128,7 @@ export class LocalCluster {
         TAKHIN_NODE_ID: String(id),
         TAKHIN_DATA_DIR: n.dataDir,
         TAKHIN_KAFKA_PORT: String(n.kafkaPort),
-        TAKHIN_LISTENERS: `PLAINTEXT://127.0.0.1:${n.kafkaPort},CONTROLLER://127.0.0.1:${n.controllerPort}`,
+        TAKHIN_LISTENERS: `PLAINTEXT://127.0.0.1:${n.kafkaPort},CONTROLLER://127.0.0.1:${n.controllerPort}${this.o.extraListeners ? `,${this.o.extraListeners(id)}` : ""}`,
         ...(advertised !== undefined ? { TAKHIN_ADVERTISED_LISTENERS: `PLAINTEXT://127.0.0.1:${advertised},CONTROLLER://127.0.0.1:${n.controllerPort}` } : {}),
       },
       stdin: "ignore",
@@ -273,6 +275,7 @@ export async function startLocalCluster(o: LocalClusterOptions): Promise<LocalCl
     readyTimeoutMs: o.readyTimeoutMs ?? 60_000,
     peerAddress: o.peerAddress,
     advertisedKafkaPort: o.advertisedKafkaPort,
+    extraListeners: o.extraListeners,
   });
   try {
     await Promise.all(c.nodes.map((n) => c.start(n.id)));

@@ -86,7 +86,13 @@ class RpcError extends Error {
 
 /** Tagged JSON for decoded Kafka messages (header). */
 export function toTaggedJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x) => (typeof x === "bigint" ? { $n: x.toString() } : x instanceof Uint8Array ? { $b: Buffer.from(x).toString("base64") } : x));
+  // The holder's own value, not `x`: JSON.stringify has already turned a Buffer (a request's bytes
+  // field decoded from a socket frame is one) into {type, data} by its toJSON before the replacer runs.
+  return JSON.stringify(v, function (this: Record<string, unknown>, k, x) {
+    const own = this[k];
+    if (own instanceof Uint8Array) return { $b: Buffer.from(own.buffer, own.byteOffset, own.byteLength).toString("base64") };
+    return typeof x === "bigint" ? { $n: x.toString() } : x;
+  });
 }
 
 export function fromTaggedJson(s: string): unknown {
