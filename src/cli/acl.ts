@@ -185,7 +185,7 @@ async function create(ctx: Context): Promise<void> {
 }
 
 async function remove(ctx: Context): Promise<void> {
-  if (resources(ctx).length === 0 && str(ctx, "principal") === undefined) throw new UsageError("name a resource or --principal (to delete every ACL, say --topic '*' --resource-pattern-type any, and so on)");
+  if (resources(ctx).length === 0 && str(ctx, "principal") === undefined) throw new UsageError("name a resource or --principal (a resource name matches itself only: --topic '*' is the wildcard binding, not every topic)");
   const fs = filters(ctx);
   const client = await ctx.client();
   const { body } = await client.send(DeleteAcls, { filters: fs });

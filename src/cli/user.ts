@@ -5,6 +5,7 @@
  * i), PBKDF2 with the mechanism's HMAC), from a random 32-byte salt and --iterations (default
  * 4096), so the password itself never crosses the wire. The password comes from --password or
  * the first line of stdin. `delete` without --mechanism removes every mechanism the user has.
+ * Listings are sorted by user, then mechanism name (brokers answer in their own order).
  */
 import { randomBytes } from "node:crypto";
 import { KafkaError, type KafkaClient } from "../client/index.ts";
@@ -38,7 +39,7 @@ export async function describeUsers(client: KafkaClient, names: string[] | null)
   const bad = body.results.find((r) => r.errorCode !== 0);
   if (bad) throw new KafkaError(bad.errorCode, `user ${bad.user}`, bad.errorMessage);
   return body.results
-    .map((r) => ({ user: r.user, mechanisms: r.credentialInfos.map((c) => ({ mechanism: mechanismName(c.mechanism), iterations: c.iterations })) }))
+    .map((r) => ({ user: r.user, mechanisms: r.credentialInfos.map((c) => ({ mechanism: mechanismName(c.mechanism), iterations: c.iterations })).sort((a, b) => a.mechanism.localeCompare(b.mechanism)) }))
     .sort((a, b) => a.user.localeCompare(b.user));
 }
 
