@@ -112,8 +112,8 @@ export async function createUser(ctx: BrokerContext, u: NewUser): Promise<{ user
   const algorithm = SCRAM_MECHANISMS[u.mechanism]!.name;
   const existing = (await listUsers(ctx)).find((x) => x.username === u.username);
   if (existing?.mechanisms.some((m) => m.mechanism === algorithm)) throw new AdminError(409, `user ${JSON.stringify(u.username)} already has ${algorithm} credentials`, "user_exists");
-  // Plain Uint8Arrays, as the Kafka decoder gives handlers: a Node Buffer would turn into
-  // {type: "Buffer", data} (its toJSON) when the request is forwarded to the controller.
+  // Plain Uint8Arrays, as the Kafka decoder gives handlers (before c94ab1d a Node Buffer lost its
+  // bytes when the request was forwarded to the controller).
   const salt = new Uint8Array(randomBytes(ADMIN_SCRAM_SALT_BYTES));
   const salted = new Uint8Array(saltedPassword(u.mechanism, u.password, salt, u.iterations));
   const res = await call(ctx, AlterUserScramCredentials, { deletions: [], upsertions: [{ name: u.username, mechanism: u.mechanism, iterations: u.iterations, salt, saltedPassword: salted }] });
