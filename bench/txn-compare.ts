@@ -29,11 +29,14 @@
  * After each case a read_committed consumer reads the topic from the start and counts the records;
  * the count must equal the records sent, warm-up included (the run fails otherwise).
  *
+ * A warm-up round first (every case at a tenth of its size on both brokers, not counted;
+ * `--no-warmup` skips it): Kafka's JVM is cold at first.
  * Reported: the median over rounds of records/s and of p99 latency per broker and case, and the
  * ratio Takhin/Kafka (records/s: above 1 is Takhin faster; p99: below 1 is Takhin lower).
  *
  * Usage: bun bench/txn-compare.ts [--rounds 3] [--records 100000] [--records-txn1 2000]
  *        [--value-bytes 100] [--cases none,txn-1,txn-100,txn-10000] [--out bench/results/txn]
+ *        [--no-warmup]
  *        [--quick]   (1 round, 20,000 records, 300 for txn-1: under 2 minutes)
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -229,6 +232,7 @@ async function main(): Promise<void> {
       cases: { type: "string", default: "none,txn-1,txn-100,txn-10000" },
       out: { type: "string" },
       quick: { type: "boolean", default: false },
+      "no-warmup": { type: "boolean", default: false },
     },
   });
   const quick = args.quick!;
@@ -236,9 +240,10 @@ async function main(): Promise<void> {
   const records = Number(args.records ?? (quick ? 20_000 : 100_000));
   const recordsTxn1 = Number(args["records-txn1"] ?? (quick ? 300 : 2_000));
   const valueBytes = Number(args["value-bytes"]);
+  const warmup = !args["no-warmup"];
   const cases = parseCases(args.cases!, records, recordsTxn1);
   const out = args.out ?? (quick ? "bench/results/txn-quick" : "bench/results/txn");
-  const cmd = `bun bench/txn-compare.ts${quick ? " --quick" : ""} --rounds ${rounds} --records ${records} --records-txn1 ${recordsTxn1} --value-bytes ${valueBytes} --cases ${args.cases}`;
+  const cmd = `bun bench/txn-compare.ts${quick ? " --quick" : ""} --rounds ${rounds} --records ${records} --records-txn1 ${recordsTxn1} --value-bytes ${valueBytes} --cases ${args.cases}${warmup ? "" : " --no-warmup"}`;
   const work = mkdtempSync(join(tmpdir(), "takhin-txn-bench-"));
   const brokers: Partial<Record<LocalKind, LocalBroker>> = {};
   const results: { round: number; broker: LocalKind; case: string; result: CaseResult }[] = [];
@@ -255,6 +260,17 @@ async function main(): Promise<void> {
     }
     const canSettle = settlePageCache().settled;
     if (!canSettle) console.log("page cache cannot be settled here (not root?): runs go on without it");
+    // Warm-up round, not counted: every case at a tenth of its size on both brokers (the JVM's JIT
+    // and Bun's are cold at first; Kafka's first round was 2-4x slower than its later ones).
+    if (warmup) {
+      for (const c of cases) {
+        for (const kind of ["takhin", "kafka"] as LocalKind[]) {
+          const w = { ...c, records: Math.max(c.txnSize, Math.ceil(c.records / 10)) };
+          const r = await runCase(brokers[kind]!.bootstrap, `txn-bench-warmup-${c.name}`, w, { valueBytes, settle: false, timeoutS: 120 });
+          console.log(`[warm-up] ${kind} ${c.name}: ${w.records} records, ${Math.round(r.recordsPerSec)} records/s (not counted)`);
+        }
+      }
+    }
     for (let round = 1; round <= rounds; round++) {
       for (const c of cases) {
         for (const kind of ["takhin", "kafka"] as LocalKind[]) {
@@ -282,7 +298,7 @@ async function main(): Promise<void> {
   const md = [
     `# Cost of transactions: Takhin vs Apache Kafka 4.4`,
     ``,
-    `\`${cmd}\` — ${new Date().toISOString()}, ${rounds} round(s) interleaved, ${valueBytes}-byte records, one partition, librdkafka 2.0.2 (confluent-kafka-python 1.7), acks=all, linger.ms=5; page cache ${results.every((x) => x.result.settled) ? "settled before every write phase" : "NOT settled before every write phase"}; ${Math.round((performance.now() - t0) / 1000)} s in all. Medians over rounds; every case read back with read_committed equal to the records sent.`,
+    `\`${cmd}\` — ${new Date().toISOString()}, ${warmup ? "one warm-up round (a tenth of each case, not counted), then " : ""}${rounds} round(s) interleaved, ${valueBytes}-byte records, one partition, librdkafka 2.0.2 (confluent-kafka-python 1.7), acks=all, linger.ms=5; page cache ${results.every((x) => x.result.settled) ? "settled before every write phase" : "NOT settled before every write phase"}; ${Math.round((performance.now() - t0) / 1000)} s in all. Medians over rounds; every case read back with read_committed equal to the records sent.`,
     ``,
     `| case | records | Takhin records/s | Kafka records/s | Takhin/Kafka | latency | Takhin p99 ms | Kafka p99 ms | Takhin/Kafka |`,
     `|---|---|---|---|---|---|---|---|---|`,
