@@ -509,6 +509,7 @@ function wholeImageChanges(previous: MetadataImage, image: MetadataImage): Param
     changedTopicConfigs: new Set(image.topicsByName.keys()),
     brokersChanged: true,
     aclsChanged: true,
+    clientQuotasChanged: true,
   };
 }
 

@@ -1,8 +1,8 @@
 /**
  * The metadata image: an immutable picture of the cluster's metadata at one offset of the metadata
  * log — brokers, features, topics with their partitions (replicas, ISR, leader, leader epoch,
- * partition epoch), configs per resource, the producer-id high mark, the ACL bindings and the
- * users' SCRAM credentials. It changes only by
+ * partition epoch), configs per resource, the producer-id high mark, the ACL bindings, the
+ * users' SCRAM credentials and the client quotas. It changes only by
  * replaying records into a `MetadataDelta` and applying that delta, which yields a new image and
  * leaves the old one untouched (readers holding it see a consistent state).
  *
@@ -77,6 +77,19 @@ export function scramKey(mechanism: number, name: string): string {
 
 const NO_SCRAM: ReadonlyMap<string, ScramCredentialEntry> = new Map();
 
+/** One client-quota entity: its parts sorted by entity type, and its quota values by key. */
+export interface ClientQuotaEntry {
+  readonly entity: readonly { readonly entityType: string; readonly entityName: string | null }[];
+  readonly values: ReadonlyMap<string, number>;
+}
+
+/** Key of a client-quota entity in the image: its parts sorted by type, JSON-encoded. */
+export function clientQuotaEntityKey(entity: readonly { entityType: string; entityName: string | null }[]): string {
+  return JSON.stringify([...entity].sort((a, b) => (a.entityType < b.entityType ? -1 : a.entityType > b.entityType ? 1 : 0)).map((e) => [e.entityType, e.entityName]));
+}
+
+const NO_QUOTAS: ReadonlyMap<string, ClientQuotaEntry> = new Map();
+
 export class MetadataReplayError extends Error {}
 
 function configKey(resourceType: number, resourceName: string): string {
@@ -100,6 +113,8 @@ export class MetadataImage {
     readonly acls: ReadonlyMap<string, AclEntry>,
     /** SCRAM credentials by scramKey(mechanism, user). */
     readonly scramCredentials: ReadonlyMap<string, ScramCredentialEntry> = NO_SCRAM,
+    /** Client quotas by clientQuotaEntityKey(entity); an entity without values is absent. */
+    readonly clientQuotas: ReadonlyMap<string, ClientQuotaEntry> = NO_QUOTAS,
   ) {}
 
   topic(name: string): TopicImage | undefined {
@@ -159,6 +174,12 @@ export class MetadataImage {
     if (this.producerIds) out.push({ type: "ProducerIds", ...this.producerIds });
     for (const id of [...this.acls.keys()].sort()) out.push({ type: "AccessControlEntry", ...this.acls.get(id)! });
     for (const key of [...this.scramCredentials.keys()].sort()) out.push({ type: "UserScramCredential", ...this.scramCredentials.get(key)! });
+    for (const key of [...this.clientQuotas.keys()].sort()) {
+      const q = this.clientQuotas.get(key)!;
+      for (const [k, value] of [...q.values].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+        out.push({ type: "ClientQuota", entity: q.entity.map((e) => ({ ...e })), key: k, value, remove: false });
+      }
+    }
     return out;
   }
 }
@@ -189,6 +210,8 @@ export interface MetadataChanges {
   readonly brokersChanged: boolean;
   /** Whether ACL bindings were added or removed. */
   readonly aclsChanged: boolean;
+  /** Whether client quotas were set or removed. */
+  readonly clientQuotasChanged: boolean;
 }
 
 function checkReplicaList(what: string, list: readonly number[]): void {
@@ -217,6 +240,7 @@ export class MetadataDelta {
   private producerIds: ProducerIdsImage | null;
   private acls: Map<string, AclEntry> | null = null;
   private scram: Map<string, ScramCredentialEntry> | null = null;
+  private quotas: Map<string, ClientQuotaEntry> | null = null;
   private readonly created = new Set<string>();
   private readonly deleted = new Map<string, TopicImage>();
   private readonly changed = new Map<string, Set<number>>();
@@ -326,6 +350,18 @@ export class MetadataDelta {
         if (!this.scram.delete(scramKey(r.mechanism, r.name))) throw new MetadataReplayError(`RemoveUserScramCredential record: ${r.name} has no credential for mechanism ${r.mechanism}`);
         return;
       }
+      case "ClientQuota": {
+        const types = new Set(r.entity.map((e) => e.entityType));
+        if (types.size !== r.entity.length) throw new MetadataReplayError("ClientQuota record: an entity type given twice");
+        this.quotas ??= new Map(this.base.clientQuotas);
+        const key = clientQuotaEntityKey(r.entity);
+        const values = new Map(this.quotas.get(key)?.values ?? []);
+        if (r.remove) values.delete(r.key);
+        else values.set(r.key, r.value);
+        if (values.size === 0) this.quotas.delete(key);
+        else this.quotas.set(key, { entity: [...r.entity].sort((a, b) => (a.entityType < b.entityType ? -1 : a.entityType > b.entityType ? 1 : 0)), values });
+        return;
+      }
       case "ProducerIds": {
         const current = this.producerIds?.nextProducerId ?? 0n;
         if (r.nextProducerId <= current) throw new MetadataReplayError(`ProducerIds record: nextProducerId ${r.nextProducerId} is not above ${current}`);
@@ -386,6 +422,7 @@ export class MetadataDelta {
       changedTopicConfigs,
       brokersChanged: this.brokers !== null,
       aclsChanged: this.acls !== null,
+      clientQuotasChanged: this.quotas !== null,
     };
   }
 
@@ -401,6 +438,7 @@ export class MetadataDelta {
       this.producerIds,
       this.acls ?? this.base.acls,
       this.scram ?? this.base.scramCredentials,
+      this.quotas ?? this.base.clientQuotas,
     );
   }
 }

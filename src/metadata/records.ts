@@ -27,6 +27,7 @@ export const RecordApiKey = {
   RemoveAccessControlEntry: 24,
   UserScramCredential: 11,
   RemoveUserScramCredential: 22,
+  ClientQuota: 14,
 } as const;
 
 /** PartitionRecord.Leader: no leader. PartitionChangeRecord.Leader: -1 none, -2 unchanged. */
@@ -159,7 +160,22 @@ export interface RemoveUserScramCredentialRecord {
   mechanism: number;
 }
 
+/**
+ * ClientQuotaRecord (apiKey 14): one quota of one client-quota entity set or removed, Kafka's
+ * shape. `entity` lists (entityType, entityName) pairs, entityType one of "user", "client-id",
+ * "ip"; a null entityName is that type's default entity. `remove` true drops the key (value is
+ * then ignored). Checked in src/security/client-quotas.ts before the controller writes one.
+ */
+export interface ClientQuotaRecord {
+  type: "ClientQuota";
+  entity: { entityType: string; entityName: string | null }[];
+  key: string;
+  value: number;
+  remove: boolean;
+}
+
 export type MetadataRecord =
+  | ClientQuotaRecord
   | UserScramCredentialRecord
   | RemoveUserScramCredentialRecord
   | RegisterBrokerRecord
@@ -336,6 +352,18 @@ export function decodeRecord(value: unknown): MetadataRecord {
       };
     case "RemoveUserScramCredential":
       return { type: "RemoveUserScramCredential", name: str(o, "name"), mechanism: scramMechanism(o) };
+    case "ClientQuota": {
+      const list = field(o, "entity");
+      if (!Array.isArray(list) || list.length === 0 || list.length > 3) throw new RecordFormatError("ClientQuota record: entity must be a list of 1 to 3 parts");
+      const entity = list.map((e) => {
+        if (typeof e !== "object" || e === null) throw new RecordFormatError("ClientQuota record: an entity part must be an object");
+        const eo = { type: "ClientQuota entity", ...(e as Obj) };
+        return { entityType: str(eo, "entityType"), entityName: nullableStr(eo, "entityName") };
+      });
+      const value = field(o, "value");
+      if (typeof value !== "number" || !Number.isFinite(value)) throw new RecordFormatError(`ClientQuota record: value must be a finite number, got ${JSON.stringify(value)}`);
+      return { type: "ClientQuota", entity, key: str(o, "key"), value, remove: bool(o, "remove") };
+    }
     default:
       throw new RecordFormatError(`unknown record type ${JSON.stringify(o.type)}`);
   }

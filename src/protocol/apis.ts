@@ -5,6 +5,7 @@
  */
 import { AddOffsetsToTxn } from "./messages/add-offsets-to-txn.ts";
 import { AddPartitionsToTxn } from "./messages/add-partitions-to-txn.ts";
+import { AlterClientQuotas } from "./messages/alter-client-quotas.ts";
 import { AlterConfigs } from "./messages/alter-configs.ts";
 import { ApiVersions } from "./messages/api-versions.ts";
 import { ConsumerGroupDescribe } from "./messages/consumer-group-describe.ts";
@@ -19,6 +20,7 @@ import { AlterUserScramCredentials } from "./messages/alter-user-scram-credentia
 import { DeleteRecords } from "./messages/delete-records.ts";
 import { DeleteTopics } from "./messages/delete-topics.ts";
 import { DescribeAcls } from "./messages/describe-acls.ts";
+import { DescribeClientQuotas } from "./messages/describe-client-quotas.ts";
 import { DescribeCluster } from "./messages/describe-cluster.ts";
 import { DescribeConfigs } from "./messages/describe-configs.ts";
 import { DescribeGroups } from "./messages/describe-groups.ts";
@@ -53,6 +55,7 @@ import type { ApiDef } from "./schema.ts";
 export const ALL_APIS: ApiDef[] = [
   AddOffsetsToTxn,
   AddPartitionsToTxn,
+  AlterClientQuotas,
   AlterConfigs,
   AlterUserScramCredentials,
   ApiVersions,
@@ -66,6 +69,7 @@ export const ALL_APIS: ApiDef[] = [
   DeleteRecords,
   DeleteTopics,
   DescribeAcls,
+  DescribeClientQuotas,
   DescribeCluster,
   DescribeConfigs,
   DescribeGroups,

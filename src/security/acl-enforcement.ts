@@ -46,6 +46,7 @@
  *   ConsumerGroupHeartbeat (68)  GROUP READ; TOPIC DESCRIBE on each subscribed name
  *   ConsumerGroupDescribe (69)   GROUP DESCRIBE per group; authorized-operations computed
  *   OffsetDelete (47)      GROUP DELETE; TOPIC READ per topic
+ *   DescribeClientQuotas (48) CLUSTER DESCRIBE_CONFIGS; AlterClientQuotas (49) CLUSTER ALTER_CONFIGS
  *   DescribeUserScramCredentials (50) CLUSTER DESCRIBE; AlterUserScramCredentials (51) CLUSTER ALTER
  *   an API without a rule  refused with CLUSTER_AUTHORIZATION_FAILED (fails closed)
  *
@@ -467,6 +468,8 @@ export const ACL_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [43, cluster(AclOp.ALTER)],
   [44, configResources(AclOp.ALTER_CONFIGS, "responses")],
   [47, offsetDeleteRule],
+  [48, cluster(AclOp.DESCRIBE_CONFIGS)],
+  [49, cluster(AclOp.ALTER_CONFIGS)],
   [50, cluster(AclOp.DESCRIBE)],
   [51, cluster(AclOp.ALTER)],
   [55, cluster(AclOp.DESCRIBE)],

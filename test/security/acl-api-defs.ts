@@ -44,3 +44,5 @@ export * from "../../src/protocol/messages/consumer-group-describe.ts";
 export * from "../../src/protocol/messages/sasl-authenticate.ts";
 export * from "../../src/protocol/messages/describe-user-scram-credentials.ts";
 export * from "../../src/protocol/messages/alter-user-scram-credentials.ts";
+export * from "../../src/protocol/messages/describe-client-quotas.ts";
+export * from "../../src/protocol/messages/alter-client-quotas.ts";

@@ -87,6 +87,13 @@ export const CASES: Record<number, Case> = {
   18: { api: M.ApiVersions, version: 3, body: () => ({ clientSoftwareName: "t", clientSoftwareVersion: "1" }), refused: (r) => expect(r.errorCode).toBe(0) },
   // On a PLAINTEXT listener: no SASL exchange to take part in, whatever the ACLs.
   36: { api: M.SaslAuthenticate, version: 2, body: () => ({ authBytes: new Uint8Array(0) }), refused: (r) => expect(r.errorCode).toBe(34 /* ILLEGAL_SASL_STATE */) },
+  48: { api: M.DescribeClientQuotas, version: 1, body: () => ({ components: [], strict: false }), refused: (r) => expect(r.errorCode).toBe(CLUSTER_AUTH) },
+  49: {
+    api: M.AlterClientQuotas,
+    version: 1,
+    body: () => ({ entries: [{ entity: [{ entityType: "user", entityName: "u" }], ops: [{ key: "producer_byte_rate", value: 1024, remove: false }] }], validateOnly: true }),
+    refused: (r) => expect(r.entries).toEqual([{ errorCode: CLUSTER_AUTH, errorMessage: null, entity: [{ entityType: "user", entityName: "u" }] }]),
+  },
   50: { api: M.DescribeUserScramCredentials, version: 0, body: () => ({ users: null }), refused: (r) => expect(r.errorCode).toBe(CLUSTER_AUTH) },
   51: {
     api: M.AlterUserScramCredentials,

@@ -45,6 +45,8 @@ import { consumerGroupDescribeHandler } from "./consumer-group-describe.ts";
 import { saslAuthenticateHandler } from "./sasl-authenticate.ts";
 import { describeUserScramCredentialsHandler } from "./describe-user-scram-credentials.ts";
 import { alterUserScramCredentialsHandler } from "./alter-user-scram-credentials.ts";
+import { describeClientQuotasHandler } from "./describe-client-quotas.ts";
+import { alterClientQuotasHandler } from "./alter-client-quotas.ts";
 
 export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(produceHandler);
@@ -79,6 +81,8 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(saslAuthenticateHandler);
   registry.register(describeUserScramCredentialsHandler);
   registry.register(alterUserScramCredentialsHandler);
+  registry.register(describeClientQuotasHandler);
+  registry.register(alterClientQuotasHandler);
   registry.register(deleteGroupsHandler);
   registry.register(offsetDeleteHandler);
   registry.register(describeAclsHandler);
