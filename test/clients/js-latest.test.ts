@@ -5,7 +5,8 @@
  *   where node:zlib also gives it zstd.
  * - @confluentinc/kafka-javascript 1.10.1 (librdkafka 2.15.1), a NAN addon, under Node 20. Its
  *   prebuilt binary comes from GitHub at install time, which this machine cannot reach; the suite
- *   runs when the addon has been built from its bundled sources (see docs/clients.md), and says so
+ *   runs when scripts/build-confluent-kafka-javascript.sh (run by .ci/run) has built the addon from
+ *   the librdkafka sources the package bundles, and says so
  *   when it has not.
  * Each script (test/clients/scripts/latest-*.mjs) runs its phases and prints one JSON object; every
  * phase's outcome is asserted here: metadata and admin calls, produce and consume under every codec
