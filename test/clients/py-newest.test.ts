@@ -1,7 +1,9 @@
 /**
  * The Python clients at their newest PyPI releases, pinned in test/clients/python/requirements.txt
  * and installed by test/clients/python/venv.sh (.ci/run runs it; the test runs it too, a no-op when
- * the venv is cached): kafka-python 3.x and aiokafka, against one in-process broker.
+ * the venv is cached): kafka-python 3.x, aiokafka and confluent-kafka-python 2.x (librdkafka 2.16;
+ * this suite covers its classic-protocol side: the KIP-848, transaction and schema registry suites
+ * cover the rest), against one in-process broker.
  *
  * Each script (test/clients/scripts/newest-*.py) exercises what its client offers and prints what
  * it observed; this file asserts it: admin (create topics with configs, metadata, describe configs,
@@ -50,7 +52,7 @@ beforeAll(async () => {
   dir = tempDir("takhin-pynew-");
 });
 afterAll(async () => {
-  for (const client of ["newest-kafka-python", "newest-aiokafka"]) console.log(`${client} API versions: ${JSON.stringify(versionsUsed(seen, client))}`);
+  for (const client of ["newest-kafka-python", "newest-aiokafka", "newest-confluent"]) console.log(`${client} API versions: ${JSON.stringify(versionsUsed(seen, client))}`);
   await tb?.stop();
   if (tb) removeDir(tb.dataDir);
   if (dir) removeDir(dir);
@@ -155,6 +157,40 @@ describe("aiokafka (newest)", () => {
       const used = versionsUsed(seen, "newest-aiokafka");
       for (const api of ["InitProducerId", "AddPartitionsToTxn", "AddOffsetsToTxn", "TxnOffsetCommit", "EndTxn", "JoinGroup", "Heartbeat"]) expect(used[api]).toBeDefined();
       expect(used.JoinGroup.every((v) => v >= 5)).toBe(true);
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("confluent-kafka-python 2.x (librdkafka 2.16, classic protocol)", () => {
+  test(
+    "admin, every codec idempotently, headers, timestamps, seeks, three assignors, static members",
+    async () => {
+      const prefix = "ck";
+      const res = await runScript(python, "newest-confluent.py", { bootstrap: tb.bootstrap, clientId: "newest-confluent", prefix }, dir, SCRIPT_TIMEOUT_MS);
+      expect(res.version).toBe("2.16.1");
+      expect(res.librdkafka).toBe("2.16.0");
+      expectCommon(res, prefix);
+      // Config sources as librdkafka numbers them: 1 DYNAMIC_TOPIC_CONFIG, 5 DEFAULT_CONFIG.
+      expect(res.describeConfigs).toEqual({ "retention.ms": ["123456789", 1], "cleanup.policy": ["compact", 1], "segment.bytes": ["1073741824", 5] });
+      expect(res.describeCluster).toEqual({ brokers: 1 });
+      for (const codec of CODECS) {
+        // ListOffsets MAX_TIMESTAMP (KIP-734): the last record of each partition, i = 38 and 39.
+        const baseTs = res.codecs[codec].records.find((r: any) => r.k === "k0").ts;
+        expect({ codec, max: res.codecs[codec].maxTimestamp }).toEqual({ codec, max: { "0": [19, baseTs + 38], "1": [19, baseTs + 39] } });
+      }
+      expect(res.seeks.afterSeek12).toBe(12);
+      expect(res.seeks.resetError).toBe("_AUTO_OFFSET_RESET");
+      expect(Object.keys(res.groups)).toEqual(["range", "roundrobin", "cooperative-sticky"]);
+      for (const [name, g] of Object.entries<any>(res.groups)) {
+        expectGroup(name, { ...g, described: { ...g.described, state: g.described.state === "STABLE" ? "Stable" : g.described.state, protocolType: "consumer" } }, name === "range" ? [[0, 1, 2], [3, 4, 5]] : name === "roundrobin" ? [[0, 2, 4], [1, 3, 5]] : undefined);
+      }
+      expect(res.groups.range.described.members).toEqual([[`${prefix}-g-range-static-0`, [0, 1, 2]], [`${prefix}-g-range-static-1`, [3, 4, 5]]]);
+      expect(res.groups.roundrobin.described.members.map((m: any) => m[0])).toEqual([null, null]);
+      // Static members do not leave on close (Kafka's rule): the range group stays Stable.
+      expect(res.listGroups).toEqual([[`${prefix}-g-cooperative-sticky`, "EMPTY", "CLASSIC"], [`${prefix}-g-range`, "STABLE", "CLASSIC"], [`${prefix}-g-roundrobin`, "EMPTY", "CLASSIC"]]);
+      const used = versionsUsed(seen, "newest-confluent");
+      for (const api of ["InitProducerId", "JoinGroup", "SyncGroup", "Heartbeat", "OffsetCommit", "OffsetFetch", "DescribeGroups", "ListGroups", "IncrementalAlterConfigs", "ListOffsets"]) expect({ api, used: used[api] !== undefined }).toEqual({ api, used: true });
     },
     TEST_TIMEOUT_MS,
   );
