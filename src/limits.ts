@@ -188,3 +188,6 @@ export const MAX_TRACKED_LOGIN_FAILURE_ADDRESSES = 10_000;
 export const MAX_FAILED_AUTHENTICATION_DELAY_MS = 10_000;
 /** Failed logins from an address are forgotten after this long without another. */
 export const LOGIN_FAILURE_MEMORY_MS = 60_000;
+
+/** Client-quota rate trackers kept per quota kind (produce, fetch); the least recently used go first. */
+export const MAX_QUOTA_SENSORS = 10_000;
