@@ -136,6 +136,10 @@ export interface BrokerConfig {
   superUsers: string | null;
   /** allow.everyone.if.no.acl.found: a resource without any ACL binding is open to everyone. */
   allowEveryoneIfNoAclFound: boolean;
+  /** quota.window.num: samples kept for client-quota rates (src/security/quotas.ts). */
+  quotaWindowNum: number;
+  /** quota.window.size.seconds: length of each client-quota rate sample. */
+  quotaWindowSizeSeconds: number;
 }
 
 type Kind =
@@ -222,6 +226,8 @@ const KEYS: KeySpec[] = [
   { key: "authorizer_enabled", prop: "authorizerEnabled", kind: { type: "bool" }, describe: "enforce ACLs on every API (Kafka's authorizer.class.name = StandardAuthorizer)" },
   { key: "super_users", prop: "superUsers", kind: { type: "string", nullable: true }, describe: "principals allowed every operation: User:a;User:b" },
   { key: "allow_everyone_if_no_acl_found", prop: "allowEveryoneIfNoAclFound", kind: { type: "bool" }, describe: "allow a resource without any ACL binding to everyone" },
+  { key: "quota_window_num", prop: "quotaWindowNum", kind: { type: "int", min: 2, max: 1000 }, describe: "samples kept for client-quota rates" },
+  { key: "quota_window_size_seconds", prop: "quotaWindowSizeSeconds", kind: { type: "int", min: 1, max: 3600 }, describe: "length of each client-quota rate sample, seconds" },
   { key: "process_roles", cluster: true, prop: "processRoles", kind: { type: "string", nullable: true }, describe: "broker, controller or broker,controller (unset: one node, as before)" },
   { key: "controller_quorum_voters", cluster: true, prop: "controllerQuorumVoters", kind: { type: "string", nullable: true }, describe: "the controller quorum: id@host:port,..." },
   { key: "listeners", cluster: true, prop: "listeners", kind: { type: "string", nullable: true }, describe: "NAME://host:port,... (default PLAINTEXT://host:kafka_port)" },
@@ -303,6 +309,8 @@ export function defaultConfig(): BrokerConfig {
     authorizerEnabled: false,
     superUsers: null,
     allowEveryoneIfNoAclFound: false,
+    quotaWindowNum: 11,
+    quotaWindowSizeSeconds: 1,
   };
 }
 

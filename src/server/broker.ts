@@ -58,6 +58,7 @@ import { registerHandlers } from "./handlers/index.ts";
 import { KafkaListener } from "./kafka-listener.ts";
 import { OperatorError, ServiceHost, type Service, type ServiceStatus } from "./lifecycle.ts";
 import { MiddlewareChain, RequestMetrics, requestLogging } from "./middleware.ts";
+import { quotaEnforcement } from "../security/quota-enforcement.ts";
 import { HandlerRegistry } from "./registry.ts";
 import { RequestMemory } from "./request-memory.ts";
 import { authorizerFromConfig } from "../security/authorizer.ts";
@@ -157,6 +158,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   if (config.logLevel === "debug") middleware.use(requestLogging({ log }));
   // Only when authorisation is on: a broker without it pays nothing per request.
   if (config.authorizerEnabled) middleware.use(aclEnforcement());
+  // Client quotas: a map-size check per Produce/Fetch while none is set.
+  middleware.use(quotaEnforcement({ samples: config.quotaWindowNum, sampleWindowMs: config.quotaWindowSizeSeconds * 1000 }));
 
   // Filled in by the services below as they start; handlers only run once all are ready.
   const context = {

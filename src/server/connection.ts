@@ -85,6 +85,8 @@ export class Connection {
   /** The SASL state machine on a SASL listener; null elsewhere. */
   readonly auth: ConnectionAuthenticator | null = null;
   private authTimer: ReturnType<typeof setTimeout> | null = null;
+  /** Runs when a quota mute (info.mutedUntilMs) ends: reading resumes then. */
+  private muteTimer: ReturnType<typeof setTimeout> | null = null;
   private failTimer: ReturnType<typeof setTimeout> | null = null;
 
   constructor(
@@ -139,7 +141,7 @@ export class Connection {
   }
 
   private frameLoop(): void {
-    while (!this.closed && this.inBytes >= 4 && this.slots.length < MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION) {
+    while (!this.closed && this.inBytes >= 4 && this.slots.length < MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION && !this.muted()) {
       if (this.auth?.state === "failed") {
         // A failed login: nothing more is read; the connection closes after the delay.
         this.inChunks = [];
@@ -507,8 +509,28 @@ export class Connection {
     if (this.slots.length === 0 && this.outQueue.length === 0) this.onIdle();
   }
 
+  /**
+   * KIP-219: while a client-quota throttle runs (info.mutedUntilMs, set by the quota middleware)
+   * the connection is muted — no request is read from it (the socket is paused, frames already
+   * received wait) until the time passes; a timer then resumes reading. Other connections are
+   * not affected.
+   */
+  private muted(): boolean {
+    const waitMs = (this.info.mutedUntilMs ?? 0) - Date.now();
+    if (waitMs <= 0) return false;
+    if (!this.muteTimer) {
+      this.muteTimer = setTimeout(() => {
+        this.muteTimer = null;
+        if (!this.closed) this.frameLoop();
+      }, waitMs);
+      this.muteTimer.unref?.();
+    }
+    return true;
+  }
+
   private updatePause(): void {
     const shouldPause =
+      this.muted() ||
       this.waitingForMemory ||
       this.slots.length >= MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION ||
       this.outBytes >= MAX_PENDING_WRITE_BYTES_PER_CONNECTION;
@@ -538,7 +560,8 @@ export class Connection {
   private clearTimers(): void {
     if (this.authTimer) clearTimeout(this.authTimer);
     if (this.failTimer) clearTimeout(this.failTimer);
-    this.authTimer = this.failTimer = null;
+    if (this.muteTimer) clearTimeout(this.muteTimer);
+    this.authTimer = this.failTimer = this.muteTimer = null;
   }
 
   close(): void {

@@ -85,6 +85,11 @@ export interface ConnectionInfo {
   /** The listener the connection came in on; absent for requests made inside the broker (the main listener). */
   listenerName?: string;
   securityProtocol?: SecurityProtocol;
+  /**
+   * Client quotas (KIP-219): no further request is read from this connection before this time
+   * (Date.now() ms); set by src/security/quota-enforcement.ts when a request went over its quota.
+   */
+  mutedUntilMs?: number;
 }
 
 export interface RequestContext {

@@ -26,8 +26,9 @@ afterAll(async () => {
 });
 
 describe("chain", () => {
-  test("is empty with metrics_enabled off: no metrics, no request log", () => {
-    expect(tb.broker.context.middleware.names()).toEqual([]);
+  test("holds only the client-quota check with metrics_enabled off: no metrics, no request log", () => {
+    // Client quotas can be set at any time (AlterClientQuotas), so their check is always there.
+    expect(tb.broker.context.middleware.names()).toEqual(["quotas"]);
     expect(tb.broker.context.metrics).toBeNull();
   });
 
@@ -54,7 +55,7 @@ describe("chain", () => {
       { position: "first" },
     );
     try {
-      expect(chain.names()).toEqual(["b", "a"]);
+      expect(chain.names()).toEqual(["b", "quotas", "a"]);
       const c = await RawClient.connect(tb.port);
       expect((await c.call(ApiVersions, 3, probe, 41)).errorCode).toBe(0);
       c.close();
@@ -63,7 +64,7 @@ describe("chain", () => {
       removeA();
       removeB();
     }
-    expect(chain.names()).toEqual([]);
+    expect(chain.names()).toEqual(["quotas"]);
   });
 
   test("a middleware may answer for the handler (an authoriser refusing a request)", async () => {
@@ -125,7 +126,7 @@ describe("request log and metrics", () => {
   test("log_level debug logs one line per request with api, version, correlation id and latency", async () => {
     const dbg = await startTestBroker({ logLevel: "debug", metricsEnabled: false });
     try {
-      expect(dbg.broker.context.middleware.names()).toEqual(["request-log"]);
+      expect(dbg.broker.context.middleware.names()).toEqual(["request-log", "quotas"]);
       const c = await RawClient.connect(dbg.port);
       await c.call(Metadata, 9, { topics: [], allowAutoTopicCreation: false }, 77);
       c.close();
@@ -143,7 +144,7 @@ describe("request log and metrics", () => {
     const m = await startTestBroker({ metricsEnabled: false }, undefined, { requestMetrics: true });
     try {
       const metrics = m.broker.context.metrics!;
-      expect(m.broker.context.middleware.names()).toEqual(["metrics"]);
+      expect(m.broker.context.middleware.names()).toEqual(["metrics", "quotas"]);
       m.broker.context.topics.create("waits", 1);
       const c = await RawClient.connect(m.port);
       for (let i = 0; i < 3; i++) await c.call(ApiVersions, 3, probe, 10 + i);
