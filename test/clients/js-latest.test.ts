@@ -11,7 +11,7 @@
  * Each script (test/clients/scripts/latest-*.mjs) runs its phases and prints one JSON object; every
  * phase's outcome is asserted here: metadata and admin calls, produce and consume under every codec
  * with keys, headers and timestamps, idempotence, a classic group with a static member and commits,
- * ListOffsets by time, transactions read back read_committed, and a KIP-848 (group.protocol=consumer)
+ * assignors (range, roundrobin), seeks and offset resets, ListOffsets by time, group offsets, DeleteRecords, transactions read back read_committed, and a KIP-848 (group.protocol=consumer)
  * group. The API versions each client negotiated are printed at the end.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -83,10 +83,17 @@ describe("@platformatic/kafka (newest) under Bun", () => {
       expect(out.txnEnd).toBe(7); // 3 committed + marker, 2 aborted + marker
       expect(out.kip848.distinct).toBe(N);
       expect(out.kip848.assignments).toEqual([["jlp-none", [0, 1, 2]]]);
-      expect(out.groups).toEqual(expect.arrayContaining(["jlp-group", "jlp-txn-reader"]));
+      // Manual offsets: p0 from 9, p1 from 7, p2 from its end.
+      expect(out.seek).toEqual(["0:9", "1:7", "1:8", "1:9"]);
+      expect(out.alteredOffset).toEqual([[0, 1]]);
+      expect(out.deletedRecords).toEqual([["jlp-gzip", [[0, 3]]]]);
+      expect(out.lz4Partitions).toBe(4);
+      expect(out.deletedGroupListed).toBe(false);
+      expect(out.groups).toEqual(expect.arrayContaining(["jlp-group", "jlp-seek"]));
+      expect(out.groups).not.toContain("jlp-txn-reader");
       expect(out.describedGroup).toMatchObject({ protocolType: "consumer" });
       const v = versionsUsed(seen, "jlp");
-      for (const api of ["ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "InitProducerId", "AddPartitionsToTxn", "EndTxn", "ConsumerGroupHeartbeat", "CreateTopics", "DeleteTopics", "ListGroups", "DescribeGroups"]) {
+      for (const api of ["ApiVersions", "Metadata", "Produce", "Fetch", "ListOffsets", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "InitProducerId", "AddPartitionsToTxn", "EndTxn", "ConsumerGroupHeartbeat", "CreateTopics", "DeleteTopics", "ListGroups", "DescribeGroups", "DeleteRecords", "CreatePartitions", "DeleteGroups"]) {
         expect({ api, used: (v[api] ?? []).length > 0 }).toEqual({ api, used: true });
       }
     },
@@ -110,11 +117,24 @@ describe("@confluentinc/kafka-javascript (newest) under Node", () => {
       expectAllCodecs(out, "jlc", codecs);
       expect(out.assignment).toEqual(codecs.flatMap((c) => [0, 1, 2].map((p) => `jlc-${c}/${p}`)).sort());
       expect(out.kip848).toEqual({ distinct: N, assignment: ["jlc-none/0", "jlc-none/1", "jlc-none/2"], committed: [10, 10, 10] });
-      expect(out.groups).toEqual(expect.arrayContaining(["jlc-classic", "jlc-kip848", "jlc-txn-reader"]));
-      // The static member does not leave on close: it stays until its session times out.
-      expect(out.describedGroup).toEqual({ state: 3, protocolType: "consumer", members: 1 });
+      // The static member sends no LeaveGroup on close: right after, it is still the group's member.
+      expect(out.describedGroup).toEqual({ state: 3, protocolType: "consumer", members: ["jlc-static-0"] });
+      // auto.offset.reset=latest reads nothing; a seek to p1 offset 7 reads 7, 8, 9.
+      expect(out.seekBefore).toEqual([]);
+      expect(out.seek).toEqual(["1:7", "1:8", "1:9"]);
+      // Two members on two 3-partition topics: range gives one p0+p1 of each, the other p2 of each.
+      const range = [...out.assignors.range].sort((a: string[], b: string[]) => b.length - a.length);
+      expect(range).toEqual([["gzip/0", "gzip/1", "snappy/0", "snappy/1"], ["gzip/2", "snappy/2"]]);
+      expect(out.assignors.roundrobin.map((a: string[]) => a.length)).toEqual([3, 3]);
+      expect(out.assignors.roundrobin.flat().sort()).toEqual(["gzip/0", "gzip/1", "gzip/2", "snappy/0", "snappy/1", "snappy/2"]);
+      expect(out.topicOffsets).toEqual([[0, 0, 10], [1, 0, 10], [2, 0, 10]]);
+      expect(out.offsetsForTimes).toEqual([5, 5, 5]);
+      expect(out.gzipLow).toBe(3);
+      expect(out.deletedGroupListed).toBe(false);
+      expect(out.groups).toEqual(expect.arrayContaining(["jlc-classic", "jlc-kip848", "jlc-range", "jlc-roundrobin", "jlc-seek"]));
+      expect(out.groups).not.toContain("jlc-txn-reader");
       const v = versionsUsed(seen, "jlc");
-      for (const api of ["ApiVersions", "Metadata", "Produce", "Fetch", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "InitProducerId", "AddPartitionsToTxn", "EndTxn", "ConsumerGroupHeartbeat", "CreateTopics", "DeleteTopics", "ListGroups", "DescribeGroups"]) {
+      for (const api of ["ApiVersions", "Metadata", "Produce", "Fetch", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "InitProducerId", "AddPartitionsToTxn", "EndTxn", "ConsumerGroupHeartbeat", "ConsumerGroupDescribe", "CreateTopics", "DeleteTopics", "ListGroups", "DescribeGroups", "DeleteRecords", "DeleteGroups"]) {
         expect({ api, used: (v[api] ?? []).length > 0 }).toEqual({ api, used: true });
       }
     },

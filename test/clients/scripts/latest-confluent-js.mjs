@@ -87,6 +87,9 @@ await phase("classic", async () => {
   } finally {
     await consumer.disconnect();
   }
+  // A static member leaves no LeaveGroup behind on close: it stays until its session times out.
+  const d = await admin.describeGroups([group]);
+  out.describedGroup = { state: d.groups[0].state, protocolType: d.groups[0].protocolType, members: d.groups[0].members.map((m) => m.groupInstanceId) };
   const offs = await admin.fetchOffsets({ groupId: group, topics: codecs.map(topicOf) });
   out.committed = Object.fromEntries(offs.map((t) => [t.topic, t.partitions.sort((a, b) => a.partition - b.partition).map((p) => Number(p.offset))]));
 });
@@ -131,11 +134,62 @@ await phase("txn", async () => {
   }
 });
 
+await phase("seek", async () => {
+  // auto.offset.reset=latest (fromBeginning false): nothing is read until a seek to p1 offset 7.
+  const consumer = kafka.consumer({ kafkaJS: { groupId: `${prefix}-seek`, fromBeginning: false, autoCommit: false } });
+  const seen = [];
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topicOf("none")] });
+    await consumer.run({ eachMessage: async ({ partition, message }) => seen.push(`${partition}:${message.offset}`) });
+    const deadline = Date.now() + 30000;
+    while (Date.now() < deadline && consumer.assignment().length < 3) await sleep(50);
+    await sleep(500);
+    out.seekBefore = seen.slice();
+    consumer.seek({ topic: topicOf("none"), partition: 1, offset: "7" });
+    while (Date.now() < deadline && seen.length < 3) await sleep(50);
+    await sleep(300);
+    out.seek = seen.slice().sort();
+  } finally {
+    await consumer.disconnect();
+  }
+});
+
+await phase("assignors", async () => {
+  out.assignors = {};
+  for (const strategy of ["range", "roundrobin"]) {
+    const group = `${prefix}-${strategy}`;
+    const members = [0, 1].map(() => kafka.consumer({ kafkaJS: { groupId: group, fromBeginning: true, autoCommit: false }, "partition.assignment.strategy": strategy }));
+    try {
+      for (const m of members) {
+        await m.connect();
+        await m.subscribe({ topics: [topicOf("gzip"), topicOf("snappy")] });
+        await m.run({ eachMessage: async () => {} });
+      }
+      const deadline = Date.now() + 30000;
+      const owned = () => members.map((m) => m.assignment().map((a) => `${a.topic.slice(prefix.length + 1)}/${a.partition}`).sort());
+      while (Date.now() < deadline && !(owned().every((a) => a.length > 0) && owned().flat().length === 6 && new Set(owned().flat()).size === 6)) await sleep(50);
+      out.assignors[strategy] = owned();
+    } finally {
+      for (const m of members) await m.disconnect();
+    }
+  }
+});
+
+await phase("adminOffsets", async () => {
+  const offs = await admin.fetchTopicOffsets(topicOf("none"));
+  out.topicOffsets = offs.sort((a, b) => a.partition - b.partition).map((o) => [o.partition, Number(o.low), Number(o.high)]);
+  const byTs = await admin.fetchTopicOffsetsByTimestamp(topicOf("none"), baseTs + 15);
+  out.offsetsForTimes = byTs.sort((a, b) => a.partition - b.partition).map((o) => Number(o.offset));
+  await admin.deleteTopicRecords({ topic: topicOf("gzip"), partitions: [{ partition: 0, offset: "3" }] });
+  out.gzipLow = Number((await admin.fetchTopicOffsets(topicOf("gzip"))).find((o) => o.partition === 0).low);
+  await admin.deleteGroups([`${prefix}-txn-reader`]);
+  out.deletedGroupListed = (await admin.listGroups()).groups.some((g) => g.groupId === `${prefix}-txn-reader`);
+});
+
 await phase("groups", async () => {
   const listed = await admin.listGroups();
   out.groups = listed.groups.map((g) => g.groupId).filter((id) => id.startsWith(prefix)).sort();
-  const d = await admin.describeGroups([`${prefix}-classic`]);
-  out.describedGroup = { state: d.groups[0].state, protocolType: d.groups[0].protocolType, members: d.groups[0].members.length };
   await admin.deleteTopics({ topics: [txnTopic] });
   out.afterDelete = (await admin.listTopics()).includes(txnTopic);
 });

@@ -147,6 +147,34 @@ await phase("kip848", async () => {
   }
 });
 
+await phase("seek", async () => {
+  // Manual offsets (a seek at subscription): p0 from 9, p1 from 7, p2 from its end (10).
+  const consumer = new Consumer({ ...base, groupId: `${prefix}-seek` });
+  const seen = [];
+  try {
+    const offsets = [[0, 9n], [1, 7n], [2, 10n]].map(([partition, offset]) => ({ topic: topicOf("none"), partition, offset }));
+    const stream = await consumer.consume({ topics: [topicOf("none")], mode: "manual", offsets, autocommit: false, maxWaitTime: 200 });
+    await drain(stream, (m) => seen.push(`${m.partition}:${m.offset}`), () => seen.length >= 4);
+    out.seek = seen.sort();
+    await stream.close();
+  } finally {
+    await consumer.close(true);
+  }
+});
+
+await phase("adminOffsets", async () => {
+  const group = `${prefix}-txn-reader`;
+  await admin.alterConsumerGroupOffsets({ groupId: group, topics: [{ name: txnTopic, partitionOffsets: [{ partition: 0, offset: 1n }] }] });
+  const [g] = await admin.listConsumerGroupOffsets({ groups: [group] });
+  out.alteredOffset = g.topics.find((t) => t.name === txnTopic).partitions.map((p) => [p.partitionIndex, Number(p.committedOffset)]);
+  const deleted = await admin.deleteRecords({ topics: [{ name: topicOf("gzip"), partitions: [{ partition: 0, offset: 3n }] }] });
+  out.deletedRecords = deleted.map((t) => [t.name, t.partitions.map((p) => [p.partition, Number(p.lowWatermark)])]);
+  await admin.createPartitions({ topics: [{ name: topicOf("lz4"), count: 4, assignments: [] }] });
+  out.lz4Partitions = (await admin.metadata({ topics: [topicOf("lz4")], forceUpdate: true })).topics.get(topicOf("lz4")).partitionsCount;
+  await admin.deleteGroups({ groups: [group] });
+  out.deletedGroupListed = [...(await admin.listGroups()).values()].some((x) => x.id === group);
+});
+
 await phase("groups", async () => {
   const listed = await admin.listGroups();
   out.groups = [...listed.values()].map((g) => g.id).filter((id) => id.startsWith(prefix)).sort();
