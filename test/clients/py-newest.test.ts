@@ -1,7 +1,7 @@
 /**
  * The Python clients at their newest PyPI releases, pinned in test/clients/python/requirements.txt
  * and installed by test/clients/python/venv.sh (.ci/run runs it; the test runs it too, a no-op when
- * the venv is cached): kafka-python 3.x, aiokafka and confluent-kafka-python 2.x (librdkafka 2.16;
+ * the venv is cached): kafka-python 3.x and the newest 2.x (in a venv of its own), aiokafka and confluent-kafka-python 2.x (librdkafka 2.16;
  * this suite covers its classic-protocol side: the KIP-848, transaction and schema registry suites
  * cover the rest), against one in-process broker.
  *
@@ -28,14 +28,20 @@ const TEST_TIMEOUT_MS = 200_000;
 let tb: TestBroker;
 let dir: string;
 let python: string;
+/** kafka-python 2.x (its own venv: requirements-kafka-python2.txt). */
+let python2: string;
 let seen: ReturnType<typeof recordApiVersions>;
 /** group id → the group instance ids its JoinGroup requests carried. */
 const instanceIds = new Map<string, Set<string | null>>();
 
 beforeAll(async () => {
-  const venv = await runProc(["bash", `${import.meta.dir}/python/venv.sh`], { timeoutMs: 300_000 });
-  if (venv.exitCode !== 0) throw new Error(`venv.sh failed: ${venv.stderr}`);
-  python = venv.stdout.trim().split("\n").pop()!;
+  const venv = async (...args: string[]) => {
+    const r = await runProc(["bash", `${import.meta.dir}/python/venv.sh`, ...args], { timeoutMs: 300_000 });
+    if (r.exitCode !== 0) throw new Error(`venv.sh ${args.join(" ")} failed: ${r.stderr}`);
+    return r.stdout.trim().split("\n").pop()!;
+  };
+  python = await venv();
+  python2 = await venv("requirements-kafka-python2.txt");
   tb = await startTestBroker();
   seen = recordApiVersions(tb);
   tb.broker.context.middleware.use({
@@ -52,7 +58,7 @@ beforeAll(async () => {
   dir = tempDir("takhin-pynew-");
 });
 afterAll(async () => {
-  for (const client of ["newest-kafka-python", "newest-aiokafka", "newest-confluent"]) console.log(`${client} API versions: ${JSON.stringify(versionsUsed(seen, client))}`);
+  for (const client of ["newest-kafka-python3", "newest-kafka-python2", "newest-aiokafka", "newest-confluent"]) console.log(`${client} API versions: ${JSON.stringify(versionsUsed(seen, client))}`);
   await tb?.stop();
   if (tb) removeDir(tb.dataDir);
   if (dir) removeDir(dir);
@@ -100,32 +106,51 @@ function expectGroup(name: string, g: any, want?: number[][]): void {
   expect(g.described.members.length).toBe(2);
 }
 
-describe("kafka-python (newest)", () => {
+/** kafka-python 3.x (the newest release) and 2.x (the newest of the 2 line): one script, their differences asserted. */
+async function kafkaPythonSuite(py: string, version: string, prefix: string): Promise<void> {
+  const v3 = version.startsWith("3.");
+  const clientId = `newest-kafka-python${version[0]}`;
+  const res = await runScript(py, "newest-kafka-python.py", { bootstrap: tb.bootstrap, clientId, prefix }, dir, SCRIPT_TIMEOUT_MS);
+  expect(res.version).toBe(version);
+  expectCommon(res, prefix);
+  expect(res.describeConfigs["retention.ms"]).toMatchObject({ value: "123456789", config_source: "DYNAMIC_TOPIC_CONFIG" });
+  expect(res.describeConfigs["cleanup.policy"]).toMatchObject({ value: "delete", config_source: "DEFAULT_CONFIG" });
+  expect(res.seeks.resetNone).toBe("NoOffsetForPartitionError");
+  const assignors = v3 ? ["range", "roundrobin", "sticky", "cooperative-sticky"] : ["range", "roundrobin", "sticky"];
+  expect(Object.keys(res.groups)).toEqual(assignors);
+  for (const [name, g] of Object.entries<any>(res.groups)) {
+    expect({ name, errors: g.errors }).toEqual({ name, errors: [] });
+    expectGroup(name, g, name === "range" ? [[0, 1, 2], [3, 4, 5]] : name === "roundrobin" ? [[0, 2, 4], [1, 3, 5]] : undefined);
+  }
+  // Static members: JoinGroup carried their instance ids; 3.x's DescribeGroups v5 shows them too.
+  expect([...instanceIds.get(`${prefix}-g-range`)!].sort()).toEqual([`${prefix}-g-range-static-0`, `${prefix}-g-range-static-1`]);
+  expect([...instanceIds.get(`${prefix}-g-sticky`)!]).toEqual([null]);
+  if (v3) {
+    expect(res.groups.range.described.members.map((m: any) => m[0])).toEqual([`${prefix}-g-range-static-0`, `${prefix}-g-range-static-1`]);
+    for (const name of ["roundrobin", "sticky", "cooperative-sticky"]) expect(res.groups[name].described.members.map((m: any) => m[0])).toEqual([null, null]);
+  }
+  expect(res.listGroups).toEqual(assignors.map((n) => [`${prefix}-g-${n}`, "consumer", "classic"]).sort());
+  expect(res.txn.read_committed).toEqual([0, 1, 2, 3, 4].map((i) => `commit${i}`));
+  expect(res.txn.read_uncommitted).toEqual([...[0, 1, 2, 3, 4].map((i) => `commit${i}`), ...[0, 1, 2].map((i) => `abort${i}`)]);
+  if (v3) expect(res.listTransactions).toEqual([[`${prefix}-tx`, "CompleteAbort"]]);
+  else expect(res.listTransactions).toContain("kafka-python 2.x has no list_transactions");
+  const used = versionsUsed(seen, clientId);
+  const apis = ["InitProducerId", "AddPartitionsToTxn", "EndTxn", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "DescribeConfigs", "CreatePartitions"];
+  for (const api of v3 ? [...apis, "ListTransactions"] : apis) expect({ api, used: used[api] !== undefined }).toEqual({ api, used: true });
+}
+
+describe("kafka-python (newest: 3.x)", () => {
   test(
     "admin, every codec idempotently, headers, timestamps, seeks, four assignors, static members, transactions",
-    async () => {
-      const prefix = "kp";
-      const res = await runScript(python, "newest-kafka-python.py", { bootstrap: tb.bootstrap, clientId: "newest-kafka-python", prefix }, dir, SCRIPT_TIMEOUT_MS);
-      expect(res.version).toBe("3.0.12");
-      expectCommon(res, prefix);
-      expect(res.describeConfigs["retention.ms"]).toMatchObject({ value: "123456789", config_source: "DYNAMIC_TOPIC_CONFIG" });
-      expect(res.describeConfigs["cleanup.policy"]).toMatchObject({ value: "delete", config_source: "DEFAULT_CONFIG" });
-      expect(res.seeks.resetNone).toBe("NoOffsetForPartitionError");
-      expect(Object.keys(res.groups)).toEqual(["range", "roundrobin", "sticky", "cooperative-sticky"]);
-      for (const [name, g] of Object.entries<any>(res.groups)) {
-        expect({ name, errors: g.errors }).toEqual({ name, errors: [] });
-        expectGroup(name, g, name === "range" ? [[0, 1, 2], [3, 4, 5]] : name === "roundrobin" ? [[0, 2, 4], [1, 3, 5]] : undefined);
-      }
-      // Static members: DescribeGroups v4+ shows their instance ids, and each holds its range.
-      expect(res.groups.range.described.members.map((m: any) => m[0])).toEqual([`${prefix}-g-range-static-0`, `${prefix}-g-range-static-1`]);
-      for (const name of ["roundrobin", "sticky", "cooperative-sticky"]) expect(res.groups[name].described.members.map((m: any) => m[0])).toEqual([null, null]);
-      expect(res.listGroups).toEqual(["range", "roundrobin", "sticky", "cooperative-sticky"].map((n) => [`${prefix}-g-${n}`, "consumer", "classic"]).sort());
-      expect(res.txn.read_committed).toEqual([0, 1, 2, 3, 4].map((i) => `commit${i}`));
-      expect(res.txn.read_uncommitted).toEqual([...[0, 1, 2, 3, 4].map((i) => `commit${i}`), ...[0, 1, 2].map((i) => `abort${i}`)]);
-      expect(res.listTransactions).toEqual([[`${prefix}-tx`, "CompleteAbort"]]);
-      const used = versionsUsed(seen, "newest-kafka-python");
-      for (const api of ["InitProducerId", "AddPartitionsToTxn", "EndTxn", "JoinGroup", "SyncGroup", "OffsetCommit", "OffsetFetch", "ListTransactions", "DescribeConfigs", "CreatePartitions"]) expect(used[api]).toBeDefined();
-    },
+    () => kafkaPythonSuite(python, "3.0.12", "kp"),
+    TEST_TIMEOUT_MS,
+  );
+});
+
+describe("kafka-python (newest 2.x)", () => {
+  test(
+    "admin, every codec idempotently, headers, timestamps, seeks, three assignors, static members, transactions",
+    () => kafkaPythonSuite(python2, "2.3.3", "kq"),
     TEST_TIMEOUT_MS,
   );
 });

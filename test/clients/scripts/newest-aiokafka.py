@@ -154,7 +154,7 @@ async def groups_part(a):
         assigned = [[], []]
         while time.time() < end:
             assigned = [sorted(t.partition for t in c.assignment()) for c in cs]
-            if assigned[0] and assigned[1] and len(set(assigned[0]) | set(assigned[1])) == 6 and len(seen[0] | seen[1]) >= 60:
+            if assigned[0] and assigned[1] and len(set(assigned[0]) | set(assigned[1])) == 6 == len(assigned[0]) + len(assigned[1]) and len(seen[0] | seen[1]) >= 60:
                 break
             await asyncio.sleep(0.2)
         described = None

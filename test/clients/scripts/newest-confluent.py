@@ -152,7 +152,7 @@ for assignor in ["range", "roundrobin", "cooperative-sticky"]:
             if ms:
                 c.commit(asynchronous=False)
         assigned = [sorted(t.partition for t in c.assignment()) for c in cs]
-        if assigned[0] and assigned[1] and len(set(assigned[0]) | set(assigned[1])) == 6 and len(seen[0] | seen[1]) >= 60:
+        if assigned[0] and assigned[1] and len(set(assigned[0]) | set(assigned[1])) == 6 == len(assigned[0]) + len(assigned[1]) and len(seen[0] | seen[1]) >= 60:
             break
     g = a.describe_consumer_groups([gid])[gid].result(10)
     described = {"state": g.state.name, "protocol": g.partition_assignor,

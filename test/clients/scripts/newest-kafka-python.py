@@ -1,4 +1,6 @@
-"""kafka-python at its newest PyPI release (3.x, from test/clients/python/venv.sh) against Takhin.
+"""kafka-python at its newest PyPI release (3.x, from test/clients/python/venv.sh) against Takhin;
+also run with the newest 2.x (2.3, venv.sh requirements-kafka-python2.txt), whose admin client
+answers in other shapes (the V3 branches below) and which has no cooperative-sticky assignor.
 
 argv[1] is a JSON spec {"bootstrap", "clientId", "prefix"}. Runs every capability the client offers
 and prints one JSON object on stdout with what it observed; the bun test (py-newest.test.ts) asserts
@@ -12,7 +14,10 @@ import time
 import kafka
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import ConfigResource, ConfigResourceType
-from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
+try:  # 3.x only; 2.x ships range, roundrobin and sticky
+    from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
+except ImportError:
+    CooperativeStickyAssignor = None
 from kafka.coordinator.assignors.range import RangePartitionAssignor
 from kafka.coordinator.assignors.roundrobin import RoundRobinPartitionAssignor
 from kafka.coordinator.assignors.sticky.sticky_assignor import StickyPartitionAssignor
@@ -24,6 +29,7 @@ PFX = spec["prefix"]
 CODECS = ["none", "gzip", "snappy", "lz4", "zstd"]
 N = 40
 res = {"version": kafka.__version__}
+V3 = not kafka.__version__.startswith("2.")
 
 
 def jsonable(x):
@@ -65,13 +71,27 @@ topics[f"{PFX}-groups"] = {"num_partitions": 6, "replication_factor": 1}
 topics[f"{PFX}-txn"] = {"num_partitions": 1, "replication_factor": 1}
 topics[f"{PFX}-cfg"] = {"num_partitions": 1, "replication_factor": 1, "configs": {"retention.ms": "123456789"}}
 topics[f"{PFX}-grow"] = {"num_partitions": 1, "replication_factor": 1}
-a.create_topics(topics, wait_for_metadata=True)
+if V3:
+    a.create_topics(topics, wait_for_metadata=True)
+else:
+    from kafka.admin import NewPartitions, NewTopic
+    a.create_topics([NewTopic(n, t["num_partitions"], t["replication_factor"], topic_configs=t.get("configs", {})) for n, t in topics.items()])
 res["listTopics"] = sorted(t for t in a.list_topics() if t.startswith(PFX))
 desc = a.describe_topics([f"{PFX}-groups"])
-res["describeTopics"] = [{"topic": d["name"], "partitions": len(d["partitions"])} for d in desc]
-cfg = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, f"{PFX}-cfg")], config_filter="all")
-res["describeConfigs"] = {k: cfg["topic"][f"{PFX}-cfg"][k] for k in ["retention.ms", "cleanup.policy"]}
-a.create_partitions({f"{PFX}-grow": 3})
+res["describeTopics"] = [{"topic": d["name"] if V3 else d["topic"], "partitions": len(d["partitions"])} for d in desc]
+if V3:
+    cfg = a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, f"{PFX}-cfg")], config_filter="all")
+    res["describeConfigs"] = {k: cfg["topic"][f"{PFX}-cfg"][k] for k in ["retention.ms", "cleanup.policy"]}
+    a.create_partitions({f"{PFX}-grow": 3})
+else:
+    cfg = {}
+    for resp in a.describe_configs([ConfigResource(ConfigResourceType.TOPIC, f"{PFX}-cfg")]):
+        for r in resp.to_object()["resources"]:
+            for e in r["config_entries"]:
+                cfg[e["config_names"]] = e
+    res["describeConfigs"] = {k: {"value": cfg[k]["config_value"], "config_source": {1: "DYNAMIC_TOPIC_CONFIG", 5: "DEFAULT_CONFIG"}.get(cfg[k]["config_source"], cfg[k]["config_source"])}
+                              for k in ["retention.ms", "cleanup.policy"]}
+    a.create_partitions({f"{PFX}-grow": NewPartitions(3)})
 res["growPartitions"] = len(a.describe_topics([f"{PFX}-grow"])[0]["partitions"])
 
 # --- produce every codec (idempotent by default in 3.x), headers, explicit timestamps; read back
@@ -128,7 +148,7 @@ for i in range(60):
 p.flush(30)
 p.close(5)
 res["groups"] = {}
-for assignor in [RangePartitionAssignor, RoundRobinPartitionAssignor, StickyPartitionAssignor, CooperativeStickyAssignor]:
+for assignor in [x for x in [RangePartitionAssignor, RoundRobinPartitionAssignor, StickyPartitionAssignor, CooperativeStickyAssignor] if x]:
     gid = f"{PFX}-g-{assignor.name}"
     stop = threading.Event()
     seen = [[], []]
@@ -156,13 +176,20 @@ for assignor in [RangePartitionAssignor, RoundRobinPartitionAssignor, StickyPart
         t.start()
     end = time.time() + 40
     while time.time() < end:
-        if (assigned[0] and assigned[1] and len(set(assigned[0]) | set(assigned[1])) == 6
+        if (assigned[0] and assigned[1] and len(set(assigned[0]) | set(assigned[1])) == 6 == len(assigned[0]) + len(assigned[1])
                 and len(set(seen[0]) | set(seen[1])) >= 60):
             break
         time.sleep(0.2)
     # While both members are in, describe the group.
     try:
-        g = a.describe_groups([gid])[gid]
+        if not V3:
+            g = a.describe_consumer_groups([gid])[0]
+            g = {"group_state": g.state, "protocol_type": g.protocol_type, "protocol_data": g.protocol,
+                 "members": [{"group_instance_id": getattr(m, "group_instance_id", None),
+                              "member_assignment": {"assigned_partitions": [{"partitions": ps} for _t, ps in m.member_assignment.assignment]}}
+                             for m in g.members]}
+        else:
+            g = a.describe_groups([gid])[gid]
         described = {"state": g["group_state"], "protocolType": g["protocol_type"], "protocol": g["protocol_data"],
                      "members": sorted([m["group_instance_id"], sorted(p for t in m["member_assignment"]["assigned_partitions"]
                                                                       for p in t["partitions"])] for m in g["members"])}
@@ -171,11 +198,15 @@ for assignor in [RangePartitionAssignor, RoundRobinPartitionAssignor, StickyPart
     stop.set()
     for t in ts:
         t.join(30)
-    committed = {str(tp.partition): om.offset for tp, om in a.list_group_offsets({gid: None})[gid].items()}
+    offs = a.list_group_offsets({gid: None})[gid] if V3 else a.list_consumer_group_offsets(gid)
+    committed = {str(tp.partition): om.offset for tp, om in offs.items()}
     res["groups"][assignor.name] = {"assigned": assigned, "consumed": len(set(seen[0]) | set(seen[1])),
                                     "dupes": len(seen[0]) + len(seen[1]) - len(set(seen[0]) | set(seen[1])),
                                     "errors": errors, "described": described, "committed": committed}
-res["listGroups"] = sorted([g["group_id"], g["protocol_type"], g["group_type"]] for g in a.list_groups() if g["group_id"].startswith(PFX))
+if V3:
+    res["listGroups"] = sorted([g["group_id"], g["protocol_type"], g["group_type"]] for g in a.list_groups() if g["group_id"].startswith(PFX))
+else:
+    res["listGroups"] = sorted([g[0], g[1], "classic"] for g in a.list_consumer_groups() if g[0].startswith(PFX))
 
 # --- transactions: a committed and an aborted transaction, read read_committed
 ttopic = f"{PFX}-txn"
@@ -201,6 +232,8 @@ for iso in ["read_committed", "read_uncommitted"]:
     c.close()
 res["txn"] = out
 try:
+    if not V3:
+        raise NotImplementedError("kafka-python 2.x has no list_transactions")
     res["listTransactions"] = sorted([t[0], t[2]] for ts in a.list_transactions().values() for t in ts if t[0].startswith(PFX))
 except Exception as e:  # noqa: BLE001
     res["listTransactions"] = "error: " + repr(e)
