@@ -65,21 +65,28 @@ describe("client quota administration", () => {
       ], false, 0),
     ).toEqual(Array(7).fill(ErrorCode.NONE));
 
-    // Kafka's refusals, each entry on its own (the good entry in the same request is applied).
-    expect(
-      await alter(c, [
-        { entity: [alice], ops: [op("no_such_quota", 1)] },
-        { entity: [alice], ops: [op("connection_creation_rate", 1)] },
-        { entity: [{ entityType: "ip", entityName: "10.0.0.1" }], ops: [op("producer_byte_rate", 1)] },
-        { entity: [alice, { entityType: "ip", entityName: "10.0.0.1" }], ops: [op("connection_creation_rate", 1)] },
-        { entity: [alice, { entityType: "user", entityName: "bob" }], ops: [op("producer_byte_rate", 1)] },
-        { entity: [], ops: [op("producer_byte_rate", 1)] },
-        { entity: [alice], ops: [op("producer_byte_rate", 1.5)] },
-        { entity: [{ entityType: "ip", entityName: "not-an-ip" }], ops: [op("connection_creation_rate", 1)] },
-        { entity: [{ entityType: "group", entityName: "g" }], ops: [op("producer_byte_rate", 1)] },
-        { entity: [{ entityType: "user", entityName: "carol" }], ops: [op("producer_byte_rate", 777)] },
-      ]),
-    ).toEqual([...Array(8).fill(ErrorCode.INVALID_REQUEST), ErrorCode.UNSUPPORTED_VERSION, ErrorCode.NONE]);
+    // Kafka's refusals (codes and messages as Kafka 4.4 answers them), each in its own request.
+    const refusals: [Part[], ReturnType<typeof op>[], string][] = [
+      [[alice], [op("no_such_quota", 1)], "Invalid configuration key no_such_quota"],
+      [[alice], [op("connection_creation_rate", 1)], "Invalid configuration key connection_creation_rate"],
+      [[{ entityType: "ip", entityName: "10.0.0.1" }], [op("producer_byte_rate", 1)], "Invalid configuration key producer_byte_rate"],
+      [[alice, { entityType: "ip", entityName: "10.0.0.1" }], [op("connection_creation_rate", 1)], "Invalid quota entity combination, IP entity shouldnot be combined with User or ClientId"],
+      [[], [op("producer_byte_rate", 1)], "Invalid empty client quota entity"],
+      [[alice], [op("producer_byte_rate", 1.5)], "producer_byte_rate cannot be a fractional value."],
+      [[alice], [op("producer_byte_rate", -5)], "Quota producer_byte_rate must be greater than 0"],
+      [[{ entityType: "ip", entityName: "not-an-ip" }], [op("connection_creation_rate", 1)], "not-an-ip is not a valid IP or resolvable host."],
+      [[{ entityType: "group", entityName: "g" }], [op("producer_byte_rate", 1)], "Unhandled client quota entity type: group"],
+      [[{ entityType: "user", entityName: "" }], [op("producer_byte_rate", 1)], "Empty user not supported"],
+      [[app], [op("request_percentage", 1), op("request_percentage", 2)], "Ignoring duplicate entity ClientQuotaEntity(entries={client-id=app})"],
+    ];
+    for (const [entity, ops, message] of refusals) {
+      const r = await c.call(AlterClientQuotas, 1, { entries: [{ entity, ops }], validateOnly: false });
+      expect(r.entries.map((e: any) => [e.errorCode, e.errorMessage])).toEqual([[ErrorCode.INVALID_REQUEST, message]]);
+    }
+    // The same entity twice in one request: one answer saying so; its first entry is applied.
+    const dup = { entityType: "user", entityName: "carol" };
+    const twice = await c.call(AlterClientQuotas, 1, { entries: [{ entity: [dup], ops: [op("producer_byte_rate", 777)] }, { entity: [dup], ops: [op("consumer_byte_rate", 1)] }], validateOnly: false });
+    expect(twice.entries).toEqual([{ errorCode: ErrorCode.INVALID_REQUEST, errorMessage: "Ignoring duplicate entity ClientQuotaEntity(entries={user=carol})", entity: [dup] }]);
 
     const expected = [
       { entity: { "client-id": "app" }, values: { controller_mutation_rate: 3.5 } },
