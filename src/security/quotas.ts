@@ -178,3 +178,39 @@ export class QuotaTracker {
     return this.sensors.size;
   }
 }
+
+/** The connection_creation_rate of a client address: its own ip entity, else the default ip's. */
+export function resolveIpQuota(quotas: ReadonlyMap<string, ClientQuotaEntry>, ip: string): ResolvedQuota | null {
+  if (quotas.size === 0) return null;
+  for (const name of [ip, null]) {
+    const bound = quotas.get(clientQuotaEntityKey([{ entityType: "ip", entityName: name }]))?.values.get("connection_creation_rate");
+    if (bound !== undefined) return { bound, sensorKey: ip };
+  }
+  return null;
+}
+
+/**
+ * Connection creation rate per IP (KIP-612), as Kafka's ConnectionQuotas: each new connection
+ * counts 1 against its address's quota; over it, the connection is not counted and is to be
+ * closed after the throttle time, which is at most one sample window (Kafka bounds it so).
+ */
+export class ConnectionRateQuota {
+  private readonly tracker: QuotaTracker;
+
+  constructor(
+    clock: () => number,
+    private readonly config: QuotaWindowConfig = KAFKA_QUOTA_WINDOW,
+  ) {
+    this.tracker = new QuotaTracker(clock, config);
+  }
+
+  /** 0: accept; otherwise close the connection after this many ms. */
+  onConnection(quotas: ReadonlyMap<string, ClientQuotaEntry>, ip: string): number {
+    const q = resolveIpQuota(quotas, ip);
+    if (!q) return 0;
+    const throttleMs = this.tracker.record(q, 1);
+    if (throttleMs <= 0) return 0;
+    this.tracker.unrecord(q, 1);
+    return Math.min(throttleMs, this.config.sampleWindowMs);
+  }
+}

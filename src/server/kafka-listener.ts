@@ -13,6 +13,7 @@ import type { BrokerContext, ListenerEndpoint } from "./context.ts";
 import { usesTls } from "../security/listeners.ts";
 import { effectiveMaxConnections } from "../cluster/broker-config.ts";
 import { Connection } from "./connection.ts";
+import { ConnectionRateQuota } from "../security/quotas.ts";
 import { OperatorError, type Service } from "./lifecycle.ts";
 
 interface SocketData {
@@ -26,6 +27,12 @@ export class KafkaListener implements Service {
   private bound: { endpoint: ListenerEndpoint; socket: TCPSocketListener<SocketData> }[] = [];
   private readonly connections = new Set<Connection>();
   private nextConnectionId = 1;
+  /** Per-IP connection creation rates (KIP-612), on the broker's quota windows. */
+  private connectionRatesOnce: ConnectionRateQuota | null = null;
+  private get connectionRates(): ConnectionRateQuota {
+    const c = this.context.config;
+    return (this.connectionRatesOnce ??= new ConnectionRateQuota(Date.now, { samples: c.quotaWindowNum, sampleWindowMs: c.quotaWindowSizeSeconds * 1000 }));
+  }
   private accepting = false;
   private quietWaiter: (() => void) | null = null;
 
@@ -90,6 +97,15 @@ export class KafkaListener implements Service {
             if (!this.accepting || connections.size >= maxConnections) {
               log.warn("refusing connection", { remote: socket.remoteAddress, reason: this.accepting ? "max_connections reached" : "stopping", maxConnections });
               socket.end();
+              return;
+            }
+            // connection_creation_rate per IP (KIP-612, src/security/quotas.ts): over it, nothing
+            // is read and the connection is closed after the throttle time (at most one window).
+            const throttleMs = this.connectionRates.onConnection(this.context.metadata.image.clientQuotas, socket.remoteAddress);
+            if (throttleMs > 0) {
+              log.info("closing connection: connection_creation_rate quota", { remote: socket.remoteAddress, throttleMs });
+              socket.pause();
+              setTimeout(() => socket.end(), throttleMs).unref?.();
               return;
             }
             socket.setNoDelay(true);
