@@ -21,6 +21,8 @@ export type GoNewestClient = "franz" | "sarama" | "kafkago";
 const PROGRAMS: GoNewestClient[] = ["franz", "sarama", "kafkago"];
 /** The first build downloads the modules and compiles them on a loaded 2-core machine. */
 export const BUILD_TIMEOUT_MS = 420_000;
+/** go.mod's `go 1.26.0`, required by IBM/sarama v1.62 and franz-go v1.22. */
+const MIN_GO_MINOR = 26;
 
 /** The pinned version of a module, read from go.mod. */
 export function pinnedVersion(module: string): string {
@@ -44,11 +46,17 @@ export function goNewestBinaries(): Promise<string> {
 }
 
 async function build(): Promise<string> {
-  const go = Bun.which("go");
-  if (!go) throw new Error("the Go toolchain is missing: apt-get install golang-go (see .ci/run)");
   const root = join(process.env.XDG_CACHE_HOME || join(homedir(), ".cache"), "takhin", "go-newest");
   const dir = join(root, cacheKey());
   if (PROGRAMS.every((p) => existsSync(join(dir, p)))) return dir;
+  const go = Bun.which("go");
+  if (!go) throw new Error(`the Go toolchain is missing: the newest Go clients need go1.${MIN_GO_MINOR} or later (go.dev/dl; see .ci/run)`);
+  // The newest sarama and franz-go need Go 1.26 (their go.mod); Debian's golang-go is older.
+  const version = Bun.spawnSync([go, "env", "GOVERSION"]).stdout.toString().trim();
+  const [major, minor] = (version.match(/^go(\d+)\.(\d+)/) ?? []).slice(1).map(Number);
+  if (!(major > 1 || (major === 1 && minor >= MIN_GO_MINOR))) {
+    throw new Error(`${go} is ${version || "of unknown version"}; the newest Go clients need go1.${MIN_GO_MINOR} or later (test/clients/go-newest/go.mod): install it from go.dev/dl, or set GOTOOLCHAIN=go1.${MIN_GO_MINOR}.0 with a Go of 1.21 or later`);
+  }
   mkdirSync(root, { recursive: true });
   const tmp = `${dir}.tmp-${process.pid}`;
   rmSync(tmp, { recursive: true, force: true });
