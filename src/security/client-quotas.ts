@@ -88,11 +88,15 @@ function entityText(entity: readonly EntityPart[]): string {
   return `ClientQuotaEntity(entries={${entity.map((e) => `${e.entityType}=${e.entityName}`).join(", ")}})`;
 }
 
-/** A type given twice keeps its last part (Kafka builds a map of the parts). */
+/**
+ * A type given twice keeps its last part (Kafka builds a map of the parts); the parts come back in
+ * the order of Kafka's map: client-id, user, ip (as Kafka 4.4 answers), then any unknown type.
+ */
 function collapse(entity: readonly EntityPart[]): EntityPart[] {
   const byType = new Map<string, string | null>();
   for (const e of entity) byType.set(e.entityType, e.entityName);
-  return [...byType].map(([entityType, entityName]) => ({ entityType, entityName }));
+  const rank = (t: string) => { const i = [CLIENT_ID, USER, IP].indexOf(t); return i < 0 ? 3 : i; };
+  return [...byType].map(([entityType, entityName]) => ({ entityType, entityName })).sort((a, b) => rank(a.entityType) - rank(b.entityType));
 }
 
 /** Decides the records of an AlterClientQuotas request; `commit` persists them (unless validateOnly). */
