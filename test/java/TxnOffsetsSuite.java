@@ -120,6 +120,11 @@ public final class TxnOffsetsSuite {
       ClientSuite.step("member", () -> {
         a.subscribe(List.of(in));
         boolean owns = ClientSuite.pollAllUntil(List.of(a), () -> a.assignment().size() == 2);
+        // Wait for the initial committed-offset fetch of the new assignment: a poll that returned
+        // before its answer leaves it pending, and the consumer hands that (pre-commit, empty) answer
+        // to a later committed() for the same partitions and generation (ConsumerCoordinator's
+        // pendingCommittedOffsetRequest), which read as null offsets after the commit.
+        for (int i = 0; i < 2; i++) a.position(new TopicPartition(in, i));
         first[0] = a.groupMetadata();
         return ClientSuite.map("ownsBoth", owns, "metadata", meta(first[0]));
       });
