@@ -175,11 +175,17 @@ for assignor in [x for x in [RangePartitionAssignor, RoundRobinPartitionAssignor
     for t in ts:
         t.start()
     end = time.time() + 40
+    settled = None
     while time.time() < end:
-        if (assigned[0] and assigned[1] and len(set(assigned[0]) | set(assigned[1])) == 6 == len(assigned[0]) + len(assigned[1])
+        now = [list(assigned[0] or []), list(assigned[1] or [])]
+        if (now[0] and now[1] and len(set(now[0]) | set(now[1])) == 6 == len(now[0]) + len(now[1])
                 and len(set(seen[0]) | set(seen[1])) >= 60):
+            settled = now
             break
         time.sleep(0.2)
+    # The assignment as the members held it once it was complete and disjoint; a later rebalance
+    # (while the group is described below) changes a member's view while the other's is stale.
+    rebalanced_after = None
     # While both members are in, describe the group.
     try:
         if not V3:
@@ -200,7 +206,9 @@ for assignor in [x for x in [RangePartitionAssignor, RoundRobinPartitionAssignor
         t.join(30)
     offs = a.list_group_offsets({gid: None})[gid] if V3 else a.list_consumer_group_offsets(gid)
     committed = {str(tp.partition): om.offset for tp, om in offs.items()}
-    res["groups"][assignor.name] = {"assigned": assigned, "consumed": len(set(seen[0]) | set(seen[1])),
+    rebalanced_after = settled is not None and [list(assigned[0] or []), list(assigned[1] or [])] != settled
+    res["groups"][assignor.name] = {"assigned": settled if settled is not None else assigned, "rebalancedAfter": rebalanced_after,
+                                    "consumed": len(set(seen[0]) | set(seen[1])),
                                     "dupes": len(seen[0]) + len(seen[1]) - len(set(seen[0]) | set(seen[1])),
                                     "errors": errors, "described": described, "committed": committed}
 if V3:
