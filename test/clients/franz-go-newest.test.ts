@@ -11,60 +11,26 @@
  * a topic and commits its group offsets inside the transaction. The API versions franz-go used
  * are printed at the end (README "Connecting clients").
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
-import { removeDir, tempDir, type TestBroker } from "../helpers/broker.ts";
-import { startGroupBroker } from "./scripts/groups-harness.ts";
-import { BUILD_TIMEOUT_MS, CODEC_BITS, goNewestBinaries, pinnedVersion, recordProduceBatches, type SeenBatches } from "./scripts/go-newest.ts";
-import { ALL_CODECS, byPartition, comparable, generateRecords, lastJson, recordApiVersions, runProc, versionsUsed, type ConsumedRecord, type WireRecord } from "./scripts/pc-common.ts";
+import { goNewestSuite } from "./scripts/go-newest-suite.ts";
+import { CODEC_BITS, pinnedVersion } from "./scripts/go-newest.ts";
+import { ALL_CODECS, byPartition, comparable, generateRecords, versionsUsed, type ConsumedRecord, type WireRecord } from "./scripts/pc-common.ts";
 
 const T = 90_000;
 const PARTITIONS = 3;
 const RECORDS = 120;
-let tb: TestBroker;
-let dir: string;
-let bin: string;
-let seen: ReturnType<typeof recordApiVersions>;
-let batches: Map<string, SeenBatches>;
 const RELEASE = `franz-go ${pinnedVersion("github.com/twmb/franz-go")} (kadm ${pinnedVersion("github.com/twmb/franz-go/pkg/kadm")})`;
+const go = goNewestSuite("franz", "franz", RELEASE);
+const franz = go.run;
+const { appendRecords, committed } = go;
 
-beforeAll(async () => {
-  bin = join(await goNewestBinaries(), "franz");
-  dir = tempDir("takhin-franz-newest-");
-  tb = await startGroupBroker();
-  seen = recordApiVersions(tb);
-  batches = recordProduceBatches(tb);
-}, BUILD_TIMEOUT_MS + 10_000);
-
-afterAll(async () => {
-  if (seen) console.log(`${RELEASE} API versions: ${JSON.stringify(versionsUsed(seen, "go-franz"))}`);
-  await tb?.stop();
-  if (tb) removeDir(tb.dataDir);
-  if (dir) removeDir(dir);
-});
-
-async function franz(mode: string, spec: Record<string, unknown>, timeoutMs = 60_000): Promise<any> {
-  const path = join(dir, `spec-${mode}-${Math.random().toString(36).slice(2)}.json`);
-  await Bun.write(path, JSON.stringify({ clientId: `go-franz-${mode}`, ...spec }));
-  return lastJson(`franz ${mode}`, await runProc([bin, tb.bootstrap, mode, path], { timeoutMs }));
-}
-
-function appendRecords(topic: string, partitions: number, perPartition: number, from = 0): void {
-  if (!tb.broker.context.topics.get(topic)) tb.broker.context.topics.create(topic, partitions);
-  const enc = new TextEncoder();
-  for (let p = 0; p < partitions; p++) {
-    const records = Array.from({ length: perPartition }, (_, i) => ({ key: enc.encode(`k${p}`), value: enc.encode(`v${p}-${from + i}`) }));
-    expect(tb.broker.context.partitions.get(topic, p)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
-  }
-}
-
-const committed = (group: string, topic: string, p: number) => tb.broker.context.groups.coordinator.offsets.get(group, topic, p)?.offset;
 
 describe(RELEASE, () => {
   test("kadm: metadata (one broker, the controller) and ApiVersions", async () => {
     const out = await franz("admin", { topic: "go-franz-meta-admin", partitions: 2, group: "g-franz-meta", configs: {} });
-    expect(out.metadata).toMatchObject({ brokers: [tb.broker.context.nodeId], controller: tb.broker.context.nodeId, error: null });
+    expect(out.metadata).toMatchObject({ brokers: [go.tb.broker.context.nodeId], controller: go.tb.broker.context.nodeId, error: null });
     expect(out.apiVersions.error).toBeNull();
     expect(out.apiVersions.keys).toBeGreaterThan(40);
   }, T);
@@ -76,9 +42,9 @@ describe(RELEASE, () => {
     for (const codec of ALL_CODECS) {
       for (const idempotent of [true, false]) {
         const topic = `go-franz-${codec}${idempotent ? "-idem" : ""}`;
-        tb.broker.context.topics.create(topic, PARTITIONS);
+        go.tb.broker.context.topics.create(topic, PARTITIONS);
         const records = generateRecords(RECORDS, PARTITIONS, seed++);
-        const recordsFile = join(dir, `${topic}.json`);
+        const recordsFile = join(go.dir, `${topic}.json`);
         await Bun.write(recordsFile, JSON.stringify(records));
         produced.set(topic, records);
         jobs.push({ topic, codec, idempotent, recordsFile });
@@ -89,7 +55,7 @@ describe(RELEASE, () => {
     for (const j of jobs) {
       const next = new Array(PARTITIONS).fill(0);
       expect({ topic: j.topic, delivered: res.delivered[j.topic] }).toEqual({ topic: j.topic, delivered: produced.get(j.topic)!.map((r) => [r.p, next[r.p]++]) });
-      const b = batches.get(j.topic)!;
+      const b = go.batches.get(j.topic)!;
       expect({ topic: j.topic, codecs: [...b.codecs] }).toEqual({ topic: j.topic, codecs: [CODEC_BITS[j.codec as keyof typeof CODEC_BITS]] });
       const ids = [...b.producerIds];
       expect({ topic: j.topic, ids: ids.length, idempotent: ids[0] >= 0n }).toEqual({ topic: j.topic, ids: 1, idempotent: j.idempotent });
@@ -143,17 +109,17 @@ describe(RELEASE, () => {
     expect(out.timedOut).toBe(false);
     expect(out.distinct).toBe(20);
     expect(out.describe.members).toEqual(["franz-static-0", "franz-static-1"]);
-    const joins = versionsUsed(seen, "go-franz-group").JoinGroup ?? [];
+    const joins = versionsUsed(go.seen, "go-franz-group").JoinGroup ?? [];
     expect(Math.max(...joins)).toBeGreaterThanOrEqual(5); // group.instance.id needs JoinGroup v5+
   }, T);
 
   test("offset resets and seeks: start, exact offset, by timestamp, relative to the end, AddConsumePartitions", async () => {
     const topic = "go-franz-seek";
-    tb.broker.context.topics.create(topic, 1);
+    go.tb.broker.context.topics.create(topic, 1);
     const enc = new TextEncoder();
     const base = Date.now() - 100_000;
     const records = Array.from({ length: 20 }, (_, i) => ({ value: enc.encode(`s${i}`), timestampMs: BigInt(base + i * 1000) }));
-    expect(tb.broker.context.partitions.get(topic, 0)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
+    expect(go.tb.broker.context.partitions.get(topic, 0)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
     const out = await franz("seek", { topic, atMilli: base + 12_500 });
     expect(out).toEqual({ atStart: 0, at: 7, afterMilli: 13, relative: 18, addConsumePartitions: 3, listAfterMilli: 13, listError: null, timedOut: false });
   }, T);
@@ -187,18 +153,18 @@ describe(RELEASE, () => {
     expect(out.describeGroup).toEqual({ state: "Empty", members: 0, error: null });
     expect(out.lag).toBe(4);
     expect(out.deleteGroup).toEqual({ error: null, result: null });
-    expect(tb.broker.context.groups.coordinator.offsets.get(group, topic, 0)).toBeUndefined();
+    expect(go.tb.broker.context.groups.coordinator.offsets.get(group, topic, 0)).toBeUndefined();
     expect(out.delete).toBeNull();
     expect(out.deleteAgain).toMatch(/UNKNOWN_TOPIC_OR_PARTITION/);
-    expect(tb.broker.context.topics.get(topic)).toBeUndefined();
+    expect(go.tb.broker.context.topics.get(topic)).toBeUndefined();
   }, T);
 
   test("transactions: committed ones are read under read_committed, the aborted one is not; read_uncommitted sees all", async () => {
     const topic = "go-franz-txn";
-    tb.broker.context.topics.create(topic, 2);
+    go.tb.broker.context.topics.create(topic, 2);
     const out = await franz("txn", { topic, txnId: "franz-txn-1" });
     expect(out).toEqual({ committed: null, aborted: null, committed2: null });
-    expect(batches.get(topic)!.transactional).toEqual(new Set([true]));
+    expect(go.batches.get(topic)!.transactional).toEqual(new Set([true]));
     // A last non-transactional record per partition tells the readers where the log ends.
     appendRecords(topic, 2, 1, 99);
     const values = (r: { records: ConsumedRecord[] }) => r.records.map((x) => Buffer.from(x.v!, "base64").toString()).sort();
@@ -214,14 +180,14 @@ describe(RELEASE, () => {
     const output = "go-franz-gts-out";
     const group = "g-franz-gts";
     appendRecords(input, 3, 8);
-    tb.broker.context.topics.create(output, 1);
+    go.tb.broker.context.topics.create(output, 1);
     const out = await franz("groupTxn", { topic: input, output, group, txnId: "franz-gts-1", expected: 24, timeoutMs: 40_000 });
     expect(out.errors).toEqual([]);
     expect(out.timedOut).toBe(false);
     expect(out.copied).toBe(24);
     expect(out.transactions).toBeGreaterThan(0);
     for (let p = 0; p < 3; p++) expect(committed(group, input, p)).toBe(8n);
-    expect(versionsUsed(seen, "go-franz-groupTxn").TxnOffsetCommit?.length).toBeGreaterThan(0);
+    expect(versionsUsed(go.seen, "go-franz-groupTxn").TxnOffsetCommit?.length).toBeGreaterThan(0);
     appendRecords(output, 1, 1, 0);
     const copies = await franz("consume", { topics: [output], output: "committed" });
     expect(copies.records.length).toBe(25);

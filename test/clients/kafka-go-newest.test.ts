@@ -12,54 +12,20 @@
  * rack-affinity, needs racks) and no static membership: not tested. The API versions it used are
  * printed at the end.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
-import { removeDir, tempDir, type TestBroker } from "../helpers/broker.ts";
-import { startGroupBroker } from "./scripts/groups-harness.ts";
-import { BUILD_TIMEOUT_MS, CODEC_BITS, goNewestBinaries, pinnedVersion, recordProduceBatches, type SeenBatches } from "./scripts/go-newest.ts";
-import { ALL_CODECS, byPartition, comparable, generateRecords, lastJson, recordApiVersions, runProc, versionsUsed, type ConsumedRecord, type WireRecord } from "./scripts/pc-common.ts";
+import { goNewestSuite } from "./scripts/go-newest-suite.ts";
+import { CODEC_BITS, pinnedVersion } from "./scripts/go-newest.ts";
+import { ALL_CODECS, byPartition, comparable, generateRecords, versionsUsed, type ConsumedRecord, type WireRecord } from "./scripts/pc-common.ts";
 
 const T = 90_000;
 const PARTITIONS = 3;
 const RECORDS = 120;
-let tb: TestBroker;
-let dir: string;
-let bin: string;
-let seen: ReturnType<typeof recordApiVersions>;
-let batches: Map<string, SeenBatches>;
 const RELEASE = `segmentio/kafka-go ${pinnedVersion("github.com/segmentio/kafka-go")}`;
-
-beforeAll(async () => {
-  bin = join(await goNewestBinaries(), "kafkago");
-  dir = tempDir("takhin-kafkago-newest-");
-  tb = await startGroupBroker();
-  seen = recordApiVersions(tb);
-  batches = recordProduceBatches(tb);
-}, BUILD_TIMEOUT_MS + 10_000);
-
-afterAll(async () => {
-  if (seen) console.log(`${RELEASE} API versions: ${JSON.stringify(versionsUsed(seen, "go-kafkago"))}`);
-  await tb?.stop();
-  if (tb) removeDir(tb.dataDir);
-  if (dir) removeDir(dir);
-});
-
-async function kafkago(mode: string, spec: Record<string, unknown>, timeoutMs = 60_000): Promise<any> {
-  const path = join(dir, `spec-${mode}-${Math.random().toString(36).slice(2)}.json`);
-  await Bun.write(path, JSON.stringify({ clientId: `go-kafkago-${mode}`, ...spec }));
-  const res = await runProc([bin, tb.bootstrap, mode, path], { timeoutMs });
-  return lastJson(`kafka-go ${mode}`, res);
-}
-
-function appendRecords(topic: string, partitions: number, perPartition: number, from = 0): void {
-  if (!tb.broker.context.topics.get(topic)) tb.broker.context.topics.create(topic, partitions);
-  const enc = new TextEncoder();
-  for (let p = 0; p < partitions; p++) {
-    const records = Array.from({ length: perPartition }, (_, i) => ({ key: enc.encode(`k${p}`), value: enc.encode(`v${p}-${from + i}`) }));
-    expect(tb.broker.context.partitions.get(topic, p)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
-  }
-}
+const go = goNewestSuite("kafkago", "kafka-go", RELEASE);
+const kafkago = go.run;
+const { appendRecords, committed } = go;
 
 /** DescribeConfigs v1+ config sources (IsDefault is a v0 field). */
 const DYNAMIC_TOPIC_CONFIG = 1;
@@ -67,12 +33,11 @@ const DEFAULT_CONFIG = 5;
 /** kafka-go's Reader returns an empty value or key as nil: it does not tell empty from null. */
 const emptyAsNull = (r: WireRecord): WireRecord => ({ ...r, k: r.k === "" ? null : r.k, v: r.v === "" ? null : r.v });
 
-const committed = (group: string, topic: string, p: number) => tb.broker.context.groups.coordinator.offsets.get(group, topic, p)?.offset;
 
 describe(RELEASE, () => {
   test("Client: Metadata (one broker, the controller, the cluster id) and ApiVersions", async () => {
     const out = await kafkago("admin", { topic: "go-kafkago-meta-admin", partitions: 2, group: "g-kafkago-meta", configs: {} });
-    expect(out.metadata).toEqual({ brokers: [tb.broker.context.nodeId], controller: tb.broker.context.nodeId, cluster: expect.any(String) });
+    expect(out.metadata).toEqual({ brokers: [go.tb.broker.context.nodeId], controller: go.tb.broker.context.nodeId, cluster: expect.any(String) });
     expect(out.apiVersions.error).toBeNull();
     expect(out.apiVersions.keys).toBeGreaterThan(40);
   }, T);
@@ -83,9 +48,9 @@ describe(RELEASE, () => {
     let seed = 900;
     for (const codec of ALL_CODECS) {
       const topic = `go-kafkago-${codec}`;
-      tb.broker.context.topics.create(topic, PARTITIONS);
+      go.tb.broker.context.topics.create(topic, PARTITIONS);
       const records = generateRecords(RECORDS, PARTITIONS, seed++);
-      const recordsFile = join(dir, `${topic}.json`);
+      const recordsFile = join(go.dir, `${topic}.json`);
       await Bun.write(recordsFile, JSON.stringify(records));
       produced.set(topic, records);
       jobs.push({ topic, codec, recordsFile });
@@ -94,7 +59,7 @@ describe(RELEASE, () => {
     expect(res.errors).toEqual([]);
     for (const j of jobs) {
       expect(res.written[j.topic]).toBe(RECORDS);
-      const b = batches.get(j.topic)!;
+      const b = go.batches.get(j.topic)!;
       expect({ topic: j.topic, codecs: [...b.codecs] }).toEqual({ topic: j.topic, codecs: [CODEC_BITS[j.codec as keyof typeof CODEC_BITS]] });
       expect([...b.producerIds]).toEqual([-1n]);
     }
@@ -138,11 +103,11 @@ describe(RELEASE, () => {
 
   test("Reader at FirstOffset, SetOffset, SetOffsetAt; ListOffsets by time", async () => {
     const topic = "go-kafkago-seek";
-    tb.broker.context.topics.create(topic, 1);
+    go.tb.broker.context.topics.create(topic, 1);
     const enc = new TextEncoder();
     const base = Date.now() - 100_000;
     const records = Array.from({ length: 20 }, (_, i) => ({ value: enc.encode(`s${i}`), timestampMs: BigInt(base + i * 1000) }));
-    expect(tb.broker.context.partitions.get(topic, 0)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
+    expect(go.tb.broker.context.partitions.get(topic, 0)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
     const out = await kafkago("seek", { topic, atMilli: base + 12_500 });
     expect(out).toEqual({ first: 0, setOffset: 7, setOffsetAt: 13, listByTime: [13], listFirstLast: [0, 20], listError: null });
   }, T);
@@ -176,7 +141,7 @@ describe(RELEASE, () => {
     expect(out.deleteGroup).toBeNull();
     expect(out.deleteGroupAgain).toMatch(/^\[69\] Group ID Not Found/);
     expect(out.delete).toBeNull();
-    expect(tb.broker.context.topics.get(topic)).toBeUndefined();
+    expect(go.tb.broker.context.topics.get(topic)).toBeUndefined();
     expect(out.deleteAgain).toMatch(/^\[3\] Unknown Topic Or Partition/);
   }, T);
 });

@@ -10,60 +10,26 @@
  * partition, DeleteRecords and group calls; the transactional producer (commit, abort,
  * read_committed, AddOffsetsToTxn). The API versions Sarama used are printed at the end.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
-import { removeDir, tempDir, type TestBroker } from "../helpers/broker.ts";
-import { startGroupBroker } from "./scripts/groups-harness.ts";
-import { BUILD_TIMEOUT_MS, CODEC_BITS, goNewestBinaries, pinnedVersion, recordProduceBatches, type SeenBatches } from "./scripts/go-newest.ts";
-import { ALL_CODECS, byPartition, comparable, generateRecords, lastJson, recordApiVersions, runProc, versionsUsed, type ConsumedRecord, type WireRecord } from "./scripts/pc-common.ts";
+import { goNewestSuite } from "./scripts/go-newest-suite.ts";
+import { CODEC_BITS, pinnedVersion } from "./scripts/go-newest.ts";
+import { ALL_CODECS, byPartition, comparable, generateRecords, versionsUsed, type ConsumedRecord, type WireRecord } from "./scripts/pc-common.ts";
 
 const T = 90_000;
 const PARTITIONS = 3;
 const RECORDS = 120;
-let tb: TestBroker;
-let dir: string;
-let bin: string;
-let seen: ReturnType<typeof recordApiVersions>;
-let batches: Map<string, SeenBatches>;
 const RELEASE = `IBM/sarama ${pinnedVersion("github.com/IBM/sarama")}`;
+const go = goNewestSuite("sarama", "sarama", RELEASE);
+const sarama = go.run;
+const { appendRecords, committed } = go;
 
-beforeAll(async () => {
-  bin = join(await goNewestBinaries(), "sarama");
-  dir = tempDir("takhin-sarama-newest-");
-  tb = await startGroupBroker();
-  seen = recordApiVersions(tb);
-  batches = recordProduceBatches(tb);
-}, BUILD_TIMEOUT_MS + 10_000);
-
-afterAll(async () => {
-  if (seen) console.log(`${RELEASE} API versions: ${JSON.stringify(versionsUsed(seen, "go-sarama"))}`);
-  await tb?.stop();
-  if (tb) removeDir(tb.dataDir);
-  if (dir) removeDir(dir);
-});
-
-async function sarama(mode: string, spec: Record<string, unknown>, timeoutMs = 60_000): Promise<any> {
-  const path = join(dir, `spec-${mode}-${Math.random().toString(36).slice(2)}.json`);
-  await Bun.write(path, JSON.stringify({ clientId: `go-sarama-${mode}`, ...spec }));
-  return lastJson(`sarama ${mode}`, await runProc([bin, tb.bootstrap, mode, path], { timeoutMs }));
-}
-
-function appendRecords(topic: string, partitions: number, perPartition: number, from = 0): void {
-  if (!tb.broker.context.topics.get(topic)) tb.broker.context.topics.create(topic, partitions);
-  const enc = new TextEncoder();
-  for (let p = 0; p < partitions; p++) {
-    const records = Array.from({ length: perPartition }, (_, i) => ({ key: enc.encode(`k${p}`), value: enc.encode(`v${p}-${from + i}`) }));
-    expect(tb.broker.context.partitions.get(topic, p)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
-  }
-}
-
-const committed = (group: string, topic: string, p: number) => tb.broker.context.groups.coordinator.offsets.get(group, topic, p)?.offset;
 
 describe(RELEASE, () => {
   test("ClusterAdmin DescribeCluster: one broker, the controller", async () => {
     const out = await sarama("admin", { topic: "go-sarama-meta-admin", partitions: 2, group: "g-sarama-meta", configs: {} });
-    expect(out.describeCluster).toEqual({ brokers: [tb.broker.context.nodeId], controller: tb.broker.context.nodeId, error: null });
+    expect(out.describeCluster).toEqual({ brokers: [go.tb.broker.context.nodeId], controller: go.tb.broker.context.nodeId, error: null });
   }, T);
 
   test("sync producers, idempotent (acks=all) and not, under none/gzip/snappy/lz4/zstd: keys, headers, timestamps read back byte-exact", async () => {
@@ -73,9 +39,9 @@ describe(RELEASE, () => {
     for (const codec of ALL_CODECS) {
       for (const idempotent of [true, false]) {
         const topic = `go-sarama-${codec}${idempotent ? "-idem" : ""}`;
-        tb.broker.context.topics.create(topic, PARTITIONS);
+        go.tb.broker.context.topics.create(topic, PARTITIONS);
         const records = generateRecords(RECORDS, PARTITIONS, seed++);
-        const recordsFile = join(dir, `${topic}.json`);
+        const recordsFile = join(go.dir, `${topic}.json`);
         await Bun.write(recordsFile, JSON.stringify(records));
         produced.set(topic, records);
         jobs.push({ topic, codec, idempotent, recordsFile });
@@ -86,7 +52,7 @@ describe(RELEASE, () => {
     for (const j of jobs) {
       const next = new Array(PARTITIONS).fill(0);
       expect({ topic: j.topic, delivered: res.delivered[j.topic] }).toEqual({ topic: j.topic, delivered: produced.get(j.topic)!.map((r) => [r.p, next[r.p]++]) });
-      const b = batches.get(j.topic)!;
+      const b = go.batches.get(j.topic)!;
       expect({ topic: j.topic, codecs: [...b.codecs] }).toEqual({ topic: j.topic, codecs: [CODEC_BITS[j.codec as keyof typeof CODEC_BITS]] });
       const ids = [...b.producerIds];
       expect({ topic: j.topic, ids: ids.length, idempotent: ids[0] >= 0n }).toEqual({ topic: j.topic, ids: 1, idempotent: j.idempotent });
@@ -142,11 +108,11 @@ describe(RELEASE, () => {
 
   test("offsets by time, oldest and newest; a consumer at an exact offset; out of range refused; a group member's ResetOffset", async () => {
     const topic = "go-sarama-seek";
-    tb.broker.context.topics.create(topic, 1);
+    go.tb.broker.context.topics.create(topic, 1);
     const enc = new TextEncoder();
     const base = Date.now() - 100_000;
     const records = Array.from({ length: 20 }, (_, i) => ({ value: enc.encode(`s${i}`), timestampMs: BigInt(base + i * 1000) }));
-    expect(tb.broker.context.partitions.get(topic, 0)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
+    expect(go.tb.broker.context.partitions.get(topic, 0)!.appendProduced(buildRecordBatch({ records }), Date.now()).errorCode).toBe(0);
     const out = await sarama("seek", { topic, group: "g-sarama-seek", atMilli: base + 12_500 });
     expect(out.byTime).toBe(13);
     expect(out.oldest).toBe(0);
@@ -190,21 +156,21 @@ describe(RELEASE, () => {
     expect(out.fetchAfterDelete).toEqual([-1, 0]);
     expect(out.deleteGroup).toBeNull();
     expect(out.deleteGroupAgain).toMatch(/group id does not exist/);
-    expect(tb.broker.context.groups.coordinator.offsets.get(group, topic, 1)).toBeUndefined();
+    expect(go.tb.broker.context.groups.coordinator.offsets.get(group, topic, 1)).toBeUndefined();
     expect(out.delete).toBeNull();
     expect(out.deleteAgain).toMatch(/does not exist|unknown topic/i);
-    expect(tb.broker.context.topics.get(topic)).toBeUndefined();
+    expect(go.tb.broker.context.topics.get(topic)).toBeUndefined();
   }, T);
 
   test("transactional producer: commit, abort, commit; read_committed skips the aborted; AddOffsetsToTxn commits the group's offset", async () => {
     const topic = "go-sarama-txn";
     const output = "go-sarama-txn-out";
     const group = "g-sarama-txn";
-    tb.broker.context.topics.create(topic, 2);
-    tb.broker.context.topics.create(output, 1);
+    go.tb.broker.context.topics.create(topic, 2);
+    go.tb.broker.context.topics.create(output, 1);
     const out = await sarama("txn", { topic, output, group, txnId: "sarama-txn-1" });
     expect(out).toEqual({ committed: null, aborted: null, committed2: null, addOffsets: null, copy: null, status: "ProducerTxnStateReady" });
-    expect(batches.get(topic)!.transactional).toEqual(new Set([true]));
+    expect(go.batches.get(topic)!.transactional).toEqual(new Set([true]));
     expect(committed(group, topic, 0)).toBe(3n);
     const values = (r: { records: ConsumedRecord[] }) => r.records.map((x) => Buffer.from(x.v!, "base64").toString()).sort();
     // A last non-transactional record per partition tells the readers where the log ends.
