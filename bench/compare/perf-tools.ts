@@ -15,7 +15,7 @@
  */
 import { join } from "node:path";
 import { kafkaClasspath } from "../../peer/kafka/classpath.ts";
-import { readCpu } from "../e2e/procstat.ts";
+import { cpuPerGB, readCpu, type CpuReading } from "../e2e/procstat.ts";
 import { settlePageCache } from "./brokers.ts";
 import type { TargetRuntime } from "./runner.ts";
 import { track, worker } from "./runner.ts";
@@ -74,8 +74,20 @@ export interface PerfRun {
   cacheSettled: boolean | null;
   producer: ProducerPerfResult | null;
   consumer: ConsumerPerfResult | null;
-  /** Broker CPU seconds per GB over the producer run (local targets). */
+  /** Broker CPU seconds (user + system) per GB of record values over the producer run (local targets). */
   brokerCpuSecondsPerGB: number | null;
+  /** The same over the consumer run, which reads every record once (local targets). */
+  brokerConsumeCpuSecondsPerGB: number | null;
+}
+
+/**
+ * CPU seconds (utime + stime, /proc/<pid>/stat) between two readings per GB (10^9 bytes) moved
+ * meanwhile; null without both readings or with nothing moved.
+ */
+export function cpuSecondsPerGB(before: CpuReading | null, after: CpuReading | null, bytes: number): number | null {
+  if (!before || !after) return null;
+  const v = cpuPerGB(after.cpuSeconds - before.cpuSeconds, bytes);
+  return Number.isFinite(v) ? v : null;
 }
 
 const PRODUCER_LINE = /(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th/;
@@ -127,7 +139,7 @@ export async function runPerfTools(opts: { runtimes: TargetRuntime[]; cases: Per
       for (const rt of opts.runtimes) {
         const tag = `${Date.now().toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`;
         const topic = `perf-${c.id}-${rt.target.name}-r${round}-${tag}`;
-        const run: PerfRun = { case: c.id, target: rt.target.name, round, ok: false, cacheSettled: null, producer: null, consumer: null, brokerCpuSecondsPerGB: null };
+        const run: PerfRun = { case: c.id, target: rt.target.name, round, ok: false, cacheSettled: null, producer: null, consumer: null, brokerCpuSecondsPerGB: null, brokerConsumeCpuSecondsPerGB: null };
         opts.log(`perf tools · ${c.id} · ${rt.target.name} · round ${round}/${opts.repeats} (${records.toLocaleString("en-US")} records of ${c.recordSize} B)`);
         const common = { bootstrap: rt.bootstrap, commonConfig: {} };
         try {
@@ -143,13 +155,17 @@ export async function runPerfTools(opts: { runtimes: TargetRuntime[]; cases: Per
           const cpuB = rt.broker ? readCpu(rt.broker.pid) : null;
           run.producer = parseProducerPerf(p.out);
           if (p.code !== 0 || !run.producer) throw new Error(`ProducerPerformance exited ${p.code}: ${p.out.trim().split("\n").slice(-3).join(" | ").slice(0, 400)}`);
-          if (cpuA && cpuB) run.brokerCpuSecondsPerGB = (cpuB.cpuSeconds - cpuA.cpuSeconds) / ((records * c.recordSize) / 1e9);
+          run.brokerCpuSecondsPerGB = cpuSecondsPerGB(cpuA, cpuB, records * c.recordSize);
+          const cpuC = rt.broker ? readCpu(rt.broker.pid) : null;
           const q = await runTool(["org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", rt.bootstrap, "--topic", topic, "--num-records", String(records), "--timeout", "30000", "--group", `perf-${tag}`], 300_000);
+          const cpuD = rt.broker ? readCpu(rt.broker.pid) : null;
           run.consumer = parseConsumerPerf(q.out);
+          // The consumer run includes its group join and its final empty polls: the broker's whole cost of serving it.
+          if (run.consumer) run.brokerConsumeCpuSecondsPerGB = cpuSecondsPerGB(cpuC, cpuD, run.consumer.records * c.recordSize);
           if (q.code !== 0 || !run.consumer) throw new Error(`ConsumerPerformance exited ${q.code}: ${q.out.trim().split("\n").slice(-3).join(" | ").slice(0, 400)}`);
           run.ok = run.consumer.records >= records;
           if (!run.ok) run.error = `consumer read ${run.consumer.records} of ${records} records`;
-          opts.log(`  producer ${run.producer.MBps} MB/s (${run.producer.recordsPerSec} rec/s), p99 ${run.producer.p99Ms} ms; consumer ${run.consumer.MBps.toFixed(1)} MB/s${run.brokerCpuSecondsPerGB !== null ? `; broker ${run.brokerCpuSecondsPerGB.toFixed(1)} CPU s/GB` : ""}`);
+          opts.log(`  producer ${run.producer.MBps} MB/s (${run.producer.recordsPerSec} rec/s), p99 ${run.producer.p99Ms} ms; consumer ${run.consumer.MBps.toFixed(1)} MB/s${run.brokerCpuSecondsPerGB !== null ? `; broker ${run.brokerCpuSecondsPerGB.toFixed(1)} CPU s/GB producing` : ""}${run.brokerConsumeCpuSecondsPerGB !== null ? `, ${run.brokerConsumeCpuSecondsPerGB.toFixed(1)} consuming` : ""}`);
         } catch (e) {
           run.error = String((e as Error).message ?? e).slice(0, 600);
           opts.log(`  FAILED: ${run.error}`);

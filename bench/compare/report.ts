@@ -104,6 +104,7 @@ export interface PerfRow {
   consumerMBps: number;
   consumerRecordsPerSec: number;
   brokerCpuSecondsPerGB: number;
+  brokerConsumeCpuSecondsPerGB: number;
 }
 
 type MetricSpec<R> = [name: string, unit: string, better: "higher" | "lower", get: (r: R) => number | null];
@@ -168,6 +169,7 @@ export const PERF_METRICS: MetricSpec<PerfRow>[] = [
   ["producer max", "ms", "lower", (r) => r.producerMaxMs],
   ["consumer MB/s", "MB/s", "higher", (r) => r.consumerMBps],
   ["broker CPU s/GB (produce)", "s/GB", "lower", (r) => r.brokerCpuSecondsPerGB],
+  ["broker CPU s/GB (consume)", "s/GB", "lower", (r) => r.brokerConsumeCpuSecondsPerGB],
 ];
 
 export function aggregateFacts(runs: BrokerFacts[], targetNames: string[]): FactsRow[] {
@@ -200,6 +202,7 @@ export function aggregatePerf(runs: PerfRun[], caseIds: string[], targetNames: s
         consumerMBps: med(rs.map((r) => r.consumer!.MBps)),
         consumerRecordsPerSec: med(rs.map((r) => r.consumer!.recordsPerSec)),
         brokerCpuSecondsPerGB: med(rs.map((r) => r.brokerCpuSecondsPerGB ?? NaN)),
+        brokerConsumeCpuSecondsPerGB: med(rs.map((r) => r.brokerConsumeCpuSecondsPerGB ?? NaN)),
       });
     }
   return rows;
@@ -293,6 +296,27 @@ function sideBySide(r: Report): string[] {
   if (r.facts?.pairs.length) {
     out.push(`### Broker facts (${r.facts.partitions.toLocaleString("en-US")} partitions)`, "");
     out.push(pairTable(r.facts.pairs, "phase"), "");
+  }
+  if (r.perf?.pairs.length) {
+    const perfPick = ["producer MB/s", "producer p99", "consumer MB/s", "broker CPU s/GB (produce)", "broker CPU s/GB (consume)"];
+    const a = r.perf.pairs[0]!.a;
+    const b = r.perf.pairs[0]!.b;
+    out.push("### Kafka's perf tools (kafka-producer-perf-test, kafka-consumer-perf-test)", "");
+    const head = ["case"];
+    for (const k of perfPick) head.push(`${k} ${a}`, `${k} ${b}`, "÷");
+    out.push(
+      mdTable(
+        head,
+        r.perf.pairs.map((p) => [p.group + (p.b !== b ? ` (vs ${p.b})` : ""), ...perfPick.flatMap((k) => {
+          const m = p.metrics.find((x) => x.name === k)!;
+          return [fmt(m.a), fmt(m.b), fmtRatio(m.ratio)];
+        })]),
+        ["l", ...perfPick.flatMap(() => ["r", "r", "r"] as ("l" | "r")[])],
+      ),
+      "",
+      "Broker CPU seconds (user + system, /proc/<pid>/stat) per GB of record values, over the producer run and, separately, over the consumer run that reads the same records once.",
+      "",
+    );
   }
   return out;
 }
@@ -445,9 +469,9 @@ export function markdown(r: Report): string {
     out.push(mdTable(["case", "records", "record", "partitions", "producer settings", "from"], p.cases.map((c) => [c.id, Math.max(1000, Math.round(c.records * p.scale)).toLocaleString("en-US"), fmtBytes(c.recordSize), String(c.partitions), props(c.producerProps), c.source])), "");
     out.push(
       mdTable(
-        ["case", "target", "producer MB/s", "producer rec/s", "producer ms p50 / p99 / p99.9 / max", "consumer MB/s", "consumer rec/s", "broker CPU s/GB", "ok"],
-        p.rows.map((x) => [x.case, x.target, fmt(x.producerMBps), fmt(x.producerRecordsPerSec), `${fmt(x.producerP50Ms)} / ${fmt(x.producerP99Ms)} / ${fmt(x.producerP999Ms)} / ${fmt(x.producerMaxMs)}`, fmt(x.consumerMBps), fmt(x.consumerRecordsPerSec), fmt(x.brokerCpuSecondsPerGB), `${x.okRounds}/${x.rounds}`]),
-        ["l", "l", "r", "r", "r", "r", "r", "r", "r"],
+        ["case", "target", "producer MB/s", "producer rec/s", "producer ms p50 / p99 / p99.9 / max", "consumer MB/s", "consumer rec/s", "broker CPU s/GB producing", "broker CPU s/GB consuming", "ok"],
+        p.rows.map((x) => [x.case, x.target, fmt(x.producerMBps), fmt(x.producerRecordsPerSec), `${fmt(x.producerP50Ms)} / ${fmt(x.producerP99Ms)} / ${fmt(x.producerP999Ms)} / ${fmt(x.producerMaxMs)}`, fmt(x.consumerMBps), fmt(x.consumerRecordsPerSec), fmt(x.brokerCpuSecondsPerGB), fmt(x.brokerConsumeCpuSecondsPerGB), `${x.okRounds}/${x.rounds}`]),
+        ["l", "l", "r", "r", "r", "r", "r", "r", "r", "r"],
       ),
       "",
     );

@@ -15,7 +15,7 @@ import { cpus, loadavg, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { spawnBroker, type BrokerProcess } from "./broker-proc.ts";
 import type { ConsumeResult, LatencyResult, LoadSpec, ProduceResult } from "./loadgen.ts";
-import { cpuPercent, MemSampler, readCpu, readMem, type CpuReading } from "./procstat.ts";
+import { cpuPercent, cpuPerGB, MemSampler, readCpu, readMem, type CpuReading } from "./procstat.ts";
 import { summarizeProfile, type ProfileSummary } from "./profile.ts";
 import { fmt, fmtBytes, fmtRatio, mdTable, ratio } from "./report.ts";
 import { median, type Summary } from "./stats.ts";
@@ -96,6 +96,8 @@ interface ChildRun<T> {
   wallMs: number;
   /** Broker CPU (percent of one core) over the measured window (MARK lines) or the whole child run. */
   brokerCpuPct: number;
+  /** Broker CPU seconds (user + system) over the same window. */
+  brokerCpuSeconds: number;
   /** The load generator's own CPU over its whole life, percent of one core. */
   clientCpuPct: number;
   brokerPeakRssMB: number;
@@ -149,6 +151,7 @@ async function runChild<T>(
     exitCode,
     wallMs,
     brokerCpuPct: brokerA && brokerB ? cpuPercent(brokerA, brokerB) : NaN,
+    brokerCpuSeconds: brokerA && brokerB ? (brokerB as CpuReading).cpuSeconds - (brokerA as CpuReading).cpuSeconds : NaN,
     clientCpuPct,
     brokerPeakRssMB: mem?.peakRssMB ?? NaN,
     brokerPeakAnonMB: mem?.peakAnonMB ?? NaN,
@@ -226,6 +229,8 @@ interface ProduceRow {
   ratioLoopback: number;
   ratioLimit: number;
   brokerCpuPct: number;
+  /** Broker CPU seconds (user + system) per GB (10^9 bytes) of record values produced in the window. */
+  brokerCpuSecondsPerGB: number;
   clientCpuPct: number;
   brokerPeakRssMB: number;
   ackP99Ms: number;
@@ -306,6 +311,7 @@ async function produceScenario(p: Plan, recordBytes: number, batchBytes: number,
     ratioLoopback: ratio(MBps, loop.MBps),
     ratioLimit: ratio(MBps, limit),
     brokerCpuPct: run.brokerCpuPct,
+    brokerCpuSecondsPerGB: cpuPerGB(run.brokerCpuSeconds, r.records * recordBytes),
     clientCpuPct: run.clientCpuPct,
     brokerPeakRssMB: run.brokerPeakRssMB,
     ackP99Ms: r.ackMs.p99,
@@ -325,6 +331,8 @@ interface ConsumeRow {
   loopbackMBps: number;
   ratioLoopback: number;
   brokerCpuPct: number;
+  /** Broker CPU seconds (user + system) per GB of record values served, over the client's whole run. */
+  brokerCpuSecondsPerGB: number;
   clientCpuPct: number;
   note: string;
 }
@@ -353,7 +361,7 @@ async function consumeScenarios(p: Plan, tools: Tools): Promise<{ rows: ConsumeR
       const r = run.result;
       if (r.records !== fill.records) throw new Error(`${client} consumed ${r.records} of ${fill.records} records`);
       const MBps = (r.records * recordBytes) / r.seconds / MB;
-      rows.push({ client, records: r.records, seconds: r.seconds, recordsPerSec: r.records / r.seconds, MBps, loopbackMBps: NaN, ratioLoopback: NaN, brokerCpuPct: run.brokerCpuPct, clientCpuPct: run.clientCpuPct, note });
+      rows.push({ client, records: r.records, seconds: r.seconds, recordsPerSec: r.records / r.seconds, MBps, loopbackMBps: NaN, ratioLoopback: NaN, brokerCpuPct: run.brokerCpuPct, brokerCpuSecondsPerGB: cpuPerGB(run.brokerCpuSeconds, r.records * recordBytes), clientCpuPct: run.clientCpuPct, note });
       log(`consume ${client}: ${fmt(MBps)} MB/s, ${fmt(r.records / r.seconds)} rec/s, broker CPU ${fmt(run.brokerCpuPct)}%`);
     };
     const raw = () =>
@@ -456,6 +464,7 @@ async function clientProduceScenarios(p: Plan, tools: Tools): Promise<ProduceRow
       ratioLoopback: ratio(MBps, loop.MBps),
       ratioLimit: ratio(MBps, loop.MBps),
       brokerCpuPct: r.brokerCpuPct,
+      brokerCpuSecondsPerGB: cpuPerGB(r.brokerCpuSeconds, r.result.records * recordBytes),
       clientCpuPct: r.clientCpuPct,
       brokerPeakRssMB: r.brokerPeakRssMB,
       ackP99Ms: NaN,
@@ -725,7 +734,7 @@ function evaluateTargets(r: Omit<Results, "targets">): Target[] {
 
 function produceTable(rows: ProduceRow[], withBatch: boolean): string {
   return mdTable(
-    ["client", "record", ...(withBatch ? ["batch"] : []), "acks", "partitions", "MB/s", "records/s", "loopback MB/s", "append MB/s", "ratio to loopback", "ratio to limit", "broker CPU %", "broker peak RSS MB", "ack p99 ms"],
+    ["client", "record", ...(withBatch ? ["batch"] : []), "acks", "partitions", "MB/s", "records/s", "loopback MB/s", "append MB/s", "ratio to loopback", "ratio to limit", "broker CPU %", "broker CPU s/GB", "broker peak RSS MB", "ack p99 ms"],
     rows.map((r) => [
       r.client,
       fmtBytes(r.recordBytes),
@@ -739,10 +748,11 @@ function produceTable(rows: ProduceRow[], withBatch: boolean): string {
       fmtRatio(r.ratioLoopback),
       fmtRatio(r.ratioLimit),
       fmt(r.brokerCpuPct),
+      fmt(r.brokerCpuSecondsPerGB),
       fmt(r.brokerPeakRssMB),
       fmt(r.ackP99Ms),
     ]),
-    ["l", "r", ...(withBatch ? ["r" as const] : []), "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
+    ["l", "r", ...(withBatch ? ["r" as const] : []), "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r", "r"],
   );
 }
 
@@ -753,7 +763,7 @@ function markdown(r: Results): string {
   out.push("");
   out.push(`Run ${m.date} on ${m.cpus}× ${m.cpuModel}, ${m.memGiB} GiB, Bun ${m.bun}, commit ${m.commit}; load average ${m.loadAvgStart} at the start and ${m.loadAvgEnd} at the end (other work was running on this shared machine: figures vary from run to run). Wall time ${fmt(m.wallSeconds as number)} s. Reproduce: \`${m.command}\`.`);
   out.push("");
-  out.push("MB/s counts record values (1 MB = 10^6 bytes); batch framing adds about 11 bytes a record on the wire. Limits are measured in the same run, before and after every row: raw loopback TCP between two Bun processes writing chunks of the batch size, and raw appends of the same volume into the data directory; each is the median of all its measurements at that chunk size, and the limit is the lower of the two. Broker CPU is percent of one core (2 cores = 200%).");
+  out.push("MB/s counts record values (1 MB = 10^6 bytes); batch framing adds about 11 bytes a record on the wire. Limits are measured in the same run, before and after every row: raw loopback TCP between two Bun processes writing chunks of the batch size, and raw appends of the same volume into the data directory; each is the median of all its measurements at that chunk size, and the limit is the lower of the two. Broker CPU is percent of one core (2 cores = 200%); broker CPU s/GB is its user + system CPU seconds (/proc/<pid>/stat) over the same window per GB (10^9 bytes) of record values produced or served — steadier than MB/s on a shared machine.");
   out.push("");
   out.push("## Targets");
   out.push("");
@@ -777,9 +787,9 @@ function markdown(r: Results): string {
   out.push(`## Consume from the beginning of one ${fmt(r.consumeFill.bytes / MB)} MB partition (1 KiB records)`);
   out.push("");
   out.push(mdTable(
-    ["client", "MB/s", "records/s", "loopback MB/s", "ratio", "broker CPU %", "client CPU %", "note"],
-    r.consume.map((c) => [c.client, fmt(c.MBps), fmt(c.recordsPerSec), fmt(c.loopbackMBps), fmtRatio(c.ratioLoopback), fmt(c.brokerCpuPct), fmt(c.clientCpuPct), c.note]),
-    ["l", "r", "r", "r", "r", "r", "r", "l"],
+    ["client", "MB/s", "records/s", "loopback MB/s", "ratio", "broker CPU %", "broker CPU s/GB", "client CPU %", "note"],
+    r.consume.map((c) => [c.client, fmt(c.MBps), fmt(c.recordsPerSec), fmt(c.loopbackMBps), fmtRatio(c.ratioLoopback), fmt(c.brokerCpuPct), fmt(c.brokerCpuSecondsPerGB), fmt(c.clientCpuPct), c.note]),
+    ["l", "r", "r", "r", "r", "r", "r", "r", "l"],
   ));
   out.push("");
   out.push("## End-to-end latency (1 KiB records, acks=1, one batch a millisecond, producer and consumer in one Bun process, long-poll Fetch)");

@@ -55,6 +55,11 @@ export function cpuPercent(a: CpuReading, b: CpuReading): number {
   return wall > 0 ? ((b.cpuSeconds - a.cpuSeconds) / wall) * 100 : NaN;
 }
 
+/** CPU seconds per GB (10^9 bytes) moved; NaN without a finite reading or without bytes. */
+export function cpuPerGB(cpuSeconds: number, bytes: number): number {
+  return Number.isFinite(cpuSeconds) && bytes > 0 ? cpuSeconds / (bytes / 1e9) : NaN;
+}
+
 /** Polls a process's RSS every `everyMs` and keeps the peak and the mean. */
 export class MemSampler {
   private timer: ReturnType<typeof setInterval> | null = null;

@@ -14,8 +14,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "../../bench/compare/cli.ts";
 import { localKind, parseTarget } from "../../bench/compare/driver.ts";
-import { parseConsumerPerf, parseProducerPerf, PERF_CASES } from "../../bench/compare/perf-tools.ts";
-import { pairUp, type Report } from "../../bench/compare/report.ts";
+import { cpuSecondsPerGB, parseConsumerPerf, parseProducerPerf, PERF_CASES } from "../../bench/compare/perf-tools.ts";
+import { aggregatePerf, pairUp, PERF_METRICS, type Report } from "../../bench/compare/report.ts";
+import type { PerfRun } from "../../bench/compare/perf-tools.ts";
 import { WorkloadError } from "../../bench/compare/workload.ts";
 import { javaAvailable } from "../../peer/kafka/classpath.ts";
 
@@ -41,6 +42,12 @@ describe("perf tools output", () => {
     expect(parseConsumerPerf(CONSUMER_OUT)).toEqual({ MB: 19.0735, MBps: 5.5934, records: 200000, recordsPerSec: 58651.0264, rebalanceMs: 412, fetchMs: 2998, fetchMBps: 6.3621, fetchRecordsPerSec: 66711.1408 });
     expect(parseConsumerPerf(CONSUMER_OUT.split("\n")[0]!)).toBeNull();
     expect(parseConsumerPerf(CONSUMER_OUT.replace(", 66711.1408", ""))).toBeNull();
+  });
+
+  test("broker CPU s/GB of a phase: the CPU seconds between two readings over the GB moved, null when unknown", () => {
+    expect(cpuSecondsPerGB({ atMs: 0, cpuSeconds: 10 }, { atMs: 5000, cpuSeconds: 12.5 }, 500e6)).toBe(5);
+    expect(cpuSecondsPerGB(null, { atMs: 1, cpuSeconds: 1 }, 1e9)).toBeNull();
+    expect(cpuSecondsPerGB({ atMs: 0, cpuSeconds: 1 }, { atMs: 1, cpuSeconds: 2 }, 0)).toBeNull();
   });
 
   test("the cases carry the published settings: 100 B and 1 KiB, acks 1 and all", () => {
@@ -69,6 +76,19 @@ describe("side by side", () => {
     expect(pairs[0]!.metrics.map((m) => m.ratio)).toEqual([2, 0.5]);
     expect(pairs[1]!.metrics[0]!.ratio).toBe(0.5);
     expect(pairs[1]!.metrics[1]!.ratio).toBeNaN();
+  });
+
+  test("perf tools: producing and consuming CPU s/GB, each the median over rounds, paired takhin ÷ kafka", () => {
+    const run = (target: string, round: number, produce: number, consume: number): PerfRun => ({
+      case: "c", target, round, ok: true, cacheSettled: true,
+      producer: parseProducerPerf(PRODUCER_OUT), consumer: parseConsumerPerf(CONSUMER_OUT),
+      brokerCpuSecondsPerGB: produce, brokerConsumeCpuSecondsPerGB: consume,
+    });
+    const rows = aggregatePerf([run("takhin", 1, 2, 1), run("kafka", 1, 8, 3), run("takhin", 2, 4, 3), run("kafka", 2, 10, 5)], ["c"], ["takhin", "kafka"]);
+    expect(rows.map((r) => [r.target, r.brokerCpuSecondsPerGB, r.brokerConsumeCpuSecondsPerGB])).toEqual([["takhin", 3, 2], ["kafka", 9, 4]]);
+    const [pair] = pairUp(rows, (r) => r.case, ["takhin", "kafka"], PERF_METRICS);
+    expect(pair!.metrics.find((m) => m.name === "broker CPU s/GB (produce)")!.ratio).toBeCloseTo(3 / 9, 9);
+    expect(pair!.metrics.find((m) => m.name === "broker CPU s/GB (consume)")!.ratio).toBe(0.5);
   });
 
   test("command line: local-kafka targets and the facts / perf-tools phases", () => {

@@ -1,6 +1,6 @@
 /** The benchmark harness's pure parts: percentiles, tables, SVG charts, /proc parsing, profiles, framing. */
 import { describe, expect, test } from "bun:test";
-import { parseStatCpuSeconds, parseStatusMem } from "../../bench/e2e/procstat.ts";
+import { cpuPerGB, parseStatCpuSeconds, parseStatusMem } from "../../bench/e2e/procstat.ts";
 import { summarizeProfile, type CpuProfile } from "../../bench/e2e/profile.ts";
 import { fmt, fmtBytes, fmtRatio, mdTable, ratio } from "../../bench/e2e/report.ts";
 import { median, percentile, summarize } from "../../bench/e2e/stats.ts";
@@ -87,6 +87,12 @@ describe("/proc parsing", () => {
   test("stat with a command name containing spaces and parentheses", () => {
     const stat = "1234 (bun (x) y) S 1 1234 1234 0 -1 4194304 100 0 0 0 250 50 0 0 20 0 8 0 100 1000 2000";
     expect(parseStatCpuSeconds(stat)).toBe(3);
+  });
+  test("CPU seconds per GB: seconds over 10^9 bytes, NaN without a reading or without bytes", () => {
+    expect(cpuPerGB(3, 1.5e9)).toBe(2);
+    expect(cpuPerGB(0.5, 250e6)).toBe(2);
+    expect(cpuPerGB(NaN, 1e9)).toBeNaN();
+    expect(cpuPerGB(1, 0)).toBeNaN();
   });
   test("status memory lines", () => {
     const m = parseStatusMem("Name:\tbun\nVmRSS:\t  102400 kB\nRssAnon:\t   51200 kB\nRssFile:\t   40960 kB\n");
