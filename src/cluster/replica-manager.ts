@@ -82,6 +82,19 @@ export interface ProduceOptions {
   transactionalId?: string | null;
 }
 
+/**
+ * A test fault for one produce to one partition (src/embed/faults.ts sets the hook; nothing on the
+ * wire can): answer `errorCode` instead of appending, or, with `afterAppend`, append and then answer
+ * the error (a lost acknowledgement: the client retries a write that is already in the log).
+ */
+export interface ProduceFault {
+  errorCode: number;
+  errorMessage: string;
+  afterAppend: boolean;
+}
+
+export type ProduceFaultHook = (topic: string, partition: number) => ProduceFault | null;
+
 export interface ProducePartitionResult {
   topic: string;
   partition: number;
@@ -254,6 +267,8 @@ export class ReplicaManager implements PartitionListener {
   txnVerifier: TxnProduceVerifier | null = null;
   /** transaction.partition.verification.enable: false appends a transactional batch without asking the coordinator (Kafka's switch). */
   txnVerificationEnabled = true;
+  /** Test faults for produces (fault-hooks in src/embed); null, the default, costs one check per partition. */
+  produceFaults: ProduceFaultHook | null = null;
 
   constructor(
     private readonly partitions: PartitionManager,
@@ -377,6 +392,12 @@ export class ReplicaManager implements PartitionListener {
         out.errorMessage = `min.insync.replicas is ${p.minInsyncReplicas} but the ISR has ${p.isrSize} replica${p.isrSize === 1 ? "" : "s"}`;
         continue;
       }
+      const fault = this.produceFaults === null || (options.origin ?? "client") !== "client" ? null : this.produceFaults(input.topic, input.partition);
+      if (fault !== null && !fault.afterAppend) {
+        out.errorCode = fault.errorCode;
+        out.errorMessage = fault.errorMessage;
+        continue;
+      }
       const verdict = verdicts?.[results.length - 1];
       if (verdict !== undefined && verdict !== ErrorCode.NONE) {
         out.errorCode = verdict;
@@ -390,6 +411,10 @@ export class ReplicaManager implements PartitionListener {
       out.logAppendTimeMs = r.logAppendTimeMs;
       out.logStartOffset = failsBeforeTheLog(r.errorCode, input.records) ? -1n : r.logStartOffset; // as Kafka
       out.recordErrors = r.recordErrors;
+      if (fault !== null && r.errorCode === ErrorCode.NONE) {
+        Object.assign(out, { errorCode: fault.errorCode, errorMessage: fault.errorMessage, baseOffset: -1n, logAppendTimeMs: -1n });
+        continue;
+      }
       if (options.acks === -1 && r.errorCode === ErrorCode.NONE && p.highWatermark <= Number(r.lastOffset)) {
         pending[pending.length - 1] = { partition: p, requiredOffset: Number(r.lastOffset) + 1 };
         waiting = true;
