@@ -17,7 +17,7 @@ import type { EmbeddedBroker, StartBrokerOptions } from "./types/api.d.ts";
 export function embeddedLogger(level: StartBrokerOptions["logLevel"], nodeId?: number): Logger {
   const echo = process.env.TAKHIN_EMBED_LOGS === "1";
   return createLogger({
-    level: echo ? "info" : (level ?? "warn"),
+    level: echo ? "info" : (level ?? "error"),
     format: "text",
     sink: (line) => console.error(nodeId === undefined ? `[takhin] ${line}` : `[takhin ${nodeId}] ${line}`),
   });

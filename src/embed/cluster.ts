@@ -21,6 +21,7 @@ import type { ClusterFaults, ClusterNodeHandle, EmbeddedCluster, StartClusterOpt
 /** Nodes one embedded cluster has at most. */
 export const MAX_EMBEDDED_CLUSTER_NODES = 9;
 const START_ATTEMPTS = 3;
+const CONTROLLED_SHUTDOWN_TIMEOUT_MS = 300;
 
 /** `count` ports free right now (bound to port 0 and released). */
 async function freePorts(host: string, count: number): Promise<number[]> {
@@ -82,6 +83,8 @@ async function startOnce(n: number, options: StartClusterOptions, root: string):
         env,
         log: embeddedLogger(options.logLevel, i),
         leaderRebalance: { enabled: false },
+        // The whole cluster stops at once: no node is left to take leaderships over, so do not wait long.
+        controlledShutdownTimeoutMs: CONTROLLED_SHUTDOWN_TIMEOUT_MS,
         overrides: { nodeId: i, host, advertisedHost: host, dataDir, processRoles: "broker,controller", controllerQuorumVoters: voters, listeners: `PLAINTEXT://${host}:${ports[i]},CONTROLLER://${host}:${ports[n + i]}` },
       });
     }),

@@ -100,6 +100,8 @@ export interface StartOptions extends LoadOptions {
   leaderRebalance?: LeaderRebalanceOptions;
   /** Partition replication in a cluster (tests lower the lag time); see cluster/replication/options.ts. */
   replication?: ReplicationStartOptions;
+  /** How long a cluster node's controlled shutdown may take before it stops anyway (default 5000 ms; embedded clusters, stopped whole, take less). */
+  controlledShutdownTimeoutMs?: number;
   /** Further services (embedders, tests), started after the broker's own, in the order given. */
   services?: (context: BrokerContext) => Service[];
 }
@@ -388,7 +390,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     },
     // Controlled shutdown: leaderships move while the listener still serves (cluster/controlled-shutdown.ts).
     async quiesce() {
-      if (clusterNode) await clusterNode.controlledShutdown();
+      if (clusterNode) await clusterNode.controlledShutdown(opts.controlledShutdownTimeoutMs);
     },
     stop() {},
   });

@@ -16,7 +16,7 @@ export interface StartBrokerOptions {
   port?: number;
   /** Address to bind and advertise; default 127.0.0.1. */
   host?: string;
-  /** Broker log level; default "warn" (set TAKHIN_EMBED_LOGS=1 to see the lines). */
+  /** Broker log level; default "error" (TAKHIN_EMBED_LOGS=1 shows "info" and above). */
   logLevel?: "debug" | "info" | "warn" | "error";
   /**
    * Further configuration, by the README's keys (e.g. { num_partitions: 3, auto_create_topics_enable: false }).
