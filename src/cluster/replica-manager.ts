@@ -46,7 +46,7 @@ import { DelayedOperation, Purgatory } from "./purgatory.ts";
 import { failsBeforeTheLog } from "./batch-validator.ts";
 import { clientWriteRefusal } from "./internal-topics.ts";
 import type { TopicRegistry } from "./topics.ts";
-import { divergingEpoch, type EpochEnd } from "./replication/divergence.ts";
+import { divergingEpoch, endOffsetForEpoch, type EpochEnd } from "./replication/divergence.ts";
 import type { TxnProduceVerifier } from "./txn-contract.ts";
 import { BATCH_HEADER_BYTES, TRANSACTIONAL_BIT, readBatchHeader } from "../protocol/record-batch.ts";
 
@@ -520,7 +520,22 @@ export class ReplicaManager implements PartitionListener {
         continue;
       }
       partitions.push(p);
-      const d = diverging?.get(input);
+      const lastFetchedEpoch = input.lastFetchedEpoch ?? -1;
+      let d = diverging?.get(input);
+      if (!d && replicaId < 0 && lastFetchedEpoch >= 0) {
+        // A consumer's Fetch with lastFetchedEpoch (v12+) is checked as Kafka 4.4's
+        // Partition.readRecords does for every fetch: no end offset known for that epoch (it is
+        // newer than every epoch in the log) or a fetch offset below the log start answers
+        // OFFSET_OUT_OF_RANGE; a log that diverged from it answers divergingEpoch, no records.
+        const end = endOffsetForEpoch(p.log.epochs.all(), lastFetchedEpoch, p.logEndOffset);
+        const offset = Number(input.fetchOffset);
+        if (end.epoch < 0 || end.endOffset < 0 || offset < p.logStartOffset) {
+          r.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
+          anyError = true;
+          continue;
+        }
+        if (end.epoch < lastFetchedEpoch || end.endOffset < offset) d = end;
+      }
       if (d) {
         r.highWatermark = BigInt(p.highWatermark);
         r.lastStableOffset = r.highWatermark;

@@ -2,7 +2,9 @@
  * What a follower answers and holds (issue 15): OffsetForLeaderEpoch is answered by the leader only
  * (Kafka 4.4's ReplicaManager asks the partition for the leader's log whatever the replica id),
  * with the epoch checks first; a follower's high watermark is min(leader's HW, own log end) and
- * follows the leader's also downwards (Kafka's follower sets it from every fetch response).
+ * follows the leader's also downwards (Kafka's follower sets it from every fetch response); a
+ * consumer's Fetch carrying lastFetchedEpoch is checked against the leader-epoch cache as Kafka 4.4
+ * checks every fetch (an epoch newer than the log's: OFFSET_OUT_OF_RANGE with -1 watermarks).
  */
 import { afterAll, describe, expect, test } from "bun:test";
 import path from "node:path";
@@ -10,21 +12,23 @@ import { Partition } from "../../src/cluster/partition.ts";
 import { effectiveTopicConfig } from "../../src/cluster/topic-config.ts";
 import { KafkaClient } from "../../src/client/index.ts";
 import { ErrorCode } from "../../src/protocol/errors.ts";
+import { Fetch } from "../../src/protocol/messages/fetch.ts";
 import { OffsetForLeaderEpoch } from "../../src/protocol/messages/offset-for-leader-epoch.ts";
 import { buildRecordBatch } from "../../src/protocol/record-batch.ts";
 import { startBroker, type Broker } from "../../src/server/broker.ts";
 import { PartitionLog } from "../../src/storage/index.ts";
 import { createLogger } from "../../src/util/log.ts";
-import { RawClient, tempDir } from "../helpers/broker.ts";
+import { RawClient, startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
 import { makeTempDir } from "../storage/temp-dir.ts";
 import { freeBasePort } from "./faults/harness.ts";
 
 const brokers: Broker[] = [];
 const raws: RawClient[] = [];
+const testBrokers: TestBroker[] = [];
 
 afterAll(async () => {
   for (const r of raws) r.close();
-  await Promise.all(brokers.map((b) => b.stop(500)));
+  await Promise.all([...brokers.map((b) => b.stop(500)), ...testBrokers.map((b) => b.stop())]);
 }, 30_000);
 
 async function until(what: string, ok: () => boolean, timeoutMs = 15_000): Promise<void> {
@@ -111,4 +115,36 @@ describe("OffsetForLeaderEpoch on a 3-node cluster", () => {
       expect((await ask(f, le, -1, "no-such-topic")).errorCode).toBe(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
     }
   }, 60_000);
+});
+
+describe("a consumer's Fetch with lastFetchedEpoch (v12+)", () => {
+  test("an epoch newer than every epoch of the log answers OFFSET_OUT_OF_RANGE with -1 watermarks, as Kafka 4.4; a known one reads", async () => {
+    const tb = await startTestBroker();
+    testBrokers.push(tb);
+    const client = await KafkaClient.connect({ bootstrap: [tb.bootstrap] } as never);
+    try {
+      expect((await client.createTopics([{ name: "lfe", numPartitions: 1, replicationFactor: 1 }]) as { errorCode: number }[])[0]!.errorCode).toBe(0);
+      for (let k = 0; k < 2; k++) expect((await client.produce("lfe", 0, batch(3, `r${k}`), { acks: -1, timeoutMs: 10_000 }))!.errorCode).toBe(0);
+    } finally {
+      await client.close();
+    }
+    const raw = await RawClient.connect(tb.port);
+    raws.push(raw);
+    const epoch = tb.broker.context.partitions.get("lfe", 0)!.leaderEpoch;
+    const fetch = async (lastFetchedEpoch: number, fetchOffset: bigint, currentLeaderEpoch = epoch) => {
+      const r = await raw.call(Fetch, 12, { replicaId: -1, maxWaitMs: 0, minBytes: 1, maxBytes: 1 << 20, isolationLevel: 0, sessionId: 0, sessionEpoch: -1, topics: [{ topic: "lfe", partitions: [{ partition: 0, currentLeaderEpoch, fetchOffset, lastFetchedEpoch, logStartOffset: -1n, partitionMaxBytes: 1 << 20 }] }], forgottenTopicsData: [], rackId: "" }, 9);
+      return r.responses[0].partitions[0] as { errorCode: number; highWatermark: bigint; lastStableOffset: bigint; logStartOffset: bigint; records: Uint8Array | null; divergingEpoch?: { epoch: number; endOffset: bigint } };
+    };
+    const beyond = await fetch(epoch + 3, 1n);
+    expect(beyond).toMatchObject({ errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n });
+    expect(beyond.records?.length ?? 0).toBe(0);
+    // Without the current-epoch check too (a consumer that has no leader epoch yet).
+    expect((await fetch(epoch + 3, 1n, -1)).errorCode).toBe(ErrorCode.OFFSET_OUT_OF_RANGE);
+    const known = await fetch(epoch, 3n);
+    expect(known).toMatchObject({ errorCode: ErrorCode.NONE, highWatermark: 6n });
+    expect(known.records!.length).toBeGreaterThan(0);
+    expect(known.divergingEpoch?.epoch ?? -1).toBe(-1);
+    // No lastFetchedEpoch: unchecked, as before.
+    expect((await fetch(-1, 0n)).errorCode).toBe(ErrorCode.NONE);
+  }, 30_000);
 });

@@ -221,18 +221,6 @@ export const ALLOWED: Allowed[] = [
     verdict: "intentional",
     reason: "A duplicate idempotent batch on a CreateTime topic: Kafka answers logAppendTimeMs with the cached batch's timestamp, Takhin -1, which is what the field means for CreateTime topics (and what both answer for the original batch).",
   },
-  // ---------------------------------------------------------------- Fetch, DeleteRecords, ListOffsets
-  {
-    id: "fetch-last-fetched-epoch-beyond-log",
-    scenario: "fetch-current-leader-epoch",
-    path: `diverging\\.responses\\[topic=${K}\\]\\.partitions\\[partitionIndex=0\\]\\.(errorCode|highWatermark|lastStableOffset|logStartOffset)`,
-    kafka: ANY,
-    takhin: ANY,
-    verdict: "to-fix",
-    reason: "Fetch v12 with lastFetchedEpoch 3 while the log has only epoch 0: Kafka answers OFFSET_OUT_OF_RANGE (1, with -1 watermarks) because no end offset is known for that epoch; Takhin serves the fetch (error 0).",
-    fix: "src/cluster (replica-manager, fetch path): when lastFetchedEpoch is newer than every epoch in the log, answer OFFSET_OUT_OF_RANGE as Kafka does (watermarks -1, see fetch-out-of-range-watermarks).",
-    example: { kafka: { errorCode: 1 }, takhin: { errorCode: 0 } },
-  },
   // ---------------------------------------------------------------- broker configs
   {
     id: "broker-logger-configs-not-implemented",
