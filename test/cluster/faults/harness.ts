@@ -53,6 +53,15 @@ export async function startFaultCluster(o: { nodes?: number; proxy?: boolean; ka
   const kafkaProxies: FaultProxy[] = [];
   if (o.kafkaProxy) for (const id of ids) kafkaProxies.push(await FaultProxy.start({ name: `kafka-${id}`, targetPort: basePort + id }));
   const clients: KafkaClient[] = [];
+  const logDir = process.env.TAKHIN_FAULT_NODE_LOGS;
+  const writers = new Map<number, ReturnType<ReturnType<typeof Bun.file>["writer"]>>();
+  const nodeLogs = logDir
+    ? (id: number) => {
+        let w = writers.get(id);
+        if (!w) writers.set(id, (w = Bun.file(`${logDir}/node-${id}.log`).writer()));
+        return w;
+      }
+    : null;
   let cluster: LocalCluster;
   try {
     cluster = await startLocalCluster({
@@ -64,6 +73,8 @@ export async function startFaultCluster(o: { nodes?: number; proxy?: boolean; ka
       advertisedKafkaPort: o.kafkaProxy ? (id) => kafkaProxies[id]!.port : o.advertisedKafkaPort,
       nodeEnv: o.nodeEnv,
       readyTimeoutMs: 60_000,
+      // TAKHIN_FAULT_NODE_LOGS=<dir>: every node's log lines go to <dir>/node-<id>.log (to diagnose a failing round).
+      onLine: nodeLogs ? (id, line) => nodeLogs(id).write(`${line}\n`) : o.onLine,
     });
   } catch (e) {
     await net?.stop();
@@ -86,6 +97,7 @@ export async function startFaultCluster(o: { nodes?: number; proxy?: boolean; ka
       await cluster.stop(3000);
       await net?.stop();
       for (const p of kafkaProxies) await p.stop();
+      for (const w of writers.values()) await w.end();
       removeDir(dir);
     },
   };

@@ -70,8 +70,11 @@ describe("replication under process faults (issue 15 item 9)", () => {
       fc = await startFaultCluster({ nodes: 3, proxy: true, kafkaProxy: true });
       await fc.cluster.waitForBrokers([0, 1, 2]);
       const seed = Number(process.env.TAKHIN_REPLICATION_FAULT_SEED ?? Date.now() % 100_000);
-      const rep = await runReplicationRound(fc, { seed, topic: "history", records: 300, intervalMs: 40, idempotent: found.producerIds, dir: fc.dir, log: (l) => console.log(l) });
-      console.log(`seed ${seed} (TAKHIN_REPLICATION_FAULT_SEED=${seed} replays the schedule), idempotent ${found.producerIds}: ${rep.faults.join("; ")}`);
+      // TAKHIN_REPLICATION_FAULT_IDEMPOTENT=0|1 forces the producers' mode (default: idempotent when the probe got a producer id).
+      const forced = process.env.TAKHIN_REPLICATION_FAULT_IDEMPOTENT;
+      const idempotent = forced === undefined ? found.producerIds : forced === "1";
+      const rep = await runReplicationRound(fc, { seed, topic: "history", records: 300, intervalMs: 40, idempotent, dir: fc.dir, log: (l) => console.log(l) });
+      console.log(`seed ${seed} (TAKHIN_REPLICATION_FAULT_SEED=${seed} replays the schedule), idempotent ${idempotent}: ${rep.faults.join("; ")}`);
       console.log(describeReport(rep.history));
       console.log(`replicas: ${JSON.stringify(rep.replicas.map((r) => ({ ...r, highWatermark: String(r.highWatermark) })))}`);
       expect(rep.producer.exitCode).toBe(0);

@@ -63,7 +63,6 @@ export interface RoundReport {
 
 const SCRIPT = join(import.meta.dir, "scripts", "history-producer.py");
 
-/** The batches of a partition directory's segments whose last offset is below `hw`, concatenated. */
 /**
  * The bytes of the whole batches below `hw`, read from the segment files themselves. A segment
  * that lost its tail while mapped (a follower truncating its divergent tail, segment.ts) keeps the
@@ -71,10 +70,20 @@ const SCRIPT = join(import.meta.dir, "scripts", "history-producer.py");
  * recovery does, a segment's batches count only below the next segment's base offset (its name).
  */
 export function logBytesBelow(partitionDir: string, hw: bigint): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const b of logBatches(partitionDir)) {
+    if (b.header.baseOffset + BigInt(b.header.lastOffsetDelta) >= hw) break;
+    parts.push(b.bytes);
+  }
+  return concat(parts);
+}
+
+/** Every whole batch of a partition directory's segments in offset order (logBytesBelow's rules). */
+export function logBatches(partitionDir: string): { segment: string; header: ReturnType<typeof readBatchHeader>; bytes: Uint8Array }[] {
   const segments = readdirSync(partitionDir)
     .filter((f) => f.endsWith(".log"))
     .sort();
-  const parts: Uint8Array[] = [];
+  const out: { segment: string; header: ReturnType<typeof readBatchHeader>; bytes: Uint8Array }[] = [];
   for (let i = 0; i < segments.length; i++) {
     const f = segments[i]!;
     const nextBase = i + 1 < segments.length ? BigInt(segments[i + 1]!.slice(0, -".log".length)) : -1n;
@@ -86,12 +95,33 @@ export function logBytesBelow(partitionDir: string, hw: bigint): Uint8Array {
       const size = BATCH_LOG_OVERHEAD_BYTES + h.batchLength;
       if (pos + size > bytes.length) break;
       if (nextBase >= 0n && h.baseOffset >= nextBase) break; // a stale tail past the logical end
-      if (h.baseOffset + BigInt(h.lastOffsetDelta) >= hw) return concat(parts);
-      parts.push(bytes.subarray(pos, pos + size));
+      out.push({ segment: f, header: h, bytes: bytes.subarray(pos, pos + size) });
       pos += size;
     }
   }
-  return concat(parts);
+  return out;
+}
+
+/**
+ * For a finding at these offsets: the batch holding each one on every node (epoch, producer id,
+ * epoch and sequence, base offset and count), to tell which leader appended which copy.
+ */
+export function batchesAt(fc: FaultCluster, topic: string, partition: number, offsets: bigint[]): string[] {
+  const lines: string[] = [];
+  for (const n of fc.cluster.nodes) {
+    let batches: ReturnType<typeof logBatches> = [];
+    try {
+      batches = logBatches(join(n.dataDir, `${topic}-${partition}`));
+    } catch {
+      continue;
+    }
+    for (const o of offsets) {
+      const b = batches.find((x) => x.header.baseOffset <= o && o <= x.header.baseOffset + BigInt(x.header.lastOffsetDelta));
+      const h = b?.header;
+      lines.push(h ? `node ${n.id} offset ${o}: batch ${h.baseOffset}+${h.recordCount} leaderEpoch ${h.partitionLeaderEpoch} pid ${h.producerId}/${h.producerEpoch} seq ${h.baseSequence} ts ${h.baseTimestamp} crc ${h.crc.toString(16)} in ${b!.segment}` : `node ${n.id} offset ${o}: none`);
+    }
+  }
+  return lines;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {
@@ -240,6 +270,13 @@ export async function runReplicationRound(fc: FaultCluster, o: RoundOptions): Pr
     }
     replicas.push({ partition: p, highWatermark: hw, digests, identical: new Set(Object.values(digests)).size === 1 });
   }
-  return { seed: o.seed, faults, history: checkHistory(events), replicas, settled, producer: { ...done, exitCode: produced.exitCode, timedOut: produced.timedOut } };
+  const history = checkHistory(events);
+  for (const pr of history.partitions) {
+    for (const ex of pr.duplicated.examples) {
+      const offsets = (/at offsets ([\d,]+)/.exec(ex)?.[1] ?? "").split(",").filter(Boolean).map(BigInt);
+      log(`duplicate ${ex}:\n  ${batchesAt(fc, o.topic, pr.partition, offsets).join("\n  ")}`);
+    }
+  }
+  return { seed: o.seed, faults, history, replicas, settled, producer: { ...done, exitCode: produced.exitCode, timedOut: produced.timedOut } };
 }
 
