@@ -191,3 +191,25 @@ export const LOGIN_FAILURE_MEMORY_MS = 60_000;
 
 /** Client-quota rate trackers kept per quota kind (produce, fetch); the least recently used go first. */
 export const MAX_QUOTA_SENSORS = 10_000;
+
+// The console's JavaScript message filters (src/console/filter-sandbox).
+/** Longest filter source accepted (UTF-8 bytes); longer code is refused before it is compiled. */
+export const CONSOLE_FILTER_MAX_CODE_BYTES = 64 * 1024;
+/** Most CPU time one filter run may ask for (its timeoutMs is clamped to this). */
+export const CONSOLE_FILTER_MAX_TIMEOUT_MS = 60_000;
+/** Most memory one filter run's JavaScript heap may ask for (its memoryBytes is clamped to this). */
+export const CONSOLE_FILTER_MAX_MEMORY_BYTES = 256 * 1024 * 1024;
+/** Most messages one filter run may scan (its maxScanned is clamped to this). */
+export const CONSOLE_FILTER_MAX_SCANNED = 10_000_000;
+/** Sandbox workers (threads) running filters at once; further runs wait in a queue. */
+export const CONSOLE_FILTER_WORKERS = 2;
+/** Filter runs waiting for a worker at most; past it a run is refused at once. */
+export const CONSOLE_FILTER_MAX_QUEUED_RUNS = 64;
+/** Messages handed to the sandbox in one chunk at most. */
+export const CONSOLE_FILTER_CHUNK_MESSAGES = 2000;
+/** Text (keys, values, offsets, headers) of one chunk at most, in UTF-16 code units. */
+export const CONSOLE_FILTER_CHUNK_TEXT_UNITS = 1024 * 1024;
+/** Time a sandbox worker gets past its deadline (or an abort) to answer before it is terminated. */
+export const CONSOLE_FILTER_TERMINATE_GRACE_MS = 1000;
+/** Longest error message a filter run reports (a filter's own messages are cut to it). */
+export const CONSOLE_FILTER_MAX_ERROR_CHARS = 1000;
