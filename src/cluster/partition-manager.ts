@@ -56,7 +56,8 @@ export class PartitionManager implements TopicListener {
   ) {
     this.nodeId = config.nodeId;
     this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }), autoHighWatermark: !replicated,
-      cleaner: { threads: config.logCleanerThreads, dedupeBufferBytes: config.logCleanerDedupeBufferSize, ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond || Infinity, backoffMs: config.logCleanerBackoffMs } });
+      cleaner: { threads: config.logCleanerThreads, dedupeBufferBytes: config.logCleanerDedupeBufferSize, ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond || Infinity, backoffMs: config.logCleanerBackoffMs },
+      scrub: { bytesPerSecond: config.logScrubBytesPerSecond, intervalMs: config.logScrubIntervalMs } });
     // Opening every partition durably one by one (marker removal, checkpoints) was most of a
     // many-partition start; nothing is appended before the listener starts, so one sync suffices.
     this.logs.withDeferredSync(() => {

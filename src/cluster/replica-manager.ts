@@ -39,7 +39,7 @@ import { DEFAULT_FETCH_MAX_BYTES, MAX_FETCH_WAIT_MS, MAX_REQUEST_FRAME_BYTES, as
 import { MAX_DECOMPRESSED_BATCH_BYTES } from "../compression/index.ts";
 import { segmentFiles } from "../storage/segment-files.ts";
 import type { Logger } from "../util/log.ts";
-import { LogDirOfflineError, MAX_APPEND_BYTES, OffsetOutOfRangeError, type PartitionLog } from "../storage/index.ts";
+import { CorruptRecordsError, LogDirOfflineError, MAX_APPEND_BYTES, OffsetOutOfRangeError, type PartitionLog } from "../storage/index.ts";
 import type { AppendOrigin, Partition, RecordError } from "./partition.ts";
 import type { PartitionListener, PartitionManager } from "./partition-manager.ts";
 import { DelayedOperation, Purgatory } from "./purgatory.ts";
@@ -167,6 +167,8 @@ function partitionKey(p: Partition): string {
 function storageErrorCode(error: unknown): number | null {
   if (error instanceof LogDirOfflineError) return ErrorCode.KAFKA_STORAGE_ERROR;
   if (error instanceof OffsetOutOfRangeError) return ErrorCode.OFFSET_OUT_OF_RANGE;
+  // Kafka answers a CorruptRecordException met while reading its log with CORRUPT_MESSAGE.
+  if (error instanceof CorruptRecordsError) return ErrorCode.CORRUPT_MESSAGE;
   return null;
 }
 

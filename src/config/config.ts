@@ -68,6 +68,9 @@ export interface BrokerConfig {
   /** 0 = unthrottled. */
   logCleanerIoMaxBytesPerSecond: number;
   logCleanerBackoffMs: number;
+  /** Scrubber of sealed segments (src/storage/scrub): read rate (0 = off) and re-scrub interval. */
+  logScrubBytesPerSecond: number;
+  logScrubIntervalMs: number;
   /**
    * Cluster keys (Kafka's names, dots as underscores), all unset on one node. Parsed and checked
    * against each other by cluster/cluster-config.ts (`clusterConfigOf`).
@@ -195,6 +198,8 @@ const KEYS: KeySpec[] = [
   { key: "log_cleaner_dedupe_buffer_size", prop: "logCleanerDedupeBufferSize", kind: { type: "int", min: 1024, max: 2 ** 34 }, describe: "bytes of key-to-offset map shared by the cleaner threads" },
   { key: "log_cleaner_io_max_bytes_per_second", prop: "logCleanerIoMaxBytesPerSecond", kind: { type: "int", min: 0, max: 2 ** 50 }, describe: "cleaner read+write rate (0: unthrottled)" },
   { key: "log_cleaner_backoff_ms", prop: "logCleanerBackoffMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "pause between the cleaner's looks for dirty logs" },
+  { key: "log_scrub_bytes_per_second", prop: "logScrubBytesPerSecond", kind: { type: "int", min: 0, max: 2 ** 40 }, describe: "rate at which the scrubber re-reads sealed segments to verify them (0: off)" },
+  { key: "log_scrub_interval_ms", prop: "logScrubIntervalMs", kind: { type: "int", min: 1, max: 2 ** 40 }, describe: "a sealed segment is scrubbed again once this passed since its last scrub" },
   { key: "admin_api_port", prop: "adminApiPort", kind: { type: "int", min: -1, max: 65535 }, describe: "Admin API and /metrics HTTP port (0 picks a free port, -1 turns it off)" },
   { key: "admin_api_host", prop: "adminApiHost", kind: { type: "string", nullable: true }, describe: "address the Admin API listens on (default: host)" },
   { key: "metrics_enabled", prop: "metricsEnabled", kind: { type: "bool" }, describe: "count Kafka requests, bytes and errors for /metrics" },
@@ -272,6 +277,8 @@ export function defaultConfig(): BrokerConfig {
     logCleanerDedupeBufferSize: 128 * 1024 * 1024,
     logCleanerIoMaxBytesPerSecond: 0,
     logCleanerBackoffMs: 15_000,
+    logScrubBytesPerSecond: 8 * 1024 * 1024,
+    logScrubIntervalMs: 86_400_000,
     processRoles: null,
     controllerQuorumVoters: null,
     listeners: null,

@@ -42,3 +42,19 @@ export class LogDirOfflineError extends Error {
     this.name = "LogDirOfflineError";
   }
 }
+
+/**
+ * CORRUPT_MESSAGE (Fetch, as Kafka answers a CorruptRecordException met while reading its log):
+ * the batch at the read position failed verification (scrub/verify.ts), so it is not served.
+ */
+export class CorruptRecordsError extends Error {
+  constructor(
+    readonly file: string,
+    readonly position: number,
+    readonly offset: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CorruptRecordsError";
+  }
+}

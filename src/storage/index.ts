@@ -25,6 +25,7 @@ export type {
 } from "./partition-log.ts";
 export { DEFAULT_LOG_CONFIG, resolveLogConfig } from "./config.ts";
 export type { LogConfig } from "./config.ts";
-export { InvalidBatchError, LogClosedError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
+export { CorruptRecordsError, InvalidBatchError, LogClosedError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
+export type { CorruptRange } from "./scrub/corrupt-ranges.ts";
 export { UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from "./leader-epoch-cache.ts";
 export { writeFileDurably } from "./file-io.ts";

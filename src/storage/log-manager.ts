@@ -20,6 +20,8 @@ import { LogDirOfflineError } from "./errors.ts";
 import { segmentFiles } from "./segment-files.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 import { DEFAULT_LOG_CLEANER_OPTIONS, LogCleaner, type LogCleanerOptions } from "./cleaner/log-cleaner.ts";
+import { DEFAULT_SCRUBBER_OPTIONS, Scrubber, type ScrubberOptions } from "./scrub/scrubber.ts";
+import type { CorruptRange, CorruptionSource } from "./scrub/corrupt-ranges.ts";
 
 export interface TopicPartition {
   topic: string;
@@ -33,7 +35,12 @@ export interface LogManagerOptions extends PartitionLogOptions, MaintenanceOptio
   maxOpenSegmentFiles?: number;
   /** The log cleaner of compacted logs (cleaner/log-cleaner.ts); defaults: one thread, 128 MiB. */
   cleaner?: Partial<LogCleanerOptions>;
+  /** The scrubber (scrub/scrubber.ts); off unless bytesPerSecond is given (the broker gives log_scrub_bytes_per_second). */
+  scrub?: Partial<ScrubberOptions>;
 }
+
+/** Told of every corrupt range found in this directory's logs (the cluster heals them). */
+export type CorruptionListener = (log: PartitionLog, range: CorruptRange) => void;
 
 const PARTITION_DIR = /^(.+)-(\d+)$/;
 const DELETE_SUFFIX = "-delete";
@@ -58,6 +65,10 @@ export class LogManager {
     return this.maintenance.totals;
   }
   readonly cleaner: LogCleaner;
+  readonly scrubber: Scrubber;
+  /** Corrupt ranges found since start, by who found them (/metrics). */
+  readonly corruptionTotals: Record<CorruptionSource, number> = { read: 0, scrub: 0, repair: 0 };
+  private readonly corruptionListeners = new Set<CorruptionListener>();
   private readonly logger: Logger;
   private closed = false;
   /** Set when a write or sync in this directory failed; the directory then serves nothing. */
@@ -70,6 +81,19 @@ export class LogManager {
     this.logger = options.logger ?? createLogger({ level: "warn", format: "text" });
     this.maintenance = new LogMaintenance(() => this.logs.values(), options, this.logger);
     this.cleaner = new LogCleaner(dataDir, () => this.logs.values(), { ...DEFAULT_LOG_CLEANER_OPTIONS, clock: options.clock, ...options.cleaner }, this.logger);
+    // Off unless asked for (the broker asks, with log_scrub_bytes_per_second): storage used alone stays quiet.
+    this.scrubber = new Scrubber(() => this.logs.values(), { ...DEFAULT_SCRUBBER_OPTIONS, bytesPerSecond: 0, ...options.scrub }, this.logger);
+  }
+
+  /** Subscribes to corrupt ranges found in any log of this directory; returns the unsubscribe. */
+  onCorruption(listener: CorruptionListener): () => void {
+    this.corruptionListeners.add(listener);
+    return () => this.corruptionListeners.delete(listener);
+  }
+
+  private corruptionFound(log: PartitionLog, range: CorruptRange): void {
+    this.corruptionTotals[range.detectedBy]++;
+    for (const l of this.corruptionListeners) l(log, range);
   }
 
   /** Opens a data directory (created when missing). Logs are opened on demand by openLog. */
@@ -83,6 +107,7 @@ export class LogManager {
     const manager = new LogManager(dataDir, options);
     manager.maintenance.start();
     manager.cleaner.start();
+    manager.scrubber.start();
     return manager;
   }
 
@@ -120,7 +145,7 @@ export class LogManager {
     if (this.offlineReason !== null) throw new LogDirOfflineError(this.dataDir, `log directory ${this.dataDir} is offline: ${this.offlineReason}`);
     const log = PartitionLog.open(path.join(this.dataDir, key), topic, partition,
       { ...this.options.defaultConfig, ...config },
-      { ...this.options, logger: this.logger, onIoFailure: (failed, error) => this.markOffline(failed, error) });
+      { ...this.options, logger: this.logger, onIoFailure: (failed, error) => this.markOffline(failed, error), onCorruption: (l, range) => this.corruptionFound(l, range) });
     this.logs.set(key, log);
     return log;
   }
@@ -186,6 +211,7 @@ export class LogManager {
     this.closed = true;
     this.maintenance.stop();
     this.cleaner.stop();
+    void this.scrubber.stop();
     let firstError: unknown = null;
     const each = (step: (log: PartitionLog) => void) => {
       for (const log of this.logs.values()) {

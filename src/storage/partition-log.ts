@@ -42,13 +42,16 @@ import {
 import { consumeCleanShutdownMarker, writeCleanShutdownMarker } from "./clean-shutdown.ts";
 import { MAX_APPEND_LISTENERS, MAX_SEGMENTS_PER_PARTITION, resolveLogConfig, type LogConfig } from "./config.ts";
 import type { Logger } from "../util/log.ts";
-import { InvalidBatchError, LogClosedError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
+import { CorruptRecordsError, InvalidBatchError, LogClosedError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
 import { fsyncDir } from "./file-io.ts";
 import { LeaderEpochCache } from "./leader-epoch-cache.ts";
 import { readPartitionCheckpoint, writePartitionCheckpoint } from "./partition-checkpoint.ts";
 import { parseSegmentFileName, Segment, SEGMENT_BATCH_FIELDS, segmentFileName, LOG_SUFFIX } from "./segment.ts";
 import { completeSwaps } from "./cleaner/swap.ts";
 import type { AbortedTxn } from "./txn-index.ts";
+import { CorruptRanges, type CorruptRange, type CorruptionSource } from "./scrub/corrupt-ranges.ts";
+import { verifyBatches, type BatchFault } from "./scrub/verify.ts";
+import { lastOffsetBefore } from "./scrub/segment-walk.ts";
 
 /** Largest byte count accepted by one append call. */
 export const MAX_APPEND_BYTES = 256 * 1024 * 1024;
@@ -125,6 +128,8 @@ export interface PartitionLogOptions {
   logger?: Logger;
   /** A write or sync failed: the owner takes the log directory offline and returns the error to throw. */
   onIoFailure?: (log: PartitionLog, error: unknown) => Error;
+  /** A corrupt range was found (read path, scrubber): the owner may heal it (cluster replicas). */
+  onCorruption?: (log: PartitionLog, range: CorruptRange) => void;
 }
 
 export class PartitionLog {
@@ -149,6 +154,9 @@ export class PartitionLog {
   private readonly onIoFailure: ((log: PartitionLog, error: unknown) => Error) | undefined;
   private offlineReason: string | null = null;
   readonly epochs: LeaderEpochCache;
+  /** Corrupt ranges found in this log (scrub/corrupt-ranges.ts); never served as data. */
+  readonly corrupt = new CorruptRanges();
+  private readonly onCorruption: ((log: PartitionLog, range: CorruptRange) => void) | undefined;
 
   private constructor(
     readonly dir: string,
@@ -165,6 +173,7 @@ export class PartitionLog {
     this.autoHighWatermark = options.autoHighWatermark ?? true;
     this.logger = options.logger;
     this.onIoFailure = options.onIoFailure;
+    this.onCorruption = options.onCorruption;
     this.endOffset = segments[segments.length - 1].nextOffset;
     this.startOffset = state.logStartOffset;
     this.hwm = state.highWatermark;
@@ -289,6 +298,7 @@ export class PartitionLog {
     this.assertOpen();
     if (bytes.length > MAX_APPEND_BYTES) throw new InvalidBatchError(`append of ${bytes.length} bytes exceeds ${MAX_APPEND_BYTES}`);
     const baseOffset = this.endOffset;
+    if (options.assignOffsets === false) this.verifyReplicated(bytes);
     const batchCount = this.describeBatches(bytes, options);
     const scratch = this.batchScratch;
     const lastOffset = scratch[(batchCount - 1) * SEGMENT_BATCH_FIELDS + 3];
@@ -370,6 +380,12 @@ export class PartitionLog {
     }
     if (count === 0) throw new InvalidBatchError("append of no batches");
     return count;
+  }
+
+  /** Replicated batches are verified as a follower receives them (Kafka's follower does too). */
+  private verifyReplicated(bytes: Uint8Array): void {
+    const r = verifyBatches(bytes, 0, bytes.length, { afterOffset: this.endOffset - 1, offsetLimit: -1, maxLeaderEpoch: -1 });
+    if (r.fault !== null) throw new InvalidBatchError(`replicated batch at byte ${r.fault.position} fails verification (${r.fault.reason}: ${r.fault.detail})`);
   }
 
   private growScratch(): void {
@@ -459,13 +475,89 @@ export class PartitionLog {
       const segment = this.segments[i];
       const result = segment.read(offset, maxBytes - sizeBytes, limit, minOneBatch && batches.length === 0);
       if (result.view !== null) {
-        batches.push(result.view);
-        sizeBytes += result.view.length;
+        const view = this.verifiedPrefix(segment, result.position, result.view, offset);
+        if (view.length > 0) {
+          batches.push(view);
+          sizeBytes += view.length;
+        }
+        if (view.length < result.view.length) {
+          // A corrupt batch follows: serve what is valid before it; a read starting at it fails.
+          if (batches.length === 0) throw this.corruptReadError(segment, offset);
+          break;
+        }
       }
       if (!result.endReached) break;
       offset = segment.nextOffset;
     }
     return { batches, sizeBytes, highWatermark: this.hwm, logStartOffset: this.startOffset, logEndOffset: this.endOffset };
+  }
+
+  /**
+   * The read-path verification seam: the longest prefix of `view` (read at `position` of
+   * `segment`) made of verified batches. Ranges verified before (appended here, scanned at
+   * recovery, read or scrubbed: segment.verified) cost a lookup; others are verified once
+   * (scrub/verify.ts) and remembered. A bad batch is recorded as a corrupt range.
+   */
+  private verifiedPrefix(segment: Segment, position: number, view: Uint8Array, readOffset: number): Uint8Array {
+    const end = position + view.length;
+    const known = this.corrupt.inSegment(segment.baseOffset, end - 1);
+    const checkTo = known !== undefined && known.position >= position ? known.position - position : view.length;
+    if (segment.verified.covers(position, position + checkTo)) return checkTo === view.length ? view : view.subarray(0, checkTo);
+    const r = verifyBatches(view, 0, checkTo, { afterOffset: -1, offsetLimit: segment.nextOffset, maxLeaderEpoch: this.epochs.latestEpoch() });
+    segment.verified.add(position, position + r.end);
+    if (r.fault !== null) {
+      const before = r.batchCount > 0 ? r.lastOffset : lastOffsetBefore(segment, position);
+      const firstOffset = before !== null ? before + 1 : readOffset;
+      this.recordCorruption(segment, position + r.fault.position, firstOffset, r.fault, "read");
+    }
+    return r.end === view.length ? view : view.subarray(0, r.end);
+  }
+
+  private corruptReadError(segment: Segment, offset: number): CorruptRecordsError {
+    const range = this.corrupt.inSegment(segment.baseOffset);
+    const where = range ? `${range.file} position ${range.position}` : segment.logPath;
+    return new CorruptRecordsError(range?.file ?? segment.logPath, range?.position ?? -1, offset,
+      `${this.topic}-${this.partition}: the batch holding offset ${offset} is corrupt (${range ? `${range.reason}: ${range.detail}` : "verification failed"}) at ${where}; offsets [${range?.firstOffset ?? offset}, ${range?.endOffset ?? segment.nextOffset}) are not served`);
+  }
+
+  /**
+   * Records a corrupt batch at `position` of `segment` (the read path, the scrubber, a repair);
+   * a new range is logged once, at ERROR, with its file and position, and handed to onCorruption.
+   * Returns the range (the one already known when it is not new).
+   */
+  recordCorruption(segment: Segment, position: number, firstOffset: number, fault: BatchFault, source: CorruptionSource): CorruptRange {
+    const range: CorruptRange = {
+      topic: this.topic,
+      partition: this.partition,
+      segmentBaseOffset: segment.baseOffset,
+      file: segment.logPath,
+      position,
+      sizeBytes: segment.sizeBytes - position,
+      firstOffset: Math.max(firstOffset, segment.baseOffset),
+      endOffset: segment.nextOffset,
+      reason: fault.reason,
+      detail: fault.detail,
+      detectedBy: source,
+      detectedAtMs: Date.now(),
+    };
+    if (!this.corrupt.add(range)) return this.corrupt.inSegment(segment.baseOffset, position) ?? range;
+    this.logger?.error("corrupt record batch in the log: not served", { ...range });
+    try {
+      this.onCorruption?.(this, range);
+    } catch (error) {
+      this.logger?.error("corruption handler failed", { topic: this.topic, partition: this.partition, error });
+    }
+    return range;
+  }
+
+  /** Forgets corrupt ranges whose bytes are no longer in the log (deleted or cut segments). */
+  private pruneCorrupt(): void {
+    if (this.corrupt.size === 0) return;
+    const sizes = new Map(this.segments.map((s) => [s.baseOffset, s.sizeBytes]));
+    for (const r of [...this.corrupt.list()]) {
+      const size = sizes.get(r.segmentBaseOffset);
+      if (size === undefined || r.position >= size) this.corrupt.clearSegment(r.segmentBaseOffset);
+    }
   }
 
   /** Index of the last segment whose base offset is <= offset (0 when none). */
@@ -530,6 +622,7 @@ export class PartitionLog {
     if (offset <= this.startOffset) return this.startOffset;
     this.startOffset = offset;
     this.deleteSegmentsBelowStart();
+    this.pruneCorrupt();
     this.epochs.truncateFromStart(this.startOffset);
     this.writeCheckpoint();
     return this.startOffset;
@@ -579,6 +672,7 @@ export class PartitionLog {
     this.hwm = Math.min(this.hwm, this.endOffset);
     this.recoveryPoint = Math.min(this.recoveryPoint, this.endOffset);
     this.epochs.truncateFromEnd(this.endOffset);
+    this.pruneCorrupt();
     this.writeCheckpoint();
   }
 
@@ -609,6 +703,7 @@ export class PartitionLog {
     }
     while (deletable() && this.segments[1].baseOffset <= this.startOffset) drop();
     if (deleted > 0) {
+      this.pruneCorrupt();
       this.startOffset = Math.max(this.startOffset, this.segments[0].baseOffset);
       this.epochs.truncateFromStart(this.startOffset);
       this.writeCheckpoint();
@@ -641,6 +736,7 @@ export class PartitionLog {
       throw this.ioFailed(error, "segment swap", { segment: base, offset: base });
     }
     this.transactions?.segmentsReplaced(base, nextBase);
+    for (const r of [...this.corrupt.list()]) if (r.segmentBaseOffset >= base && r.segmentBaseOffset < nextBase) this.corrupt.clearSegment(r.segmentBaseOffset);
     return true;
   }
 

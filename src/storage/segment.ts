@@ -58,6 +58,7 @@ import { scanLogFileAllowingGaps } from "./log-file-scan.ts";
 import { segmentFiles, type BudgetedFile } from "./segment-files.ts";
 import { OFFSET_INDEX_ENTRY_BYTES, OffsetIndex } from "./offset-index.ts";
 import { TIME_INDEX_ENTRY_BYTES, TimeIndex } from "./time-index.ts";
+import { VerifiedRanges } from "./scrub/verified-ranges.ts";
 import { recordSync } from "./sync-stats.ts";
 
 export const LOG_SUFFIX = ".log";
@@ -100,6 +101,8 @@ export interface SegmentLoadReport {
 
 export interface SegmentRead {
   view: Uint8Array | null;
+  /** Byte position of the view in the file. */
+  position: number;
   endReached: boolean;
 }
 
@@ -123,6 +126,9 @@ interface SegmentState {
   offsetIndex: OffsetIndex;
   timeIndex: TimeIndex;
   hasStaleTail: boolean;
+  /** [from, to) already verified (scrub/verify.ts) while loading; none today (see rebuildByScan). */
+  verifiedFrom: number;
+  verifiedTo: number;
 }
 
 export class Segment implements BudgetedFile {
@@ -139,6 +145,8 @@ export class Segment implements BudgetedFile {
   readonly rollBasisMs: number;
   /** Bytes past the logical end may hold old batches: never append to this segment. */
   hasStaleTail: boolean;
+  /** Byte ranges verified in this process (scrub/verified-ranges.ts): appended, scanned, read or scrubbed. */
+  readonly verified = new VerifiedRanges();
   private allocatedBytes: number;
   private offsetOfMaxTimestamp: number;
   private bytesSinceIndexEntry: number;
@@ -177,6 +185,7 @@ export class Segment implements BudgetedFile {
     this.hasStaleTail = state.hasStaleTail;
     this.rollBasisMs = rollBasisMs;
     this.flushedSizeBytes = state.sizeBytes;
+    this.verified.add(state.verifiedFrom, Math.min(state.verifiedTo, state.sizeBytes));
     segmentFiles.touch(this);
   }
 
@@ -217,6 +226,8 @@ export class Segment implements BudgetedFile {
       offsetIndex: new OffsetIndex(maxOffsetIndexEntries(config)),
       timeIndex: new TimeIndex(maxTimeIndexEntries(config)),
       hasStaleTail: false,
+      verifiedFrom: 0,
+      verifiedTo: 0,
     };
     const segment = new Segment(dir, baseOffset, config, fd, state, nowMs);
     segment.flushedSizeBytes = 0;
@@ -294,6 +305,9 @@ export class Segment implements BudgetedFile {
     }
     this.sizeBytes = start + bytes.length;
     this.nextOffset = batches[(batchCount - 1) * SEGMENT_BATCH_FIELDS + 3] + 1;
+    // Appended batches were verified before the append (producers' CRC by the batch validator,
+    // followers' by the log, the broker's own built with their CRC).
+    this.verified.add(start, this.sizeBytes);
   }
 
   /** What an append changes, to undo one whose data did not become durable (see restoreAppendState). */
@@ -322,6 +336,7 @@ export class Segment implements BudgetedFile {
     this.offsetIndex.truncateToCount(s.offsetIndexCount);
     this.timeIndex.truncateToCount(s.timeIndexCount);
     this.flushedSizeBytes = Math.min(this.flushedSizeBytes, s.sizeBytes);
+    this.verified.clipTo(s.sizeBytes);
   }
 
   private indexBatch(position: number, sizeBytes: number, baseOffset: number, maxTimestampMs: number): void {
@@ -376,9 +391,12 @@ export class Segment implements BudgetedFile {
     if (offset >= this.nextOffset) return this.sizeBytes;
     let position = this.offsetIndex.lookupPosition(Math.max(0, offset - this.baseOffset));
     while (position < this.sizeBytes) {
+      if (this.sizeBytes - position < BATCH_HEADER_BYTES) return position; // corrupt framing: a read there reports it
       const { buf, at } = this.header(position);
       if (lastOffsetAt(buf, at) >= offset) return position;
-      position += batchSizeAt(buf, at);
+      const size = batchSizeAt(buf, at);
+      if (!this.plausibleBatch(position, size)) return position;
+      position += size;
     }
     return this.sizeBytes;
   }
@@ -391,16 +409,83 @@ export class Segment implements BudgetedFile {
    */
   read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): SegmentRead {
     const start = this.positionOf(offset);
-    if (start >= this.sizeBytes) return { view: null, endReached: true };
+    if (start >= this.sizeBytes) return { view: null, position: start, endReached: true };
     const map = this.mapped();
     let end = start;
     while (end < this.sizeBytes) {
-      if (baseOffsetAt(map, end) >= maxOffsetExclusive) break;
-      const size = batchSizeAt(map, end);
+      const size = this.sizeBytes - end >= BATCH_HEADER_BYTES ? batchSizeAt(map, end) : -1;
+      const base = size > 0 ? baseOffsetAt(map, end) : -1;
+      if (!this.plausibleBatch(end, size) || base < this.baseOffset || base >= this.nextOffset) {
+        // Corrupt framing (bit rot): a view up to it is served; at the read position, the bad
+        // bytes themselves, so the read path's verification reports them (never served as data).
+        if (end === start) end = Math.min(this.sizeBytes, start + BATCH_HEADER_BYTES);
+        break;
+      }
+      if (base >= maxOffsetExclusive) break;
       if (end + size - start > maxBytes && !(minOneBatch && end === start)) break;
       end += size;
     }
-    return { view: end > start ? map.subarray(start, end) : null, endReached: end >= this.sizeBytes };
+    return { view: end > start ? map.subarray(start, end) : null, position: start, endReached: end >= this.sizeBytes };
+  }
+
+  /** The mapped bytes [0, sizeBytes) (verification of a range read; no copy). */
+  mappedLog(): Uint8Array {
+    return this.mapped().subarray(0, this.sizeBytes);
+  }
+
+  /** Reads [position, position + length) of the log through the file, not the mapping (the scrubber). */
+  readBytes(position: number, length: number): Uint8Array {
+    const n = Math.max(0, Math.min(length, this.sizeBytes - position));
+    return readAt(this.file(), position, n);
+  }
+
+  /**
+   * Repair (scrub/repair): overwrites [position, position + bytes.length) inside the logical end
+   * with verified batches of the same extent, durably. The file's size does not change, so views
+   * handed out stay valid (they see the repaired bytes).
+   */
+  rewriteAt(position: number, bytes: Uint8Array): void {
+    if (position < 0 || position + bytes.length > this.sizeBytes) throw new Error(`rewrite of [${position}, ${position + bytes.length}) outside ${this.logPath}'s ${this.sizeBytes} bytes`);
+    writeFully(this.file(), bytes, position);
+    syncFd(this.file(), true);
+    this.verified.remove(position, position + bytes.length);
+  }
+
+  /**
+   * Whether the `.index` file says what the index in memory says (its entries are a prefix of the
+   * memory's); the scrubber rewrites a file that does not (see rewriteIndexes).
+   */
+  indexFileAgrees(): boolean {
+    const bytes = readWholeFile(this.indexPath);
+    if (bytes === null) return false;
+    if (bytes.length % OFFSET_INDEX_ENTRY_BYTES !== 0) return false;
+    const fileCount = bytes.length / OFFSET_INDEX_ENTRY_BYTES;
+    if (fileCount > this.offsetIndex.count) return false;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+    for (let i = 0; i < fileCount; i++) {
+      if (view.getUint32(i * 8) !== this.offsetIndex.relOffsetAt(i) || view.getUint32(i * 8 + 4) !== this.offsetIndex.positionAt(i)) return false;
+    }
+    return true;
+  }
+
+  /** Writes both index files again from memory. */
+  rewriteIndexes(): void {
+    this.rewriteIndexFiles();
+  }
+
+  /**
+   * Drops the offset-index entries from entry `index` on (the scrubber found one that does not
+   * point at its batch): lookups start from an earlier entry and walk batch headers from there.
+   */
+  dropIndexEntriesFrom(index: number): void {
+    if (index >= this.offsetIndex.count) return;
+    this.offsetIndex.truncateToCount(index);
+    this.rewriteIndexFiles();
+  }
+
+  /** Whether a batch of `size` bytes at `position` fits the log (a corrupt length does not). */
+  private plausibleBatch(position: number, size: number): boolean {
+    return size >= BATCH_HEADER_BYTES && position + size <= this.sizeBytes;
   }
 
   /** Base offset of the first batch whose maxTimestamp >= targetMs, with that timestamp; or null. */
@@ -412,7 +497,9 @@ export class Segment implements BudgetedFile {
       const { buf, at } = this.header(position);
       const maxTs = maxTimestampAt(buf, at);
       if (maxTs >= targetMs) return { offset: baseOffsetAt(buf, at), timestampMs: maxTs };
-      position += batchSizeAt(buf, at);
+      const size = batchSizeAt(buf, at);
+      if (!this.plausibleBatch(position, size)) return null;
+      position += size;
     }
     return null;
   }
@@ -431,6 +518,7 @@ export class Segment implements BudgetedFile {
     this.sizeBytes = cut;
     this.nextOffset = newNextOffset;
     this.flushedSizeBytes = Math.min(this.flushedSizeBytes, cut);
+    this.verified.clipTo(cut);
     this.recomputeTailStats();
     if (wasMappedInThisProcess(this.file())) {
       this.hasStaleTail = true;
@@ -458,6 +546,7 @@ export class Segment implements BudgetedFile {
         this.offsetOfMaxTimestamp = baseOffsetAt(buf, at);
       }
       const size = batchSizeAt(buf, at);
+      if (!this.plausibleBatch(position, size)) break;
       this.bytesSinceIndexEntry += size;
       position += size;
     }
@@ -617,6 +706,10 @@ function rebuildByScan(
     offsetIndex: new OffsetIndex(maxOffsetIndexEntries(config)),
     timeIndex: new TimeIndex(maxTimeIndexEntries(config)),
     hasStaleTail: false,
+    // The load's scan checks framing and CRC only, not the offset and epoch rules of
+    // scrub/verify.ts: a first read verifies these bytes again.
+    verifiedFrom: 0,
+    verifiedTo: 0,
   };
   scanInto(state, fd, fileSizeBytes, 0, baseOffset, baseOffset, config, options.nextSegmentBase);
   return state;
@@ -684,6 +777,9 @@ function loadWithIndexes(
     offsetIndex,
     timeIndex,
     hasStaleTail: false,
+    // See rebuildByScan: the tail scan below is not the full verification.
+    verifiedFrom: 0,
+    verifiedTo: 0,
   };
   // Entries added during the tail scan must not repeat the last one: skip its batch for indexing.
   const count = scanTail(state, fd, fileSizeBytes, fromPosition, fromOffset, baseOffset, config, options.nextSegmentBase);
