@@ -137,6 +137,28 @@ function threadKeys(): BrokerKeyDef[] {
   ];
 }
 
+/**
+ * Kafka's replication throttles (KIP-73), which kafka-reassign-partitions sets with --throttle and
+ * removes at --verify: accepted, stored and listed; Takhin does not throttle replication yet, so they
+ * change nothing (docs/cluster.md).
+ */
+function throttleKeys(): BrokerKeyDef[] {
+  const rate = (name: string, doc: string): BrokerKeyDef => ({
+    name,
+    type: t.LONG,
+    mode: "cluster-wide",
+    kafkaDefault: "9223372036854775807",
+    effect: "no-op",
+    check: atLeast(0),
+    doc: `${doc} Takhin does not throttle replication yet: the value is stored and listed, and changes nothing.`,
+  });
+  return [
+    rate("leader.replication.throttled.rate", "Bytes per second a leader sends to the throttled replicas of leader.replication.throttled.replicas in Kafka."),
+    rate("follower.replication.throttled.rate", "Bytes per second a follower fetches for the throttled replicas of follower.replication.throttled.replicas in Kafka."),
+    rate("replica.alter.log.dirs.io.max.bytes.per.second", "Bytes per second moved between log directories of one broker in Kafka."),
+  ];
+}
+
 /** Broker defaults of topic configs Kafka does not let change at run time (read-only in Kafka 4.4). */
 const READ_ONLY_TOPIC_DEFAULTS: ReadonlySet<string> = new Set([
   "log.retention.hours",
@@ -177,7 +199,7 @@ function valueWhy(why: string | null): string | null {
 }
 
 /** Every broker key Takhin has, in the order DescribeConfigs lists them. */
-export const BROKER_KEYS: readonly BrokerKeyDef[] = [...ownKeys(), ...threadKeys(), ...topicDefaultKeys()];
+export const BROKER_KEYS: readonly BrokerKeyDef[] = [...ownKeys(), ...threadKeys(), ...throttleKeys(), ...topicDefaultKeys()];
 const BY_NAME = new Map(BROKER_KEYS.map((k) => [k.name, k]));
 
 export function brokerKeyDef(name: string): BrokerKeyDef | undefined {

@@ -58,7 +58,7 @@ export const CLUSTER_DEFAULTS = {
 } as const;
 
 /** Kafka admin APIs that change metadata: run on the active controller (forwarded from others). */
-export const FORWARDED_APIS: readonly number[] = [19 /* CreateTopics */, 20 /* DeleteTopics */, 33 /* AlterConfigs */, 37 /* CreatePartitions */, 44 /* IncrementalAlterConfigs */, 55 /* DescribeQuorum */, 43 /* ElectLeaders */, 30 /* CreateAcls */, 31 /* DeleteAcls */, 51 /* AlterUserScramCredentials */, 49 /* AlterClientQuotas */];
+export const FORWARDED_APIS: readonly number[] = [19 /* CreateTopics */, 20 /* DeleteTopics */, 33 /* AlterConfigs */, 37 /* CreatePartitions */, 44 /* IncrementalAlterConfigs */, 55 /* DescribeQuorum */, 43 /* ElectLeaders */, 45 /* AlterPartitionReassignments */, 46 /* ListPartitionReassignments */, 30 /* CreateAcls */, 31 /* DeleteAcls */, 51 /* AlterUserScramCredentials */, 49 /* AlterClientQuotas */];
 
 /**
  * The cluster id every node derives from the voter ids (Kafka formats storage with one; see

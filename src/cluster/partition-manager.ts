@@ -45,6 +45,7 @@ export class PartitionManager implements TopicListener {
 
   /** Whose dynamic broker configs (per broker and cluster default) the topics fall back to. */
   private readonly nodeId: number;
+  private readonly replicated: boolean;
 
   constructor(
     config: BrokerConfig,
@@ -55,6 +56,7 @@ export class PartitionManager implements TopicListener {
     replicated = false,
   ) {
     this.nodeId = config.nodeId;
+    this.replicated = replicated;
     this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }), autoHighWatermark: !replicated,
       cleaner: { threads: config.logCleanerThreads, dedupeBufferBytes: config.logCleanerDedupeBufferSize, ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond || Infinity, backoffMs: config.logCleanerBackoffMs },
       scrub: { bytesPerSecond: config.logScrubBytesPerSecond, intervalMs: config.logScrubIntervalMs } });
@@ -79,14 +81,41 @@ export class PartitionManager implements TopicListener {
     const list = this.byTopic.get(t.name) ?? [];
     for (let p = fromPartition; p < t.partitions; p++) {
       const log = this.logs.openLog(t.name, p, logConfigOf(effective));
-      const partition = new Partition(t, p, log, effective);
+      let partition = new Partition(t, p, log, effective);
+      list[p] = partition;
+      this.byTopic.set(t.name, list);
+      // A replica this broker lost while it was down (a reassignment moved it away): its data goes.
+      if (this.droppedReplica(t, p, partition)) partition = this.resetLog(t, p);
       // Leader epoch and ISR as the metadata image registers them.
       const reg = this.topics.partition(t.name, p);
       partition.leaderEpoch = reg?.leaderEpoch ?? INITIAL_LEADER_EPOCH;
       partition.isrSize = reg?.isr.length ?? 1;
-      list[p] = partition;
     }
     this.byTopic.set(t.name, list);
+  }
+
+  /**
+   * In a cluster every broker keeps a log per partition, empty unless it is (or was) a replica.
+   * True when this broker is not a replica of the partition any more but its log holds data: a
+   * reassignment removed it, and as Kafka's brokers delete a removed replica's log, so does this.
+   */
+  private droppedReplica(t: TopicInfo, index: number, p: Partition): boolean {
+    if (!this.replicated) return false;
+    const reg = this.topics.partition(t.name, index);
+    if (!reg || reg.replicas.includes(this.nodeId)) return false;
+    return p.logEndOffset > 0 || p.logStartOffset > 0;
+  }
+
+  /** Replaces a partition's log with an empty one (the old directory deleted); waiters re-check. */
+  private resetLog(t: TopicInfo, index: number): Partition {
+    const old = this.byTopic.get(t.name)![index]!;
+    this.log.info("deleting the log of a replica this broker no longer holds", { topic: t.name, partition: index, logEndOffset: old.logEndOffset });
+    this.logs.deleteLog(t.name, index);
+    const effective = effectiveTopicConfig(t, brokerLayers(this.topics.image, this.nodeId));
+    const fresh = new Partition(t, index, this.logs.openLog(t.name, index, logConfigOf(effective)), effective);
+    this.byTopic.get(t.name)![index] = fresh;
+    for (const l of this.listeners) l.partitionsRemoved([old]);
+    return fresh;
   }
 
   /**
@@ -141,9 +170,10 @@ export class PartitionManager implements TopicListener {
   /** Registrations changed in the image (leader, leader epoch, ISR): the partitions follow. */
   partitionsChanged(t: TopicInfo, indexes: readonly number[]): void {
     for (const i of indexes) {
-      const partition = this.hosted(t.name, i);
+      let partition = this.hosted(t.name, i);
       const reg = this.topics.partition(t.name, i);
       if (!partition || !reg) continue;
+      if (this.droppedReplica(t, i, partition)) partition = this.resetLog(t, i);
       partition.isrSize = reg.isr.length;
       this.setLeaderEpoch(partition, reg.leaderEpoch);
     }

@@ -34,6 +34,9 @@ export interface PartitionRegistration {
   readonly leader: number;
   readonly leaderEpoch: number;
   readonly partitionEpoch: number;
+  /** A reassignment in progress (metadata/reassignments.ts): replicas it adds / removes; absent or empty: none. */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 }
 
 export interface TopicImage {
@@ -194,6 +197,8 @@ export function partitionRecord(topicId: string, partitionId: number, p: Partiti
     leader: p.leader,
     leaderEpoch: p.leaderEpoch,
     partitionEpoch: p.partitionEpoch,
+    ...(p.removingReplicas?.length ? { removingReplicas: [...p.removingReplicas] } : {}),
+    ...(p.addingReplicas?.length ? { addingReplicas: [...p.addingReplicas] } : {}),
   };
 }
 
@@ -225,6 +230,12 @@ function checkRegistration(where: string, p: PartitionRegistration): void {
   for (const id of p.isr) if (!p.replicas.includes(id)) throw new MetadataReplayError(`${where}: ISR member ${id} is not a replica`);
   if (p.leader !== NO_LEADER && !p.isr.includes(p.leader)) throw new MetadataReplayError(`${where}: leader ${p.leader} is not in the ISR`);
   if (p.leaderEpoch < 0 || p.partitionEpoch < 0) throw new MetadataReplayError(`${where}: negative epoch`);
+  const adding = p.addingReplicas ?? [];
+  const removing = p.removingReplicas ?? [];
+  checkReplicaList(`${where} adding replicas`, adding);
+  checkReplicaList(`${where} removing replicas`, removing);
+  for (const id of [...adding, ...removing]) if (!p.replicas.includes(id)) throw new MetadataReplayError(`${where}: reassigned replica ${id} is not a replica`);
+  for (const id of adding) if (removing.includes(id)) throw new MetadataReplayError(`${where}: replica ${id} both added and removed`);
 }
 
 /**
@@ -295,7 +306,15 @@ export class MetadataDelta {
         if (r.partitionId > t.partitions.length) {
           throw new MetadataReplayError(`Partition record: partition ${r.partitionId} of ${t.name} skips index ${t.partitions.length}`);
         }
-        const reg: PartitionRegistration = { replicas: r.replicas, isr: r.isr, leader: r.leader, leaderEpoch: r.leaderEpoch, partitionEpoch: r.partitionEpoch };
+        const reg: PartitionRegistration = {
+          replicas: r.replicas,
+          isr: r.isr,
+          leader: r.leader,
+          leaderEpoch: r.leaderEpoch,
+          partitionEpoch: r.partitionEpoch,
+          ...(r.addingReplicas?.length ? { addingReplicas: r.addingReplicas } : {}),
+          ...(r.removingReplicas?.length ? { removingReplicas: r.removingReplicas } : {}),
+        };
         checkRegistration(`partition ${t.name}-${r.partitionId}`, reg);
         this.setPartition(t, r.partitionId, reg);
         return;
@@ -304,14 +323,20 @@ export class MetadataDelta {
         const t = this.topicOf(r.topicId, "PartitionChange");
         const p = t.partitions[r.partitionId];
         if (!p) throw new MetadataReplayError(`PartitionChange record: no partition ${r.partitionId} in ${t.name}`);
-        const leaderChanged = r.leader !== LEADER_UNCHANGED && r.leader !== p.leader;
+        // Kafka bumps the leader epoch when the leader field is set (a new leader, or the same one
+        // re-stated with a new replica list: a reassignment removing replicas); the partition epoch
+        // on any change.
+        const leaderChanged = r.leader !== LEADER_UNCHANGED && (r.leader !== p.leader || r.replicas !== null);
+        const adding = r.addingReplicas === undefined || r.addingReplicas === null ? p.addingReplicas : r.addingReplicas;
+        const removing = r.removingReplicas === undefined || r.removingReplicas === null ? p.removingReplicas : r.removingReplicas;
         const next: PartitionRegistration = {
           replicas: r.replicas ?? p.replicas,
           isr: r.isr ?? p.isr,
           leader: r.leader === LEADER_UNCHANGED ? p.leader : r.leader,
-          // Kafka bumps the leader epoch when the leader changes; the partition epoch on any change.
           leaderEpoch: leaderChanged ? p.leaderEpoch + 1 : p.leaderEpoch,
           partitionEpoch: p.partitionEpoch + 1,
+          ...(adding?.length ? { addingReplicas: adding } : {}),
+          ...(removing?.length ? { removingReplicas: removing } : {}),
         };
         checkRegistration(`partition ${t.name}-${r.partitionId}`, next);
         this.setPartition(t, r.partitionId, next);

@@ -73,9 +73,16 @@ export interface PartitionRecord {
   leader: number;
   leaderEpoch: number;
   partitionEpoch: number;
+  /** Replicas a reassignment in progress is removing / adding (Kafka's RemovingReplicas/AddingReplicas); absent: none. */
+  removingReplicas?: number[];
+  addingReplicas?: number[];
 }
 
-/** PartitionChangeRecord (apiKey 5): null / LEADER_UNCHANGED fields did not change. */
+/**
+ * PartitionChangeRecord (apiKey 5): null / LEADER_UNCHANGED / absent fields did not change. A leader
+ * given explicitly together with a new replica list bumps the leader epoch even when it is the same
+ * broker (Kafka bumps it when a reassignment removes replicas, so they are fenced).
+ */
 export interface PartitionChangeRecord {
   type: "PartitionChange";
   partitionId: number;
@@ -83,6 +90,8 @@ export interface PartitionChangeRecord {
   isr: number[] | null;
   leader: number;
   replicas: number[] | null;
+  removingReplicas?: number[] | null;
+  addingReplicas?: number[] | null;
 }
 
 /** RemoveTopicRecord (apiKey 9): the topic, its partitions and its configs are gone. */
@@ -261,6 +270,10 @@ function ids(o: Obj, name: string): number[] {
 function nullableIds(o: Obj, name: string): number[] | null {
   return field(o, name) === null ? null : ids(o, name);
 }
+/** An optional list written only when present (records from before reassignments lack it). */
+function optionalIds(o: Obj, name: string): { [k: string]: number[] } {
+  return name in o && o[name] !== null ? { [name]: ids(o, name) } : {};
+}
 
 function base64(o: Obj, name: string): string {
   const v = str(o, name);
@@ -308,6 +321,8 @@ export function decodeRecord(value: unknown): MetadataRecord {
         leader: int32(o, "leader", NO_LEADER),
         leaderEpoch: int32(o, "leaderEpoch", -1),
         partitionEpoch: int32(o, "partitionEpoch", -1),
+        ...optionalIds(o, "removingReplicas"),
+        ...optionalIds(o, "addingReplicas"),
       };
     case "PartitionChange":
       return {
@@ -317,6 +332,8 @@ export function decodeRecord(value: unknown): MetadataRecord {
         isr: nullableIds(o, "isr"),
         leader: int32(o, "leader", LEADER_UNCHANGED),
         replicas: nullableIds(o, "replicas"),
+        ...optionalIds(o, "removingReplicas"),
+        ...optionalIds(o, "addingReplicas"),
       };
     case "RemoveTopic":
       return { type: "RemoveTopic", topicId: uuid(o, "topicId") };

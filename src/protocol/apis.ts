@@ -28,6 +28,8 @@ import { DescribeLogDirs } from "./messages/describe-log-dirs.ts";
 import { DescribeQuorum } from "./messages/describe-quorum.ts";
 import { DescribeTransactions } from "./messages/describe-transactions.ts";
 import { ElectLeaders } from "./messages/elect-leaders.ts";
+import { AlterPartitionReassignments } from "./messages/alter-partition-reassignments.ts";
+import { ListPartitionReassignments } from "./messages/list-partition-reassignments.ts";
 import { EndTxn } from "./messages/end-txn.ts";
 import { Fetch } from "./messages/fetch.ts";
 import { FindCoordinator } from "./messages/find-coordinator.ts";
@@ -78,6 +80,8 @@ export const ALL_APIS: ApiDef[] = [
   DescribeTransactions,
   DescribeUserScramCredentials,
   ElectLeaders,
+  AlterPartitionReassignments,
+  ListPartitionReassignments,
   EndTxn,
   Fetch,
   FindCoordinator,

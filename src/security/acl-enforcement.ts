@@ -41,6 +41,7 @@
  *   CreatePartitions (37)  TOPIC ALTER per topic
  *   DeleteGroups (42)      GROUP DELETE per group
  *   ElectLeaders (43)      CLUSTER ALTER
+ *   AlterPartitionReassignments (45) CLUSTER ALTER; ListPartitionReassignments (46) CLUSTER DESCRIBE
  *   DescribeTransactions (65)  TRANSACTIONAL_ID DESCRIBE per id (their topics: TOPIC DESCRIBE)
  *   ListTransactions (66)  lists the ids with TRANSACTIONAL_ID DESCRIBE
  *   ConsumerGroupHeartbeat (68)  GROUP READ; TOPIC DESCRIBE on each subscribed name
@@ -467,6 +468,8 @@ export const ACL_RULES: ReadonlyMap<number, Rule> = new Map<number, Rule>([
   [42, perItem({ reqField: "groupsNames", resField: "results", code: (a, g) => (a.allowed(AclOp.DELETE, R.GROUP, g) ? 0 : ErrorCode.GROUP_AUTHORIZATION_FAILED) })],
   [43, cluster(AclOp.ALTER)],
   [44, configResources(AclOp.ALTER_CONFIGS, "responses")],
+  [45, cluster(AclOp.ALTER)],
+  [46, cluster(AclOp.DESCRIBE)],
   [47, offsetDeleteRule],
   [48, cluster(AclOp.DESCRIBE_CONFIGS)],
   [49, cluster(AclOp.ALTER_CONFIGS)],

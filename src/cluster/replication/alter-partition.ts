@@ -16,7 +16,8 @@
  * the committed ISR and epochs, so the leader can catch up.
  */
 import type { MetadataImage } from "../../metadata/image.ts";
-import { LEADER_UNCHANGED, type MetadataRecord } from "../../metadata/records.ts";
+import { LEADER_UNCHANGED } from "../../metadata/records.ts";
+import { withCompletion } from "../../metadata/reassignments.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { DecideContext, Decision } from "../metadata-quorum.ts";
 
@@ -71,9 +72,13 @@ export function decideAlterPartition(image: MetadataImage, body: Record<string, 
   if (isr.length === p.isr.length && isr.every((id) => p.isr.includes(id))) {
     return { records: [], result: { errorCode: ErrorCode.NONE, isr: [...p.isr], partitionEpoch: p.partitionEpoch, leaderEpoch: p.leaderEpoch } };
   }
-  const record: MetadataRecord = { type: "PartitionChange", topicId: req.topicId, partitionId: req.partitionId, leader: LEADER_UNCHANGED, isr, replicas: null };
-  // Replay bumps the partition epoch by one (image.ts).
-  return { records: [record], result: { errorCode: ErrorCode.NONE, isr, partitionEpoch: p.partitionEpoch + 1, leaderEpoch: p.leaderEpoch } };
+  // An ISR change may complete a reassignment in progress (metadata/reassignments.ts): then the
+  // same record also sets the target replicas (and a new leader when this one is removed).
+  const record = withCompletion(image, { type: "PartitionChange", topicId: req.topicId, partitionId: req.partitionId, leader: LEADER_UNCHANGED, isr, replicas: null }, p);
+  // Replay bumps the partition epoch by one (image.ts), the leader epoch when the leader is re-stated.
+  const committedIsr = record.isr ?? isr;
+  const leaderEpoch = record.leader === LEADER_UNCHANGED ? p.leaderEpoch : p.leaderEpoch + 1;
+  return { records: [record], result: { errorCode: ErrorCode.NONE, isr: committedIsr, partitionEpoch: p.partitionEpoch + 1, leaderEpoch } };
 }
 
 /** The `alterPartition` controller RPC kind (one case in ClusterNode.serve). */

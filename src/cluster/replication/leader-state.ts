@@ -112,7 +112,7 @@ function sameSet(a: readonly number[], b: readonly number[]): boolean {
 export class LeaderState {
   readonly leaderId: number;
   readonly leaderEpoch: number;
-  readonly replicas: readonly number[];
+  private replicaList: readonly number[];
   readonly epochStartOffset: number;
   replicaLagTimeMaxMs: number;
   private isrNow: number[];
@@ -128,7 +128,7 @@ export class LeaderState {
   constructor(o: LeaderStateInit) {
     this.leaderId = o.leaderId;
     this.leaderEpoch = o.leaderEpoch;
-    this.replicas = [...o.replicas];
+    this.replicaList = [...o.replicas];
     this.isrNow = [...o.isr];
     this.partitionEpochNow = o.partitionEpoch;
     this.leo = o.leaderLogEndOffset;
@@ -144,6 +144,26 @@ export class LeaderState {
 
   get highWatermark(): number {
     return this.hw;
+  }
+  /** The assigned replicas (leader included), as the image has them now. */
+  get replicas(): readonly number[] {
+    return this.replicaList;
+  }
+
+  /**
+   * The image changed the replica list in this leader epoch (a reassignment adds replicas; one that
+   * removes replicas bumps the leader epoch, so a new LeaderState follows). Added followers start
+   * unknown and not caught up, as at become-leader for a replica outside the ISR; removed ones are
+   * forgotten. Returns true when the HW moved.
+   */
+  replicasChanged(replicas: readonly number[]): boolean {
+    for (const id of replicas) {
+      if (id === this.leaderId || this.followers.has(id)) continue;
+      this.followers.set(id, { id, logEndOffset: UNKNOWN_OFFSET, lastCaughtUpMs: -Infinity, lastFetchMs: -Infinity, lastFetchLeaderLogEndOffset: UNKNOWN_OFFSET });
+    }
+    for (const id of [...this.followers.keys()]) if (!replicas.includes(id)) this.followers.delete(id);
+    this.replicaList = [...replicas];
+    return this.recomputeHighWatermark();
   }
   get leaderLogEndOffset(): number {
     return this.leo;

@@ -128,8 +128,10 @@ export class ReplicationManager implements TopicListener {
         });
         this.o.log.info("partition leader", { topic: t.name, partition: index, leaderEpoch: reg.leaderEpoch, isr: reg.isr, logEndOffset: p.logEndOffset, highWatermark: p.highWatermark });
         if (p.leaderState.leaderAppended(p.logEndOffset)) p.log.updateHighWatermark(p.leaderState.highWatermark);
-      } else if (s.committed(reg.isr, reg.partitionEpoch, nowMs)) {
-        p.log.updateHighWatermark(s.highWatermark);
+      } else {
+        // A reassignment adding replicas changes the list within the leader epoch (leader-state.ts).
+        const moved = s.replicas.length !== reg.replicas.length || s.replicas.some((r) => !reg.replicas.includes(r)) ? s.replicasChanged(reg.replicas) : false;
+        if (s.committed(reg.isr, reg.partitionEpoch, nowMs) || moved) p.log.updateHighWatermark(s.highWatermark);
       }
       return;
     }

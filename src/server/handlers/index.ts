@@ -9,6 +9,8 @@ import { describeClusterHandler } from "./describe-cluster.ts";
 import { describeConfigsHandler } from "./describe-configs.ts";
 import { describeQuorumHandler } from "./describe-quorum.ts";
 import { electLeadersHandler } from "./elect-leaders.ts";
+import { alterPartitionReassignmentsHandler } from "./alter-partition-reassignments.ts";
+import { listPartitionReassignmentsHandler } from "./list-partition-reassignments.ts";
 import { incrementalAlterConfigsHandler } from "./incremental-alter-configs.ts";
 import { fetchHandler } from "./fetch.ts";
 import { initProducerIdHandler } from "./init-producer-id.ts";
@@ -61,6 +63,8 @@ export function registerHandlers(registry: HandlerRegistry): void {
   registry.register(describeClusterHandler);
   registry.register(describeQuorumHandler);
   registry.register(electLeadersHandler);
+  registry.register(alterPartitionReassignmentsHandler);
+  registry.register(listPartitionReassignmentsHandler);
   registry.register(createTopicsHandler);
   registry.register(deleteTopicsHandler);
   registry.register(createPartitionsHandler);
