@@ -227,7 +227,7 @@ describe("persistence", () => {
 });
 
 test("the dynamic keys Takhin applies and those it only stores", () => {
-  expect(dynamicBrokerKeys("no-op").sort()).toEqual(["background.threads", "log.cleaner.threads", "num.io.threads", "num.network.threads", "num.recovery.threads.per.data.dir", "num.replica.fetchers"]);
+  expect(dynamicBrokerKeys("no-op").sort()).toEqual(["background.threads", "follower.replication.throttled.rate", "leader.replication.throttled.rate", "log.cleaner.threads", "num.io.threads", "num.network.threads", "num.recovery.threads.per.data.dir", "num.replica.fetchers", "replica.alter.log.dirs.io.max.bytes.per.second"]);
   const applied = dynamicBrokerKeys("applied");
   for (const k of ["log.retention.ms", "log.retention.bytes", "log.segment.bytes", "log.roll.ms", "message.max.bytes", "log.cleanup.policy", "compression.type", "min.insync.replicas", "max.connections"]) {
     expect(applied).toContain(k);
