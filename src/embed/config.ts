@@ -3,8 +3,8 @@
  * src/config like environment variables, so a bad key or value throws ConfigError naming it) on top
  * of the embedded defaults:
  *
- *   every HTTP surface off       each `*_port` key whose description says "-1 turns it off"
- *                                (Admin API, Schema Registry, HTTP Proxy, and any later one) is -1
+ *   every HTTP surface off       each `*_port` key but kafka_port that accepts -1 (Admin API,
+ *                                Schema Registry, HTTP Proxy, the console when it has one) is -1
  *   group_initial_rebalance_delay_ms 0, offsets_topic_num_partitions 1   (fast first rebalances)
  *
  * The user's keys win over the defaults; the host, port and data directory are start options.
@@ -20,7 +20,7 @@ export const EMBEDDED_DEFAULTS: Readonly<Record<string, string>> = Object.freeze
 /** The ports that -1 turns off (the HTTP surfaces). */
 export function offSurfaceKeys(): string[] {
   return describeKeys()
-    .filter((k) => k.key.endsWith("_port") && k.describe.includes("-1 turns it off"))
+    .filter((k) => k.key.endsWith("_port") && k.key !== "kafka_port" && k.accepts.startsWith("an integer from -1 "))
     .map((k) => k.key);
 }
 
