@@ -17,6 +17,7 @@ import type { BrokerMetrics } from "./metrics.ts";
 import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { createUser, deleteUser, listUsers, parseNewUser } from "./users.ts";
 import * as views from "./views.ts";
+import { integrity, scrubNow } from "./integrity.ts";
 
 export interface AdminAppDeps {
   context: BrokerContext;
@@ -93,6 +94,8 @@ export function adminApp(d: AdminAppDeps): Hono {
     if (!t) throw new AdminError(404, `topic ${JSON.stringify(name)} does not exist`, "topic_not_found");
     return c.json(t);
   });
+  app.get("/v1/storage/integrity", (c) => c.json(integrity(ctx)));
+  app.post("/v1/storage/scrub", async (c) => c.json(await scrubNow(ctx)));
   app.get("/v1/groups", (c) => c.json(views.groups(ctx)));
   app.get("/v1/groups/:id", (c) => {
     const id = c.req.param("id");

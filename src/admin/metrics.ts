@@ -204,6 +204,19 @@ function buildRegistry(src: MetricsSources, contentType: string): Registry {
   family("takhin_log_cleaner_read_bytes_total", "Bytes the cleaner read (dirty and cleanable segments).", "counter", () => [{ value: cleaner.bytesRead }]);
   family("takhin_log_cleaner_written_bytes_total", "Bytes the cleaner wrote (cleaned segments).", "counter", () => [{ value: cleaner.bytesWritten }]);
   family("takhin_log_cleaner_removed_records_total", "Records the cleaner removed (superseded values, expired tombstones).", "counter", () => [{ value: cleaner.recordsRemoved }]);
+  const scrub = logs.scrubber.totals;
+  family("takhin_log_scrub_bytes_total", "Bytes of sealed segments the scrubber verified (log_scrub_bytes_per_second).", "counter", () => [{ value: scrub.bytes }]);
+  family("takhin_log_scrub_segments_total", "Sealed segments the scrubber verified to their end or to a corrupt batch.", "counter", () => [{ value: scrub.segments }]);
+  family("takhin_log_scrub_passes_total", "Scrub passes that verified at least one segment.", "counter", () => [{ value: scrub.passes }]);
+  family("takhin_log_index_repairs_total", "Offset index entries or files the scrubber found wrong and rebuilt.", "counter", () => [{ value: scrub.indexRepairs }]);
+  family("takhin_log_corrupt_ranges_detected_total", "Corrupt ranges found in the logs, by who found them (read: the read path; scrub: the scrubber; repair: a repair that did not take).", "counter", () =>
+    Object.entries(logs.corruptionTotals).map(([source, value]) => ({ value, labels: { source } })),
+  );
+  family("takhin_log_corrupt_ranges", "Corrupt ranges known now in this node's logs (not served; healed from a replica in a cluster).", "gauge", () => {
+    let n = 0;
+    for (const tp of logs.listPartitions()) n += logs.getLog(tp.topic, tp.partition)?.corrupt.size ?? 0;
+    return [{ value: n }];
+  });
   family("takhin_metadata_offset", "Offset of the last metadata batch applied to this node's image.", "gauge", () => [{ value: ctx.metadata.image.offset }]);
 
   // Process CPU, RSS, heap, event-loop delay (prom-client's standard names: process_*, nodejs_*).

@@ -108,6 +108,31 @@ export const OPENAPI_DOCUMENT = {
         },
       },
     },
+    "/v1/storage/integrity": {
+      get: {
+        summary: "Data integrity of this node's logs: the scrubber's settings and totals, each partition's last scrub and its corrupt ranges (docs/data-integrity.md)",
+        responses: ok(
+          "integrity",
+          obj({
+            scrub: obj({ bytes_per_second: int, interval_ms: int, passes: int, scrubbed_segments: int, scrubbed_bytes: int, corrupt_batches: int, index_repairs: int }),
+            corrupt_ranges_detected: obj({ read: int, scrub: int, repair: int }),
+            partitions: {
+              type: "array",
+              items: obj({
+                topic: str,
+                partition: int,
+                last_scrub_ms: int,
+                last_pass_ms: int,
+                scrubbed_bytes: int,
+                scrubbed_segments: int,
+                corrupt_ranges: { type: "array", items: obj({ file: str, position: int, size_bytes: int, first_offset: int, end_offset: int, reason: str, detail: str, detected_by: str, detected_at_ms: int }) },
+              }),
+            },
+          }),
+        ),
+      },
+    },
+    "/v1/storage/scrub": { post: { summary: "Scrub every sealed segment of this node's logs now; answers when done", responses: ok("scrubbed", obj({ scrubbed_segments: int, scrubbed_bytes: int, corrupt_batches: int })) } },
     "/v1/status/ready": { get: { summary: "Readiness (Redpanda's path)", responses: { ...ok("ready", health), "503": { description: "not ready", ...json(health) } } } },
     "/health/live": { get: { summary: "Liveness: the process answers", responses: ok("live", obj({ status: str })) } },
     "/health/ready": { get: { summary: "Readiness with per-component status", responses: { ...ok("ready", health), "503": { description: "not ready", ...json(health) } } } },

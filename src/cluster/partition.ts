@@ -30,7 +30,7 @@ import { BATCH_HEADER_BYTES, BATCH_LOG_OVERHEAD_BYTES, CONTROL_BIT, ControlType,
 import { AbortedTxnIndex, type AbortedTxn } from "../storage/txn-index.ts";
 import { CompressionError, batchRecords, decompress, recompressBatch } from "../compression/index.ts";
 import { COMPRESSION_MASK, Compression } from "../protocol/record-batch.ts";
-import { InvalidBatchError, type PartitionLog } from "../storage/index.ts";
+import { CorruptRecordsError, InvalidBatchError, type PartitionLog } from "../storage/index.ts";
 import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import type { LeaderState } from "./replication/leader-state.ts";
 import { join } from "node:path";
@@ -422,7 +422,16 @@ export class Partition {
     let offset = fromOffset;
     const end = this.log.logEndOffset;
     while (offset < end) {
-      const r = this.log.read(offset, REBUILD_READ_BYTES, { maxOffsetExclusive: end, minOneBatch: true });
+      let r: ReturnType<PartitionLog["read"]>;
+      try {
+        r = this.log.read(offset, REBUILD_READ_BYTES, { maxOffsetExclusive: end, minOneBatch: true });
+      } catch (error) {
+        // A corrupt range (issue 26) is never served, so its producers' batches are skipped here too.
+        const skipTo = error instanceof CorruptRecordsError ? (this.log.corrupt.holding(offset)?.endOffset ?? -1) : -1;
+        if (skipTo <= offset) throw error;
+        offset = skipTo;
+        continue;
+      }
       if (r.sizeBytes === 0) break;
       let next = offset;
       for (const view of r.batches) {
