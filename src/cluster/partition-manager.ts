@@ -29,6 +29,9 @@ export function logConfigOf(c: EffectiveTopicConfig): Partial<LogConfig> {
     minCompactionLagMs: c.minCompactionLagMs,
     maxCompactionLagMs: c.maxCompactionLagMs,
     minCleanableDirtyRatio: c.minCleanableDirtyRatio,
+    remoteStorageEnable: c.remoteStorageEnable && c.cleanupPolicyDelete,
+    localRetentionMs: c.cleanupPolicyDelete ? c.localRetentionMs : -1,
+    localRetentionBytes: c.cleanupPolicyDelete ? c.localRetentionBytes : -1,
   };
 }
 

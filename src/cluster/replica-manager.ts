@@ -48,6 +48,7 @@ import { clientWriteRefusal } from "./internal-topics.ts";
 import type { TopicRegistry } from "./topics.ts";
 import { divergingEpoch, endOffsetForEpoch, type EpochEnd } from "./replication/divergence.ts";
 import type { TxnProduceVerifier } from "./txn-contract.ts";
+import type { RemoteLogManager } from "../storage/remote/remote-log-manager.ts";
 import { BATCH_HEADER_BYTES, TRANSACTIONAL_BIT, readBatchHeader } from "../protocol/record-batch.ts";
 
 /** The coordinator errors Produce v11 and below answer as NOT_ENOUGH_REPLICAS (retriable, no metadata refresh). */
@@ -228,6 +229,8 @@ interface FetchPass {
   partitions: Partition[];
   totalBytes: number;
   anyError: boolean;
+  /** Partitions whose fetch offset is below the local log start, in the remote tier (read after the pass). */
+  remote: { result: FetchPartitionResult; partition: Partition; offset: number; partitionMaxBytes: number }[];
 }
 
 /** A fetch waiting for min_bytes: each check reads again (views of mappings: cheap). */
@@ -271,6 +274,11 @@ export class ReplicaManager implements PartitionListener {
   txnVerificationEnabled = true;
   /** Test faults for produces (fault-hooks in src/embed); null, the default, costs one check per partition. */
   produceFaults: ProduceFaultHook | null = null;
+  /**
+   * Tiered storage (storage/remote, docs/tiered-storage.md): consumers' fetches below the local log
+   * start of a topic with remote.storage.enable are read from the object store; null without it.
+   */
+  remote: RemoteLogManager | null = null;
 
   constructor(
     private readonly partitions: PartitionManager,
@@ -442,6 +450,7 @@ export class ReplicaManager implements PartitionListener {
     const diverging = replicaId >= 0 ? this.followerFetched(inputs, replicaId, options.replicaEpoch ?? -1n) : null;
     const read = () => this.readAll(inputs, limit, options.readCommitted, replicaId, diverging);
     const first = read();
+    if (first.remote.length > 0) return this.readRemote(first, limit, options.readCommitted);
     const minBytes = Math.max(options.minBytes, 1);
     const waitMs = Math.min(Math.max(options.maxWaitMs, 0), MAX_FETCH_WAIT_MS);
     const mayWait = waitMs > 0 && !first.anyError && first.totalBytes < minBytes && (first.partitions.length > 0 || inputs.length === 0);
@@ -451,6 +460,40 @@ export class ReplicaManager implements PartitionListener {
       for (const p of first.partitions) this.watchLog(p);
       this.fetchWaits.tryCompleteElseWatch(op, first.partitions.map(partitionKey), waitMs);
     });
+  }
+
+  /**
+   * The remote part of a fetch (Kafka's DelayedRemoteFetch): each partition below its local log
+   * start is read from the object store in turn, within what the response has left; answered when
+   * all are done, without waiting for min_bytes. A failed remote read answers that partition with
+   * KAFKA_STORAGE_ERROR (retriable: the client retries the same offset), never with other bytes.
+   * (Kafka 4.4 answers Errors.forException of its RemoteStorageException, i.e. UNKNOWN_SERVER_ERROR,
+   * which clients do not all retry; see docs/tiered-storage.md.)
+   */
+  private async readRemote(pass: FetchPass, responseMaxBytes: number, readCommitted: boolean): Promise<FetchPartitionResult[]> {
+    let total = pass.totalBytes;
+    for (const w of pass.remote) {
+      const remote = this.remote;
+      const r = w.result;
+      const budget = Math.min(w.partitionMaxBytes, responseMaxBytes - total);
+      const minOneBatch = total === 0;
+      if ((budget <= 0 && !minOneBatch) || remote === null) continue;
+      const p = w.partition;
+      try {
+        const upper = readCommitted ? p.lastStableOffset : p.highWatermark;
+        const got = await remote.read(p.topic.id, p.index, w.offset, Math.max(0, budget), minOneBatch, upper, readCommitted);
+        r.records = got.records;
+        r.recordBytes = got.sizeBytes;
+        if (got.abortedTransactions) r.abortedTransactions = got.abortedTransactions.map((t) => ({ producerId: t.producerId, firstOffset: BigInt(t.firstOffset) }));
+        total += got.sizeBytes;
+      } catch (error) {
+        this.log?.warn("remote read failed", { topic: p.topic.name, partition: p.index, offset: w.offset, error: (error as Error).message });
+        r.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        r.records = [];
+        r.recordBytes = 0;
+      }
+    }
+    return pass.results;
   }
 
   /** Called after a follower's fetch moved its state (the replication manager checks the ISR). */
@@ -488,6 +531,7 @@ export class ReplicaManager implements PartitionListener {
     const partitions: Partition[] = [];
     let totalBytes = 0;
     let anyError = false;
+    const remote: FetchPass["remote"] = [];
     for (const input of inputs) {
       const byId = input.topic === undefined;
       const topic = byId ? this.topics.getById(input.topicId ?? "") : this.topics.get(input.topic!);
@@ -549,11 +593,18 @@ export class ReplicaManager implements PartitionListener {
       try {
         r.highWatermark = BigInt(p.highWatermark);
         r.lastStableOffset = BigInt(p.lastStableOffset);
-        r.logStartOffset = BigInt(p.logStartOffset);
         const offset = Number(input.fetchOffset);
-        if (offset < p.logStartOffset || offset > p.logEndOffset) {
+        // Consumers of a tiered topic: the log starts in the remote tier (followers keep the local view).
+        const tiered = replicaId < 0 && this.remote !== null && p.config.remoteStorageEnable ? this.remote : null;
+        const logStart = tiered ? tiered.logStartOffset(p.topic.id, p.index, p.logStartOffset) : p.logStartOffset;
+        r.logStartOffset = BigInt(logStart);
+        if (offset < logStart || offset > p.logEndOffset) {
           r.errorCode = ErrorCode.OFFSET_OUT_OF_RANGE;
           anyError = true;
+          continue;
+        }
+        if (offset < p.logStartOffset) {
+          remote.push({ result: r, partition: p, offset, partitionMaxBytes: input.partitionMaxBytes });
           continue;
         }
         const budget = Math.min(input.partitionMaxBytes, responseMaxBytes - totalBytes);
@@ -577,7 +628,7 @@ export class ReplicaManager implements PartitionListener {
         anyError = true;
       }
     }
-    return { results, partitions, totalBytes, anyError };
+    return { results, partitions, totalBytes, anyError, remote };
   }
 
   // ----- Events --------------------------------------------------------------------------------

@@ -160,14 +160,22 @@ function planTopic(b: AdminBroker, t: CreateTopicRequest): Plan | Outcome {
     if (c.value === null) return fail(ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${c.name}`);
     configs[c.name] = c.value;
   }
-  const err = configError(configs);
+  const err = configError(configs, b);
   if (err) return err;
   return { partitions, replicationFactor, configs, assignments };
 }
 
-function configError(configs: Record<string, string>): Outcome | null {
+function configError(configs: Record<string, string>, b: AdminBroker, previous?: Record<string, string>): Outcome | null {
   try {
     validateTopicConfigs(configs);
+    const remote = (configs["remote.storage.enable"] ?? "false").trim().toLowerCase() === "true";
+    // Kafka's checks with tiered storage: the broker must have an object store, a compacted topic
+    // cannot be tiered, and tiering once on is not turned off (Kafka 4.4 needs
+    // remote.log.copy.disable and remote.log.delete.on.disable for that, which Takhin lacks).
+    if (remote && !b.config.remoteStorageBucket) return fail(ErrorCode.INVALID_CONFIG, "Tiered Storage functionality is disabled in the broker. Topic cannot be configured with remote log storage (remote_storage_bucket is unset).");
+    if (remote && (configs["cleanup.policy"] ?? "").includes("compact")) return fail(ErrorCode.INVALID_CONFIG, "Remote log storage only supports topics with cleanup.policy=delete");
+    const was = (previous?.["remote.storage.enable"] ?? "false").trim().toLowerCase() === "true";
+    if (was && !remote) return fail(ErrorCode.INVALID_CONFIG, "It is invalid to disable remote storage without deleting remote data (remote.log.delete.on.disable is not available in Takhin).");
     return null;
   } catch (e) {
     if (e instanceof InvalidConfigError) return fail(ErrorCode.INVALID_CONFIG, e.message);
@@ -431,7 +439,7 @@ export interface AlterConfigsResource extends ConfigResourceRef {
 
 /** Applies (or only checks) a topic's new override set. */
 function applyTopicConfigs(b: AdminBroker, t: TopicInfo, next: Record<string, string>, validateOnly: boolean): Outcome {
-  const err = configError(next);
+  const err = configError(next, b, t.configs);
   if (err) return err;
   if (!validateOnly) b.topics.setConfigs(t.name, next);
   return OK;

@@ -9,8 +9,9 @@
  *    DescribeConfigs and CreateTopics v5+ report it.
  *
  * Deliberate deviations: segment.index.bytes must be at least 8 (one offset-index entry; Kafka 4.0
- * accepts 4), and remote.storage.enable=true is refused because Takhin has no tiered storage (as a
- * Kafka broker with remote storage disabled refuses it).
+ * accepts 4). remote.storage.enable=true is refused by the topic admin (topic-admin.ts) on a broker
+ * without an object store (remote_storage_bucket unset), as a Kafka broker with
+ * remote.log.storage.system.enable=false refuses it; docs/tiered-storage.md.
  */
 
 /** org.apache.kafka.common.config.ConfigResource.Type */
@@ -162,8 +163,7 @@ export const TOPIC_CONFIGS: readonly TopicConfigDef[] = [
   { name: "preallocate", type: t.BOOLEAN, default: "false", synonyms: same("log.preallocate", "false"),
     doc: "Preallocate the file of a new segment." },
   { name: "remote.storage.enable", type: t.BOOLEAN, default: "false", synonyms: [],
-    check: (v) => (v === true ? "tiered storage is not available on this broker" : null),
-    doc: "Tiered storage for the topic (not available in Takhin)." },
+    doc: "Tiered storage for the topic: rolled segments are uploaded to the object store and read back from it once deleted locally." },
   { name: "retention.bytes", type: t.LONG, default: "-1", synonyms: same("log.retention.bytes", "-1"),
     doc: "Largest size of a partition before old segments are deleted (-1 = no limit)." },
   { name: "retention.ms", type: t.LONG, default: "604800000",
@@ -251,6 +251,13 @@ export function validateTopicConfig(name: string, value: string | null): void {
 export function validateTopicConfigs(overrides: Record<string, string | null>, brokerValues: BrokerValues = {}): void {
   for (const [name, value] of Object.entries(overrides)) validateTopicConfig(name, value);
   const eff = effectiveTopicConfig(overrides as Record<string, string>, brokerValues);
+  // Kafka's LogConfig.validateRemoteStorageRetention*: the local part cannot outlive the whole.
+  if (eff.remoteStorageEnable && eff.retentionMs >= 0 && eff.localRetentionMs > eff.retentionMs) {
+    throw new InvalidConfigError(`Invalid value ${eff.localRetentionMs} for configuration local.retention.ms: Value must not be more than retention.ms property value: ${eff.retentionMs}`);
+  }
+  if (eff.remoteStorageEnable && eff.retentionBytes >= 0 && eff.localRetentionBytes > eff.retentionBytes) {
+    throw new InvalidConfigError(`Invalid value ${eff.localRetentionBytes} for configuration local.retention.bytes: Value must not be more than retention.bytes property value: ${eff.retentionBytes}`);
+  }
   if (eff.minCompactionLagMs > eff.maxCompactionLagMs) {
     throw new InvalidConfigError(
       `conflict topic config setting min.compaction.lag.ms (${eff.minCompactionLagMs}) > max.compaction.lag.ms (${eff.maxCompactionLagMs})`,
@@ -328,6 +335,11 @@ export interface EffectiveTopicConfig {
   minCompactionLagMs: number;
   minInsyncReplicas: number;
   preallocate: boolean;
+  /** remote.storage.enable: rolled segments go to the object store (src/storage/remote). */
+  remoteStorageEnable: boolean;
+  /** local.retention.ms / local.retention.bytes resolved (-2 = the total retention's value; -1 = no limit). */
+  localRetentionMs: number;
+  localRetentionBytes: number;
   /** -1 = no size limit (Kafka treats any negative value so). */
   retentionBytes: number;
   /** -1 = no time limit. */
@@ -362,6 +374,8 @@ export function effectiveTopicConfig(
   const policies = v("cleanup.policy").split(",").map((s) => s.trim());
   const retentionBytes = long("retention.bytes");
   const retentionMs = long("retention.ms");
+  const localRetentionMs = long("local.retention.ms");
+  const localRetentionBytes = long("local.retention.bytes");
   return {
     cleanupPolicyDelete: policies.includes("delete"),
     cleanupPolicyCompact: policies.includes("compact"),
@@ -383,6 +397,9 @@ export function effectiveTopicConfig(
     minCompactionLagMs: long("min.compaction.lag.ms"),
     minInsyncReplicas: int("min.insync.replicas"),
     preallocate: bool("preallocate"),
+    remoteStorageEnable: bool("remote.storage.enable"),
+    localRetentionMs: localRetentionMs === -2 ? (retentionMs < 0 ? -1 : retentionMs) : localRetentionMs < 0 ? -1 : localRetentionMs,
+    localRetentionBytes: localRetentionBytes === -2 ? (retentionBytes < 0 ? -1 : retentionBytes) : localRetentionBytes < 0 ? -1 : localRetentionBytes,
     retentionBytes: retentionBytes < 0 ? -1 : retentionBytes,
     retentionMs: retentionMs < 0 ? -1 : retentionMs,
     segmentBytes: int("segment.bytes"),

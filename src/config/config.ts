@@ -125,6 +125,17 @@ export interface BrokerConfig {
   sslEnabledProtocols: string;
   /** ssl.cipher.suites: OpenSSL cipher names for TLS 1.2 (null: Bun's defaults). */
   sslCipherSuites: string | null;
+  /**
+   * Tiered storage (src/storage/remote, docs/tiered-storage.md): the S3-compatible object store
+   * that topics with remote.storage.enable=true upload rolled segments to. Unset bucket: no tiered storage.
+   */
+  remoteStorageEndpoint: string | null;
+  remoteStorageBucket: string | null;
+  remoteStoragePrefix: string;
+  remoteStorageRegion: string;
+  remoteStorageAccessKeyId: string | null;
+  remoteStorageSecretAccessKey: string | null;
+  remoteStoragePathStyle: boolean;
   /** Address the Schema Registry listens on; null: the same as `host`. */
   schemaRegistryHost: string | null;
   /** The HTTP Proxy's port (src/http-proxy, Confluent REST Proxy API): 0 picks a free port, -1 turns it off. */
@@ -228,6 +239,13 @@ const KEYS: KeySpec[] = [
   { key: "ssl_principal_mapping_rules", prop: "sslPrincipalMappingRules", kind: { type: "string", nonEmpty: true }, describe: "Kafka's RULE:pattern/replacement/[LU] list turning a certificate subject into a user name (default DEFAULT: the whole subject)" },
   { key: "ssl_enabled_protocols", prop: "sslEnabledProtocols", kind: { type: "string", nonEmpty: true }, describe: "TLS versions served (default TLSv1.2,TLSv1.3; nothing older)" },
   { key: "ssl_cipher_suites", prop: "sslCipherSuites", kind: { type: "string", nullable: true }, describe: "OpenSSL cipher list for TLS 1.2 (default: Bun's)" },
+  { key: "remote_storage_endpoint", prop: "remoteStorageEndpoint", kind: { type: "string", nullable: true }, describe: "tiered storage: URL of the S3-compatible object store (unset: AWS S3 of remote_storage_region)" },
+  { key: "remote_storage_bucket", prop: "remoteStorageBucket", kind: { type: "string", nullable: true }, describe: "tiered storage: bucket for uploaded segments (unset: no tiered storage)" },
+  { key: "remote_storage_prefix", prop: "remoteStoragePrefix", kind: { type: "string" }, describe: "tiered storage: key prefix of every object (default empty)" },
+  { key: "remote_storage_region", prop: "remoteStorageRegion", kind: { type: "string", nonEmpty: true }, describe: "tiered storage: region the requests are signed for (default us-east-1)" },
+  { key: "remote_storage_access_key_id", prop: "remoteStorageAccessKeyId", kind: { type: "string", nullable: true }, describe: "tiered storage: access key id (unset: Bun's S3 defaults from the environment)" },
+  { key: "remote_storage_secret_access_key", prop: "remoteStorageSecretAccessKey", kind: { type: "string", nullable: true }, describe: "tiered storage: secret access key" },
+  { key: "remote_storage_path_style", prop: "remoteStoragePathStyle", kind: { type: "bool" }, describe: "tiered storage: path-style URLs (endpoint/bucket/key; default true) rather than virtual-hosted (bucket.endpoint/key)" },
   { key: "authorizer_enabled", prop: "authorizerEnabled", kind: { type: "bool" }, describe: "enforce ACLs on every API (Kafka's authorizer.class.name = StandardAuthorizer)" },
   { key: "super_users", prop: "superUsers", kind: { type: "string", nullable: true }, describe: "principals allowed every operation: User:a;User:b" },
   { key: "allow_everyone_if_no_acl_found", prop: "allowEveryoneIfNoAclFound", kind: { type: "bool" }, describe: "allow a resource without any ACL binding to everyone" },
@@ -313,6 +331,13 @@ export function defaultConfig(): BrokerConfig {
     sslPrincipalMappingRules: "DEFAULT",
     sslEnabledProtocols: "TLSv1.2,TLSv1.3",
     sslCipherSuites: null,
+    remoteStorageEndpoint: null,
+    remoteStorageBucket: null,
+    remoteStoragePrefix: "",
+    remoteStorageRegion: "us-east-1",
+    remoteStorageAccessKeyId: null,
+    remoteStorageSecretAccessKey: null,
+    remoteStoragePathStyle: true,
     authorizerEnabled: false,
     superUsers: null,
     allowEveryoneIfNoAclFound: false,

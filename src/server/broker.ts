@@ -38,6 +38,7 @@ import { ReplicaManager } from "../cluster/replica-manager.ts";
 import { ReplicationManager } from "../cluster/replication/replication-manager.ts";
 import { replicationOptionsOf, type ReplicationStartOptions } from "../cluster/replication/options.ts";
 import { TopicRegistry } from "../cluster/topics.ts";
+import { TieredStorage, type TieredStorageDeps } from "../cluster/tiered-storage.ts";
 import { validateTopicConfigs } from "../cluster/topic-config.ts";
 import { openMetadata } from "../metadata/open.ts";
 import { ProducerIdAllocator } from "../coordinator/producer-ids.ts";
@@ -48,6 +49,7 @@ import { createTopicOnController } from "../cluster/internal-topic-create.ts";
 import { TxnCoordinator } from "../coordinator/txn/txn-coordinator.ts";
 import { txnConfigFrom, type TxnConfig } from "../coordinator/txn/txn-config.ts";
 import { TRANSACTION_STATE_TOPIC } from "../coordinator/txn/txn-log.ts";
+import { REMOTE_LOG_METADATA_TOPIC } from "../cluster/remote-log-metadata-topic.ts";
 import { TxnPeers } from "../coordinator/txn/txn-peers.ts";
 import { liveBrokers } from "../metadata/brokers.ts";
 import { ConfigError, loadConfig, type BrokerConfig, type LoadOptions } from "../config/config.ts";
@@ -102,6 +104,8 @@ export interface StartOptions extends LoadOptions {
   replication?: ReplicationStartOptions;
   /** How long a cluster node's controlled shutdown may take before it stops anyway (default 5000 ms; embedded clusters, stopped whole, take less). */
   controlledShutdownTimeoutMs?: number;
+  /** Tiered storage's periods and bounds (tests and the bench; cluster/tiered-storage.ts). */
+  tiered?: TieredStorageDeps["tuning"];
   /** Further services (embedders, tests), started after the broker's own, in the order given. */
   services?: (context: BrokerContext) => Service[];
 }
@@ -372,6 +376,42 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       txnPeers?.close();
     },
   });
+  // Tiered storage (docs/tiered-storage.md): only with an object store configured.
+  if (config.remoteStorageBucket) {
+    host.add({
+      name: "tiered-storage",
+      dependsOn: ["replica-manager"],
+      start() {
+        const node = clusterNode;
+        const tiered = new TieredStorage({
+          config,
+          nodeId: context.nodeId,
+          topics: context.topics,
+          partitions: context.partitions,
+          replicas: () => context.replicas,
+          log: log.child({ component: "tiered-storage" }),
+          ...(node
+            ? {
+                cluster: {
+                  liveBrokerCount: () => liveBrokers(context.metadata.image).length,
+                  createTopic: (partitions: number, rf: number, configs: Record<string, string>) => createTopicOnController(node, REMOTE_LOG_METADATA_TOPIC, partitions, rf, configs),
+                  image: () => node.controller.image,
+                  interBrokerListener: cluster.interBrokerListenerName,
+                },
+              }
+            : {}),
+          ...(opts.tiered ? { tuning: opts.tiered } : {}),
+        });
+        context.tiered = tiered;
+        context.replicas.remote = tiered.manager;
+        tiered.start();
+      },
+      async stop() {
+        if (context.replicas) context.replicas.remote = null;
+        await context.tiered?.close();
+      },
+    });
+  }
   const listener = new KafkaListener(context, ["metadata", "replica-manager", "group-coordinator", "txn-coordinator"]);
   host.add(listener);
   // The Schema Registry, Confluent-compatible (src/schema-registry); schema_registry_port -1 leaves it out.

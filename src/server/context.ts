@@ -1,4 +1,5 @@
 /** What a handler sees: the broker's services and the request's connection and header. */
+import type { TieredStorage } from "../cluster/tiered-storage.ts";
 import type { FetchSessionCache } from "../cluster/fetch-sessions.ts";
 import type { PartitionManager } from "../cluster/partition-manager.ts";
 import type { ReplicaManager } from "../cluster/replica-manager.ts";
@@ -59,6 +60,8 @@ export interface BrokerContext {
   partitions: PartitionManager;
   /** Produce and Fetch semantics (acks, waits, limits) over the partitions. */
   replicas: ReplicaManager;
+  /** Tiered storage (src/storage/remote, cluster/tiered-storage.ts) when remote_storage_bucket is set; else undefined. */
+  tiered?: TieredStorage;
   /**
    * Writes transaction markers (the data path's TxnMarkerWriter, txn-contract.ts): the transaction
    * coordinator calls writeMarkers; the WriteTxnMarkers handler calls writeLocal.

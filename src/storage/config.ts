@@ -33,6 +33,15 @@ export interface LogConfig {
   maxCompactionLagMs: number;
   /** min.cleanable.dirty.ratio: clean when dirty bytes / cleanable bytes reach this. */
   minCleanableDirtyRatio: number;
+  /**
+   * remote.storage.enable (tiered storage, src/storage/remote): retention deletes local segments by
+   * local.retention.ms / local.retention.bytes instead, and only those already copied to the
+   * object store (PartitionLog.remoteCopiedUpTo); the total retention is the remote tier's.
+   */
+  remoteStorageEnable: boolean;
+  /** local.retention.ms / local.retention.bytes resolved (-1 = keep). */
+  localRetentionMs: number;
+  localRetentionBytes: number;
 }
 
 export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
@@ -50,6 +59,9 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   minCompactionLagMs: 0,
   maxCompactionLagMs: Infinity,
   minCleanableDirtyRatio: 0.5,
+  remoteStorageEnable: false,
+  localRetentionMs: -1,
+  localRetentionBytes: -1,
 });
 
 /** Smallest segment.bytes accepted (Kafka's minimum is 14 bytes; a batch header is 61). */

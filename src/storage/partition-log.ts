@@ -135,6 +135,12 @@ export interface PartitionLogOptions {
 export class PartitionLog {
   /** Set by the owner that tracks transactions (see LogTransactionState). */
   transactions: LogTransactionState | null = null;
+  /**
+   * Tiered storage (src/storage/remote): the offset below which every record is durably in the
+   * object store. With remote.storage.enable, retention deletes only segments wholly below it;
+   * null (no tiered storage wired) keeps every such segment.
+   */
+  remoteCopiedUpTo: (() => number) | null = null;
   private segments: Segment[];
   private config: LogConfig;
   private startOffset: number;
@@ -690,13 +696,18 @@ export class PartitionLog {
       this.segments.shift()?.delete();
       deleted++;
     };
-    const { retentionMs, retentionBytes } = this.config;
+    // Tiered: the local retention applies, and only to segments already copied to the object store.
+    const tiered = this.config.remoteStorageEnable;
+    const copiedUpTo = tiered ? (this.remoteCopiedUpTo?.() ?? -1) : Infinity;
+    const expirable = () => deletable() && this.segments[0].nextOffset <= copiedUpTo;
+    const retentionMs = tiered ? this.config.localRetentionMs : this.config.retentionMs;
+    const retentionBytes = tiered ? this.config.localRetentionBytes : this.config.retentionBytes;
     if (retentionMs >= 0) {
-      while (deletable() && nowMs - this.segments[0].maxTimestampMs > retentionMs) drop();
+      while (expirable() && nowMs - this.segments[0].maxTimestampMs > retentionMs) drop();
     }
     if (retentionBytes >= 0) {
       let total = this.sizeBytes;
-      while (deletable() && total - this.segments[0].sizeBytes >= retentionBytes) {
+      while (expirable() && total - this.segments[0].sizeBytes >= retentionBytes) {
         total -= this.segments[0].sizeBytes;
         drop();
       }

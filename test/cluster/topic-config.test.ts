@@ -36,7 +36,8 @@ describe("validation", () => {
     expect(invalid({ "min.insync.replicas": "0" })).toContain("min.insync.replicas");
     expect(invalid({ "flush.messages": "0" })).toContain("flush.messages");
     expect(invalid({ "retention.ms": null })).toContain("retention.ms");
-    expect(invalid({ "remote.storage.enable": "true" })).toContain("remote.storage.enable");
+    expect(invalid({ "remote.storage.enable": "yes" })).toContain("remote.storage.enable");
+    expect(invalid({ "remote.storage.enable": "true", "retention.ms": "1000", "local.retention.ms": "2000" })).toContain("local.retention.ms");
     expect(invalid({ "min.compaction.lag.ms": "10", "max.compaction.lag.ms": "5" })).toContain("min.compaction.lag.ms");
   });
 

@@ -31,7 +31,7 @@ export function tempDir(prefix = "takhin-test-"): string {
 export async function startTestBroker(
   overrides: Partial<BrokerConfig> = {},
   dataDir = tempDir(),
-  extra: Pick<StartOptions, "groups" | "services" | "requestMetrics"> = {},
+  extra: Pick<StartOptions, "groups" | "services" | "requestMetrics" | "tiered"> = {},
 ): Promise<TestBroker> {
   const logs: string[] = [];
   const log: Logger = createLogger({

@@ -1,7 +1,10 @@
 /**
  * ListOffsets 0-9: earliest (-2), latest (-1), max timestamp (-3, v7+), earliest local (-4, v8+),
- * latest tiered (-5, v9+; no tiered storage, so none) and by timestamp. v0 answers the old list
- * form. Latest is the high watermark, or the last stable offset when the request is read_committed.
+ * latest tiered (-5, v9+) and by timestamp. v0 answers the old list form. Latest is the high
+ * watermark, or the last stable offset when the request is read_committed. With tiered storage
+ * (topic remote.storage.enable, docs/tiered-storage.md) earliest is the remote tier's start,
+ * earliest local the local log's, latest tiered the last offset copied (-1: none), and a
+ * timestamp older than the local log is looked up in the remote segments (answered once read).
  */
 import { ErrorCode } from "../../protocol/errors.ts";
 import { ListOffsets } from "../../protocol/messages/list-offsets.ts";
@@ -19,6 +22,8 @@ export const listOffsetsHandler: HandlerFor<typeof ListOffsets> = {
   maxVersion: 9,
   handle(ctx, req, version) {
     const b = ctx.broker;
+    const remote = b.replicas.remote;
+    const pending: Promise<void>[] = [];
     const readCommitted = version >= 2 && req.isolationLevel === 1;
     const topics = req.topics.map((t) => ({
       name: t.name,
@@ -38,15 +43,39 @@ export const listOffsetsHandler: HandlerFor<typeof ListOffsets> = {
           return out;
         }
         const ts = p.timestamp;
+        const tiered = remote !== null && partition.config.remoteStorageEnable ? remote : null;
+        const topicId = partition.topic.id;
+        const remoteStart = tiered ? tiered.logStartOffset(topicId, partition.index, partition.logStartOffset) : partition.logStartOffset;
         // read_committed (v2+): the latest offset is the last stable offset (KIP-98).
         if (ts === LATEST) out.offset = BigInt(readCommitted ? partition.lastStableOffset : partition.highWatermark);
-        else if (ts === EARLIEST || ts === EARLIEST_LOCAL) out.offset = BigInt(partition.logStartOffset);
+        else if (ts === EARLIEST) out.offset = BigInt(remoteStart);
+        else if (ts === EARLIEST_LOCAL) out.offset = BigInt(partition.logStartOffset);
         else if (ts === MAX_TIMESTAMP && version >= 7) {
           const m = partition.maxTimestamp();
           out.offset = BigInt(m.offset);
           out.timestamp = BigInt(m.timestampMs);
         } else if (ts === LATEST_TIERED && version >= 9) {
-          // No tiered storage: nothing is tiered, as Kafka answers without remote storage.
+          // Without remote data (or tiered storage) nothing is tiered: -1, as Kafka answers.
+          if (tiered) out.offset = BigInt(tiered.highestTieredOffset(topicId, partition.index));
+        } else if (ts >= 0n && tiered && remoteStart < partition.logStartOffset) {
+          // Maybe older than the local log: the remote segments first, then the local log.
+          pending.push(
+            tiered.offsetForTimestamp(topicId, partition.index, Number(ts)).then(
+              (found) => {
+                const hit = found && found.offset < partition.logStartOffset ? found : partition.offsetForTimestamp(Number(ts));
+                if (hit) {
+                  out.offset = BigInt(hit.offset);
+                  out.timestamp = BigInt(hit.timestampMs);
+                  out.leaderEpoch = partition.leaderEpoch;
+                }
+                if (version === 0) out.oldStyleOffsets = out.offset >= 0n ? [out.offset] : [];
+              },
+              () => {
+                out.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+              },
+            ),
+          );
+          return out;
         } else if (ts >= 0n) {
           const found = partition.offsetForTimestamp(Number(ts));
           if (found) {
@@ -62,6 +91,7 @@ export const listOffsetsHandler: HandlerFor<typeof ListOffsets> = {
         return out;
       }),
     }));
+    if (pending.length > 0) return Promise.all(pending).then(() => ({ throttleTimeMs: 0, topics }));
     return { throttleTimeMs: 0, topics };
   },
 };
