@@ -12,6 +12,7 @@ import { ZERO_UUID } from "../protocol/reader.ts";
 import type { BrokerConfig } from "../config/config.ts";
 import { brokerLayers, describeBrokerConfigs, describeClusterDefaultConfigs } from "./broker-config.ts";
 import { alterBrokerConfigs, incrementalAlterBrokerConfigs } from "./broker-config-alter.ts";
+import { alterGroupConfigs, describeGroupConfigs, incrementalAlterGroupConfigs } from "./group-config-resource.ts";
 import {
   ConfigResourceType,
   InvalidConfigError,
@@ -405,7 +406,7 @@ function topicResource(b: AdminBroker, name: string): TopicInfo | Outcome {
 }
 
 function unsupportedResource(type: number): Outcome {
-  return fail(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${type}; Takhin serves TOPIC (2) and BROKER (4) configs`);
+  return fail(ErrorCode.INVALID_REQUEST, `Unsupported resource type: ${type}; Takhin serves TOPIC (2), BROKER (4) and GROUP (32) configs`);
 }
 
 export function describeConfigs(
@@ -428,6 +429,10 @@ export function describeConfigs(
       // "" asks for the cluster-wide dynamic defaults only.
       const image = b.metadata.image;
       return { ...ref, ...OK, configs: r.resourceName === "" ? describeClusterDefaultConfigs(image, opts) : describeBrokerConfigs(b, image, opts) };
+    }
+    if (r.resourceType === ConfigResourceType.GROUP) {
+      const g = describeGroupConfigs(b, r.resourceName, opts);
+      return { ...ref, ...g.outcome, configs: g.configs };
     }
     return { ...ref, ...unsupportedResource(r.resourceType), configs: [] };
   });
@@ -454,6 +459,7 @@ export function alterConfigs(b: AdminBroker, resources: AlterConfigsResource[], 
   return resources.map((r) => {
     const ref = { resourceType: r.resourceType, resourceName: r.resourceName };
     if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...alterBrokerConfigs(b, r.resourceName, r.configs, validateOnly) };
+    if (r.resourceType === ConfigResourceType.GROUP) return { ...ref, ...alterGroupConfigs(b, r.resourceName, r.configs, validateOnly) };
     if (r.resourceType !== ConfigResourceType.TOPIC) return { ...ref, ...unsupportedResource(r.resourceType) };
     const t = topicResource(b, r.resourceName);
     if ("errorCode" in t) return { ...ref, ...t };
@@ -510,6 +516,7 @@ export function incrementalAlterConfigs(b: AdminBroker, resources: IncrementalAl
   return resources.map((r) => {
     const ref = { resourceType: r.resourceType, resourceName: r.resourceName };
     if (r.resourceType === ConfigResourceType.BROKER) return { ...ref, ...incrementalAlterBrokerConfigs(b, r.resourceName, r.configs, validateOnly) };
+    if (r.resourceType === ConfigResourceType.GROUP) return { ...ref, ...incrementalAlterGroupConfigs(b, r.resourceName, r.configs, validateOnly) };
     if (r.resourceType !== ConfigResourceType.TOPIC) return { ...ref, ...unsupportedResource(r.resourceType) };
     const t = topicResource(b, r.resourceName);
     if ("errorCode" in t) return { ...ref, ...t };

@@ -83,6 +83,8 @@ export interface GroupServiceDeps {
   cluster?: GroupServiceCluster;
   /** The transaction coordinator's check of a TxnOffsetCommit's partition (ReplicaManager.txnVerifier); absent or null: none wired. */
   txnVerifier?: () => TxnProduceVerifier | null;
+  /** A KIP-848 group's own settings (the GROUP config resource); absent: none. */
+  groupOverrides?: (groupId: string) => { sessionTimeoutMs?: number; heartbeatIntervalMs?: number };
 }
 
 /** Where a group's coordinator is: the leader of its __consumer_offsets partition (-1 with an error). */
@@ -195,7 +197,7 @@ export class GroupService {
     this.config = { ...DEFAULT_GROUP_CONFIG, ...config };
     this.coordinator = new GroupCoordinator(this.config, this.store(), randomMemberId, deps.log.child({ component: "group-coordinator" }));
     this.consumerGroups = new ConsumerGroupService(
-      { topics: deps.topics, classic: this.coordinator, append: (groupId, records) => this.append(groupId, records), classicGroupKey: groupKey, log: deps.log },
+      { topics: deps.topics, classic: this.coordinator, append: (groupId, records) => this.append(groupId, records), classicGroupKey: groupKey, log: deps.log, groupOverrides: deps.groupOverrides },
       { maxSize: this.config.maxMembersPerGroup, ...consumerGroupConfig },
     );
   }

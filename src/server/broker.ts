@@ -19,6 +19,7 @@
  * free port, `stop()` ends it. A part that fails to start stops the ones before it and the call
  * throws a ServiceStartError naming it.
  */
+import { appliedGroupConfig } from "../cluster/group-config-resource.ts";
 import { join } from "node:path";
 import { ReplicaMarkerWriter } from "../cluster/txn-marker-writer.ts";
 import { clusterConfigOf, type ClusterConfig } from "../cluster/cluster-config.ts";
@@ -319,7 +320,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       };
       // TxnOffsetCommit asks the transaction coordinator through the same verifier as the produce path (KIP-890).
       const txnVerifier = () => context.replicas?.txnVerifier ?? null;
-      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log, txnVerifier, ...(cluster ? { cluster } : {}) }, { ...groupConfigFrom(config), ...opts.groups }, {
+      context.groups = new GroupService({ topics: context.topics, partitions: context.partitions, log, txnVerifier, groupOverrides: (groupId) => appliedGroupConfig(context.metadata.image, groupId), ...(cluster ? { cluster } : {}) }, { ...groupConfigFrom(config), ...opts.groups }, {
         sessionTimeoutMs: config.groupConsumerSessionTimeoutMs,
         heartbeatIntervalMs: config.groupConsumerHeartbeatIntervalMs,
       });

@@ -194,15 +194,6 @@ export const ALLOWED: Allowed[] = [
   },
   // ---------------------------------------------------------------- Produce
   {
-    id: "group-authorized-operations",
-    scenario: "offset-commit-retention-and-stable-fetch",
-    path: `describe-with-operations\\.groups\\[groupId=${K}\\]\\.authorizedOperations`,
-    kafka: 3400,
-    takhin: 328,
-    verdict: "intentional",
-    reason: "Kafka 4.4 grants READ, DELETE, DESCRIBE, DESCRIBE_CONFIGS and ALTER_CONFIGS on a group (bits 3, 6, 8, 10, 11 = 3400); Takhin has no group configs (DescribeConfigs resource type GROUP), so it reports READ, DELETE and DESCRIBE (328).",
-  },
-  {
     id: "produce-null-records-kafka-silent",
     scenario: "produce-null-and-empty-records",
     path: `null\\.[$A-Za-z]+`,

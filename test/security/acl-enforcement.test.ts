@@ -126,7 +126,7 @@ describe("partly authorised requests", () => {
     const dg = await c.call(DescribeGroups, 5, { groups: ["g-open", "g-closed"], includeAuthorizedOperations: true });
     const byId = Object.fromEntries(dg.groups.map((g: any) => [g.groupId, g]));
     expect(byId["g-open"].errorCode).toBe(0);
-    expect(byId["g-open"].authorizedOperations).toBe(bit(AclOp.READ, AclOp.DELETE, AclOp.DESCRIBE));
+    expect(byId["g-open"].authorizedOperations).toBe(bit(AclOp.READ, AclOp.DELETE, AclOp.DESCRIBE, AclOp.DESCRIBE_CONFIGS, AclOp.ALTER_CONFIGS));
     expect(byId["g-closed"].errorCode).toBe(30);
     // ANONYMOUS has DESCRIBE on the cluster: ListGroups lists everything.
     const lg = await c.call(ListGroups, 4, { statesFilter: [] });

@@ -154,6 +154,11 @@ const NO_CLASSIC: ClassicGroupsView = { classicGroup: () => "none", convertEmpty
 export class ConsumerGroupCoordinator {
   readonly groups = new Map<string, ConsumerGroup>();
   readonly config: ConsumerGroupConfig;
+  /**
+   * A group's own settings (the GROUP config resource: consumer.session.timeout.ms and
+   * consumer.heartbeat.interval.ms), read at each heartbeat so a change applies from the next one.
+   */
+  groupOverrides: (groupId: string) => Partial<Pick<ConsumerGroupConfig, "sessionTimeoutMs" | "heartbeatIntervalMs">> = () => ({});
 
   constructor(
     config: Partial<ConsumerGroupConfig>,
@@ -165,6 +170,12 @@ export class ConsumerGroupCoordinator {
     private readonly log: Logger = SILENT,
   ) {
     this.config = { ...DEFAULT_CONSUMER_GROUP_CONFIG, ...config };
+  }
+
+  /** The settings `groupId`'s members get: the broker's, then the group's own. */
+  configOf(groupId: string): ConsumerGroupConfig {
+    const own = this.groupOverrides(groupId);
+    return own.sessionTimeoutMs === undefined && own.heartbeatIntervalMs === undefined ? this.config : { ...this.config, ...own };
   }
 
   get(groupId: string): ConsumerGroup | undefined {
@@ -262,7 +273,7 @@ export class ConsumerGroupCoordinator {
           },
           nowMs,
           topics,
-          this.config,
+          this.configOf(req.groupId),
           this.newMemberId,
         ),
       (errorCode) => fail(errorCode),
@@ -425,7 +436,7 @@ export class ConsumerGroupCoordinator {
           state: (cur && cur.state <= 2 ? cur.state : 0) as MemberStateValue,
           assigned: cur?.assigned ?? new Map(),
           pendingRevocation: cur?.pendingRevocation ?? new Map(),
-          sessionDeadlineMs: nowMs + this.config.sessionTimeoutMs,
+          sessionDeadlineMs: nowMs + this.configOf(groupId).sessionTimeoutMs,
           rebalanceDeadlineMs: cur && cur.state === 1 ? nowMs + meta.rebalanceTimeoutMs : null,
         });
       }

@@ -42,6 +42,8 @@ export interface ConsumerGroupServiceDeps {
   /** The tombstone of a classic group's GroupMetadata record (its conversion). */
   classicGroupKey: (groupId: string) => Uint8Array;
   log: Logger;
+  /** The group's own settings (the GROUP config resource); absent: none. */
+  groupOverrides?: (groupId: string) => { sessionTimeoutMs?: number; heartbeatIntervalMs?: number };
 }
 
 export interface ConsumerGroupListing {
@@ -98,6 +100,7 @@ export class ConsumerGroupService {
       () => crypto.randomUUID(),
       deps.log.child({ component: "consumer-group-coordinator" }),
     );
+    if (deps.groupOverrides) this.coordinator.groupOverrides = deps.groupOverrides;
     classic.activeElsewhere = (groupId) => (this.coordinator.get(groupId)?.members.size ?? 0) > 0;
     deps.topics.listen({
       created: () => this.coordinator.topicsChanged(Date.now()),

@@ -1,5 +1,5 @@
 /**
- * DescribeConfigs (32) v0-4: topic and broker configs with value, source (v1+; v0 has isDefault),
+ * DescribeConfigs (32) v0-4: topic, broker and group configs with value, source (v1+; v0 has isDefault),
  * synonyms when asked (v1+), type and documentation (v3+); delegates to topic-admin.
  */
 import { describeConfigs, type DescribeConfigsResource } from "../../cluster/topic-admin.ts";
