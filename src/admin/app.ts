@@ -58,7 +58,7 @@ async function jsonBody(c: Context): Promise<unknown> {
 }
 
 function readiness(d: AdminAppDeps) {
-  const components = views.components(d.status(), { name: d.selfName });
+  const components = [...views.components(d.status(), { name: d.selfName }), views.logDirsComponent(d.context)];
   const up = components.every((c) => c.status === "up");
   return { body: { status: up ? "up" : "down", components }, status: up ? 200 : 503 } as const;
 }

@@ -217,6 +217,10 @@ function buildRegistry(src: MetricsSources, contentType: string): Registry {
     for (const tp of logs.listPartitions()) n += logs.getLog(tp.topic, tp.partition)?.corrupt.size ?? 0;
     return [{ value: n }];
   });
+  family("takhin_log_dir_full", "1 while the log directory is full (appends answer KAFKA_STORAGE_ERROR until space returns).", "gauge", () => [{ value: logs.diskSpace.full ? 1 : 0 }]);
+  family("takhin_log_dir_free_bytes", "Free bytes on the log directory's filesystem (statfs, for unprivileged writers).", "gauge", () => [{ value: logs.diskSpace.freeBytes() }]);
+  family("takhin_log_dir_full_episodes_total", "Times the log directory became full.", "counter", () => [{ value: logs.diskSpace.totals.episodes }]);
+  family("takhin_log_dir_full_refused_appends_total", "Appends refused because the log directory was full.", "counter", () => [{ value: logs.diskSpace.totals.refusedAppends }]);
   family("takhin_metadata_offset", "Offset of the last metadata batch applied to this node's image.", "gauge", () => [{ value: ctx.metadata.image.offset }]);
 
   // Process CPU, RSS, heap, event-loop delay (prom-client's standard names: process_*, nodejs_*).

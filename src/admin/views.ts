@@ -221,3 +221,10 @@ export function components(status: ServiceStatus[], self: { name: string }): { n
     ...(s.error ? { error: s.error } : {}),
   }));
 }
+
+/** The log directory as a readiness component: down while it is offline (failed) or full (issue 26). */
+export function logDirsComponent(ctx: BrokerContext): { name: string; status: ComponentHealth; error?: string } {
+  const logs = ctx.partitions.logs;
+  const problem = logs.offlineError !== null ? `log directory ${logs.dataDir} is offline: ${logs.offlineError}` : logs.diskSpace.reason;
+  return problem === null ? { name: "log-dirs", status: "up" } : { name: "log-dirs", status: "down", error: problem };
+}

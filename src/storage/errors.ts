@@ -58,3 +58,16 @@ export class CorruptRecordsError extends Error {
     this.name = "CorruptRecordsError";
   }
 }
+
+/**
+ * KAFKA_STORAGE_ERROR (what Kafka answers producers when its log directory cannot take the
+ * write): the log directory is full (ENOSPC/EDQUOT). Unlike LogDirOfflineError the directory stays
+ * online: nothing half-written is ever exposed (the log end did not move), reads go on, and appends
+ * succeed again once space returns (disk-space.ts).
+ */
+export class LogDirFullError extends LogDirOfflineError {
+  constructor(logDir: string, message: string) {
+    super(logDir, message);
+    this.name = "LogDirFullError";
+  }
+}

@@ -17,6 +17,7 @@ import { LogMaintenance, type MaintenanceOptions } from "./log-maintenance.ts";
 import { resolveLogConfig, type LogConfig } from "./config.ts";
 import { deferSync } from "./file-io.ts";
 import { LogDirOfflineError } from "./errors.ts";
+import { DiskSpaceState } from "./disk-space.ts";
 import { segmentFiles } from "./segment-files.ts";
 import { PartitionLog, type PartitionLogOptions } from "./partition-log.ts";
 import { DEFAULT_LOG_CLEANER_OPTIONS, LogCleaner, type LogCleanerOptions } from "./cleaner/log-cleaner.ts";
@@ -69,6 +70,8 @@ export class LogManager {
   /** Corrupt ranges found since start, by who found them (/metrics). */
   readonly corruptionTotals: Record<CorruptionSource, number> = { read: 0, scrub: 0, repair: 0 };
   private readonly corruptionListeners = new Set<CorruptionListener>();
+  /** Full-disk episodes of this directory (disk-space.ts): refused appends, then recovery. */
+  readonly diskSpace: DiskSpaceState;
   private readonly logger: Logger;
   private closed = false;
   /** Set when a write or sync in this directory failed; the directory then serves nothing. */
@@ -82,6 +85,7 @@ export class LogManager {
     this.maintenance = new LogMaintenance(() => this.logs.values(), options, this.logger);
     this.cleaner = new LogCleaner(dataDir, () => this.logs.values(), { ...DEFAULT_LOG_CLEANER_OPTIONS, clock: options.clock, ...options.cleaner }, this.logger);
     // Off unless asked for (the broker asks, with log_scrub_bytes_per_second): storage used alone stays quiet.
+    this.diskSpace = new DiskSpaceState(dataDir, this.logger);
     this.scrubber = new Scrubber(() => this.logs.values(), { ...DEFAULT_SCRUBBER_OPTIONS, bytesPerSecond: 0, ...options.scrub }, this.logger);
   }
 
@@ -145,9 +149,15 @@ export class LogManager {
     if (this.offlineReason !== null) throw new LogDirOfflineError(this.dataDir, `log directory ${this.dataDir} is offline: ${this.offlineReason}`);
     const log = PartitionLog.open(path.join(this.dataDir, key), topic, partition,
       { ...this.options.defaultConfig, ...config },
-      { ...this.options, logger: this.logger, onIoFailure: (failed, error) => this.markOffline(failed, error), onCorruption: (l, range) => this.corruptionFound(l, range) });
+      { ...this.options, logger: this.logger, onIoFailure: (failed, error, op) => this.ioFailure(failed, error, op), onCorruption: (l, range) => this.corruptionFound(l, range) });
     this.logs.set(key, log);
     return log;
+  }
+
+  /** A write or sync failed: a full disk is its own, recoverable state (disk-space.ts); anything else takes the directory offline. */
+  private ioFailure(failed: PartitionLog, error: unknown, op: string): LogDirOfflineError {
+    if (this.offlineReason === null && this.diskSpace.isNoSpace(error, op)) return this.diskSpace.refused(failed.topic, failed.partition, error);
+    return this.markOffline(failed, error);
   }
 
   /**
@@ -212,6 +222,7 @@ export class LogManager {
     this.maintenance.stop();
     this.cleaner.stop();
     void this.scrubber.stop();
+    this.diskSpace.close();
     let firstError: unknown = null;
     const each = (step: (log: PartitionLog) => void) => {
       for (const log of this.logs.values()) {

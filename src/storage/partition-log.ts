@@ -42,7 +42,7 @@ import {
 import { consumeCleanShutdownMarker, writeCleanShutdownMarker } from "./clean-shutdown.ts";
 import { MAX_APPEND_LISTENERS, MAX_SEGMENTS_PER_PARTITION, resolveLogConfig, type LogConfig } from "./config.ts";
 import type { Logger } from "../util/log.ts";
-import { CorruptRecordsError, InvalidBatchError, LogClosedError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
+import { CorruptRecordsError, InvalidBatchError, LogClosedError, LogDirFullError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
 import { fsyncDir } from "./file-io.ts";
 import { LeaderEpochCache } from "./leader-epoch-cache.ts";
 import { readPartitionCheckpoint, writePartitionCheckpoint } from "./partition-checkpoint.ts";
@@ -127,7 +127,7 @@ export interface PartitionLogOptions {
   /** Where storage failures are reported, with their partition, segment and offset. */
   logger?: Logger;
   /** A write or sync failed: the owner takes the log directory offline and returns the error to throw. */
-  onIoFailure?: (log: PartitionLog, error: unknown) => Error;
+  onIoFailure?: (log: PartitionLog, error: unknown, op: string) => Error;
   /** A corrupt range was found (read path, scrubber): the owner may heal it (cluster replicas). */
   onCorruption?: (log: PartitionLog, range: CorruptRange) => void;
 }
@@ -157,7 +157,7 @@ export class PartitionLog {
   private readonly clock: () => number;
   private readonly autoHighWatermark: boolean;
   private readonly logger: Logger | undefined;
-  private readonly onIoFailure: ((log: PartitionLog, error: unknown) => Error) | undefined;
+  private readonly onIoFailure: ((log: PartitionLog, error: unknown, op: string) => Error) | undefined;
   private offlineReason: string | null = null;
   readonly epochs: LeaderEpochCache;
   /** Corrupt ranges found in this log (scrub/corrupt-ranges.ts); never served as data. */
@@ -867,8 +867,10 @@ export class PartitionLog {
    * (or goes offline alone without an owner) and returns the error to throw.
    */
   private ioFailed(error: unknown, op: string, at: { segment: number; offset: number }): Error {
-    this.logger?.error(`storage ${op} failed`, { topic: this.topic, partition: this.partition, segment: at.segment, offset: at.offset, dir: this.dir, error });
-    if (this.onIoFailure) return this.onIoFailure(this, error);
+    const owned = this.onIoFailure?.(this, error, op);
+    // A full directory is logged by its owner once per state change (disk-space.ts), not per append.
+    if (!(owned instanceof LogDirFullError)) this.logger?.error(`storage ${op} failed`, { topic: this.topic, partition: this.partition, segment: at.segment, offset: at.offset, dir: this.dir, error });
+    if (owned) return owned;
     this.markOffline(`${op} failed: ${(error as Error)?.message ?? String(error)}`);
     return new LogDirOfflineError(path.dirname(this.dir), `${this.dir}: ${op} failed: ${(error as Error)?.message ?? String(error)}`);
   }
