@@ -175,6 +175,7 @@ async function startTakhin(dataDir: string): Promise<BrokerHandle> {
       TAKHIN_ADMIN_API_PORT: "0",
       TAKHIN_SCHEMA_REGISTRY_PORT: "-1",
       TAKHIN_HTTP_PROXY_PORT: "-1",
+      TAKHIN_CONSOLE_PORT: "-1",
       TAKHIN_LOG_CLEANER_BACKOFF_MS: String(BACKOFF_MS),
     },
     stdin: "ignore",

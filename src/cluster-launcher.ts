@@ -123,6 +123,8 @@ export class LocalCluster {
         TAKHIN_SCHEMA_REGISTRY_PORT: process.env.TAKHIN_SCHEMA_REGISTRY_PORT ?? String(n.kafkaPort + 300),
         // And one HTTP Proxy port per node (basePort + 400 + id).
         TAKHIN_HTTP_PROXY_PORT: process.env.TAKHIN_HTTP_PROXY_PORT ?? String(n.kafkaPort + 400),
+        // And one console port per node (basePort + 500 + id).
+        TAKHIN_CONSOLE_PORT: process.env.TAKHIN_CONSOLE_PORT ?? String(n.kafkaPort + 500),
         ...this.env,
         ...this.o.nodeEnv?.(id),
         TAKHIN_NODE_ID: String(id),

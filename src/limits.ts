@@ -213,3 +213,37 @@ export const CONSOLE_FILTER_CHUNK_TEXT_UNITS = 1024 * 1024;
 export const CONSOLE_FILTER_TERMINATE_GRACE_MS = 1000;
 /** Longest error message a filter run reports (a filter's own messages are cut to it). */
 export const CONSOLE_FILTER_MAX_ERROR_CHARS = 1000;
+
+/** Console (src/console): largest JSON request body. */
+export const CONSOLE_MAX_BODY_BYTES = 1024 * 1024;
+/** Console: messages one page of the message viewer may ask for. */
+export const CONSOLE_MAX_MESSAGES_PER_PAGE = 500;
+/** Console: bytes of one Fetch the console makes for the viewer (also the buffer a stream holds at once). */
+export const CONSOLE_FETCH_MAX_BYTES = 1024 * 1024;
+/** Console: longest key or value text shown per message (longer ones are cut and marked). */
+export const CONSOLE_MAX_SHOWN_VALUE_BYTES = 64 * 1024;
+/** Console: messages a JS filter search may scan at most per request. */
+export const CONSOLE_MAX_FILTER_SCANNED = 1_000_000;
+/** Console: CPU time a JS filter may take per batch, and memory it may use. */
+export const CONSOLE_FILTER_TIMEOUT_MS = 2_000;
+export const CONSOLE_FILTER_MEMORY_BYTES = 64 * 1024 * 1024;
+/** Console: live-tail (SSE) streams one session (or one address in development mode) may hold open. */
+export const CONSOLE_MAX_STREAMS_PER_CLIENT = 4;
+/** Console: live-tail streams in all. */
+export const CONSOLE_MAX_STREAMS = 64;
+/** Console: topics and groups one list answer carries at most (the rest are counted, not listed). */
+export const CONSOLE_MAX_LIST_ITEMS = 5_000;
+/** Console: partitions one topic page or offsets reset handles at most. */
+export const CONSOLE_MAX_PARTITIONS = 10_000;
+/** Console: logged-in sessions kept (the oldest go first). */
+export const CONSOLE_MAX_SESSIONS = 10_000;
+/** Console: a session idle this long is forgotten. */
+export const CONSOLE_SESSION_IDLE_MS = 8 * 60 * 60 * 1000;
+/** Console: bytes of a registry / Connect / Admin API answer read at most. */
+export const CONSOLE_MAX_UPSTREAM_BYTES = 8 * 1024 * 1024;
+/** Console: time an upstream HTTP call (registry, Connect, Admin API) may take. */
+export const CONSOLE_UPSTREAM_TIMEOUT_MS = 15_000;
+/** Console: schemas (by id) kept decoded for the message viewer. */
+export const CONSOLE_MAX_CACHED_SCHEMAS = 1000;
+/** Console: headers one produced message may carry. */
+export const CONSOLE_MAX_HEADERS = 100;

@@ -85,6 +85,7 @@ export async function spawnBroker(opts: SpawnOptions): Promise<BrokerProcess> {
       TAKHIN_ADMIN_API_PORT: "0",
       TAKHIN_SCHEMA_REGISTRY_PORT: "-1",
       TAKHIN_HTTP_PROXY_PORT: "-1",
+      TAKHIN_CONSOLE_PORT: "-1",
       ...opts.env,
     },
     stdin: "ignore",

@@ -47,6 +47,7 @@ const takhin = Bun.spawn(["bun", "src/main.ts"], {
     TAKHIN_ADMIN_API_PORT: "-1",
     TAKHIN_SCHEMA_REGISTRY_PORT: "-1",
     TAKHIN_HTTP_PROXY_PORT: "-1",
+    TAKHIN_CONSOLE_PORT: "-1",
     TAKHIN_LOG_LEVEL: "warn",
   },
   stdout: "ignore",

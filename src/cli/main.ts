@@ -30,9 +30,10 @@ import { type Output, stdOutput } from "./output.ts";
 import { produceCommand } from "./produce.ts";
 import { aclCommands } from "./acl.ts";
 import { userCommands } from "./user.ts";
+import { consoleCommand } from "./console.ts";
 import { topicCommands } from "./topic.ts";
 
-export const COMMANDS: Command[] = [clusterCommands, topicCommands, produceCommand, consumeCommand, groupCommands, aclCommands, userCommands];
+export const COMMANDS: Command[] = [clusterCommands, topicCommands, produceCommand, consumeCommand, groupCommands, aclCommands, userCommands, consoleCommand];
 
 export interface RunOptions {
   out?: Output;

@@ -142,6 +142,16 @@ export interface BrokerConfig {
   httpProxyPort: number;
   /** Address the HTTP Proxy listens on; null: the same as `host`. */
   httpProxyHost: string | null;
+  /** The console's port (src/console, the web UI): 0 picks a free port, -1 turns it off. */
+  consolePort: number;
+  /** Address the console listens on; null: the same as `host`. */
+  consoleHost: string | null;
+  /** Console users and roles, "user:role,...,*:role" (viewer, editor, admin); null: development mode, no login. */
+  consoleRoles: string | null;
+  /** SASL mechanism the console logs users in with (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512). */
+  consoleLoginMechanism: string;
+  /** Kafka Connect REST URL for the console's Connect page; null: no Connect page. */
+  consoleConnectUrl: string | null;
   /** consumer.instance.timeout.ms (Confluent REST Proxy): an HTTP Proxy consumer instance idle this long is deleted. */
   consumerInstanceTimeoutMs: number;
   /** ACL enforcement (Kafka: authorizer.class.name set to the StandardAuthorizer); src/security/authorizer.ts. */
@@ -218,6 +228,11 @@ const KEYS: KeySpec[] = [
   { key: "schema_registry_host", prop: "schemaRegistryHost", kind: { type: "string", nullable: true }, describe: "address the Schema Registry listens on (default: host)" },
   { key: "http_proxy_port", prop: "httpProxyPort", kind: { type: "int", min: -1, max: 65535 }, describe: "HTTP Proxy port, Confluent REST Proxy-compatible (0 picks a free port, -1 turns it off)" },
   { key: "http_proxy_host", prop: "httpProxyHost", kind: { type: "string", nullable: true }, describe: "address the HTTP Proxy listens on (default: host)" },
+  { key: "console_port", prop: "consolePort", kind: { type: "int", min: -1, max: 65535 }, describe: "console (web UI) port (0 picks a free port, -1 turns it off)" },
+  { key: "console_host", prop: "consoleHost", kind: { type: "string", nullable: true }, describe: "address the console listens on (default: host)" },
+  { key: "console_roles", prop: "consoleRoles", kind: { type: "string", nullable: true }, describe: "console users and roles: user:role,...,*:role with roles viewer, editor, admin (unset: development mode, no login)" },
+  { key: "console_login_mechanism", prop: "consoleLoginMechanism", kind: { type: "string", nonEmpty: true }, describe: "SASL mechanism the console checks passwords with on a SASL_PLAINTEXT listener" },
+  { key: "console_connect_url", prop: "consoleConnectUrl", kind: { type: "string", nullable: true }, describe: "Kafka Connect REST URL for the console's Connect page" },
   { key: "consumer_instance_timeout_ms", prop: "consumerInstanceTimeoutMs", kind: { type: "int", min: 1000, max: 2 ** 31 - 1 }, describe: "idle time after which an HTTP Proxy consumer instance is deleted" },
   { key: "listener_security_protocol_map", prop: "listenerSecurityProtocolMap", kind: { type: "string", nullable: true }, describe: "NAME:PROTOCOL,... each listener's security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default: each protocol's name maps to itself)" },
   { key: "sasl_enabled_mechanisms", prop: "saslEnabledMechanisms", kind: { type: "string", nonEmpty: true }, describe: "SASL mechanisms offered on SASL listeners (default PLAIN,SCRAM-SHA-256,SCRAM-SHA-512; OAUTHBEARER too)" },
@@ -310,6 +325,11 @@ export function defaultConfig(): BrokerConfig {
     schemaRegistryHost: null,
     httpProxyPort: 8082,
     httpProxyHost: null,
+    consolePort: 8080,
+    consoleHost: null,
+    consoleRoles: null,
+    consoleLoginMechanism: "SCRAM-SHA-256",
+    consoleConnectUrl: null,
     consumerInstanceTimeoutMs: 300_000,
     listenerSecurityProtocolMap: null,
     saslEnabledMechanisms: "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",

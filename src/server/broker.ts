@@ -66,9 +66,10 @@ import { HandlerRegistry } from "./registry.ts";
 import { RequestMemory } from "./request-memory.ts";
 import { authorizerFromConfig } from "../security/authorizer.ts";
 import { aclEnforcement } from "../security/acl-enforcement.ts";
-import { AdminApiService } from "../admin/admin-api.ts";
+import { ADMIN_API_SERVICE, AdminApiService } from "../admin/admin-api.ts";
 import { schemaRegistryEndpoint, SchemaRegistryService, SCHEMA_REGISTRY_SERVICE } from "../schema-registry/service.ts";
 import { HttpProxyService } from "../http-proxy/service.ts";
+import { ConsoleService } from "../console/service.ts";
 
 export interface Broker {
   readonly config: BrokerConfig;
@@ -442,6 +443,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
   if (config.httpProxyPort >= 0) {
     const deps = config.schemaRegistryPort >= 0 ? ["kafka-listener", SCHEMA_REGISTRY_SERVICE] : ["kafka-listener"];
     host.add(new HttpProxyService({ context, dependsOn: deps, schemaRegistry: () => host.get<SchemaRegistryService>(SCHEMA_REGISTRY_SERVICE) }));
+  }
+  // The console, the web UI (src/console); console_port -1 leaves it out. It reaches the registry and Admin API over HTTP.
+  if (config.consolePort >= 0) {
+    const deps = ["kafka-listener", ...(config.adminApiPort >= 0 ? [ADMIN_API_SERVICE] : []), ...(config.schemaRegistryPort >= 0 ? [SCHEMA_REGISTRY_SERVICE] : [])];
+    host.add(new ConsoleService({ context, dependsOn: deps, schemaRegistryPort: () => host.get(SCHEMA_REGISTRY_SERVICE)?.port, adminApiPort: () => host.get(ADMIN_API_SERVICE)?.port }));
   }
   for (const s of opts.services?.(context) ?? []) host.add(s);
 

@@ -149,7 +149,7 @@ describe("automatic preferred-leader rebalance (auto_leader_rebalance_enable)", 
   async function brokerWithImbalance(enabled: boolean) {
     const broker = await startBroker({
       env: {},
-      overrides: { host: "127.0.0.1", kafkaPort: 0, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: -1, dataDir: tempDir() },
+      overrides: { host: "127.0.0.1", kafkaPort: 0, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: -1, consolePort: -1, dataDir: tempDir() },
       log: createLogger({ level: "warn", format: "text", sink: () => {} }),
       leaderRebalance: { enabled, intervalMs: 100 },
     });

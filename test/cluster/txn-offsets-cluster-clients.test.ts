@@ -31,7 +31,7 @@ function start(i: number): Promise<Broker> {
     env: {},
     log: createLogger({ level: process.env.TAKHIN_TEST_LOGS ? "info" : "error", format: "text" }),
     overrides: {
-      nodeId: i, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: -1, host: "127.0.0.1", dataDir: `${root}/n${i}`,
+      nodeId: i, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: -1, consolePort: -1, host: "127.0.0.1", dataDir: `${root}/n${i}`,
       processRoles: "broker,controller", controllerQuorumVoters: voters,
       listeners: `PLAINTEXT://127.0.0.1:${base + i},CONTROLLER://127.0.0.1:${base + 100 + i}`,
       offsetsTopicNumPartitions: 3, transactionStateLogNumPartitions: 3, groupInitialRebalanceDelayMs: 100,

@@ -44,7 +44,7 @@ export async function startTestBroker(
   });
   const broker = await startBroker({
     env: {},
-    overrides: { host: "127.0.0.1", kafkaPort: 0, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: -1, dataDir, ...overrides },
+    overrides: { host: "127.0.0.1", kafkaPort: 0, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: -1, consolePort: -1, dataDir, ...overrides },
     log,
     ...extra,
   });

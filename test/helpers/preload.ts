@@ -24,6 +24,8 @@ process.env.TAKHIN_ADMIN_API_PORT ??= "0";
 process.env.TAKHIN_SCHEMA_REGISTRY_PORT ??= "-1";
 // Nor the HTTP Proxy's 8082.
 process.env.TAKHIN_HTTP_PROXY_PORT ??= "-1";
+// Nor the console's 8080.
+process.env.TAKHIN_CONSOLE_PORT ??= "-1";
 
 
 if (!process.env.TAKHIN_TEST_RUN_DIR) {

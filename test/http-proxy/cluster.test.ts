@@ -39,7 +39,7 @@ beforeAll(async () => {
         env: {},
         log: createLogger({ level: process.env.TAKHIN_TEST_LOGS ? "info" : "error", format: "text" }),
         groups: { initialRebalanceDelayMs: 0 },
-        overrides: { nodeId: i, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: 0, host: "127.0.0.1", dataDir: `${root}/n${i}`, processRoles: "broker,controller", controllerQuorumVoters: voters, listeners: `PLAINTEXT://127.0.0.1:${base + i},CONTROLLER://127.0.0.1:${base + 100 + i}` },
+        overrides: { nodeId: i, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: 0, consolePort: -1, host: "127.0.0.1", dataDir: `${root}/n${i}`, processRoles: "broker,controller", controllerQuorumVoters: voters, listeners: `PLAINTEXT://127.0.0.1:${base + i},CONTROLLER://127.0.0.1:${base + 100 + i}` },
       }),
     ),
   );

@@ -23,7 +23,7 @@ function start(i: number): Promise<Broker> {
   return startBroker({
     env: {},
     log: createLogger({ level: process.env.TAKHIN_TEST_LOGS ? "info" : "error", format: "text" }),
-    overrides: { nodeId: i, adminApiPort: 0, schemaRegistryPort: 0, httpProxyPort: -1, host: "127.0.0.1", dataDir: `${root}/n${i}`, processRoles: "broker,controller", controllerQuorumVoters: voters, listeners: `PLAINTEXT://127.0.0.1:${base + i},CONTROLLER://127.0.0.1:${base + 100 + i}` },
+    overrides: { nodeId: i, adminApiPort: 0, schemaRegistryPort: 0, httpProxyPort: -1, consolePort: -1, host: "127.0.0.1", dataDir: `${root}/n${i}`, processRoles: "broker,controller", controllerQuorumVoters: voters, listeners: `PLAINTEXT://127.0.0.1:${base + i},CONTROLLER://127.0.0.1:${base + 100 + i}` },
   });
 }
 const url = (i: number) => `http://127.0.0.1:${nodes[i]!.services.get("schema-registry")!.port}`;

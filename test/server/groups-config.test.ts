@@ -35,7 +35,7 @@ beforeAll(async () => {
   dataDir = tempDir("takhin-groups-config-");
   broker = await startBroker({
     env: ENV,
-    overrides: { host: "127.0.0.1", kafkaPort: 0, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: -1, dataDir },
+    overrides: { host: "127.0.0.1", kafkaPort: 0, adminApiPort: 0, schemaRegistryPort: -1, httpProxyPort: -1, consolePort: -1, dataDir },
     log: createLogger({ level: "error", format: "text", sink: () => {} }),
   });
   broker.context.topics.create("orders", 1);
