@@ -5,7 +5,7 @@
  * through the internal Kafka client only, and the registry, Admin API and Connect over HTTP.
  *
  * Session routes (auth.ts says how login, roles and CSRF work):
- *   GET  /api/session   {devMode, user, role, csrf, features} (401 when login is on and there is no session)
+ *   GET  /api/session   {devMode, user, role, csrf, features} (user null: not logged in)
  *   POST /api/login     {user, password}: a SASL login against the cluster; sets the cookie
  *   POST /api/logout
  *
@@ -84,7 +84,7 @@ export function consoleApp(opts: ConsoleOptions): ConsoleApp {
   app.get("/api/session", (c) => {
     if (sessions.devMode) return c.json({ devMode: true, user: "development", role: "admin", csrf: sessions.devCsrf, features: features() });
     const s = sessions.get(getCookie(c, COOKIE));
-    if (!s) return c.json({ devMode: false, user: null, role: null, csrf: null, features: features() }, 401);
+    if (!s) return c.json({ devMode: false, user: null, role: null, csrf: null, features: features() });
     return c.json({ devMode: false, user: s.user, role: s.role, csrf: s.csrf, features: features() });
   });
   app.post("/api/login", async (c) => {
@@ -124,6 +124,9 @@ export function consoleApp(opts: ConsoleOptions): ConsoleApp {
       csrf = s.csrf;
     }
     if (c.req.method !== "GET" && c.req.method !== "HEAD" && !sameToken(c.req.header("x-csrf-token"), csrf)) throw new ConsoleError(403, "missing or wrong CSRF token (x-csrf-token)", "CSRF");
+    // Calls to a broker by node id need the brokers from Metadata: a fresh client learns them first.
+    const client = opts.client();
+    if (client.brokers.length === 0) await client.metadata([]).catch(() => {});
     await next();
   });
   const need =

@@ -42,6 +42,8 @@ let fieldSeq = 0;
 export function field(label: string, control: HTMLElement, hint?: string): HTMLElement {
   const id = control.id || `f${++fieldSeq}`;
   control.id = id;
+  // The visible label names the control; an aria-label would hide it from assistive technology.
+  control.removeAttribute("aria-label");
   return h("div", { class: "field" }, h("label", { for: id }, label), control, hint ? h("small", { class: "hint" }, hint) : null);
 }
 

@@ -17,9 +17,16 @@ export async function groupsPage(main: HTMLElement): Promise<void> {
   draw();
 }
 
+/** A bar of a width in percent (set through the CSSOM: the page's CSP allows no inline style attributes). */
+function barOf(percent: number): HTMLElement {
+  const el = h("span", { class: "bar" });
+  el.style.width = `${percent}%`;
+  return el;
+}
+
 function lagBars(rows: any[]): HTMLElement {
   const max = Math.max(1, ...rows.map((r) => Number(r.lag ?? 0)));
-  return h("figure", { class: "bars", "aria-label": "Lag per partition" }, h("figcaption", null, "Lag per partition"), ...rows.map((r) => h("div", { class: "bar-row" }, h("span", { class: "bar-label" }, `${r.topic}-${r.partition}`), h("span", { class: "bar", style: `width:${(Number(r.lag ?? 0) / max) * 100}%` }), h("span", { class: "bar-value" }, r.lag ?? "–"))));
+  return h("figure", { class: "bars", "aria-label": "Lag per partition" }, h("figcaption", null, "Lag per partition"), ...rows.map((r) => h("div", { class: "bar-row" }, h("span", { class: "bar-label" }, `${r.topic}-${r.partition}`), barOf((Number(r.lag ?? 0) / max) * 100), h("span", { class: "bar-value" }, r.lag ?? "–"))));
 }
 
 export async function groupPage(main: HTMLElement, [groupId]: string[]): Promise<void> {

@@ -26,7 +26,7 @@ export async function topicsPage(main: HTMLElement): Promise<void> {
     h("h1", null, "Topics"),
     h("div", { class: "toolbar" }, search, h("label", { class: "inline" }, internal, " internal topics"), can("editor") ? button("Create topic", () => createForm.toggleAttribute("hidden"), { class: "primary", "aria-controls": "create-topic" }) : null),
   );
-  const name = input({ name: "name", required: true, pattern: "[A-Za-z0-9._-]{1,249}" });
+  const name = input({ name: "name", required: true, pattern: "[A-Za-z0-9._\\-]{1,249}" });
   const partitions = input({ name: "partitions", type: "number", min: "1", value: "1" });
   const rf = input({ name: "replicationFactor", type: "number", min: "-1", value: "-1" });
   const configs = h("textarea", { name: "configs", rows: "3", placeholder: "cleanup.policy=compact\nretention.ms=86400000" });
