@@ -242,7 +242,7 @@ describe("messages", () => {
     const more = await Promise.all([1, 2, 3].map(() => fetch(`${cb.url}/api/topics/tailed/tail`, { signal: ctl.signal })));
     const fifth = await fetch(`${cb.url}/api/topics/tailed/tail`);
     expect(fifth.status).toBe(429);
-    expect((await fifth.json()).error.message).toContain("live tails");
+    expect(((await fifth.json()) as any).error.message).toContain("live tails");
     ctl.abort();
     for (const m of more) await m.body?.cancel().catch(() => {});
     // Closed streams free their slots.

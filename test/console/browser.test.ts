@@ -105,13 +105,13 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await page.getByRole("link", { name: "orders", exact: true }).waitFor();
     // Dark theme and a narrow screen.
     await page.getByRole("button", { name: "Switch between dark and light theme" }).click();
-    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    expect(await page.evaluate(() => (globalThis as any).document.documentElement.dataset.theme)).toBe("dark");
     await shot(page, "topics-dark");
     await page.setViewportSize({ width: 390, height: 844 });
     await page.goto(`${dev.url}/#/topics/orders/messages`);
     await page.getByRole("table", { name: "Messages" }).waitFor();
     await shot(page, "messages-narrow");
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate(() => (globalThis as any).document.documentElement.scrollWidth - (globalThis as any).document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
     expect(errors).toEqual([]);
   }, 60_000);
@@ -123,7 +123,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await page.keyboard.press("Alt+2");
     await page.getByRole("heading", { name: "Topics", exact: true }).waitFor();
     await page.keyboard.press("/");
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Search topics");
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.getAttribute("aria-label"))).toBe("Search topics");
     await page.keyboard.type("pay");
     await page.getByRole("link", { name: "payments" }).waitFor();
     await page.getByRole("link", { name: "orders", exact: true }).waitFor({ state: "detached" });
@@ -175,7 +175,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     const lag = page.locator("#total-lag");
     await lag.waitFor();
     const before = await lag.textContent();
-    const api = (path: string) => page.evaluate(async (p) => (await fetch(p)).json(), path);
+    const api = (path: string): Promise<any> => page.evaluate(async (p) => (await fetch(p)).json() as Promise<any>, path);
     expect(before).toBe((await api("/api/groups/shipping")).totalLag);
     expect(Number(before)).toBeGreaterThanOrEqual(15);
     const records = (await api("/api/topics?search=orders")).topics.find((t: any) => t.name === "orders").records;
@@ -187,7 +187,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await page.getByRole("button", { name: "Apply reset" }).click();
     await page.getByText("Offsets of shipping on orders reset.").waitFor();
     // Every partition from its start: the lag is now every record of the topic.
-    await page.waitForFunction((want) => document.querySelector("#total-lag")?.textContent === want, records);
+    await page.waitForFunction((want) => (globalThis as any).document.querySelector("#total-lag")?.textContent === want, records);
     expect(records).not.toBe(before);
     await shot(page, "group-reset");
     expect(errors).toEqual([]);
@@ -247,7 +247,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     expect(await page.getByRole("button", { name: "Delete topic" }).count()).toBe(0);
     // Not even by hand: the server refuses a viewer's delete (with the session's CSRF token).
     const status = await page.evaluate(async () => {
-      const s = await (await fetch("/api/session")).json();
+      const s = (await (await fetch("/api/session")).json()) as any;
       const r = await fetch("/api/topics/guarded?confirm=guarded", { method: "DELETE", headers: { "x-csrf-token": s.csrf } });
       return r.status;
     });

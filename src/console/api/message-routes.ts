@@ -27,7 +27,7 @@ import {
   CONSOLE_MAX_STREAMS_PER_CLIENT,
 } from "../../limits.ts";
 import type { Role } from "../auth.ts";
-import { runFilter, type FilterMessage } from "../filter-sandbox-shim.ts";
+import { runFilter, type FilterMessage } from "../filter-sandbox/index.ts";
 import { decode, DECODE_FORMATS, type DecodeFormat, type SchemaCache } from "./decode.ts";
 import type { App, ConsoleDeps } from "./deps.ts";
 import { badRequest, ConsoleError } from "./errors.ts";
