@@ -247,3 +247,7 @@ export const CONSOLE_UPSTREAM_TIMEOUT_MS = 15_000;
 export const CONSOLE_MAX_CACHED_SCHEMAS = 1000;
 /** Console: headers one produced message may carry. */
 export const CONSOLE_MAX_HEADERS = 100;
+/** Largest response body the console reads from a Kafka Connect REST API (src/console/connect). */
+export const CONSOLE_CONNECT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+/** Default time a Kafka Connect REST call may take before it is abandoned. */
+export const CONSOLE_CONNECT_DEFAULT_TIMEOUT_MS = 30_000;
