@@ -3,11 +3,12 @@
  * (`bun pm pack`), the example copied to a temporary folder, its locked devDependencies (vitest
  * 3.2.4, kafkajs, @platformatic/kafka 2.x; package-lock.json) and the tarball installed by npm, then
  * its suites run: `bun test ./test/bun` (in-process) and vitest on Node (a Bun child process via
- * takhin/testing). Both must pass; the installed package must be the tarball's (no link back here).
+ * takhin/testing; @confluentinc/kafka-javascript's suite too when its addon is built here). The
+ * code blocks of docs/embedding.md that name an example file are that file, verbatim. Both must pass; the installed package must be the tarball's (no link back here).
  * Needs the npm registry or npm's cache for the example's devDependencies.
  */
 import { expect, test } from "bun:test";
-import { cpSync, existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "../helpers/broker.ts";
 
@@ -55,8 +56,24 @@ async function packInstallAndRun(dir: string): Promise<void> {
   expect(bunRun.code).toBe(0);
   expect(bunRun.out).toMatch(/\b3 pass\b/);
 
+  // @confluentinc/kafka-javascript is not in the example's lockfile (its install downloads a prebuilt
+  // addon): the copy built here by scripts/build-confluent-kafka-javascript.sh (.ci/run) is linked in.
+  const ckjs = join(ROOT, "node_modules", "@confluentinc", "kafka-javascript");
+  const ckjsBuilt = existsSync(join(ckjs, "build", "Release", "confluent-kafka-javascript.node"));
+  if (ckjsBuilt) {
+    mkdirSync(join(app, "node_modules", "@confluentinc"), { recursive: true });
+    symlinkSync(ckjs, join(app, "node_modules", "@confluentinc", "kafka-javascript"));
+  } else console.log(`@confluentinc/kafka-javascript is not built in ${ckjs} (scripts/build-confluent-kafka-javascript.sh): its example is skipped`);
+
   const nodeRun = await run(["node", join("node_modules", "vitest", "vitest.mjs"), "run"], app, { TAKHIN_BUN: process.execPath });
   if (nodeRun.code !== 0) console.error(nodeRun.out);
   expect(nodeRun.code).toBe(0);
-  expect(nodeRun.out).toMatch(/Tests\s+2 passed/);
+  expect(nodeRun.out).toMatch(ckjsBuilt ? /Tests\s+3 passed/ : /Tests\s+2 passed \| 1 skipped/);
 }
+
+test("docs/embedding.md's example blocks are the example project's files, verbatim", () => {
+  const doc = readFileSync(join(ROOT, "docs", "embedding.md"), "utf8");
+  const blocks = [...doc.matchAll(/<!-- (examples\/embedded\/[^ ]+) -->\n```[a-z]*\n([\s\S]*?)```\n/g)];
+  expect(blocks.map((b) => b[1])).toEqual(["examples/embedded/test/bun/orders.test.ts", "examples/embedded/test/node/orders.test.mjs", "examples/embedded/test/node/confluent.test.mjs"]);
+  for (const [, path, body] of blocks) expect(body).toBe(readFileSync(join(ROOT, path!), "utf8"));
+});
