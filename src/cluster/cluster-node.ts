@@ -29,6 +29,8 @@
  * leaderless, -1) and unfences it on its next heartbeat. A new active controller gives every broker
  * a full session before fencing it.
  */
+import { RESIGN_RPC, ResignError, resignLeaderRecords } from "./replication/corruption-healer.ts";
+import { usableBrokers } from "../metadata/decisions.ts";
 import { createHash, randomBytes } from "node:crypto";
 import type { BrokerConfig } from "../config/config.ts";
 import { LocalController } from "../metadata/controller.ts";
@@ -263,6 +265,12 @@ export class ClusterNode {
         return serveControlledShutdown(this.quorum, body, from);
       case "alterPartition":
         return serveAlterPartition((decide) => this.quorum.submit(decide), body, from);
+      case RESIGN_RPC:
+        return this.quorum
+          .submit((image) => ({ records: resignLeaderRecords(image, body, from, (id) => usableBrokers(image).includes(id)), result: {} }))
+          .catch((e: unknown) => {
+            throw e instanceof ResignError ? new RpcError(e.message, e.code, this.quorum.controllerId) : e;
+          });
       case "allocateProducerIds":
         return serveAllocateProducerIds((decide) => this.quorum.submit(decide), body, from);
       case "admin": {

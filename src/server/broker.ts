@@ -19,6 +19,7 @@
  * free port, `stop()` ends it. A part that fails to start stops the ones before it and the call
  * throws a ServiceStartError naming it.
  */
+import { CorruptionHealer } from "../cluster/replication/corruption-healer.ts";
 import { appliedGroupConfig } from "../cluster/group-config-resource.ts";
 import { join } from "node:path";
 import { ReplicaMarkerWriter } from "../cluster/txn-marker-writer.ts";
@@ -283,6 +284,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
     stop() {},
   });
   let replication: ReplicationManager | null = null;
+  let healer: CorruptionHealer | null = null;
   if (!cluster.standalone) {
     const replicationOptions = replicationOptionsOf(opts.replication, opts.env ?? process.env);
     host.add({
@@ -302,8 +304,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
         });
         context.replicas.onFollowerFetch = (p, id, epoch) => replication?.followerFetched(p, id, epoch);
         replication.start();
+        healer = new CorruptionHealer({ nodeId: context.nodeId, partitions: context.partitions, topics: context.topics, controllerCall: (kind, body) => node.call(kind, body), log: log.child({ component: "replication" }) });
       },
       async stop() {
+        healer?.close();
         await replication?.close();
       },
     });

@@ -654,7 +654,9 @@ export class PartitionLog {
     const nowMs = this.clock();
     const holding = this.segments[this.segmentIndexFor(offset)];
     const holdingPosition = holding.positionOf(offset);
-    const holdingBase = holdingPosition < holding.sizeBytes ? holding.batchBaseOffsetAt(holdingPosition) : offset;
+    const readBase = holdingPosition < holding.sizeBytes ? holding.batchBaseOffsetAt(holdingPosition) : offset;
+    // A rotten header (issue 26) may name any base: the batch holding `offset` starts in [segment base, offset].
+    const holdingBase = readBase >= holding.baseOffset && readBase <= offset ? readBase : offset;
     if (offset <= this.segments[0].baseOffset || offset <= this.startOffset || holdingBase < this.startOffset) {
       // Nothing at or above the log start would survive: start over at `offset`.
       const target = Math.max(offset, 0);

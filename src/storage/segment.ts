@@ -512,7 +512,9 @@ export class Segment implements BudgetedFile {
     const cut = this.positionOf(offset);
     if (cut >= this.sizeBytes) return this.nextOffset;
     const cutHeader = this.header(cut);
-    const newNextOffset = baseOffsetAt(cutHeader.buf, cutHeader.at);
+    const cutBase = baseOffsetAt(cutHeader.buf, cutHeader.at);
+    // The batch at the cut holds `offset`, so it starts at or below it; a rotten header says otherwise.
+    const newNextOffset = cutBase >= this.baseOffset && cutBase <= offset ? cutBase : offset;
     this.offsetIndex.truncateToPosition(cut);
     this.timeIndex.truncateToRelOffset(newNextOffset - this.baseOffset);
     this.sizeBytes = cut;

@@ -1,0 +1,147 @@
+/**
+ * Self-healing of corrupt ranges in a cluster (issue 26, docs/data-integrity.md). The storage finds
+ * a corrupt range (read path or scrubber: src/storage/scrub) and tells the log manager's
+ * listeners; this healer, one per broker, acts on each partition it hosts, without operator action:
+ *
+ *   follower  truncates its log to the range's first offset (Partition.truncateTo: whole batches,
+ *             producer state rebuilt); its replica fetcher, whose fetch offset is the log end,
+ *             fetches the range and everything after it again from the leader, verified on
+ *             receipt (PartitionLog verifies replicated batches).
+ *   leader    asks the active controller to move leadership to another live in-sync replica and
+ *             take this broker out of the ISR (controller RPC "resignCorruptLeader", decided by
+ *             resignLeaderRecords below); once the image makes it a follower, it heals as one, and
+ *             the ISR takes it back when it has caught up (leader-state.ts). Meanwhile its reads of
+ *             the range answer CORRUPT_MESSAGE (never the bytes). With no other live ISR member it
+ *             keeps leading, says so once, and serves everything but the range.
+ *
+ * Pending partitions are looked at every HEAL_CHECK_INTERVAL_MS (a role change completes a heal
+ * that had to wait), at most MAX_PENDING_HEALS at once.
+ */
+import type { MetadataImage } from "../../metadata/image.ts";
+import { NO_LEADER, type PartitionChangeRecord } from "../../metadata/records.ts";
+import { ErrorCode } from "../../protocol/errors.ts";
+import type { CorruptRange, PartitionLog } from "../../storage/index.ts";
+import type { Logger } from "../../util/log.ts";
+import type { PartitionManager } from "../partition-manager.ts";
+import type { TopicRegistry } from "../topics.ts";
+
+export const HEAL_CHECK_INTERVAL_MS = 250;
+export const MAX_PENDING_HEALS = 10_000;
+export const RESIGN_RPC = "resignCorruptLeader";
+
+/** A controller's decision on a leader's resignation (thrown as an RPC error with `code`). */
+export class ResignError extends Error {
+  constructor(
+    message: string,
+    readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Active controller: leadership of topicId/partitionId moves from `from` (which must lead it at
+ * `leaderEpoch`) to the first other live ISR member, and `from` leaves the ISR.
+ */
+export function resignLeaderRecords(image: MetadataImage, body: Record<string, unknown>, from: number, live: (id: number) => boolean): PartitionChangeRecord[] {
+  const { topicId, partitionId, leaderEpoch } = body as { topicId: unknown; partitionId: unknown; leaderEpoch: unknown };
+  if (typeof topicId !== "string" || typeof partitionId !== "number" || typeof leaderEpoch !== "number") throw new ResignError("malformed resignation", ErrorCode.INVALID_REQUEST);
+  const p = image.topicsById.get(topicId)?.partitions[partitionId];
+  if (!p) throw new ResignError(`unknown partition ${topicId}/${partitionId}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  if (p.leader !== from || p.leaderEpoch !== leaderEpoch) throw new ResignError(`broker ${from} does not lead ${topicId}/${partitionId} at epoch ${leaderEpoch}`, ErrorCode.FENCED_LEADER_EPOCH);
+  const next = p.isr.find((id) => id !== from && live(id));
+  if (next === undefined) throw new ResignError("no other live in-sync replica", ErrorCode.NOT_ENOUGH_REPLICAS);
+  return [{ type: "PartitionChange", topicId, partitionId, leader: next, isr: p.isr.filter((id) => id !== from), replicas: null }];
+}
+
+export interface CorruptionHealerOptions {
+  nodeId: number;
+  partitions: PartitionManager;
+  topics: TopicRegistry;
+  controllerCall: (kind: string, body: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  log: Logger;
+}
+
+interface Pending {
+  log: PartitionLog;
+  topic: string;
+  partition: number;
+  /** The leader epoch a resignation was asked at (not asked twice in one epoch). */
+  resignedAtEpoch: number;
+  saidCannot: boolean;
+}
+
+export class CorruptionHealer {
+  private readonly pending = new Map<string, Pending>();
+  private readonly unsubscribe: () => void;
+  private readonly timer: ReturnType<typeof setInterval>;
+  readonly totals = { followerTruncations: 0, resignations: 0 };
+
+  constructor(private readonly o: CorruptionHealerOptions) {
+    this.unsubscribe = o.partitions.logs.onCorruption((log, range) => this.found(log, range));
+    // Ranges found before this healer started (at open) are healed too.
+    for (const tp of o.partitions.logs.listPartitions()) {
+      const log = o.partitions.logs.getLog(tp.topic, tp.partition);
+      if (log && log.corrupt.size > 0) this.found(log, log.corrupt.list()[0]!);
+    }
+    this.timer = setInterval(() => this.check(), HEAL_CHECK_INTERVAL_MS);
+    (this.timer as { unref?: () => void }).unref?.();
+  }
+
+  close(): void {
+    this.unsubscribe();
+    clearInterval(this.timer);
+  }
+
+  private found(log: PartitionLog, range: CorruptRange): void {
+    const key = `${log.topic}-${log.partition}`;
+    if (!this.pending.has(key) && this.pending.size < MAX_PENDING_HEALS) {
+      this.pending.set(key, { log, topic: log.topic, partition: log.partition, resignedAtEpoch: -1, saidCannot: false });
+      this.o.log.warn("corrupt range: healing from a replica", { topic: log.topic, partition: log.partition, firstOffset: range.firstOffset, endOffset: range.endOffset, file: range.file, position: range.position });
+    }
+    queueMicrotask(() => this.check());
+  }
+
+  /** Acts on every pending partition as its current role allows. */
+  check(): void {
+    for (const [key, w] of this.pending) {
+      const p = this.o.partitions.hosted(w.topic, w.partition);
+      if (!p || p.log !== w.log || w.log.isClosed || w.log.isOffline || w.log.corrupt.size === 0) {
+        this.pending.delete(key);
+        continue;
+      }
+      const reg = this.o.topics.partition(w.topic, w.partition);
+      if (!reg || !reg.replicas.includes(this.o.nodeId) || reg.leader === NO_LEADER) continue;
+      const first = Math.min(...w.log.corrupt.list().map((r) => r.firstOffset));
+      if (reg.leader !== this.o.nodeId) {
+        if (p.leaderState !== null) continue; // the role change is not applied yet
+        this.o.log.warn("follower truncates to its first corrupt offset and fetches the rest again from the leader", { topic: w.topic, partition: w.partition, from: p.logEndOffset, to: first, leader: reg.leader });
+        p.truncateTo(first);
+        this.totals.followerTruncations++;
+        if (w.log.corrupt.size === 0) this.pending.delete(key);
+        continue;
+      }
+      if (w.resignedAtEpoch === reg.leaderEpoch) continue;
+      w.resignedAtEpoch = reg.leaderEpoch;
+      const topicId = this.o.topics.get(w.topic)?.id;
+      if (!topicId) continue;
+      this.o.controllerCall(RESIGN_RPC, { topicId, partitionId: w.partition, leaderEpoch: reg.leaderEpoch }).then(
+        () => {
+          this.totals.resignations++;
+          this.o.log.warn("corrupt leader resigned: leadership moves to an in-sync replica, this replica heals as a follower", { topic: w.topic, partition: w.partition, leaderEpoch: reg.leaderEpoch });
+        },
+        (e: unknown) => {
+          const code = (e as { code?: number }).code;
+          if (code === ErrorCode.NOT_ENOUGH_REPLICAS) {
+            if (!w.saidCannot) this.o.log.error("corrupt range cannot be healed now: no other live in-sync replica; the range is not served", { topic: w.topic, partition: w.partition, firstOffset: first });
+            w.saidCannot = true;
+          }
+          // Asked again later (a new epoch, or the next check once the ISR grew).
+          setTimeout(() => {
+            if (w.resignedAtEpoch === reg.leaderEpoch) w.resignedAtEpoch = -1;
+          }, 1000).unref?.();
+        },
+      );
+    }
+  }
+}
