@@ -6,7 +6,8 @@
  *   "unreachable" the proxy stops listening (connection refused) until the fault is cleared
  *   "slow"        each request waits `slowMs` before it is passed on
  *   "error"       503 SlowDown with an S3 error body, nothing reaches s3rver
- *   "truncate"    GET bodies are cut to half their length (the headers say so: a short body)
+ *   "truncate"    GET bodies are cut to half their length (the headers say so: a short body);
+ *                 PUT bodies reach s3rver cut to half (as if the transfer lost its tail)
  *   "corrupt"     GET bodies have one byte flipped (the length is right: only a checksum can tell)
  * `onlyMethod` narrows a fault to GETs (reads) or PUTs (uploads). Counts of what was seen and
  * faulted let a test prove the fault was exercised.
@@ -83,7 +84,12 @@ export async function startS3(bucket = "takhin-tiered"): Promise<S3Harness> {
         }
         const headers = new Headers(req.headers);
         headers.delete("host");
-        const body = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+        let body: ArrayBuffer | Uint8Array | undefined = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
+        if (applies && h.fault === "truncate" && req.method === "PUT" && body) {
+          h.faulted++;
+          body = new Uint8Array(body).subarray(0, Math.floor(body.byteLength / 2));
+          headers.set("content-length", String(body.byteLength));
+        }
         const upstream = await fetch(`${directEndpoint}${url.pathname}${url.search}`, { method: req.method, headers, body, redirect: "manual" });
         const out = new Headers(upstream.headers);
         out.delete("content-encoding");

@@ -82,6 +82,13 @@ export class ChunkCache {
     this.stats.bytes = this.usedBytes;
   }
 
+  /** Drops every chunk (tests, and an operator's cache reset). */
+  clear(): void {
+    this.entries.clear();
+    this.usedBytes = 0;
+    this.stats.bytes = 0;
+  }
+
   get sizeBytes(): number {
     return this.usedBytes;
   }

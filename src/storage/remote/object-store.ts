@@ -3,7 +3,9 @@
  * Bun's built-in S3 client (any S3-compatible server: AWS S3, MinIO, s3rver). Every call is bounded
  * in time (requestTimeoutMs; a call past it fails, the request itself may linger in Bun), and a
  * body that is not exactly as long as asked (a truncated transfer, a short object) is an error,
- * never returned. Failures are RemoteStorageError: the uploader retries them, a reader turns them
+ * never returned. A put is verified before it counts: the stored object's size must be the body's,
+ * and its ETag, when it is a single-part one (an MD5 hex digest), the body's MD5; so a body cut or
+ * changed in transit is never taken for durable. Failures are RemoteStorageError: the uploader retries them, a reader turns them
  * into a retriable Kafka error for its client.
  */
 
@@ -63,6 +65,19 @@ export class S3ObjectStore implements ObjectStore {
 
   async put(key: string, body: Uint8Array): Promise<void> {
     await this.bounded(`put ${key}`, () => this.client.write(key, body));
+    const stat = await this.bounded(`stat ${key}`, () => this.client.stat(key));
+    if (stat.size !== body.length) {
+      this.stats.failures++;
+      throw new RemoteStorageError(`put ${key}: the store holds ${stat.size} bytes, ${body.length} were sent`);
+    }
+    const etag = String(stat.etag ?? "").replace(/"/g, "");
+    if (/^[0-9a-f]{32}$/i.test(etag)) {
+      const md5 = new Bun.CryptoHasher("md5").update(body).digest("hex");
+      if (md5 !== etag.toLowerCase()) {
+        this.stats.failures++;
+        throw new RemoteStorageError(`put ${key}: stored ETag ${etag} is not the body's MD5 ${md5}`);
+      }
+    }
     this.stats.puts++;
     this.stats.putBytes += body.length;
   }
