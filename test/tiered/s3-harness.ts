@@ -9,7 +9,8 @@
  *   "truncate"    GET bodies are cut to half their length (the headers say so: a short body);
  *                 PUT bodies reach s3rver cut to half (as if the transfer lost its tail)
  *   "corrupt"     GET bodies have one byte flipped (the length is right: only a checksum can tell)
- * `onlyMethod` narrows a fault to GETs (reads) or PUTs (uploads). Counts of what was seen and
+ * `onlyMethod` narrows a fault to GETs (reads) or PUTs (uploads); `times` limits it to that many
+ * matching requests, after which the store is healthy again (a fault a client must ride out). Counts of what was seen and
  * faulted let a test prove the fault was exercised.
  */
 import S3rver from "s3rver";
@@ -28,7 +29,9 @@ export interface S3Harness {
   slowMs: number;
   seen: { GET: number; PUT: number; DELETE: number; other: number };
   faulted: number;
-  setFault(fault: Fault, onlyMethod?: "GET" | "PUT" | null): void;
+  /** Matching requests left to fault (Infinity: until cleared). */
+  remaining: number;
+  setFault(fault: Fault, onlyMethod?: "GET" | "PUT" | null, times?: number): void;
   /** A Bun S3 client straight to s3rver (to inspect what was uploaded). */
   client(): Bun.S3Client;
   close(): Promise<void>;
@@ -50,9 +53,11 @@ export async function startS3(bucket = "takhin-tiered"): Promise<S3Harness> {
     slowMs: 300,
     seen: { GET: 0, PUT: 0, DELETE: 0, other: 0 },
     faulted: 0,
-    setFault(fault, onlyMethod = null) {
+    remaining: Infinity,
+    setFault(fault, onlyMethod = null, times = Infinity) {
       h.fault = fault;
       h.onlyMethod = onlyMethod;
+      h.remaining = times;
       if (fault === "unreachable" && proxy) {
         proxy.stop(true);
         proxy = null;
@@ -76,16 +81,18 @@ export async function startS3(bucket = "takhin-tiered"): Promise<S3Harness> {
         const method = req.method as keyof S3Harness["seen"];
         if (method === "GET" || method === "PUT" || method === "DELETE") h.seen[method]++;
         else h.seen.other++;
-        const applies = h.fault !== "none" && (h.onlyMethod === null || h.onlyMethod === req.method);
-        if (applies && h.fault === "slow") await Bun.sleep(h.slowMs);
-        if (applies && h.fault === "error") {
+        const applies = h.fault !== "none" && h.remaining > 0 && (h.onlyMethod === null || h.onlyMethod === req.method);
+        const fault: Fault = applies ? h.fault : "none";
+        if (applies && --h.remaining <= 0) h.fault = "none";
+        if (fault === "slow") await Bun.sleep(h.slowMs);
+        if (fault === "error") {
           h.faulted++;
           return new Response(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>injected fault</Message></Error>`, { status: 503, headers: { "content-type": "application/xml" } });
         }
         const headers = new Headers(req.headers);
         headers.delete("host");
         let body: ArrayBuffer | Uint8Array | undefined = req.method === "GET" || req.method === "HEAD" ? undefined : await req.arrayBuffer();
-        if (applies && h.fault === "truncate" && req.method === "PUT" && body) {
+        if (fault === "truncate" && req.method === "PUT" && body) {
           h.faulted++;
           body = new Uint8Array(body).subarray(0, Math.floor(body.byteLength / 2));
           headers.set("content-length", String(body.byteLength));
@@ -94,10 +101,10 @@ export async function startS3(bucket = "takhin-tiered"): Promise<S3Harness> {
         const out = new Headers(upstream.headers);
         out.delete("content-encoding");
         out.delete("transfer-encoding");
-        if (applies && req.method === "GET" && upstream.ok && (h.fault === "truncate" || h.fault === "corrupt")) {
+        if (req.method === "GET" && upstream.ok && (fault === "truncate" || fault === "corrupt")) {
           const bytes = new Uint8Array(await upstream.arrayBuffer());
           h.faulted++;
-          if (h.fault === "truncate") {
+          if (fault === "truncate") {
             const cut = bytes.subarray(0, Math.floor(bytes.length / 2));
             out.set("content-length", String(cut.length));
             return new Response(cut, { status: upstream.status, headers: out });

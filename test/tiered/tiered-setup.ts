@@ -45,11 +45,14 @@ export interface TestRecord {
   header: string;
 }
 
-/** Record i: key k-i, a value of 200..1800 bytes derived from i, header h=i. */
+/**
+ * Record i: key k-i, a value of 200..1800 printable ASCII bytes derived from i (no tab or newline,
+ * so line-based client output such as kcat's can be compared byte for byte), header h=i.
+ */
 export function record(i: number): TestRecord {
   const size = 200 + ((i * 7919) % 1600);
   const value = Buffer.alloc(size);
-  for (let j = 0; j < size; j++) value[j] = (i * 31 + j * 17) & 0xff;
+  for (let j = 0; j < size; j++) value[j] = 33 + ((i * 31 + j * 17) % 94);
   return { key: `k-${i}`, value, header: String(i) };
 }
 
@@ -133,5 +136,19 @@ export async function consumeAllKafkajs(bootstrap: string, topic: string, count:
     if (g.offset !== i || g.key !== want.key || g.header !== want.header || !g.value.equals(want.value)) {
       throw new Error(`record ${i}: got offset ${g.offset} key ${g.key} header ${g.header} value of ${g.value.length} bytes; want ${want.key} ${want.header} ${want.value.length} bytes`);
     }
+  }
+}
+
+/** The expected line of record i in the clients' "offset\tkey\tvalue\theader" output. */
+export function expectedLine(i: number): string {
+  const r = record(i);
+  return `${i}\t${r.key}\t${r.value.toString("latin1")}\t${r.header}`;
+}
+
+/** Checks client output lines (one per record, offsets 0..count-1 in order) against the records. */
+export function checkLines(client: string, lines: string[], count: number): void {
+  if (lines.length !== count) throw new Error(`${client}: ${lines.length} records, want ${count}`);
+  for (let i = 0; i < count; i++) {
+    if (lines[i] !== expectedLine(i)) throw new Error(`${client}: record ${i} differs: ${lines[i]!.slice(0, 120)}`);
   }
 }
