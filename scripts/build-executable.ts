@@ -3,10 +3,11 @@
  * without Bun: `bun scripts/build-executable.ts [--outfile dist/takhin] [--target bun-linux-x64]`.
  * The binary carries Bun's runtime and every module; it reads the same YAML file and TAKHIN_*
  * variables as `bun run broker`. The C addon is not inside it: the TypeScript CRC-32C and batch
- * scanning run instead (src/native/index.ts says so once at start). test/embed/executable.test.ts
+ * scanning run instead (src/native/index.ts says so once at start). Nor are the console's web pages
+ * (it serves them from a directory): set TAKHIN_CONSOLE_PORT=-1. test/embed/executable.test.ts
  * builds it and smoke-tests it (start, produce, consume, stop).
  */
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 
 export interface BuildOptions {
   outfile: string;
@@ -30,7 +31,7 @@ if (import.meta.main) {
     const i = args.indexOf(flag);
     return i >= 0 ? args[i + 1] : undefined;
   };
-  const outfile = value("--outfile") ?? join(ROOT, "dist", "takhin");
+  const outfile = resolve(value("--outfile") ?? join(ROOT, "dist", "takhin"));
   const r = await buildExecutable({ outfile, target: value("--target") });
   process.stdout.write(r.output);
   if (r.code !== 0) process.exit(r.code);

@@ -22,7 +22,7 @@ test("the compiled broker starts without Bun, serves kafkajs (produce, consume),
     cwd: dir,
     stdout: "pipe",
     stderr: "pipe",
-    env: { PATH: "/nonexistent", HOME: dir, TAKHIN_KAFKA_PORT: "0", TAKHIN_HOST: "127.0.0.1", TAKHIN_DATA_DIR: data, TAKHIN_ADMIN_API_PORT: "-1", TAKHIN_SCHEMA_REGISTRY_PORT: "-1", TAKHIN_HTTP_PROXY_PORT: "-1", TAKHIN_GROUP_INITIAL_REBALANCE_DELAY_MS: "0" },
+    env: { PATH: "/nonexistent", HOME: dir, TAKHIN_KAFKA_PORT: "0", TAKHIN_HOST: "127.0.0.1", TAKHIN_DATA_DIR: data, TAKHIN_ADMIN_API_PORT: "-1", TAKHIN_SCHEMA_REGISTRY_PORT: "-1", TAKHIN_HTTP_PROXY_PORT: "-1", TAKHIN_CONSOLE_PORT: "-1", TAKHIN_GROUP_INITIAL_REBALANCE_DELAY_MS: "0" },
   });
   const killer = setTimeout(() => p.kill("SIGKILL"), 60_000);
   let logs = "";
