@@ -1,6 +1,7 @@
 /**
  * The Admin API's routes (Hono). Paths and bodies are documented in openapi.ts; the data comes
- * from views.ts, cluster-config.ts and users.ts, the metrics from metrics.ts.
+ * from views.ts, cluster-config.ts and users.ts, the operations (reassignments, leadership
+ * transfer, drain, decommission) from operations.ts, the metrics from metrics.ts.
  *
  * Errors: every client mistake is a 4xx with { "message", "code" } (errors.ts): an unknown path
  * 404 not_found, a known path with another method 405 method_not_allowed (with Allow), a body that
@@ -18,6 +19,7 @@ import { OPENAPI_DOCUMENT } from "./openapi.ts";
 import { createUser, deleteUser, listUsers, parseNewUser } from "./users.ts";
 import * as views from "./views.ts";
 import { integrity, scrubNow } from "./integrity.ts";
+import * as ops from "./operations.ts";
 
 export interface AdminAppDeps {
   context: BrokerContext;
@@ -80,6 +82,23 @@ export function adminApp(d: AdminAppDeps): Hono {
     const b = views.brokers(ctx).find((x) => x.node_id === Number(raw));
     if (!b) throw new AdminError(404, `broker ${raw} is not registered`, "broker_not_found");
     return c.json(b);
+  });
+  const brokerId = (c: Context): number => {
+    const raw = c.req.param("id") ?? "";
+    if (!/^\d{1,10}$/.test(raw) || Number(raw) > 2 ** 31 - 1) throw new AdminError(400, `broker id must be a non-negative integer, got ${JSON.stringify(raw)}`, "invalid_broker_id");
+    return Number(raw);
+  };
+  app.put("/v1/brokers/:id/maintenance", async (c) => c.json(await ops.drain(ctx, brokerId(c))));
+  app.put("/v1/brokers/:id/decommission", async (c) => c.json(await ops.decommission(ctx, brokerId(c))));
+  app.get("/v1/brokers/:id/decommission", (c) => c.json(ops.decommissionStatus(ctx, brokerId(c))));
+  app.get("/v1/partitions/reassignments", async (c) => c.json(await ops.listReassignments(ctx)));
+  app.post("/v1/partitions/reassignments", async (c) => c.json(await ops.reassign(ctx, ops.parseReassignments(await jsonBody(c)))));
+  app.post("/v1/partitions/:topic/:partition/transfer_leadership", async (c) => {
+    const raw = c.req.param("partition");
+    if (!/^\d{1,10}$/.test(raw) || Number(raw) > 2 ** 31 - 1) throw new AdminError(400, `partition must be a non-negative integer, got ${JSON.stringify(raw)}`, "invalid_partition");
+    const t = c.req.query("target");
+    if (t !== undefined && (!/^\d{1,10}$/.test(t) || Number(t) > 2 ** 31 - 1)) throw new AdminError(400, `target must be a broker id, got ${JSON.stringify(t)}`, "invalid_broker_id");
+    return c.json(await ops.transferLeadership(ctx, c.req.param("topic"), Number(raw), t === undefined ? null : Number(t)));
   });
   app.get("/v1/cluster/health_overview", (c) => c.json(views.healthOverview(ctx)));
   app.get("/v1/cluster_config", (c) => c.json(describeClusterConfig(ctx)));

@@ -50,6 +50,40 @@ export const OPENAPI_DOCUMENT = {
   paths: {
     "/v1/brokers": { get: { summary: "Registered brokers", responses: ok("brokers", { type: "array", items: broker }) } },
     "/v1/brokers/{id}": { get: { summary: "One broker", parameters: [pathParam("id")], responses: { ...ok("broker", broker), ...errors(400, 404) } } },
+    "/v1/brokers/{id}/maintenance": {
+      put: {
+        summary: "Drain: move every leadership off the broker (each partition's first other in-sync replica becomes preferred and leads; the broker goes last in its replica lists)",
+        parameters: [pathParam("id")],
+        responses: { ...ok("drained", obj({ broker: int, leaderships_moved: int, moved: { type: "array", items: obj({ topic: str, partition: int, leader: int }) }, stuck: { type: "array", items: obj({ topic: str, partition: int, reason: str }) } })), ...errors(400, 404, 503) },
+      },
+    },
+    "/v1/brokers/{id}/decommission": {
+      put: {
+        summary: "Reassign every replica of the broker to other live brokers (refused with 409 when a partition would lose a replica)",
+        parameters: [pathParam("id")],
+        responses: { ...ok("started", obj({ broker: int, reassignments_started: int, moves: { type: "array", items: obj({ topic: str, partition: int, replicas: ints }) }, failed: { type: "array", items: { type: "object" } } })), ...errors(400, 404, 409, 503) },
+      },
+      get: {
+        summary: "Decommission progress: replicas left on the broker and the reassignments moving them",
+        parameters: [pathParam("id")],
+        responses: { ...ok("status", obj({ broker: int, replicas_left: int, reassignments: { type: "array", items: { type: "object" } }, done: bool })), ...errors(400, 404) },
+      },
+    },
+    "/v1/partitions/reassignments": {
+      get: { summary: "Reassignments in progress (ListPartitionReassignments)", responses: { ...ok("reassignments", { type: "array", items: obj({ topic: str, partition: int, replicas: ints, adding_replicas: ints, removing_replicas: ints }) }), ...errors(503) } },
+      post: {
+        summary: "Start or cancel (replicas null) reassignments (AlterPartitionReassignments); per-partition errors in the results",
+        requestBody: { required: true, ...json(obj({ partitions: { type: "array", items: obj({ topic: str, partition: int, replicas: { type: "array", items: int, nullable: true } }) } })) },
+        responses: { ...ok("results", obj({ results: { type: "array", items: obj({ topic: str, partition: int, error_code: int, error: { type: "string", nullable: true }, message: { type: "string", nullable: true } }) } })), ...errors(400, 413, 415, 503) },
+      },
+    },
+    "/v1/partitions/{topic}/{partition}/transfer_leadership": {
+      post: {
+        summary: "Move a partition's leadership: to ?target=N (made the preferred replica, then elected) or to its preferred replica (ElectLeaders PREFERRED)",
+        parameters: [pathParam("topic"), pathParam("partition"), { name: "target", in: "query", required: false, schema: int }],
+        responses: { ...ok("leader", obj({ topic: str, partition: int, leader: int, leader_epoch: int, replicas: ints })), ...errors(400, 404, 503) },
+      },
+    },
     "/v1/cluster/health_overview": {
       get: {
         summary: "Controller, unavailable brokers, leaderless and under-replicated partitions",

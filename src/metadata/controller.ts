@@ -23,6 +23,7 @@
  */
 import { DEFAULT_MAX_PARTITIONS, DEFAULT_MAX_TOPICS } from "../limits.ts";
 import { randomUuidString } from "./uuid.ts";
+import { placeReplicas } from "./placement.ts";
 import { applyBatch, type MetadataChanges, type MetadataImage, type TopicImage } from "./image.ts";
 import type { MetadataLog } from "./metadata-log.ts";
 import { TOPIC_RESOURCE } from "./image.ts";
@@ -127,19 +128,14 @@ export class LocalController {
   }
 
   /**
-   * Replica lists for `count` new partitions starting at `firstIndex`: round-robin over the usable
-   * brokers, the first replica the preferred leader.
+   * Replica lists for `count` new partitions starting at `firstIndex` (placement.ts: round-robin over
+   * the usable brokers, rack-aware when they have racks), the first replica the preferred leader.
    */
   private place(firstIndex: number, count: number, replicationFactor: number): number[][] {
     const brokers = this.usableBrokers();
     if (replicationFactor > brokers.length) throw new Error(`replication factor ${replicationFactor} exceeds the ${brokers.length} usable broker(s)`);
-    const out: number[][] = [];
-    for (let p = firstIndex; p < firstIndex + count; p++) {
-      const list: number[] = [];
-      for (let r = 0; r < replicationFactor; r++) list.push(brokers[(p + r) % brokers.length]);
-      out.push(list);
-    }
-    return out;
+    // Rack-aware when the brokers registered racks (placement.ts).
+    return placeReplicas(brokers.map((id) => ({ id, rack: this.current.brokers.get(id)?.rack ?? null })), firstIndex, count, replicationFactor);
   }
 
   private newPartition(topicId: string, partitionId: number, replicas: number[]): PartitionRecord {

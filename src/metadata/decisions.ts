@@ -4,9 +4,9 @@
  * (cluster/metadata-quorum.ts) runs them on the leader's fully applied image and proposes the
  * result; the simulator runs the same functions.
  *
- * Placement: replicas of partition p are the usable (registered, unfenced) brokers sorted by id,
- * starting at (p + offset) mod n, so the preferred leaders of a topic's partitions cycle over every
- * broker. Rack awareness is not done yet (docs/cluster.md).
+ * Placement: placement.ts over the usable (registered, unfenced) brokers — round-robin by id, so the
+ * preferred leaders of a topic's partitions cycle over every broker; Kafka's rack-aware assignment
+ * when the brokers registered racks.
  *
  * Fencing (a broker's session expired): each partition it leads gets the first other ISR member
  * that is unfenced as leader, and the broker leaves that ISR; a partition whose ISR has no other
@@ -23,6 +23,7 @@
  */
 import type { BrokerRegistration, MetadataImage, PartitionRegistration } from "./image.ts";
 import { applyBatch, TOPIC_RESOURCE } from "./image.ts";
+import { placeReplicas as place, PlacementError } from "./placement.ts";
 import { LEADER_UNCHANGED, NO_LEADER, type Endpoint, type MetadataRecord, type PartitionChangeRecord, type RegisterBrokerRecord } from "./records.ts";
 
 export class DecisionError extends Error {
@@ -44,17 +45,14 @@ export function usableBrokers(image: MetadataImage): number[] {
     .sort((a, b) => a - b);
 }
 
-export function placeReplicas(brokers: readonly number[], firstIndex: number, count: number, replicationFactor: number, offset = 0): number[][] {
-  if (replicationFactor < 1 || replicationFactor > brokers.length) {
-    throw new DecisionError(`Replication factor: ${replicationFactor} larger than available brokers: ${brokers.length}.`, "INVALID_REPLICATION_FACTOR");
+/** placement.ts's placement over the usable brokers of `image` (with their racks). */
+export function placeReplicas(image: MetadataImage, firstIndex: number, count: number, replicationFactor: number): number[][] {
+  try {
+    return place(usableBrokers(image).map((id) => ({ id, rack: image.brokers.get(id)?.rack ?? null })), firstIndex, count, replicationFactor);
+  } catch (e) {
+    if (e instanceof PlacementError) throw new DecisionError(e.message, "INVALID_REPLICATION_FACTOR");
+    throw e;
   }
-  const out: number[][] = [];
-  for (let p = firstIndex; p < firstIndex + count; p++) {
-    const list: number[] = [];
-    for (let r = 0; r < replicationFactor; r++) list.push(brokers[(p + offset + r) % brokers.length]!);
-    out.push(list);
-  }
-  return out;
 }
 
 export interface CreateTopicDecision {
@@ -68,7 +66,7 @@ export interface CreateTopicDecision {
 
 export function createTopicRecords(image: MetadataImage, d: CreateTopicDecision): MetadataRecord[] {
   if (image.topic(d.name)) throw new DecisionError(`Topic '${d.name}' already exists.`, "TOPIC_ALREADY_EXISTS");
-  const lists = d.assignments ?? placeReplicas(usableBrokers(image), 0, d.partitions, d.replicationFactor);
+  const lists = d.assignments ?? placeReplicas(image, 0, d.partitions, d.replicationFactor);
   const records: MetadataRecord[] = [{ type: "Topic", name: d.name, topicId: d.topicId }];
   for (const [name, value] of Object.entries(d.configs))
     records.push({
@@ -99,7 +97,7 @@ export function createPartitionsRecords(image: MetadataImage, topicId: string, c
   const from = t.partitions.length;
   if (count <= from) throw new DecisionError(`Topic currently has ${from} partitions, which is higher than the requested ${count}.`, "INVALID_PARTITIONS");
   const rf = t.partitions[0]?.replicas.length ?? 1;
-  const lists = assignments ?? placeReplicas(usableBrokers(image), from, count - from, rf);
+  const lists = assignments ?? placeReplicas(image, from, count - from, rf);
   return lists.map((replicas, i) => ({
     type: "Partition",
     partitionId: from + i,

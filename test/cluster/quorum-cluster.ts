@@ -25,14 +25,19 @@ export async function freeBasePort(n: number): Promise<number> {
   throw new Error("no free port range found");
 }
 
-export async function startTestCluster(nodes: number, opts: { racks?: (id: number) => string | null; env?: Record<string, string> } = {}): Promise<LocalCluster> {
+/** `adminApi`: each node serves its Admin API on its LocalNode.adminPort (the test preload turns it to port 0 otherwise). */
+export async function startTestCluster(nodes: number, opts: { racks?: (id: number) => string | null; env?: Record<string, string>; adminApi?: boolean } = {}): Promise<LocalCluster> {
   const racks = opts.racks;
+  const basePort = await freeBasePort(nodes);
   return startLocalCluster({
     nodes,
-    basePort: await freeBasePort(nodes),
+    basePort,
     dataDir: tempDir("takhin-quorum-"),
     env: { TAKHIN_LOG_LEVEL: "info", ...opts.env },
-    nodeEnv: racks ? (id): Record<string, string> => (racks(id) === null ? {} : { TAKHIN_RACK: racks(id)! }) : undefined,
+    nodeEnv: (id): Record<string, string> => ({
+      ...(racks && racks(id) !== null ? { TAKHIN_BROKER_RACK: racks(id)! } : {}),
+      ...(opts.adminApi ? { TAKHIN_ADMIN_API_PORT: String(basePort + 200 + id) } : {}),
+    }),
     readyTimeoutMs: 90_000,
   });
 }

@@ -16,7 +16,11 @@ import { join } from "node:path";
 import type { LocalCluster } from "../../src/cluster-launcher.ts";
 import { AlterPartitionReassignments } from "../../src/protocol/messages/alter-partition-reassignments.ts";
 import { ApiVersions } from "../../src/protocol/messages/api-versions.ts";
+import { CreatePartitions } from "../../src/protocol/messages/create-partitions.ts";
 import { CreateTopics } from "../../src/protocol/messages/create-topics.ts";
+import { DeleteTopics } from "../../src/protocol/messages/delete-topics.ts";
+import { DescribeCluster } from "../../src/protocol/messages/describe-cluster.ts";
+import { takhin } from "../cli/run-cli.ts";
 import { ListPartitionReassignments } from "../../src/protocol/messages/list-partition-reassignments.ts";
 import { Metadata } from "../../src/protocol/messages/metadata.ts";
 import { KafkaClient, LATEST_TIMESTAMP } from "../../src/client/client.ts";
@@ -36,7 +40,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = tempDir("takhin-reassign-");
-  cluster = await startTestCluster(4, { racks: (id) => (id < 2 ? "rack-a" : "rack-b") });
+  cluster = await startTestCluster(4, { racks: (id) => (id < 2 ? "rack-a" : "rack-b"), adminApi: true });
 }, T);
 
 afterAll(async () => {
@@ -77,6 +81,30 @@ async function createTopic(name: string, assignments: number[][]): Promise<void>
     return true;
   });
 }
+
+test(
+  "broker_rack: racks registered and reported (Metadata, DescribeCluster); CreateTopics and CreatePartitions spread every partition over both racks",
+  async () => {
+    const port = await follower();
+    const rackOf = (id: number) => (id < 2 ? "rack-a" : "rack-b");
+    const md = await call(port, Metadata, 12, { topics: [], allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    expect(md.brokers.map((x: any) => [x.nodeId, x.rack]).sort()).toEqual([0, 1, 2, 3].map((id) => [id, rackOf(id)]));
+    const dc = await call(port, DescribeCluster, 1, { includeClusterAuthorizedOperations: false, endpointType: 1 });
+    expect(dc.brokers.map((x: any) => [x.brokerId, x.rack]).sort()).toEqual([0, 1, 2, 3].map((id) => [id, rackOf(id)]));
+    const created = await call(port, CreateTopics, 7, { topics: [{ name: "racked", numPartitions: 4, replicationFactor: 2, assignments: [], configs: [] }], timeoutMs: 10_000, validateOnly: false });
+    expect(created.topics[0].errorCode).toBe(0);
+    const more = await call(port, CreatePartitions, 3, { topics: [{ name: "racked", count: 6, assignments: null }], timeoutMs: 10_000, validateOnly: false });
+    expect(more.results[0].errorCode).toBe(0);
+    const ps = await waitFor("racked with 6 partitions", async () => {
+      const v = await partitionsOf(port, "racked");
+      return v?.length === 6 ? v : undefined;
+    });
+    // Kafka's rack-aware assignment over the rack-alternated list [0,2,1,3] (test/metadata/placement.test.ts).
+    expect(ps.map((p) => p.replicas)).toEqual([[0, 2], [2, 1], [1, 3], [3, 0], [0, 3], [2, 0]]);
+    for (const p of ps) expect(new Set(p.replicas.map(rackOf)).size).toBe(2);
+  },
+  T,
+);
 
 const alter = (port: number, version: number, topics: unknown, allowReplicationFactorChange = true) => call(port, AlterPartitionReassignments, version, { timeoutMs: 10_000, allowReplicationFactorChange, topics });
 const list = (port: number, topics: unknown) => call(port, ListPartitionReassignments, 0, { timeoutMs: 10_000, topics });
@@ -248,6 +276,116 @@ test(
       cluster.resume(3);
     }
     await cluster.waitForBrokers([0, 1, 2, 3], { timeoutMs: 30_000 });
+  },
+  T,
+);
+
+// ---- Operations (issue 18): the Admin API and the CLI on the same cluster ----------------------
+
+async function admin(nodeIndex: number, path: string, init: RequestInit = {}): Promise<{ status: number; body: any }> {
+  const r = await fetch(`http://127.0.0.1:${cluster.nodes[nodeIndex]!.adminPort}${path}`, init);
+  return { status: r.status, body: await r.json() };
+}
+const postJson = (body: unknown, method = "POST"): RequestInit => ({ method, headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+
+async function everyNode(topic: string, pred: (ps: NonNullable<Awaited<ReturnType<typeof partitionsOf>>>) => boolean, what: string) {
+  return waitFor(what, async () => {
+    const views = await Promise.all(cluster.nodes.map((n) => partitionsOf(n.kafkaPort, topic)));
+    return views.every((v) => v && pred(v)) ? views[0]! : undefined;
+  });
+}
+
+test(
+  "Admin API: reassignments (start, status), leadership transfer, maintenance drain, decommission (refused when it would lower RF)",
+  async () => {
+    await createTopic("ops", [[0, 1], [1, 2], [2, 3], [3, 0]]);
+    // Reassignment through the Admin API of node 1 (forwarded to the controller), status until done.
+    expect((await admin(1, "/v1/partitions/reassignments", postJson({ partitions: [{ topic: "ops", partition: 0, replicas: [2, 3] }] }))).body).toEqual({ results: [{ topic: "ops", partition: 0, error_code: 0, error: null, message: null }] });
+    await everyNode("ops", (ps) => ps[0]!.replicas.join() === "2,3" && ps[0]!.isr.join() === "2,3", "ops-0 on [2,3]");
+    expect((await admin(2, "/v1/partitions/reassignments")).body).toEqual([]);
+    const refused = await admin(1, "/v1/partitions/reassignments", postJson({ partitions: [{ topic: "ops", partition: 0, replicas: [2, 9] }] }));
+    expect(refused.body.results[0]).toMatchObject({ error: "INVALID_REPLICA_ASSIGNMENT", message: "The manual partition assignment includes broker 9, but no such broker is registered." });
+    expect((await admin(1, "/v1/partitions/reassignments", postJson({ partitions: [] }))).status).toBe(400);
+    expect((await admin(1, "/v1/partitions/reassignments", postJson({ partitions: [{ topic: "ops", partition: -1, replicas: [1] }] }))).status).toBe(400);
+
+    // Leadership transfer: ops-1 [1,2] led by 1 -> 2 (made preferred, then elected); to a non-replica: 400.
+    const moved = await admin(3, "/v1/partitions/ops/1/transfer_leadership?target=2", { method: "POST" });
+    expect(moved.status, JSON.stringify(moved.body)).toBe(200);
+    expect(moved.body).toMatchObject({ leader: 2, replicas: [2, 1] });
+    await everyNode("ops", (ps) => ps[1]!.leader === 2, "ops-1 led by 2 everywhere");
+    expect((await admin(3, "/v1/partitions/ops/1/transfer_leadership?target=0", { method: "POST" })).body.code).toBe("not_a_replica");
+    expect((await admin(3, "/v1/partitions/nope/0/transfer_leadership", { method: "POST" })).status).toBe(404);
+
+    // Maintenance: broker 3 leads ops-3 ([3,0]); drained, it leads nothing that had another in-sync replica.
+    const drained = await admin(0, "/v1/brokers/3/maintenance", { method: "PUT" });
+    expect(drained.status, JSON.stringify(drained.body)).toBe(200);
+    expect(drained.body.stuck).toEqual([]);
+    expect(drained.body.leaderships_moved).toBeGreaterThan(0);
+    await waitFor("no partition led by 3", async () => {
+      const md = await call(cluster.nodes[0]!.kafkaPort, Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      return md.topics.every((t: any) => t.partitions.every((p: any) => p.leaderId !== 3)) ? true : undefined;
+    });
+    expect((await partitionsOf(cluster.nodes[0]!.kafkaPort, "ops"))![3]!.replicas).toEqual([0, 3]);
+
+    // Decommission refused while a partition has a replica on every broker; nothing started.
+    await createTopic("rf4", [[0, 1, 2, 3]]);
+    const no = await admin(0, "/v1/brokers/1/decommission", { method: "PUT" });
+    expect(no.status).toBe(409);
+    expect(no.body.code).toBe("would_lower_replication_factor");
+    expect(no.body.message).toContain("rf4-0");
+    expect((await admin(0, "/v1/partitions/reassignments")).body).toEqual([]);
+    // Through the CLI (Kafka protocol only), refused the same way.
+    const cliNo = await takhin(["cluster", "decommission", "1", "--bootstrap", cluster.bootstrap]);
+    expect(cliNo.code, cliNo.stderr).toBe(1);
+    expect(cliNo.stdout).toContain("rf4");
+    const del = await call(await follower(), DeleteTopics, 6, { topics: [{ name: "rf4", topicId: "AAAAAAAAAAAAAAAAAAAAAA" }], topicNames: [], timeoutMs: 10_000 });
+    expect(del.responses[0].errorCode).toBe(0);
+    await waitFor("rf4 gone", async () => ((await partitionsOf(cluster.nodes[0]!.kafkaPort, "rf4")) === undefined ? true : undefined));
+
+    // Decommission of broker 1: every replica it holds moves to other live brokers; status until done.
+    const yes = await admin(2, "/v1/brokers/1/decommission", { method: "PUT" });
+    expect(yes.status, JSON.stringify(yes.body)).toBe(200);
+    expect(yes.body.reassignments_started).toBeGreaterThan(0);
+    for (const m of yes.body.moves) expect(m.replicas).not.toContain(1);
+    const done = await waitFor("decommission of 1 done", async () => {
+      const s = await admin(0, "/v1/brokers/1/decommission");
+      return s.body.done ? s.body : undefined;
+    }, 60_000, 200);
+    expect(done.replicas_left).toBe(0);
+    const md = await call(cluster.nodes[0]!.kafkaPort, Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+    for (const t of md.topics) for (const p of t.partitions) expect(p.replicaNodes, `${t.name}-${p.partitionIndex}`).not.toContain(1);
+  },
+  T,
+);
+
+test(
+  "CLI: takhin cluster reassign / reassignments / transfer-leadership / drain (Kafka protocol, any node)",
+  async () => {
+    const bs = ["--bootstrap", cluster.bootstrap];
+    await createTopic("cli", [[0, 2]]);
+    const started = await takhin(["cluster", "reassign", "--topic", "cli", "--partition", "0", "--replicas", "3,0", "--json", ...bs]);
+    expect(started.code, started.stderr).toBe(0);
+    expect(JSON.parse(started.stdout)).toEqual([{ topic: "cli", partition: 0, error: null, message: null }]);
+    await everyNode("cli", (ps) => ps[0]!.replicas.join() === "3,0" && ps[0]!.isr.join() === "0,3", "cli-0 on [3,0]");
+    const listed = await takhin(["cluster", "reassignments", "--json", ...bs]);
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(JSON.parse(listed.stdout)).toEqual([]);
+    const bad = await takhin(["cluster", "reassign", "--topic", "cli", "--partition", "0", "--cancel", ...bs]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("NO_REASSIGNMENT_IN_PROGRESS");
+    expect((await takhin(["cluster", "reassign", "--topic", "cli", "--partition", "0", ...bs])).code).toBe(2);
+
+    const t = await takhin(["cluster", "transfer-leadership", "--topic", "cli", "--partition", "0", "--target", "0", "--json", ...bs]);
+    expect(t.code, t.stderr).toBe(0);
+    await everyNode("cli", (ps) => ps[0]!.leader === 0 && ps[0]!.replicas.join() === "0,3", "cli-0 led by 0");
+
+    const d = await takhin(["cluster", "drain", "0", "--json", ...bs]);
+    expect(d.code, d.stdout + d.stderr).toBe(0);
+    expect(JSON.parse(d.stdout).partitions.length).toBeGreaterThan(0);
+    await waitFor("no partition led by 0", async () => {
+      const md = await call(cluster.nodes[2]!.kafkaPort, Metadata, 12, { topics: null, allowAutoTopicCreation: false, includeTopicAuthorizedOperations: false });
+      return md.topics.every((x: any) => x.partitions.every((p: any) => p.leaderId !== 0)) ? true : undefined;
+    });
   },
   T,
 );
