@@ -1,6 +1,5 @@
 /**
- * Kafka Connect routes, over a Connect worker's REST API (connect client in ../connect-client-shim.ts
- * until src/console/connect/client.ts lands):
+ * Kafka Connect routes, over a Connect worker's REST API (src/console/connect/client.ts):
  *
  *   GET    /api/connect/connectors             names with status (connector and task states)
  *   GET    /api/connect/connectors/:name       status, config, tasks
@@ -9,7 +8,7 @@
  *   DELETE /api/connect/connectors/:name
  */
 import type { Role } from "../auth.ts";
-import { ConnectClient, ConnectError } from "../connect-client-shim.ts";
+import { ConnectClient, ConnectError } from "../connect/client.ts";
 import type { App, ConsoleDeps } from "./deps.ts";
 import { badRequest, ConsoleError, unavailable } from "./errors.ts";
 import { readBody, str, stringMap } from "./input.ts";
