@@ -3,13 +3,14 @@
  * a corrupt range (read path or scrubber: src/storage/scrub) and tells the log manager's
  * listeners; this healer, one per broker, acts on each partition it hosts, without operator action:
  *
- *   follower  truncates its log to the range's first offset (Partition.truncateTo: whole batches,
+ *   follower  first leaves the ISR (controller RPC "resignCorruptLeader", resignLeaderRecords below:
+ *             a truncated copy must not count for acknowledged records), then truncates its log to
+ *             the range's first offset (Partition.truncateTo: whole batches,
  *             producer state rebuilt); its replica fetcher, whose fetch offset is the log end,
  *             fetches the range and everything after it again from the leader, verified on
  *             receipt (PartitionLog verifies replicated batches).
- *   leader    asks the active controller to move leadership to another live in-sync replica and
- *             take this broker out of the ISR (controller RPC "resignCorruptLeader", decided by
- *             resignLeaderRecords below); once the image makes it a follower, it heals as one, and
+ *   leader    asks the active controller (same RPC) to move leadership to another live in-sync
+ *             replica and take this broker out of the ISR; once the image makes it a follower, it heals as one, and
  *             the ISR takes it back when it has caught up (leader-state.ts). Meanwhile its reads of
  *             the range answer CORRUPT_MESSAGE (never the bytes). With no other live ISR member it
  *             keeps leading, says so once, and serves everything but the range.
@@ -18,7 +19,7 @@
  * that had to wait), at most MAX_PENDING_HEALS at once.
  */
 import type { MetadataImage } from "../../metadata/image.ts";
-import { NO_LEADER, type PartitionChangeRecord } from "../../metadata/records.ts";
+import { LEADER_UNCHANGED, NO_LEADER, type PartitionChangeRecord } from "../../metadata/records.ts";
 import { ErrorCode } from "../../protocol/errors.ts";
 import type { CorruptRange, PartitionLog } from "../../storage/index.ts";
 import type { Logger } from "../../util/log.ts";
@@ -40,18 +41,21 @@ export class ResignError extends Error {
 }
 
 /**
- * Active controller: leadership of topicId/partitionId moves from `from` (which must lead it at
- * `leaderEpoch`) to the first other live ISR member, and `from` leaves the ISR.
+ * Active controller: replica `from` of topicId/partitionId holds a corrupt range, so it leaves the
+ * ISR (its copy can no longer stand for acknowledged records); when it leads (at `leaderEpoch`),
+ * leadership moves to the first other live ISR member. Refused when no other live ISR member is
+ * left (the ISR never empties; a leader then keeps leading), or when `from` is not in the ISR.
  */
 export function resignLeaderRecords(image: MetadataImage, body: Record<string, unknown>, from: number, live: (id: number) => boolean): PartitionChangeRecord[] {
   const { topicId, partitionId, leaderEpoch } = body as { topicId: unknown; partitionId: unknown; leaderEpoch: unknown };
   if (typeof topicId !== "string" || typeof partitionId !== "number" || typeof leaderEpoch !== "number") throw new ResignError("malformed resignation", ErrorCode.INVALID_REQUEST);
   const p = image.topicsById.get(topicId)?.partitions[partitionId];
   if (!p) throw new ResignError(`unknown partition ${topicId}/${partitionId}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-  if (p.leader !== from || p.leaderEpoch !== leaderEpoch) throw new ResignError(`broker ${from} does not lead ${topicId}/${partitionId} at epoch ${leaderEpoch}`, ErrorCode.FENCED_LEADER_EPOCH);
+  if (p.leaderEpoch !== leaderEpoch) throw new ResignError(`${topicId}/${partitionId} is at leader epoch ${p.leaderEpoch}, not ${leaderEpoch}`, ErrorCode.FENCED_LEADER_EPOCH);
+  if (!p.isr.includes(from)) throw new ResignError(`broker ${from} is not in the ISR of ${topicId}/${partitionId}`, ErrorCode.INELIGIBLE_REPLICA);
   const next = p.isr.find((id) => id !== from && live(id));
   if (next === undefined) throw new ResignError("no other live in-sync replica", ErrorCode.NOT_ENOUGH_REPLICAS);
-  return [{ type: "PartitionChange", topicId, partitionId, leader: next, isr: p.isr.filter((id) => id !== from), replicas: null }];
+  return [{ type: "PartitionChange", topicId, partitionId, leader: p.leader === from ? next : LEADER_UNCHANGED, isr: p.isr.filter((id) => id !== from), replicas: null }];
 }
 
 export interface CorruptionHealerOptions {
@@ -115,20 +119,33 @@ export class CorruptionHealer {
       const first = Math.min(...w.log.corrupt.list().map((r) => r.firstOffset));
       if (reg.leader !== this.o.nodeId) {
         if (p.leaderState !== null) continue; // the role change is not applied yet
+        if (reg.isr.includes(this.o.nodeId)) {
+          // Out of the ISR first: a truncated copy must not count for acknowledged records.
+          this.resign(w, reg.leaderEpoch, first);
+          continue;
+        }
         this.o.log.warn("follower truncates to its first corrupt offset and fetches the rest again from the leader", { topic: w.topic, partition: w.partition, from: p.logEndOffset, to: first, leader: reg.leader });
         p.truncateTo(first);
         this.totals.followerTruncations++;
         if (w.log.corrupt.size === 0) this.pending.delete(key);
         continue;
       }
-      if (w.resignedAtEpoch === reg.leaderEpoch) continue;
+      this.resign(w, reg.leaderEpoch, first);
+    }
+  }
+
+  /** Asks the controller to take this replica out of the ISR (and its leadership, if it leads); once per leader epoch. */
+  private resign(w: Pending, leaderEpoch: number, first: number): void {
+    const reg = { leaderEpoch };
+    {
+      if (w.resignedAtEpoch === reg.leaderEpoch) return;
       w.resignedAtEpoch = reg.leaderEpoch;
       const topicId = this.o.topics.get(w.topic)?.id;
-      if (!topicId) continue;
+      if (!topicId) return;
       this.o.controllerCall(RESIGN_RPC, { topicId, partitionId: w.partition, leaderEpoch: reg.leaderEpoch }).then(
         () => {
           this.totals.resignations++;
-          this.o.log.warn("corrupt leader resigned: leadership moves to an in-sync replica, this replica heals as a follower", { topic: w.topic, partition: w.partition, leaderEpoch: reg.leaderEpoch });
+          this.o.log.warn("corrupt replica left the ISR (and its leadership, if it led): it heals as a follower", { topic: w.topic, partition: w.partition, leaderEpoch: reg.leaderEpoch });
         },
         (e: unknown) => {
           const code = (e as { code?: number }).code;
