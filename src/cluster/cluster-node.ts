@@ -172,6 +172,8 @@ export class ClusterNode {
   private livenessTimer: ReturnType<typeof setInterval> | null = null;
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private incarnationId = "";
+  private registrationApplied = false;
+  private readonly registrationListeners: (() => void)[] = [];
   private registration: { endPoints: Endpoint[]; rack: string | null } | null = null;
   private registering: Promise<void> | null = null;
   private closed = false;
@@ -186,7 +188,35 @@ export class ClusterNode {
     this.heartbeatIntervalMs = o.heartbeatIntervalMs ?? CLUSTER_DEFAULTS.heartbeatIntervalMs;
     this.sessionTimeoutMs = o.sessionTimeoutMs ?? CLUSTER_DEFAULTS.sessionTimeoutMs;
     this.controller = new ClusterController(o.config.nodeId, quorum.image, quorum);
-    quorum.listen((image, changes, previous) => this.controller.adopt(image, changes, previous));
+    quorum.listen((image, changes, previous) => {
+      this.controller.adopt(image, changes, previous);
+      if (!this.registrationApplied && this.registeredIn(image)) {
+        this.registrationApplied = true;
+        this.o.log.info("broker registration applied", { broker: this.o.config.nodeId, brokerEpoch: String(image.brokers.get(this.o.config.nodeId)?.epoch) });
+        for (const l of this.registrationListeners) l();
+      }
+    });
+  }
+
+  /**
+   * Whether `image` holds this process's own registration (this incarnation). Until it does, the
+   * broker does not act on the partitions the image gives it (it neither leads nor follows, and
+   * answers NOT_LEADER_OR_FOLLOWER): the image it restarted with may still name its previous
+   * incarnation as a leader, and acting on that would lead that epoch again with whatever log the
+   * restart left (a machine crash loses the page cache), before the controller fenced the old
+   * incarnation (which it does before it accepts the new one: DUPLICATE_BROKER_REGISTRATION until
+   * the old session expires, then decisions.ts registerAndReelectRecords). Kafka's broker likewise
+   * serves nothing until it has caught up with the metadata log past its own registration
+   * (BrokerServer waits for the lifecycle manager's initial catch-up before it opens its listeners).
+   */
+  registeredIn(image: MetadataImage = this.controller.image): boolean {
+    return this.incarnationId !== "" && image.brokers.get(this.o.config.nodeId)?.incarnationId === this.incarnationId;
+  }
+
+  /** `l` runs once, when the applied image first holds this incarnation's registration. */
+  onRegistrationApplied(l: () => void): void {
+    if (this.registrationApplied) l();
+    else this.registrationListeners.push(l);
   }
 
   static async start(o: ClusterNodeOptions): Promise<ClusterNode> {

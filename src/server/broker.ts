@@ -262,7 +262,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
       // Dynamic broker defaults (BROKER "" and "<node id>") apply to the partitions at once.
       watchBrokerConfigs(context.metadata, context.nodeId, () => context.partitions.brokerDefaultsChanged());
       // In a cluster a broker serves the partitions it leads; the others answer NOT_LEADER_OR_FOLLOWER.
-      if (clusterNode) context.partitions.hostFilter = (topic, p) => context.topics.partition(topic, p)?.leader === context.nodeId;
+      // Not before the image holds this incarnation's registration (cluster-node.ts registeredIn).
+      if (clusterNode) context.partitions.hostFilter = (topic, p) => context.topics.partition(topic, p)?.leader === context.nodeId && clusterNode!.registeredIn();
     },
     stop() {
       context.partitions.close();
@@ -300,11 +301,17 @@ export async function startBroker(opts: StartOptions = {}): Promise<Broker> {
           interBrokerListener: cluster.interBrokerListenerName,
           replicaLagTimeMaxMs: replicationOptions.replicaLagTimeMaxMs,
           controllerCall: (kind, body) => node.call(kind, body),
+          registered: () => node.registeredIn(),
           log: log.child({ component: "replication" }),
         });
         context.replicas.onFollowerFetch = (p, id, epoch) => replication?.followerFetched(p, id, epoch);
         replication.start();
         healer = new CorruptionHealer({ nodeId: context.nodeId, partitions: context.partitions, topics: context.topics, controllerCall: (kind, body) => node.call(kind, body), log: log.child({ component: "replication" }) });
+        node.onRegistrationApplied(() => {
+          replication?.reconcileAll();
+          // Waiting produces and fetches see the partitions it now leads.
+          for (const t of context.topics.list()) for (const p of context.partitions.partitionsOf(t.name)) if (p) context.replicas.partitionChanged(p);
+        });
       },
       async stop() {
         healer?.close();

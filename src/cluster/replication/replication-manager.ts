@@ -9,6 +9,10 @@
  * Kafka does), so followers with a divergent tail of an older epoch find where to truncate even
  * before the new leader appends anything.
  *
+ * Nothing of that before the image holds this broker's own current registration (`registered`,
+ * cluster-node.ts registeredIn): a restarted broker's image may still name its previous
+ * incarnation as leader. Once it does, every partition is reconciled (reconcileAll).
+ *
  * `replica_lag_time_max_ms` (Kafka's replica.lag.time.max.ms, default 30000): a follower that has
  * not reached the leader's log end for that long leaves the ISR; the check runs every
  * min(lag / 2, ISR_CHECK_MAX_INTERVAL_MS).
@@ -36,6 +40,8 @@ export interface ReplicationManagerOptions {
   replicaLagTimeMaxMs?: number;
   /** Sends one controller RPC (cluster-node.ts `call`). */
   controllerCall: (kind: string, body: Record<string, unknown>) => Promise<Record<string, unknown>>;
+  /** Whether the image holds this broker's current registration (header); default: always. */
+  registered?: () => boolean;
   log: Logger;
 }
 
@@ -89,6 +95,11 @@ export class ReplicationManager implements TopicListener {
     for (const f of this.fetchers.values()) for (let i = 0; i < t.partitions; i++) f.remove({ topic: t, index: i } as Partition);
   }
 
+  /** Every partition again (this broker's registration was applied). */
+  reconcileAll(): void {
+    for (const t of this.o.topics.list()) this.reconcileTopic(t, 0);
+  }
+
   private reconcileTopic(t: TopicInfo, from: number): void {
     for (let i = from; i < t.partitions; i++) this.reconcile(t, i);
   }
@@ -105,7 +116,7 @@ export class ReplicationManager implements TopicListener {
     if (!p || !reg) return;
     const me = this.o.nodeId;
     const nowMs = Date.now();
-    if (!reg.replicas.includes(me)) {
+    if (!reg.replicas.includes(me) || !(this.o.registered?.() ?? true)) {
       this.stopFollowing(p);
       p.leaderState = null;
       return;
