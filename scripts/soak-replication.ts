@@ -7,7 +7,7 @@
  * replays with `--seed <seed> --rounds 1`.
  *
  *   bun scripts/soak-replication.ts [--rounds 10] [--minutes 0 (no limit)] [--seed <n>] [--records 300]
- *        [--idempotent true|false] [--keep-going]
+ *        [--idempotent true|false] [--lag-ms 2000 (the nodes' replica_lag_time_max_ms)] [--keep-going]
  *
  * Exit 0 when every round was clean, 1 otherwise.
  */
@@ -23,9 +23,11 @@ const rounds = Number(opt("rounds") ?? 10);
 const minutes = Number(opt("minutes") ?? 0);
 const firstSeed = Number(opt("seed") ?? Date.now() % 1_000_000);
 const records = Number(opt("records") ?? 300);
+// replica_lag_time_max_ms of the nodes, also the schedule's lag time (as replication-faults.test.ts).
+const lagMs = Number(opt("lag-ms") ?? 2000);
 const idempotent = (opt("idempotent") ?? "true") !== "false";
 const keepGoing = process.argv.includes("--keep-going");
-for (const [k, v] of Object.entries({ rounds, minutes, firstSeed, records })) if (!Number.isFinite(v) || v < 0) throw new Error(`bad --${k}`);
+for (const [k, v] of Object.entries({ rounds, minutes, firstSeed, records, lagMs })) if (!Number.isFinite(v) || v < 0) throw new Error(`bad --${k}`);
 
 const started = Date.now();
 let failed = 0;
@@ -33,11 +35,11 @@ let ran = 0;
 for (let i = 0; i < rounds; i++) {
   if (minutes > 0 && Date.now() - started > minutes * 60_000) break;
   const seed = firstSeed + i;
-  const fc = await startFaultCluster({ nodes: 3, proxy: true, kafkaProxy: true });
+  const fc = await startFaultCluster({ nodes: 3, proxy: true, kafkaProxy: true, env: { TAKHIN_REPLICA_LAG_TIME_MAX_MS: String(lagMs) } });
   const t0 = Date.now();
   try {
     await fc.cluster.waitForBrokers([0, 1, 2]);
-    const rep = await runReplicationRound(fc, { seed, topic: `soak-${seed}`, records, intervalMs: 40, idempotent, dir: fc.dir });
+    const rep = await runReplicationRound(fc, { seed, topic: `soak-${seed}`, records, intervalMs: 40, lagTimeMs: lagMs, idempotent, dir: fc.dir });
     ran++;
     const replicasOk = rep.replicas.every((r) => r.identical);
     const ok = rep.history.ok && replicasOk && rep.settled && rep.producer.exitCode === 0;

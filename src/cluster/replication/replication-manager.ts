@@ -193,8 +193,19 @@ export class ReplicationManager implements TopicListener {
   private checkIsr(p: Partition): void {
     const s = p.leaderState;
     if (!s || this.closed) return;
-    const proposal = s.isrChangeToPropose(Date.now());
+    let proposal = s.isrChangeToPropose(Date.now());
     if (!proposal) return;
+    if (proposal.kind === "expand") {
+      // KIP-903, as Kafka's Partition.isReplicaIsrEligible: only a follower whose fetches carry the
+      // broker epoch its registration has in the image, and that is not fenced, is proposed.
+      const image = this.o.image();
+      const eligible = proposal.changed.filter((id) => {
+        const b = image.brokers.get(id);
+        return b !== undefined && !b.fenced && this.followerBrokerEpochs.get(id) === b.epoch;
+      });
+      if (eligible.length === 0) return;
+      if (eligible.length < proposal.changed.length) proposal = { kind: "expand", isr: [...s.isr, ...eligible].sort((a, b) => a - b), changed: eligible };
+    }
     s.proposed(proposal.isr);
     const body = {
       topicId: p.topic.id,

@@ -10,7 +10,10 @@ one record per producer every intervalMs. Prints one JSON line per event on stdo
   {"e": "ack",  "n": name, "p": partition, "s": seq, "o": offset}
   {"e": "fail", "n": name, "p": partition, "s": seq, "err": "..."}
 and last {"e": "done", "version": ..., "librdkafka": ...}. Without idempotence retries are off,
-so a record is written at most once by the client (a failed send may still have been written).
+which does not make a record written at most once: librdkafka sends messages answered
+NOT_LEADER_OR_FOLLOWER again to the new leader without counting a retry (it takes that error as
+"not persisted"), and a leader that appended them and lost its leadership while acks=all waited
+answers exactly that; see replication-faults.test.ts.
 """
 import json
 import sys
