@@ -28,6 +28,8 @@ export interface SpawnOptions {
   cpuProfileDir?: string;
   cpuProfileName?: string;
   timeoutMs?: number;
+  /** Another checkout's entry point (A/B runs against another commit); default this one's src/main.ts. */
+  main?: string;
 }
 
 /** A port that was free a moment ago. */
@@ -70,7 +72,7 @@ export async function spawnBroker(opts: SpawnOptions): Promise<BrokerProcess> {
     args.push("--cpu-prof", `--cpu-prof-dir=${opts.cpuProfileDir}`);
     if (opts.cpuProfileName) args.push(`--cpu-prof-name=${opts.cpuProfileName}`);
   }
-  args.push(MAIN);
+  args.push(opts.main ?? MAIN);
   const logs: string[] = [];
   let selfReported: number | null = null;
   const t0 = performance.now();

@@ -6,7 +6,7 @@
  */
 import type { Logger } from "../util/log.ts";
 import type { BrokerConfig } from "../config/config.ts";
-import { LogManager, type LogConfig } from "../storage/index.ts";
+import { LogManager, setWriteBehindPolicy, type LogConfig } from "../storage/index.ts";
 import { INITIAL_LEADER_EPOCH, Partition } from "./partition.ts";
 import { effectiveTopicConfig, type EffectiveTopicConfig } from "./topic-config.ts";
 import { brokerLayers } from "./broker-config.ts";
@@ -60,6 +60,7 @@ export class PartitionManager implements TopicListener {
   ) {
     this.nodeId = config.nodeId;
     this.replicated = replicated;
+    setWriteBehindPolicy(config.logWriteBehind);
     this.logs = LogManager.open(config.dataDir, { log: (line) => log.warn(line), logger: log.child({ component: "storage" }), autoHighWatermark: !replicated,
       cleaner: { threads: config.logCleanerThreads, dedupeBufferBytes: config.logCleanerDedupeBufferSize, ioMaxBytesPerSecond: config.logCleanerIoMaxBytesPerSecond || Infinity, backoffMs: config.logCleanerBackoffMs },
       scrub: { bytesPerSecond: config.logScrubBytesPerSecond, intervalMs: config.logScrubIntervalMs } });

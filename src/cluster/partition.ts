@@ -64,6 +64,11 @@ export interface AppendAsLeaderOptions {
   produceVersion?: number;
   /** A client's transactional batch whose partition the transaction coordinator confirmed is in its transaction. */
   transactionVerified?: boolean;
+  /**
+   * The log may write the batch after this returns (storage's write-behind): the caller keeps the
+   * bytes unchanged and answers only once writtenEndOffset passes the result's lastOffset.
+   */
+  writeBehind?: boolean;
 }
 
 /** A record of a refused batch that broke a rule, by its index in the batch (KIP-467). */
@@ -155,6 +160,10 @@ export class Partition {
   get highWatermark(): number {
     return this.log.highWatermark;
   }
+  /** End of the log's written prefix (storage's write-behind): what an acks=1 answer waits for. */
+  get writtenEndOffset(): number {
+    return this.log.writtenEndOffset;
+  }
   /** The partition's log directory failed: every operation answers KAFKA_STORAGE_ERROR. */
   get offline(): boolean {
     return this.log.isOffline;
@@ -230,7 +239,7 @@ export class Partition {
     }
     let baseOffset: number;
     try {
-      baseOffset = this.log.append(records, { leaderEpoch: this.leaderEpoch }).baseOffset;
+      baseOffset = this.log.append(records, { leaderEpoch: this.leaderEpoch, writeBehind: options.writeBehind === true }).baseOffset;
     } catch (e) {
       if (e instanceof InvalidBatchError) return this.result(ErrorCode.CORRUPT_MESSAGE, e.message);
       return this.result(ErrorCode.KAFKA_STORAGE_ERROR, `append failed: ${(e as Error).message}`);

@@ -173,12 +173,20 @@ function storageErrorCode(error: unknown): number | null {
   return null;
 }
 
+type PendingProduce = { partition: Partition; requiredOffset: number; written: boolean } | null;
+
+/** Produce waits for a write-behind append (acks=1) this long at most, whatever timeout_ms says (Kafka's acks=1 does not time out). */
+const WRITE_ACK_MAX_WAIT_MS = 300_000;
+
 /** The answer to one produce, waiting in the produce purgatory until the high watermark covers it. */
 class DelayedProduce extends DelayedOperation {
   constructor(
     private readonly results: ProducePartitionResult[],
-    /** Per result: the partition and the offset the high watermark must reach, or null (answered). */
-    private readonly pending: ({ partition: Partition; requiredOffset: number } | null)[],
+    /**
+     * Per result: the partition and the offset the high watermark (acks=-1) or, with `written`
+     * (acks=1), the written end of the log must reach; or null (answered).
+     */
+    private readonly pending: PendingProduce[],
     private readonly stillLeader: (p: Partition) => boolean,
     private readonly deliver: (r: ProducePartitionResult[]) => void,
   ) {
@@ -189,9 +197,24 @@ class DelayedProduce extends DelayedOperation {
     for (let i = 0; i < this.pending.length; i++) {
       const w = this.pending[i];
       if (w === null) continue;
-      if (!this.stillLeader(w.partition)) {
+      if (w.written) {
+        // acks=1 with a write-behind append: answered once the bytes are written (or failed).
+        if (w.partition.writtenEndOffset >= w.requiredOffset) {
+          this.pending[i] = null;
+        } else if (w.partition.offline) {
+          this.results[i]!.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+          this.results[i]!.errorMessage = "the write failed: the log directory is offline";
+          this.pending[i] = null;
+        } else {
+          return false;
+        }
+      } else if (!this.stillLeader(w.partition)) {
         this.results[i]!.errorCode = ErrorCode.NOT_LEADER_OR_FOLLOWER;
         this.results[i]!.errorMessage = "leadership changed while waiting for the in-sync replicas";
+        this.pending[i] = null;
+      } else if (w.partition.offline) {
+        this.results[i]!.errorCode = ErrorCode.KAFKA_STORAGE_ERROR;
+        this.results[i]!.errorMessage = "the write failed: the log directory is offline";
         this.pending[i] = null;
       } else if (w.partition.highWatermark >= w.requiredOffset) {
         if (w.partition.isrSize < w.partition.minInsyncReplicas) {
@@ -358,7 +381,11 @@ export class ReplicaManager implements PartitionListener {
   private appendNow(inputs: ProducePartitionInput[], options: ProduceOptions, verdicts: (number | undefined)[] | null): ProducePartitionResult[] | Promise<ProducePartitionResult[]> {
     const nowMs = options.nowMs ?? Date.now();
     const results: ProducePartitionResult[] = [];
-    const pending: ({ partition: Partition; requiredOffset: number } | null)[] = [];
+    const pending: PendingProduce[] = [];
+    // Client records with an answer to wait for may be written behind (storage's write-behind): the
+    // answer then trails the write. acks=0 has no answer to hold, so the request's bytes (perhaps the
+    // connection's reusable frame buffer) must be written before the handler returns.
+    const writeBehind = (options.origin ?? "client") === "client" && options.acks !== 0;
     let waiting = false;
     const validAcks = options.acks === 0 || options.acks === 1 || options.acks === -1;
     for (const input of inputs) {
@@ -414,7 +441,7 @@ export class ReplicaManager implements PartitionListener {
         out.errorMessage = verdict === ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED ? "transactional records need a transactional id" : `the transaction coordinator refused the partition (error ${verdict})`;
         continue;
       }
-      const r = p.appendAsLeader(input.records, { origin: options.origin ?? "client", nowMs, produceVersion: options.produceVersion, transactionVerified: verdict === ErrorCode.NONE });
+      const r = p.appendAsLeader(input.records, { origin: options.origin ?? "client", nowMs, produceVersion: options.produceVersion, transactionVerified: verdict === ErrorCode.NONE, writeBehind });
       out.errorCode = r.errorCode;
       out.errorMessage = r.errorMessage;
       out.baseOffset = r.baseOffset;
@@ -426,7 +453,10 @@ export class ReplicaManager implements PartitionListener {
         continue;
       }
       if (options.acks === -1 && r.errorCode === ErrorCode.NONE && p.highWatermark <= Number(r.lastOffset)) {
-        pending[pending.length - 1] = { partition: p, requiredOffset: Number(r.lastOffset) + 1 };
+        pending[pending.length - 1] = { partition: p, requiredOffset: Number(r.lastOffset) + 1, written: false };
+        waiting = true;
+      } else if (options.acks === 1 && r.errorCode === ErrorCode.NONE && p.writtenEndOffset <= Number(r.lastOffset)) {
+        pending[pending.length - 1] = { partition: p, requiredOffset: Number(r.lastOffset) + 1, written: true };
         waiting = true;
       }
     }
@@ -434,7 +464,7 @@ export class ReplicaManager implements PartitionListener {
     return new Promise((resolve) => {
       const op = new DelayedProduce(results, pending, (p) => this.partitions.get(p.topic.name, p.index) === p, resolve);
       for (const w of pending) if (w !== null) this.watchLog(w.partition);
-      this.produceWaits.tryCompleteElseWatch(op, op.keys, Math.max(0, options.timeoutMs));
+      this.produceWaits.tryCompleteElseWatch(op, op.keys, options.acks === 1 ? WRITE_ACK_MAX_WAIT_MS : Math.max(0, options.timeoutMs));
     });
   }
 

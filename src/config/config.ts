@@ -71,6 +71,8 @@ export interface BrokerConfig {
   /** Scrubber of sealed segments (src/storage/scrub): read rate (0 = off) and re-scrub interval. */
   logScrubBytesPerSecond: number;
   logScrubIntervalMs: number;
+  /** When Produce appends are written off the event loop (storage's write-behind policy). */
+  logWriteBehind: "adaptive" | "always" | "off";
   /**
    * Cluster keys (Kafka's names, dots as underscores), all unset on one node. Parsed and checked
    * against each other by cluster/cluster-config.ts (`clusterConfigOf`).
@@ -222,6 +224,7 @@ const KEYS: KeySpec[] = [
   { key: "log_cleaner_backoff_ms", prop: "logCleanerBackoffMs", kind: { type: "int", min: 1, max: 2 ** 31 - 1 }, describe: "pause between the cleaner's looks for dirty logs" },
   { key: "log_scrub_bytes_per_second", prop: "logScrubBytesPerSecond", kind: { type: "int", min: 0, max: 2 ** 40 }, describe: "rate at which the scrubber re-reads sealed segments to verify them (0: off)" },
   { key: "log_scrub_interval_ms", prop: "logScrubIntervalMs", kind: { type: "int", min: 1, max: 2 ** 40 }, describe: "a sealed segment is scrubbed again once this passed since its last scrub" },
+  { key: "log_write_behind", prop: "logWriteBehind", kind: { type: "enum", values: ["adaptive", "always", "off"] }, describe: "when Produce appends are written off the event loop" },
   { key: "admin_api_port", prop: "adminApiPort", kind: { type: "int", min: -1, max: 65535 }, describe: "Admin API and /metrics HTTP port (0 picks a free port, -1 turns it off)" },
   { key: "admin_api_host", prop: "adminApiHost", kind: { type: "string", nullable: true }, describe: "address the Admin API listens on (default: host)" },
   { key: "metrics_enabled", prop: "metricsEnabled", kind: { type: "bool" }, describe: "count Kafka requests, bytes and errors for /metrics" },
@@ -313,6 +316,7 @@ export function defaultConfig(): BrokerConfig {
     logCleanerBackoffMs: 15_000,
     logScrubBytesPerSecond: 8 * 1024 * 1024,
     logScrubIntervalMs: 86_400_000,
+    logWriteBehind: "off",
     processRoles: null,
     controllerQuorumVoters: null,
     listeners: null,

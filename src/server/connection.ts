@@ -38,6 +38,7 @@ import { SPLICE_THRESHOLD_BYTES, Writer } from "../protocol/writer.ts";
 import type { Logger } from "../util/log.ts";
 import type { BrokerContext, ConnectionInfo, ListenerEndpoint, RequestContext } from "./context.ts";
 import { NO_RESPONSE, type Handler } from "./registry.ts";
+import { writeBehindHolds } from "../storage/index.ts";
 import { ANONYMOUS } from "../security/principal.ts";
 import { ConnectionAuthenticator } from "../security/authenticator.ts";
 import { usesSasl, usesTls } from "../security/listeners.ts";
@@ -55,7 +56,12 @@ interface Slot {
   /** Encoded response ready to write; null while the handler runs. */
   chunks: Uint8Array[] | null;
   done: boolean;
+  /** The reusable frame buffer this request's frame was assembled in, handed back when it is answered. */
+  assembly?: Uint8Array;
 }
+
+/** Spare Produce frame buffers a connection keeps besides the current one (bounded memory per connection). */
+const MAX_SPARE_ASSEMBLIES = 2;
 
 export class Connection {
   readonly info: ConnectionInfo;
@@ -69,10 +75,13 @@ export class Connection {
   private paused = false;
   /**
    * Reused to assemble Produce frames that arrive in several reads: fresh memory for every 1 MiB
-   * request was a large share of produce time (page faults on new allocations). It is reused only
-   * after a request that completed synchronously, when nothing can still refer to its bytes.
+   * request was a large share of produce time (page faults on new allocations). It is reused after
+   * a request that completed synchronously, or, for one answered later, once it was answered and
+   * storage's write-behind no longer writes from it (writeBehindHolds): nothing refers to its bytes.
    */
   private assembly: Uint8Array | null = null;
+  /** Frame buffers handed back by answered requests, for the next frames (at most MAX_SPARE_ASSEMBLIES). */
+  private readonly spareAssemblies: Uint8Array[] = [];
   /** Bytes of the frame being received that are reserved in the broker's request memory. */
   private reservedBytes = 0;
   /** Paused because the broker's request memory was spent (see request-memory.ts). */
@@ -178,7 +187,12 @@ export class Connection {
         this.broker.requestMemory.release(reserved);
       }
       // A frame assembled in the shared buffer whose request is still running keeps that buffer.
-      if (reusable && !finished && this.assembly !== null && frame.buffer === this.assembly.buffer) this.assembly = null;
+      if (reusable && !finished && this.assembly !== null && frame.buffer === this.assembly.buffer) {
+        // dispatch's pending request is the last slot: it hands the buffer back when answered.
+        const slot = this.slots[this.slots.length - 1];
+        if (slot !== undefined && !slot.done) slot.assembly = this.assembly;
+        this.assembly = null;
+      }
     }
     this.updatePause();
   }
@@ -225,6 +239,10 @@ export class Connection {
     }
     let out: Uint8Array;
     if (reusable) {
+      if (this.assembly === null || this.assembly.length < n) {
+        const spare = this.spareAssemblies.pop();
+        if (spare !== undefined && spare.length >= n) this.assembly = spare;
+      }
       if (this.assembly === null || this.assembly.length < n) {
         this.assembly = new Uint8Array(Math.min(Math.max(n, (this.assembly?.length ?? 0) * 2), this.broker.config.socketRequestMaxBytes));
       }
@@ -291,8 +309,14 @@ export class Connection {
     }
     if (result instanceof Promise) {
       result.then(
-        (res) => this.complete(slot, handler, request, apiVersion, res),
-        (e) => this.fail(slot, handler, request, apiVersion, e),
+        (res) => {
+          this.complete(slot, handler, request, apiVersion, res);
+          this.recycleAssembly(slot);
+        },
+        (e) => {
+          this.fail(slot, handler, request, apiVersion, e);
+          this.recycleAssembly(slot);
+        },
       );
       return false;
     }
@@ -373,6 +397,15 @@ export class Connection {
     slot.chunks = encodeResponse(ApiVersions.response, 0, correlationId, false, body);
     slot.done = true;
     this.flushSlots();
+  }
+
+  /** An answered request's frame buffer goes back to the spares unless a write-behind write still reads it. */
+  private recycleAssembly(slot: Slot): void {
+    const buf = slot.assembly;
+    if (buf === undefined) return;
+    slot.assembly = undefined;
+    if (this.closed || writeBehindHolds(buf.buffer)) return;
+    if (this.spareAssemblies.length < MAX_SPARE_ASSEMBLIES) this.spareAssemblies.push(buf);
   }
 
   private complete(slot: Slot, handler: Handler, request: unknown, version: number, response: unknown): void {

@@ -100,3 +100,17 @@ export function resolveLogConfig(overrides: Partial<LogConfig> = {}): LogConfig 
   if (!(config.flushMs >= 0)) fail("flushMs", "must be >= 0");
   return config;
 }
+
+/**
+ * Write-behind appends (partition-log.ts): record bytes handed to the I/O thread pool and not yet
+ * written, across every log of the process. Past it an append writes on the caller's thread, so a
+ * disk that falls behind slows the producers (the event loop waits) instead of growing memory.
+ */
+export const WRITE_BEHIND_MAX_IN_FLIGHT_BYTES = 64 * 1024 * 1024;
+/**
+ * The adaptive write-behind policy: a synchronous append write slower than this per MiB (at least
+ * this for a smaller write) means the kernel is throttling writers on writeback...
+ */
+export const WRITE_BEHIND_SLOW_WRITE_MS_PER_MIB = 4;
+/** ... and appends are written behind for this long after it; then one synchronous write probes again. */
+export const WRITE_BEHIND_WINDOW_MS = 2000;

@@ -30,6 +30,29 @@ export function writeFully(fd: number, bytes: Uint8Array, position: number): voi
   }
 }
 
+/**
+ * Writes all of `bytes` at `position` on the runtime's I/O thread pool (fs.write), off the event
+ * loop; `done` runs once, with the error or null. The caller keeps `bytes` unchanged and the
+ * descriptor open until then. A short write continues where it stopped.
+ */
+export function writeFullyAsync(fd: number, bytes: Uint8Array, position: number, done: (error: Error | null) => void): void {
+  try {
+    fileFaults.beforeWrite?.(fd, position, bytes.length);
+  } catch (error) {
+    queueMicrotask(() => done(error as Error));
+    return;
+  }
+  const step = (from: number) => {
+    fs.write(fd, bytes, from, bytes.length - from, position + from, (error, written) => {
+      if (error) return done(error);
+      if (written <= 0) return done(new Error(`write returned ${written} at position ${position + from}`));
+      if (from + written < bytes.length) return step(from + written);
+      done(null);
+    });
+  };
+  step(0);
+}
+
 /** Reads exactly `length` bytes at `position` (fewer only at end of file). */
 export function readAt(fd: number, position: number, length: number): Uint8Array {
   const out = new Uint8Array(length);

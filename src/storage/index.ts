@@ -13,7 +13,7 @@
  */
 export { LogManager, partitionDirName, parsePartitionDirName } from "./log-manager.ts";
 export type { LogManagerOptions, TopicPartition } from "./log-manager.ts";
-export { PartitionLog, MAX_APPEND_BYTES } from "./partition-log.ts";
+export { PartitionLog, MAX_APPEND_BYTES, setWriteBehindPolicy, writeBehindHolds, writeBehindBytesInFlight, type WriteBehindPolicy } from "./partition-log.ts";
 export type {
   AppendOptions,
   AppendResult,

@@ -14,6 +14,25 @@
  * failure is reported through onIoFailure (the log manager takes the whole directory offline) and
  * from then on this log refuses every append and read with LogDirOfflineError.
  *
+ * Write-behind (AppendOptions.writeBehind, Produce with acks 1 or -1 on a single node): the append
+ * does everything but the write on the caller's thread — offsets stamped, indexes and the log end
+ * offset advanced — and hands the write to the I/O thread pool, so the event loop does not wait on
+ * the page cache or on writeback. What readers see trails the writes: writtenEndOffset is the end of
+ * the longest written prefix, the high watermark never passes it, no read returns bytes past it
+ * (segment.writtenUpTo), and the owner acknowledges a write-behind append only once
+ * writtenEndOffset covers it — so what was acknowledged is in the page cache, exactly as with a
+ * synchronous write, and survives kill -9 alike. Every other operation that looks at the files
+ * (flush, checkpoint, close, roll, truncation, retention, timestamp lookups, the cleaner's swap)
+ * first writes the pending appends on the caller's thread (settleWrites: the same bytes at the same
+ * positions, so a write still running on the pool is harmless). In-flight bytes are bounded for the
+ * whole process (WRITE_BEHIND_MAX_IN_FLIGHT_BYTES); past the bound an append writes at once.
+ *
+ * When (the process-wide policy, setWriteBehindPolicy; the broker's log_write_behind): "off"
+ * (default) never; "always" writes every eligible append behind — measured faster under writeback
+ * pressure and dearer in CPU per GB with a settled page cache (docs/performance.md); "adaptive"
+ * writes behind only for WRITE_BEHIND_WINDOW_MS after a synchronous append write took longer than
+ * WRITE_BEHIND_SLOW_WRITE_MS_PER_MIB (the kernel throttling writers).
+ *
  * Recovery at open: without the clean-shutdown marker, every segment at or past the recovery point
  * is scanned with CRC checks; a torn or corrupt tail is cut at the last valid batch (and later
  * segments, which would leave a gap, are deleted); missing or corrupt index files are rebuilt.
@@ -40,7 +59,15 @@ import {
   writeInt64,
 } from "./batch-header.ts";
 import { consumeCleanShutdownMarker, writeCleanShutdownMarker } from "./clean-shutdown.ts";
-import { MAX_APPEND_LISTENERS, MAX_SEGMENTS_PER_PARTITION, resolveLogConfig, type LogConfig } from "./config.ts";
+import {
+  MAX_APPEND_LISTENERS,
+  MAX_SEGMENTS_PER_PARTITION,
+  WRITE_BEHIND_MAX_IN_FLIGHT_BYTES,
+  WRITE_BEHIND_SLOW_WRITE_MS_PER_MIB,
+  WRITE_BEHIND_WINDOW_MS,
+  resolveLogConfig,
+  type LogConfig,
+} from "./config.ts";
 import type { Logger } from "../util/log.ts";
 import { CorruptRecordsError, InvalidBatchError, LogClosedError, LogDirFullError, LogDirOfflineError, OffsetOutOfRangeError } from "./errors.ts";
 import { fsyncDir } from "./file-io.ts";
@@ -63,6 +90,14 @@ export interface AppendOptions {
   logAppendTimeMs?: number;
   /** false for replicated batches that carry their offsets (they must start at the log end). */
   assignOffsets?: boolean;
+  /**
+   * Write-behind: the bytes may be written on the I/O thread pool after append returns (see
+   * "Write-behind" at the top). The caller keeps them unchanged until writtenEndOffset passes the
+   * append, and acknowledges only then. Honoured only in single-node mode (autoHighWatermark) with
+   * flush.messages unset; otherwise, and past WRITE_BEHIND_MAX_IN_FLIGHT_BYTES, the append writes
+   * at once as without it.
+   */
+  writeBehind?: boolean;
 }
 
 export interface AppendResult {
@@ -132,6 +167,68 @@ export interface PartitionLogOptions {
   onCorruption?: (log: PartitionLog, range: CorruptRange) => void;
 }
 
+/** A write-behind append not yet known to be written (all of them are in the active segment). */
+interface PendingWrite {
+  segment: Segment;
+  bytes: Uint8Array;
+  position: number;
+  /** The log end offset once this append is written. */
+  endOffset: number;
+  done: boolean;
+}
+
+/** Bytes handed to the I/O thread pool and not written yet, across every log (bounded). */
+let writeBehindInFlightBytes = 0;
+
+export type WriteBehindPolicy = "adaptive" | "always" | "off";
+let writeBehindPolicy: WriteBehindPolicy = "off";
+/** Adaptive policy: appends are written behind until this time (performance.now()). */
+let writeBehindUntilMs = 0;
+const MIB = 1024 * 1024;
+
+/** Sets the process-wide write-behind policy (see "When" at the top). */
+export function setWriteBehindPolicy(policy: WriteBehindPolicy): void {
+  writeBehindPolicy = policy;
+  writeBehindUntilMs = 0;
+}
+
+function writeBehindNow(): boolean {
+  return writeBehindPolicy === "always" || (writeBehindPolicy === "adaptive" && performance.now() < writeBehindUntilMs);
+}
+
+/** Adaptive policy: a synchronous write of `bytes` that took `ms` opens a write-behind window when slow. */
+function noteSyncWrite(bytes: number, ms: number): void {
+  if (writeBehindPolicy === "adaptive" && ms > WRITE_BEHIND_SLOW_WRITE_MS_PER_MIB * Math.max(bytes / MIB, 1)) {
+    writeBehindUntilMs = performance.now() + WRITE_BEHIND_WINDOW_MS;
+  }
+}
+
+/** Write-behind writes in flight per underlying buffer (entries leave at zero: bounded by the writes). */
+const heldBuffers = new Map<ArrayBufferLike, number>();
+
+/** For tests and metrics: write-behind bytes in flight in this process. */
+export function writeBehindBytesInFlight(): number {
+  return writeBehindInFlightBytes;
+}
+
+/**
+ * Whether a write-behind write of bytes in `buffer` is still running: until it is not, the buffer
+ * must not be reused (the connection's frame buffers ask before they are recycled).
+ */
+export function writeBehindHolds(buffer: ArrayBufferLike): boolean {
+  return heldBuffers.has(buffer);
+}
+
+function hold(buffer: ArrayBufferLike): void {
+  heldBuffers.set(buffer, (heldBuffers.get(buffer) ?? 0) + 1);
+}
+
+function unhold(buffer: ArrayBufferLike): void {
+  const n = (heldBuffers.get(buffer) ?? 1) - 1;
+  if (n <= 0) heldBuffers.delete(buffer);
+  else heldBuffers.set(buffer, n);
+}
+
 export class PartitionLog {
   /** Set by the owner that tracks transactions (see LogTransactionState). */
   transactions: LogTransactionState | null = null;
@@ -159,6 +256,10 @@ export class PartitionLog {
   private readonly logger: Logger | undefined;
   private readonly onIoFailure: ((log: PartitionLog, error: unknown, op: string) => Error) | undefined;
   private offlineReason: string | null = null;
+  /** Write-behind appends in log order; empty when everything appended is written. */
+  private pendingWrites: PendingWrite[] = [];
+  /** End of the written prefix of the log (the log end offset when nothing is pending). */
+  private writtenEnd: number;
   readonly epochs: LeaderEpochCache;
   /** Corrupt ranges found in this log (scrub/corrupt-ranges.ts); never served as data. */
   readonly corrupt = new CorruptRanges();
@@ -181,6 +282,7 @@ export class PartitionLog {
     this.onIoFailure = options.onIoFailure;
     this.onCorruption = options.onCorruption;
     this.endOffset = segments[segments.length - 1].nextOffset;
+    this.writtenEnd = this.endOffset;
     this.startOffset = state.logStartOffset;
     this.hwm = state.highWatermark;
     this.recoveryPoint = state.recoveryPoint;
@@ -262,7 +364,12 @@ export class PartitionLog {
   }
 
   get highWatermark(): number {
-    return this.hwm;
+    return Math.min(this.hwm, this.writtenEnd);
+  }
+
+  /** End offset of the written prefix: appends below it are in the page cache (see Write-behind). */
+  get writtenEndOffset(): number {
+    return this.writtenEnd;
   }
 
   /** Sum of the segments' logical sizes. */
@@ -285,12 +392,14 @@ export class PartitionLog {
     return this.segments.map((s) => s.baseOffset);
   }
 
-  /** The segments themselves (read-only use: tests and tools). */
+  /** The segments themselves (read-only use: tests and tools); pending writes are written first. */
   segmentList(): readonly Segment[] {
+    this.settleWrites();
     return this.segments;
   }
 
   setConfig(overrides: Partial<LogConfig>): void {
+    this.settleWrites();
     this.config = resolveLogConfig({ ...this.config, ...overrides });
     for (const s of this.segments) s.setConfig(this.config);
   }
@@ -312,8 +421,13 @@ export class PartitionLog {
     let active = this.segments[this.segments.length - 1];
     if (active.shouldRoll(bytes.length, lastOffset, nowMs)) active = this.roll(nowMs);
     const previous = active.appendState();
+    const eligible = options.writeBehind === true && this.autoHighWatermark && this.config.flushMessages === Infinity;
+    const deferWrite = eligible && writeBehindNow() && writeBehindInFlightBytes + bytes.length <= WRITE_BEHIND_MAX_IN_FLIGHT_BYTES;
+    const writeStartMs = eligible && !deferWrite ? performance.now() : 0;
+    let position: number;
     try {
-      active.append(bytes, scratch, batchCount);
+      position = active.append(bytes, scratch, batchCount, deferWrite);
+      if (writeStartMs > 0) noteSyncWrite(bytes.length, performance.now() - writeStartMs);
     } catch (error) {
       // Bytes past the logical end may now be partly written: never append to this segment again.
       active.hasStaleTail = true;
@@ -336,6 +450,19 @@ export class PartitionLog {
       this.unflushedRecords = unflushed;
     }
     this.endOffset = lastOffset + 1;
+    if (deferWrite) {
+      try {
+        this.startWrite(active, bytes, position, this.endOffset);
+      } catch (error) {
+        active.hasStaleTail = true;
+        throw this.ioFailed(error, "write", { segment: active.baseOffset, offset: baseOffset });
+      }
+    } else if (this.pendingWrites.length > 0) {
+      // Written already, but behind appends still being written: the written prefix waits for them.
+      this.pendingWrites.push({ segment: active, bytes, position, endOffset: this.endOffset, done: true });
+    } else {
+      this.writtenEnd = this.endOffset;
+    }
     this.recordEpochs(bytes, batchCount, options);
     if (this.autoHighWatermark) this.hwm = this.endOffset;
     this.notify("append");
@@ -346,6 +473,61 @@ export class PartitionLog {
       batchCount,
       sizeBytes: bytes.length,
     };
+  }
+
+  private startWrite(segment: Segment, bytes: Uint8Array, position: number, endOffset: number): void {
+    const entry: PendingWrite = { segment, bytes, position, endOffset, done: false };
+    segment.writeAsync(bytes, position, (error) => {
+      writeBehindInFlightBytes -= bytes.length;
+      unhold(bytes.buffer);
+      if (entry.done) return; // settleWrites wrote it meanwhile
+      if (error) {
+        if (this.closed || this.offlineReason !== null) return;
+        segment.hasStaleTail = true;
+        this.ioFailed(error, "write", { segment: segment.baseOffset, offset: endOffset });
+        // Waiting acknowledgements look again and find the log offline.
+        this.notify("high-watermark");
+        return;
+      }
+      entry.done = true;
+      this.advanceWritten();
+    });
+    this.pendingWrites.push(entry);
+    writeBehindInFlightBytes += bytes.length;
+    hold(bytes.buffer);
+  }
+
+  /** Moves writtenEnd over the written prefix of the pending appends; wakes waiters if it moved. */
+  private advanceWritten(): void {
+    const pending = this.pendingWrites;
+    let i = 0;
+    while (i < pending.length && pending[i].done) i++;
+    if (i === 0) return;
+    this.writtenEnd = pending[i - 1].endOffset;
+    const last = pending[i - 1].segment;
+    pending.splice(0, i);
+    if (pending.length === 0) last.writtenUpTo = Infinity;
+    else pending[0].segment.writtenUpTo = pending[0].position;
+    if (!this.closed) this.notify("high-watermark");
+  }
+
+  /**
+   * Writes every pending write-behind append on the caller's thread (the same bytes at the same
+   * positions: a pool write of them still running is harmless), so the files hold the whole log.
+   */
+  settleWrites(): void {
+    if (this.pendingWrites.length === 0 || this.closed || this.offlineReason !== null) return;
+    for (const entry of this.pendingWrites) {
+      if (entry.done) continue;
+      try {
+        entry.segment.writeNow(entry.bytes, entry.position);
+      } catch (error) {
+        entry.segment.hasStaleTail = true;
+        throw this.ioFailed(error, "write", { segment: entry.segment.baseOffset, offset: entry.endOffset });
+      }
+      entry.done = true;
+    }
+    this.advanceWritten();
   }
 
   /** Validates the batch framing, stamps offsets (and epoch, LogAppendTime), fills the scratch. */
@@ -416,6 +598,7 @@ export class PartitionLog {
 
   /** Starts a new active segment at the log end; the old one is flushed in the background. */
   private roll(nowMs: number): Segment {
+    this.settleWrites();
     if (this.segments.length >= MAX_SEGMENTS_PER_PARTITION) throw new Error(`${this.dir}: too many segments`);
     const sealed = this.segments[this.segments.length - 1];
     let fresh: Segment;
@@ -472,7 +655,7 @@ export class PartitionLog {
     if (fetchOffset < this.startOffset || fetchOffset > this.endOffset) {
       throw new OffsetOutOfRangeError(fetchOffset, this.startOffset, this.endOffset);
     }
-    const limit = Math.min(options.maxOffsetExclusive ?? this.hwm, this.endOffset);
+    const limit = Math.min(options.maxOffsetExclusive ?? this.hwm, this.writtenEnd);
     const minOneBatch = options.minOneBatch ?? true;
     const batches: Uint8Array[] = [];
     let sizeBytes = 0;
@@ -495,7 +678,7 @@ export class PartitionLog {
       if (!result.endReached) break;
       offset = segment.nextOffset;
     }
-    return { batches, sizeBytes, highWatermark: this.hwm, logStartOffset: this.startOffset, logEndOffset: this.endOffset };
+    return { batches, sizeBytes, highWatermark: this.highWatermark, logStartOffset: this.startOffset, logEndOffset: this.endOffset };
   }
 
   /**
@@ -590,6 +773,7 @@ export class PartitionLog {
    */
   offsetForTimestamp(timestampMs: number): { offset: number; timestampMs: number } | null {
     this.assertOpen();
+    this.settleWrites();
     for (const segment of this.segments) {
       if (segment.maxTimestampMs < timestampMs) continue;
       const found = segment.findByTimestamp(timestampMs);
@@ -600,6 +784,7 @@ export class PartitionLog {
 
   /** The largest batch maxTimestamp in the log and the base offset of its batch (-1, -1 when empty). */
   maxTimestamp(): { offset: number; timestampMs: number } {
+    this.settleWrites();
     let best = { offset: -1, timestampMs: -1 };
     for (const segment of this.segments) {
       if (segment.maxTimestampMs > best.timestampMs) {
@@ -612,6 +797,7 @@ export class PartitionLog {
 
   /** Sets the high watermark (replication); clamped to [logStartOffset, logEndOffset]. */
   updateHighWatermark(offset: number): void {
+    this.settleWrites();
     const clamped = Math.min(Math.max(offset, this.startOffset), this.endOffset);
     if (clamped === this.hwm) return;
     this.hwm = clamped;
@@ -624,6 +810,7 @@ export class PartitionLog {
    */
   deleteRecordsBefore(offset: number): number {
     this.assertOpen();
+    this.settleWrites();
     if (offset > this.hwm || offset < 0) throw new OffsetOutOfRangeError(offset, this.startOffset, this.hwm);
     if (offset <= this.startOffset) return this.startOffset;
     this.startOffset = offset;
@@ -650,6 +837,7 @@ export class PartitionLog {
    */
   truncateTo(offset: number): void {
     this.assertOpen();
+    this.settleWrites();
     if (offset >= this.endOffset) return;
     const nowMs = this.clock();
     const holding = this.segments[this.segmentIndexFor(offset)];
@@ -692,6 +880,7 @@ export class PartitionLog {
    */
   applyRetention(nowMs: number = this.clock()): number {
     this.assertOpen();
+    this.settleWrites();
     const deletable = () => this.segments.length > 1 && this.segments[1].baseOffset <= this.hwm;
     let deleted = 0;
     const drop = () => {
@@ -733,6 +922,7 @@ export class PartitionLog {
    */
   replaceSegments(sources: readonly Segment[], swapPath: string): boolean {
     this.assertOpen();
+    this.settleWrites();
     const first = sources.length > 0 ? this.segments.indexOf(sources[0]) : -1;
     if (first < 0 || first + sources.length >= this.segments.length) return false;
     for (let i = 0; i < sources.length; i++) if (this.segments[first + i] !== sources[i]) return false;
@@ -756,6 +946,7 @@ export class PartitionLog {
   /** fsyncs every segment with unflushed data (flush.messages / flush.ms, or on demand). */
   flush(): void {
     this.assertOpen();
+    this.settleWrites();
     for (const s of this.segments) {
       if (!s.hasUnflushedData) continue;
       try {
@@ -778,6 +969,7 @@ export class PartitionLog {
   /** Flushes everything and records recovery point = log end offset (periodic, and at close). */
   checkpoint(): void {
     this.assertOpen();
+    this.settleWrites();
     for (const s of this.segments) {
       try {
         s.flush();
@@ -788,13 +980,13 @@ export class PartitionLog {
     this.unflushedRecords = 0;
     this.lastFlushMs = this.clock();
     this.recoveryPoint = this.endOffset;
-    if (`${this.recoveryPoint}/${this.startOffset}/${this.hwm}` !== this.lastSavedCheckpoint) this.writeCheckpoint();
+    if (`${this.recoveryPoint}/${this.startOffset}/${this.highWatermark}` !== this.lastSavedCheckpoint) this.writeCheckpoint();
   }
 
   /** Writes the checkpoint file when its values changed since the last write (periodic task). */
   saveCheckpoint(): boolean {
     if (this.closed || this.offlineReason !== null) return false;
-    const current = `${this.recoveryPoint}/${this.startOffset}/${this.hwm}`;
+    const current = `${this.recoveryPoint}/${this.startOffset}/${this.highWatermark}`;
     if (current === this.lastSavedCheckpoint) return false;
     this.writeCheckpoint();
     return true;
@@ -804,9 +996,9 @@ export class PartitionLog {
     writePartitionCheckpoint(this.dir, {
       recoveryPoint: this.recoveryPoint,
       logStartOffset: this.startOffset,
-      highWatermark: this.hwm,
+      highWatermark: this.highWatermark,
     });
-    this.lastSavedCheckpoint = `${this.recoveryPoint}/${this.startOffset}/${this.hwm}`;
+    this.lastSavedCheckpoint = `${this.recoveryPoint}/${this.startOffset}/${this.highWatermark}`;
   }
 
   /** Wakes on appends and high-watermark moves; returns the unsubscribe function. */
@@ -818,7 +1010,7 @@ export class PartitionLog {
 
   private notify(kind: LogEventKind): void {
     if (this.listeners.size === 0) return;
-    const event: LogEvent = { kind, logEndOffset: this.endOffset, highWatermark: this.hwm };
+    const event: LogEvent = { kind, logEndOffset: this.endOffset, highWatermark: this.highWatermark };
     for (const listener of this.listeners) {
       try {
         listener(event);

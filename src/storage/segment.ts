@@ -53,6 +53,7 @@ import {
   truncateIfNeverMapped,
   wasMappedInThisProcess,
   writeFully,
+  writeFullyAsync,
 } from "./file-io.ts";
 import { scanLogFileAllowingGaps } from "./log-file-scan.ts";
 import { segmentFiles, type BudgetedFile } from "./segment-files.ts";
@@ -147,6 +148,11 @@ export class Segment implements BudgetedFile {
   hasStaleTail: boolean;
   /** Byte ranges verified in this process (scrub/verified-ranges.ts): appended, scanned, read or scrubbed. */
   readonly verified = new VerifiedRanges();
+  /**
+   * Write-behind (partition-log.ts): the position of the first appended byte whose write has not
+   * completed yet; Infinity when every appended byte is written. Reads never go past it.
+   */
+  writtenUpTo = Infinity;
   private allocatedBytes: number;
   private offsetOfMaxTimestamp: number;
   private bytesSinceIndexEntry: number;
@@ -294,11 +300,16 @@ export class Segment implements BudgetedFile {
    * Writes `bytes` (whole batches with offsets already stamped) at the logical end and indexes them.
    * `batches` holds SEGMENT_BATCH_FIELDS doubles per batch.
    */
-  append(bytes: Uint8Array, batches: Float64Array, batchCount: number): void {
+  append(bytes: Uint8Array, batches: Float64Array, batchCount: number, deferWrite = false): number {
     if (this.hasStaleTail) throw new Error("append to a segment with a stale tail");
     const start = this.sizeBytes;
     this.reserve(start + bytes.length);
-    writeFully(this.file(), bytes, start);
+    if (deferWrite) {
+      // The caller writes the bytes (writeAsync); until then reads stop before them.
+      if (this.writtenUpTo === Infinity) this.writtenUpTo = start;
+    } else {
+      writeFully(this.file(), bytes, start);
+    }
     for (let i = 0; i < batchCount; i++) {
       const s = i * SEGMENT_BATCH_FIELDS;
       this.indexBatch(start + batches[s], batches[s + 1], batches[s + 2], batches[s + 4]);
@@ -308,6 +319,33 @@ export class Segment implements BudgetedFile {
     // Appended batches were verified before the append (producers' CRC by the batch validator,
     // followers' by the log, the broker's own built with their CRC).
     this.verified.add(start, this.sizeBytes);
+    return start;
+  }
+
+  /**
+   * Writes `bytes` at `position` on the I/O thread pool (an append made with deferWrite). The
+   * descriptor stays open until the write completes, whatever close() or the file budget asks.
+   */
+  writeAsync(bytes: Uint8Array, position: number, done: (error: Error | null) => void): void {
+    const fd = this.file();
+    this.asyncFlushesInFlight++;
+    writeFullyAsync(fd, bytes, position, (error) => {
+      this.asyncOpDone();
+      done(error);
+    });
+  }
+
+  /** Writes `bytes` at `position` on the caller's thread (a deferred append written at once). */
+  writeNow(bytes: Uint8Array, position: number): void {
+    writeFully(this.file(), bytes, position);
+  }
+
+  private asyncOpDone(): void {
+    this.asyncFlushesInFlight--;
+    if (this.asyncFlushesInFlight === 0 && this.deferredCloseFd >= 0) {
+      fs.closeSync(this.deferredCloseFd);
+      this.deferredCloseFd = -1;
+    }
   }
 
   /** What an append changes, to undo one whose data did not become durable (see restoreAppendState). */
@@ -410,15 +448,18 @@ export class Segment implements BudgetedFile {
   read(offset: number, maxBytes: number, maxOffsetExclusive: number, minOneBatch: boolean): SegmentRead {
     const start = this.positionOf(offset);
     if (start >= this.sizeBytes) return { view: null, position: start, endReached: true };
+    // Write-behind: bytes past writtenUpTo are not written yet; the read stops before them.
+    const readable = Math.min(this.sizeBytes, this.writtenUpTo);
+    if (start >= readable) return { view: null, position: start, endReached: false };
     const map = this.mapped();
     let end = start;
-    while (end < this.sizeBytes) {
-      const size = this.sizeBytes - end >= BATCH_HEADER_BYTES ? batchSizeAt(map, end) : -1;
+    while (end < readable) {
+      const size = readable - end >= BATCH_HEADER_BYTES ? batchSizeAt(map, end) : -1;
       const base = size > 0 ? baseOffsetAt(map, end) : -1;
       if (!this.plausibleBatch(end, size) || base < this.baseOffset || base >= this.nextOffset) {
         // Corrupt framing (bit rot): a view up to it is served; at the read position, the bad
         // bytes themselves, so the read path's verification reports them (never served as data).
-        if (end === start) end = Math.min(this.sizeBytes, start + BATCH_HEADER_BYTES);
+        if (end === start) end = Math.min(readable, start + BATCH_HEADER_BYTES);
         break;
       }
       if (base >= maxOffsetExclusive) break;
@@ -578,11 +619,7 @@ export class Segment implements BudgetedFile {
     return new Promise((resolve, reject) => {
       fs.fdatasync(fd, (error) => {
         recordSync("log", (performance.now() - startMs) / 1000);
-        this.asyncFlushesInFlight--;
-        if (this.asyncFlushesInFlight === 0 && this.deferredCloseFd >= 0) {
-          fs.closeSync(this.deferredCloseFd);
-          this.deferredCloseFd = -1;
-        }
+        this.asyncOpDone();
         if (error) {
           reject(error);
           return;
