@@ -57,14 +57,14 @@ export function record(i: number): TestRecord {
 }
 
 export function kafka(bootstrap: string, clientId = "tiered-test"): Kafka {
-  return new Kafka({ clientId, brokers: [bootstrap], logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
+  return new Kafka({ clientId, brokers: bootstrap.split(","), logLevel: logLevel.NOTHING, retry: { retries: 20, initialRetryTime: 100, maxRetryTime: 1000 } });
 }
 
-export async function createTieredTopic(bootstrap: string, topic: string, configs: Record<string, string> = TIERED_TOPIC_CONFIGS): Promise<void> {
-  const admin = kafka(bootstrap).admin();
+export async function createTieredTopic(bootstrap: string, topic: string, configs: Record<string, string> = TIERED_TOPIC_CONFIGS, replicationFactor = 1): Promise<void> {
+  const admin = new Kafka({ clientId: "tiered-admin", brokers: bootstrap.split(","), logLevel: logLevel.NOTHING }).admin();
   await admin.connect();
   try {
-    const ok = await admin.createTopics({ topics: [{ topic, numPartitions: 1, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }], waitForLeaders: true });
+    const ok = await admin.createTopics({ topics: [{ topic, numPartitions: 1, replicationFactor, configEntries: Object.entries(configs).map(([name, value]) => ({ name, value })) }], waitForLeaders: true });
     expect(ok).toBe(true);
   } finally {
     await admin.disconnect();
