@@ -1,2 +1,2 @@
 /** `import { startBroker, startCluster } from "takhin"` (types; see api.d.ts and docs/embedding.md). */
-export * from "./api.d.ts";
+export * from "./api.js";
