@@ -55,3 +55,27 @@ test("under Node, a broker in a Bun child: admin and fault calls over stdio, big
   expect(got.code).toBe(16);
   expect(r.code).toBe(0); // the child stopped, so Node exits
 }, 60_000);
+
+test("under Node, a 3-node cluster in a Bun child: leaders, moveLeadership, stop", async () => {
+  const script = `
+    import { startCluster } from ${JSON.stringify(NODE_ENTRY)};
+    const c = await startCluster(3);
+    await c.admin.createTopic("m", { replicationFactor: 3 });
+    const [before] = await c.leaders("m");
+    const moved = await c.faults.moveLeadership("m", 0);
+    const [after] = await c.leaders("m");
+    const missing = await c.faults.moveLeadership("m", 9).catch((e) => e.message);
+    await c.stop();
+    console.log(JSON.stringify({ nodes: c.nodes.length, bootstrap: c.bootstrap, before, moved, after, missing }));
+  `;
+  const r = await node(script, { TAKHIN_BUN: process.execPath });
+  const line = r.out.split("\n").find((l) => l.startsWith("{"));
+  if (!line) console.error(r.out);
+  const got = JSON.parse(line!);
+  expect(got.nodes).toBe(3);
+  expect(got.bootstrap.split(",")).toHaveLength(3);
+  expect(got.moved).not.toBe(got.before);
+  expect(got.after).toBe(got.moved);
+  expect(got.missing).toMatch(/no partition m-9/);
+  expect(r.code).toBe(0);
+}, 90_000);
