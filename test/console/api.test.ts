@@ -167,6 +167,32 @@ describe("messages", () => {
     expect(r.body.messages[0].value.schemaId).toBe(reg.body.id);
     expect(JSON.parse(r.body.messages[0].value.text)).toEqual({ id: 7, item: "tea" });
   });
+  test("Protobuf and JSON Schema values through the registry's wire format", async () => {
+    const proto = 'syntax = "proto3";\nmessage Ping { string host = 1; int32 ms = 2; }\n';
+    const pr = await s.call("POST", "/api/schemas/pings-value", { schema: proto, schemaType: "PROTOBUF" });
+    expect(pr.status).toBe(201);
+    const js = await s.call("POST", "/api/schemas/events-value", { schema: JSON.stringify({ type: "object", properties: { kind: { type: "string" } } }), schemaType: "JSON" });
+    expect(js.status).toBe(201);
+    const frame = (id: number, payload: Uint8Array) => {
+      const b = new Uint8Array(5 + payload.length);
+      new DataView(b.buffer).setInt32(1, id);
+      b.set(payload, 5);
+      return b;
+    };
+    // Protobuf: message indexes [0] (the single byte 0), then field 1 "db-1" and field 2 = 7.
+    const ping = new Uint8Array([0x00, 0x0a, 0x04, ...new TextEncoder().encode("db-1"), 0x10, 0x07]);
+    await createTopic(cb.client, "registry-mixed", 1);
+    await produceValues(cb.client, "registry-mixed", 0, [frame(pr.body.id, ping), frame(js.body.id, new TextEncoder().encode('{"kind":"login"}')), frame(999_999, new Uint8Array([1, 2]))]);
+    const r = await s.call("GET", "/api/topics/registry-mixed/messages?valueFormat=registry");
+    const [a, b, c] = r.body.messages.map((m: any) => m.value);
+    expect(a.as).toBe("protobuf");
+    expect(JSON.parse(a.text)).toEqual({ host: "db-1", ms: 7 });
+    expect(b.as).toBe("jsonschema");
+    expect(JSON.parse(b.text)).toEqual({ kind: "login" });
+    // An id the registry does not have: shown as hex with the registry's reason.
+    expect(c.as).toBe("hex");
+    expect(c.error).toContain("not registry");
+  });
   test("produce: text, JSON, base64, hex, headers, partition by key; bad input refused", async () => {
     await createTopic(cb.client, "produced", 3);
     const a = await s.call("POST", "/api/topics/produced/messages", { key: "user-1", value: '{"x": 1}', valueFormat: "json", headers: [{ key: "h", value: "v" }] });

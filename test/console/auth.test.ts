@@ -119,6 +119,10 @@ describe("console login", () => {
     expect(r.body.role).toBe("editor");
     expect((await s.call("GET", "/api/overview")).status).toBe(200);
   });
+  test("console_roles without a SASL_PLAINTEXT listener, or a bad map, stops the start with a message", async () => {
+    await expect(startConsoleBroker({ consoleRoles: "ada:admin" })).rejects.toThrow(/SASL_PLAINTEXT/);
+    await expect(startConsoleBroker({ listeners: "PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0", consoleRoles: "ada:boss" })).rejects.toThrow(/console_roles/);
+  });
   test("console_roles is parsed strictly", () => {
     expect(parseRoles(null)).toBeNull();
     expect(parseRoles("  ")).toBeNull();
