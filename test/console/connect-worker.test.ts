@@ -9,18 +9,18 @@
  * Figures (worker start, source->sink latency) are printed, not asserted.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import kafkajs from "kafkajs";
 import { startConnectWorker, type ConnectWorker } from "../../peer/connect/launcher.ts";
 import { ConnectClient, ConnectError, type ConnectorState } from "../../src/console/connect/client.ts";
+import { atLeastOnceReplay, lines, readText, topicValues as readTopic, until, waitState as waitStateOf } from "./connect-helpers.ts";
 import { startTestBroker, tempDir, type TestBroker } from "../helpers/broker.ts";
 
 const { ConfigResourceTypes, Kafka, logLevel } = kafkajs;
 
 const FILE_SOURCE = "org.apache.kafka.connect.file.FileStreamSourceConnector";
 const FILE_SINK = "org.apache.kafka.connect.file.FileStreamSinkConnector";
-const WAIT_MS = 60_000;
 /** Each test waits on the JVM worker; bun's per-test default would kill it mid-test. */
 const TEST_MS = 120_000;
 
@@ -30,68 +30,8 @@ let client: ConnectClient;
 let dir: string;
 let workerDir: string;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = WAIT_MS): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${String(last)})` : ""}`);
-    await Bun.sleep(100);
-  }
-}
-
-function readText(file: string): string {
-  return existsSync(file) ? readFileSync(file, "utf8") : "";
-}
-
-async function states(name: string): Promise<ConnectorState[]> {
-  const s = await client.status(name);
-  return [s.connector.state, ...s.tasks.map((t) => t.state)];
-}
-
-async function waitState(name: string, state: ConnectorState, tasks = 1): Promise<void> {
-  await until(`${name} ${state}`, async () => {
-    const st = await states(name);
-    return st.length === tasks + 1 && st.every((s) => s === state);
-  });
-}
-
-/** Every record value of a topic, in offset order of partition 0 (the file topics have one). */
-async function topicValues(topic: string, expected: number): Promise<string[]> {
-  const kafka = new Kafka({ clientId: "connect-test-reader", brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}`, maxWaitTimeInMs: 200 });
-  const values: string[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        values.push(message.value === null ? "<null>" : message.value.toString("utf8"));
-      },
-    });
-    await until(`${expected} records in ${topic}`, () => values.length >= expected);
-    await Bun.sleep(300); // any record past the expected ones shows up too
-  } finally {
-    await consumer.disconnect();
-  }
-  return values;
-}
-
-function lines(from: number, to: number): string[] {
-  // Text Connect must carry byte for byte: tabs, quotes, backslashes, JSON-looking lines. ASCII only:
-  // FileStreamSource counts its position in chars but skips bytes when it resumes (InputStream.skip;
-  // seen with javap in connect-file 4.3.1), so after non-ASCII text a restarted task re-reads lines
-  // — Connect's behaviour, which would blur what this file checks of Takhin (docs/connect.md).
-  return Array.from({ length: to - from }, (_, k) => {
-    const i = from + k;
-    return i % 7 === 0 ? `line ${i}\t"quoted" \\ {"json": ${i}, "s": "a,b;c"}` : `line ${i}`;
-  });
-}
+const waitState = (name: string, state: ConnectorState, tasks = 1) => waitStateOf(client, name, state, tasks);
+const topicValues = (topic: string, expected: number) => readTopic(broker.bootstrap, topic, expected);
 
 beforeAll(async () => {
   dir = tempDir("takhin-connect-");
@@ -261,24 +201,3 @@ describe("Kafka Connect (distributed) on Takhin", () => {
     await expect(client.status("file-source")).rejects.toMatchObject({ status: 404 });
   }, TEST_MS);
 });
-
-/**
- * True when `got` is `want` with zero or more replays: reading `got` in order, each line is either
- * the next line of `want` or a step back to an earlier line of `want` from which it continues in
- * order — and at the end every line of `want` has been seen.
- */
-function atLeastOnceReplay(want: string[], got: string[]): boolean {
-  const index = new Map<string, number>();
-  want.forEach((l, i) => index.set(l, i));
-  let next = 0;
-  let maxSeen = -1;
-  for (const line of got) {
-    const i = index.get(line);
-    if (i === undefined) return false;
-    if (i === next || i <= maxSeen) {
-      next = i + 1;
-      maxSeen = Math.max(maxSeen, i);
-    } else return false;
-  }
-  return maxSeen === want.length - 1;
-}
