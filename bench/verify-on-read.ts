@@ -67,9 +67,9 @@ function crcOnly(log: PartitionLog): number {
     const map = s.mappedLog();
     for (let pos = 0; pos < map.length; ) {
       const r = verifyBatches(map, pos, Math.min(map.length, pos + READ_BYTES), { afterOffset: -1, offsetLimit: -1, maxLeaderEpoch: -1 });
-      if (r.end === 0) break;
-      bytes += r.end;
-      pos += r.end;
+      if (r.end <= pos) break;
+      bytes += r.end - pos;
+      pos = r.end;
     }
   }
   return bytes / ((performance.now() - start) / 1000) / 1e6;

@@ -5,7 +5,7 @@
  *   bun scripts/sim-replication.ts --seed 2921 --trace   (replay one seed)
  *
  * Options: --seeds N (default 100000), --start S (default 1), --workers W (child processes,
- * default 1), --no-page-cache-loss, --bug follower-skips-truncation|hw-ignores-isr|
+ * default 1), --no-page-cache-loss, --bit-rot (issue 26: records rot at rest, scrubbed and healed), --bug follower-skips-truncation|hw-ignores-isr|
  * alter-drops-pending|restart-keeps-isr (a planted bug), --max-failures K (stop after
  * K failing seeds, default 20), --trace (with --seed: the whole trace).
  * Prints seeds/s every 10 s, every failing seed with its violation, the first failures' traces,
@@ -22,6 +22,7 @@ const flag = (name: string) => argv.includes(`--${name}`);
 
 const opts: Partial<SimOptions> = {};
 if (flag("no-page-cache-loss")) opts.pageCacheLoss = false;
+if (flag("bit-rot")) opts.bitRot = true;
 const bug = arg("bug");
 if (bug) opts.bug = bug as PlantedBug;
 

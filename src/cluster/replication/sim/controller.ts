@@ -12,6 +12,7 @@ import { applyBatch, MetadataImage, type PartitionRegistration } from "../../../
 import { createTopicRecords, fenceBrokerRecords, registerAndReelectRecords, registerBrokerRecords, unfenceBrokerRecords } from "../../../metadata/decisions.ts";
 import { NO_LEADER, type MetadataRecord } from "../../../metadata/records.ts";
 import { decideAlterPartition, type AlterPartitionAnswer } from "../alter-partition.ts";
+import { ResignError, resignLeaderRecords } from "../corruption-healer.ts";
 
 export const TOPIC_ID = "simtopic0000000000000A";
 
@@ -89,6 +90,22 @@ export class SimController {
       changed = this.apply(fenceBrokerRecords(this.image, id)) || changed;
     }
     return changed;
+  }
+
+  /**
+   * A replica found a corrupt range (issue 26): it leaves the ISR, and its leadership if it leads
+   * (the real decision, corruption-healer.ts resignLeaderRecords). False when refused.
+   */
+  resignCorrupt(from: number): boolean {
+    const p = this.partition;
+    try {
+      const records = resignLeaderRecords(this.image, { topicId: TOPIC_ID, partitionId: 0, leaderEpoch: p.leaderEpoch }, from, (id) => this.image.brokers.get(id)?.fenced === false);
+      this.log(`ctl  b${from} resigns (corrupt range): leader ${p.leader} isr=[${p.isr.join(",")}]`);
+      return this.apply(records);
+    } catch (e) {
+      if (e instanceof ResignError) return false;
+      throw e;
+    }
   }
 
   /** `epochs`: the broker epoch the leader saw in each member's last Fetch (KIP-903), -1 unknown. */

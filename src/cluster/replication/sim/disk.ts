@@ -13,6 +13,8 @@ import type { EpochStart } from "../divergence.ts";
 export interface Rec {
   epoch: number;
   value: string;
+  /** Bit rot at rest (issue 26): this copy's bytes changed on disk; its CRC no longer matches. */
+  rot?: true;
 }
 
 export class SimLog {

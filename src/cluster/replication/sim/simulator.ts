@@ -66,6 +66,13 @@ export interface SimOptions {
   pageCacheLoss: boolean;
   /** Test-only: a deliberately broken variant, to prove the checker fails. */
   bug?: PlantedBug;
+  /**
+   * Bit rot at rest (issue 26): a durable record of one broker's log changes on its disk. Brokers
+   * find it by scrubbing or reading; a leader never serves it (to consumers or followers); the
+   * replica leaves the ISR (and hands over leadership) and, once out, truncates there and fetches
+   * again. Off by default (the other seeds' runs stay as they were); its own RNG stream.
+   */
+  bitRot?: boolean;
 }
 
 export const DEFAULT_SIM: SimOptions = { ticks: 300, brokers: 3, minInsyncReplicas: 2, faults: true, trace: false, pageCacheLoss: true };
@@ -116,6 +123,8 @@ interface Node {
   skipEpochCheck: boolean;
   pending: { offset: number; value: string }[];
   followerEpochs: Map<number, bigint>;
+  /** Issue 26: the first corrupt offset found in this broker's log, waiting to be healed; -1 none. */
+  rotAt: number;
   alterSentAt: number;
   /** The AlterPartition in flight (answers to any other, e.g. a duplicated earlier one, are ignored). */
   alterSent: { id: number; le: number; pe: number; isr: number[]; epochs: [number, bigint][] } | null;
@@ -129,7 +138,7 @@ export interface SimResult {
   failure: string | null;
   failedAtTick: number;
   trace: string[];
-  stats: { acked: number; ackedAcks1: number; consumed: number; excused: number; crashes: number; elections: number; truncations: number; messages: number };
+  stats: { acked: number; ackedAcks1: number; consumed: number; excused: number; crashes: number; elections: number; truncations: number; messages: number; rots: number; heals: number };
   /** A digest of the run (equal digests: identical runs). */
   digest: string;
 }
@@ -161,7 +170,9 @@ export class ReplicationSim {
     s.add(v);
   }
   private readonly leaderOfEpoch = new Map<number, number>();
-  private readonly stats = { acked: 0, ackedAcks1: 0, consumed: 0, excused: 0, crashes: 0, elections: 0, truncations: 0, messages: 0 };
+  private readonly stats = { acked: 0, ackedAcks1: 0, consumed: 0, excused: 0, crashes: 0, elections: 0, truncations: 0, messages: 0, rots: 0, heals: 0 };
+  /** Bit rot's own stream (issue 26): enabling it does not change the other faults' choices. */
+  private readonly rotRng: SeededRandom;
   private seq = 0;
   private alterIds = 0;
   private consumerPos = 0;
@@ -173,13 +184,14 @@ export class ReplicationSim {
   ) {
     this.opts = { ...DEFAULT_SIM, ...opts };
     this.rng = new SeededRandom(seed);
+    this.rotRng = new SeededRandom(((seed * 2654435761) ^ 0x5eed) >>> 0);
     const f = this.opts.faults;
     this.net = new SimNet(this.rng.fork(1), { dropRate: f ? 0.04 : 0, duplicateRate: f ? 0.03 : 0, maxDelayTicks: f ? 4 : 1, maxQueued: 5000 });
     this.ctl = new SimController(this.opts.brokers, SESSION_MS, this.opts.bug === "restart-keeps-isr", (s) => this.t(s));
     for (let id = 0; id < this.opts.brokers; id++) {
       const drift = f ? 0.9 + this.rng.nextFloat() * 0.2 : 1;
       this.nodes.push({
-        id, up: true, downUntil: 0, log: new SimLog(), hw: 0, rate: drift, skewMs: f ? this.rng.nextInt(500) : 0, incarnation: 0,
+        id, rotAt: -1, up: true, downUntil: 0, log: new SimLog(), hw: 0, rate: drift, skewMs: f ? this.rng.nextInt(500) : 0, incarnation: 0,
         brokerEpoch: this.ctl.brokerEpochs.get(id)!, imageOffset: -1, ls: null, followLeader: NO_LEADER, followEpoch: -1,
         fetchReq: 0, fetchSentAt: -1, fetchOffset: -1, fetchCount: 0, skipEpochCheck: false, pending: [], followerEpochs: new Map(), alterSentAt: -1, alterSent: null, diskSlow: false, diskFailing: false,
       });
@@ -216,6 +228,7 @@ export class ReplicationSim {
 
   private step(): void {
     if (this.opts.faults) this.injectFaults();
+    if (this.opts.faults && this.opts.bitRot) this.rotAndScrub();
     for (const n of this.nodes) if (!n.up && this.tick >= n.downUntil) this.restart(n);
     for (const e of this.net.takeDue(this.tick)) {
       this.digestAcc = (Math.imul(this.digestAcc, 31) + e.from * 7 + e.to + e.msg.k.length) | 0;
@@ -266,6 +279,63 @@ export class ReplicationSim {
     }
   }
 
+  /** Issue 26: a durable record rots on one broker's disk; brokers scrub; found ranges heal. */
+  private rotAndScrub(): void {
+    const r = this.rotRng;
+    if (r.chance(0.01)) {
+      const n = this.nodes[r.nextInt(this.nodes.length)]!;
+      if (n.log.durable > 0) {
+        const o = r.nextInt(n.log.durable);
+        const e = n.log.entries[o]!;
+        if (!e.rot) {
+          n.log.entries[o] = { ...e, rot: true };
+          this.stats.rots++;
+          this.t(`disk b${n.id} bit rot at offset ${o} (${e.value})`);
+        }
+      }
+    }
+    for (const n of this.nodes) {
+      if (!n.up) continue;
+      if (r.chance(0.05)) {
+        const f = n.log.entries.findIndex((e) => e.rot === true);
+        if (f >= 0) this.corruptFound(n, f, "scrub");
+      }
+      if (n.rotAt >= 0) this.heal(n);
+    }
+  }
+
+  private corruptFound(n: Node, offset: number, by: string): void {
+    if (n.rotAt >= 0 && n.rotAt <= offset) return;
+    n.rotAt = offset;
+    this.t(`b${n.id} finds a corrupt record at ${offset} (${by})`);
+  }
+
+  /** corruption-healer.ts: out of the ISR (and leadership) first, then truncate and fetch again. */
+  private heal(n: Node): void {
+    if (n.rotAt >= n.log.logEnd) {
+      n.rotAt = -1;
+      return;
+    }
+    if (this.ctl.partition.isr.includes(n.id)) {
+      if (this.ctl.resignCorrupt(n.id)) this.publish();
+      return;
+    }
+    if (n.ls) return; // still leading by its own image: heals once it follows
+    this.t(`b${n.id} truncates its corrupt tail ${n.log.logEnd} -> ${n.rotAt} and fetches again`);
+    n.log.truncateTo(n.rotAt);
+    n.hw = Math.min(n.hw, n.log.logEnd);
+    n.rotAt = -1;
+    this.stats.heals++;
+  }
+
+  /** The records a leader may serve: up to its first rotten one (the read path's verification). */
+  private servable(n: Node, records: Rec[], base: number): Rec[] {
+    const k = records.findIndex((e) => e.rot === true);
+    if (k < 0) return records;
+    this.corruptFound(n, base + k, "read");
+    return records.slice(0, k);
+  }
+
   private crash(n: Node, why: string, losePageCache: boolean): void {
     const before = n.log.entries.slice();
     const lost = losePageCache ? n.log.crash() : { from: n.log.logEnd, to: n.log.logEnd };
@@ -273,6 +343,7 @@ export class ReplicationSim {
     this.stats.crashes++;
     this.t(`${why} b${n.id}: log ${lost.to} -> ${lost.from} (durable), hw ${n.hw} -> ${Math.min(n.log.durableHw, n.log.logEnd)}`);
     n.up = false;
+    n.rotAt = -1;
     n.downUntil = this.tick + 1 + this.rng.nextInt(30);
     n.ls = null;
     n.pending = [];
@@ -467,7 +538,9 @@ export class ReplicationSim {
     n.followerEpochs.set(from, m.brokerEpoch);
     ls.followerFetched(from, m.offset, this.localMs(n));
     this.updateHw(n);
-    reply({ records: n.log.entries.slice(m.offset, m.offset + MAX_FETCH_RECORDS), hw: n.hw });
+    const records = this.servable(n, n.log.entries.slice(m.offset, m.offset + MAX_FETCH_RECORDS), m.offset);
+    if (records.length === 0 && m.offset < n.log.logEnd) return reply({ error: "CORRUPT_MESSAGE", hw: n.hw });
+    reply({ records, hw: n.hw });
   }
 
   private followerFetchResp(n: Node, from: number, m: Extract<Msg, { k: "fetchResp" }>): void {
@@ -511,7 +584,9 @@ export class ReplicationSim {
   private leaderConsume(n: Node, m: Extract<Msg, { k: "consume" }>): void {
     if (!n.ls) return this.send(n.id, CONSUMER, { k: "consumeResp", base: m.offset, records: [], error: "NOT_LEADER_OR_FOLLOWER" });
     const end = Math.min(n.hw, m.offset + MAX_FETCH_RECORDS);
-    this.send(n.id, CONSUMER, { k: "consumeResp", base: m.offset, records: n.log.entries.slice(m.offset, Math.max(m.offset, end)), error: null });
+    const records = this.servable(n, n.log.entries.slice(m.offset, Math.max(m.offset, end)), m.offset);
+    if (records.length === 0 && m.offset < end) return this.send(n.id, CONSUMER, { k: "consumeResp", base: m.offset, records: [], error: "CORRUPT_MESSAGE" });
+    this.send(n.id, CONSUMER, { k: "consumeResp", base: m.offset, records, error: null });
   }
 
   private nodeTick(n: Node): void {
@@ -580,6 +655,7 @@ export class ReplicationSim {
     if (m.k !== "consumeResp" || m.error || m.base !== this.consumerPos) return;
     m.records.forEach((r, i) => {
       const o = m.base + i;
+      if (r.rot) this.fail(`consumed-rotten: the consumer received the rotten copy of offset ${o} (${r.value})`);
       const prev = this.consumed.get(o);
       if (prev !== undefined && prev !== r.value && !this.isExcused(o, prev)) this.fail(`consumed-stable: offset ${o} read as ${prev} and later as ${r.value}`);
       this.consumed.set(o, r.value);
