@@ -15,7 +15,7 @@ import { startS3, type S3Harness } from "./s3-harness.ts";
 import { checkLines, consumeAllKafkajs, createTieredTopic, produceRange, startTieredBroker, waitUntilTiered } from "./tiered-setup.ts";
 
 const TOPIC = "tiered-clients";
-const COUNT = 2500;
+const COUNT = 2000;
 const CLIENT_TIMEOUT_MS = 60_000;
 
 let s3: S3Harness;

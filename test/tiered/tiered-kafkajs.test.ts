@@ -13,7 +13,7 @@ import { startS3, type S3Harness } from "./s3-harness.ts";
 import { consumeAllKafkajs, createTieredTopic, produceRange, startTieredBroker, waitUntilTiered } from "./tiered-setup.ts";
 
 const TOPIC = "tiered-js";
-const COUNT = 3000;
+const COUNT = 2000;
 
 let s3: S3Harness;
 let tb: TestBroker;

@@ -367,7 +367,8 @@ export class RemoteLogManager {
   }
 }
 
-function encodeOffsetIndex(s: Segment): Uint8Array {
+/** The offset index of a segment in its file format (offset-index.ts), from memory (exact, whatever the file holds). */
+export function encodeOffsetIndex(s: Segment): Uint8Array {
   const entries = s.indexEntries();
   const out = new Uint8Array(entries.length * 8);
   const v = new DataView(out.buffer);
