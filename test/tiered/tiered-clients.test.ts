@@ -27,7 +27,7 @@ beforeAll(async () => {
   tb = await startTieredBroker(s3, dataDir);
   await createTieredTopic(tb.bootstrap, TOPIC);
   await produceRange(tb.bootstrap, TOPIC, 0, COUNT);
-  await waitUntilTiered(tb, TOPIC, 1000);
+  await waitUntilTiered(tb, TOPIC, 900);
 }, 60_000);
 
 afterAll(async () => {
