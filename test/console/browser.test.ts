@@ -127,6 +127,15 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await page.keyboard.type("pay");
     await page.getByRole("link", { name: "payments" }).waitFor();
     await page.getByRole("link", { name: "orders", exact: true }).waitFor({ state: "detached" });
+    expect(await page.title()).toBe("Topics – Takhin Console");
+    // The topic's tabs: arrow keys move between them, Enter opens one.
+    await page.goto(`${dev.url}/#/topics/orders`);
+    await page.getByRole("tab", { name: "Partitions" }).focus();
+    await page.keyboard.press("ArrowRight");
+    expect(await page.evaluate(() => (globalThis as any).document.activeElement?.textContent)).toBe("Configs");
+    await page.keyboard.press("Enter");
+    await page.getByRole("table", { name: "Configs" }).waitFor();
+    expect(await page.getByRole("tab", { name: "Configs" }).getAttribute("aria-selected")).toBe("true");
     expect(errors).toEqual([]);
   }, 30_000);
 

@@ -90,6 +90,7 @@ function header(root: HTMLElement): void {
 }
 
 let renderSeq = 0;
+let lastHash = "";
 async function route(root: HTMLElement): Promise<void> {
   const seq = ++renderSeq;
   const hash = location.hash || "#/overview";
@@ -113,6 +114,11 @@ async function route(root: HTMLElement): Promise<void> {
     } catch (e) {
       if (seq === renderSeq) main.appendChild(h("p", { class: "status error", role: "alert" }, `This page could not load: ${(e as Error).message}`));
     }
+    if (seq !== renderSeq) return;
+    document.title = `${main.querySelector("h1")?.textContent ?? "Takhin"} – Takhin Console`;
+    // A new page (not a refresh of this one): keyboard and screen-reader users start at its content.
+    if (hash !== lastHash && !main.contains(document.activeElement)) main.focus({ preventScroll: true });
+    lastHash = hash;
     return;
   }
   clear(main, h("h1", null, "Not found"), h("p", null, "No page here. ", h("a", { href: "#/overview" }, "Go to the overview")));

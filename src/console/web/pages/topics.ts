@@ -103,7 +103,14 @@ export async function topicPage(main: HTMLElement, [topic, tab]: string[]): Prom
         st.fail((e as Error).message);
       }
     }, { class: "danger", id: "delete-topic" }) : null),
-    h("nav", { class: "tabs", role: "tablist", "aria-label": "Topic sections" }, ...tabs.map(([k, label]) => h("a", { role: "tab", href: `#/topics/${encodeURIComponent(topic!)}/${k}`, "aria-selected": String(k === current) }, label))),
+    h("nav", { class: "tabs", role: "tablist", "aria-label": "Topic sections", onkeydown: (e: KeyboardEvent) => {
+      // Arrow keys move between the tabs (WAI-ARIA tabs pattern); Enter or a click opens one.
+      if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
+      const links = [...(e.currentTarget as HTMLElement).querySelectorAll<HTMLAnchorElement>("a[role=tab]")];
+      const i = links.indexOf(document.activeElement as HTMLAnchorElement);
+      links[(i + (e.key === "ArrowRight" ? 1 : links.length - 1)) % links.length]?.focus();
+      e.preventDefault();
+    } }, ...tabs.map(([k, label]) => h("a", { role: "tab", href: `#/topics/${encodeURIComponent(topic!)}/${k}`, "aria-selected": String(k === current), tabindex: k === current ? "0" : "-1" }, label))),
     st,
     body,
   );
