@@ -126,6 +126,7 @@ function stopperOf(call, child) {
   let stopped = null;
   return () => {
     stopped ??= new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
       child.once("exit", () => resolve());
       call("stop", []).catch(() => {});
     });
