@@ -20,6 +20,8 @@ import { createUser, deleteUser, listUsers, parseNewUser } from "./users.ts";
 import * as views from "./views.ts";
 import { integrity, scrubNow } from "./integrity.ts";
 import * as ops from "./operations.ts";
+import { httpSecurity } from "../security/http-auth.ts";
+import { adminChecks, adminOpenPath } from "./authorization.ts";
 
 export interface AdminAppDeps {
   context: BrokerContext;
@@ -74,6 +76,16 @@ const ROUTE_METHODS: { pattern: RegExp; methods: string[] }[] = Object.entries(O
 export function adminApp(d: AdminAppDeps): Hono {
   const ctx = d.context;
   const app = new Hono();
+  app.use(
+    "*",
+    httpSecurity({
+      security: ctx.security,
+      authorizer: ctx.authorizer,
+      open: adminOpenPath,
+      checks: adminChecks,
+      refuse: (c, status, message) => c.json(errorBody(message, status === 401 ? "unauthenticated" : "forbidden"), status),
+    }),
+  );
 
   app.get("/v1/brokers", (c) => c.json(views.brokers(ctx)));
   app.get("/v1/brokers/:id", (c) => {

@@ -98,6 +98,8 @@ export interface BrokerConfig {
   listenerSecurityProtocolMap: string | null;
   /** sasl.enabled.mechanisms: the SASL mechanisms SASL listeners offer, comma-separated. */
   saslEnabledMechanisms: string;
+  /** http_authentication_method: NONE, or BASIC and/or BEARER — identities on the HTTP surfaces (src/security/http-auth.ts). */
+  httpAuthenticationMethod: string;
   /** plain.sasl.jaas.config (Kafka's listener.name.*.plain.sasl.jaas.config): PlainLoginModule with user_<name>="<password>" entries. */
   plainSaslJaasConfig: string | null;
   /** sasl.oauthbearer.jwks.endpoint.url: a JWKS file (path or file: URL) of keys that sign tokens; null: Kafka's unsecured tokens. */
@@ -239,6 +241,7 @@ const KEYS: KeySpec[] = [
   { key: "console_connect_url", prop: "consoleConnectUrl", kind: { type: "string", nullable: true }, describe: "Kafka Connect REST URL for the console's Connect page" },
   { key: "consumer_instance_timeout_ms", prop: "consumerInstanceTimeoutMs", kind: { type: "int", min: 1000, max: 2 ** 31 - 1 }, describe: "idle time after which an HTTP Proxy consumer instance is deleted" },
   { key: "listener_security_protocol_map", prop: "listenerSecurityProtocolMap", kind: { type: "string", nullable: true }, describe: "NAME:PROTOCOL,... each listener's security protocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default: each protocol's name maps to itself)" },
+  { key: "http_authentication_method", prop: "httpAuthenticationMethod", kind: { type: "string", nonEmpty: true }, describe: "identities on the Admin API, HTTP Proxy and Schema Registry: NONE (default), or BASIC and/or BEARER (comma list); authorised by the ACLs" },
   { key: "sasl_enabled_mechanisms", prop: "saslEnabledMechanisms", kind: { type: "string", nonEmpty: true }, describe: "SASL mechanisms offered on SASL listeners (default PLAIN,SCRAM-SHA-256,SCRAM-SHA-512; OAUTHBEARER too)" },
   { key: "plain_sasl_jaas_config", prop: "plainSaslJaasConfig", kind: { type: "string", nullable: true }, describe: "PLAIN users as Kafka's PlainLoginModule line: user_NAME=\"PASSWORD\" entries" },
   { key: "sasl_oauthbearer_jwks_endpoint_url", prop: "saslOauthbearerJwksEndpointUrl", kind: { type: "string", nullable: true }, describe: "JWKS file (path or file: URL) of the keys that sign OAUTHBEARER tokens (RS256, ES256); unset: Kafka's unsecured tokens (development only)" },
@@ -338,6 +341,7 @@ export function defaultConfig(): BrokerConfig {
     consumerInstanceTimeoutMs: 300_000,
     listenerSecurityProtocolMap: null,
     saslEnabledMechanisms: "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+    httpAuthenticationMethod: "NONE",
     plainSaslJaasConfig: null,
     saslOauthbearerJwksEndpointUrl: null,
     saslOauthbearerExpectedAudience: null,

@@ -12,6 +12,8 @@
  * Every answer is JSON; every failure Confluent's {error_code, message} (errors.ts). Content
  * types are negotiated as content-type.ts says.
  */
+import { httpSecurity } from "../security/http-auth.ts";
+import { filterLists, proxyChecks } from "./authorization.ts";
 import { Hono, type Context } from "hono";
 import type { Registry } from "../schema-registry/registry.ts";
 import type { BrokerContext } from "../server/context.ts";
@@ -59,6 +61,17 @@ export function httpProxyApp(deps: ProxyDeps): Hono {
   const { context: ctx } = deps;
   // strict: false — the reference posts to /consumers/testgroup/ (a trailing slash).
   const app = new Hono({ strict: false });
+  app.use(
+    "*",
+    httpSecurity({
+      security: ctx.security,
+      authorizer: ctx.authorizer,
+      open: () => false,
+      checks: proxyChecks,
+      refuse: (_c, status, message) => errorResponse(new ProxyError(status === 401 ? 40101 : 40301, message)),
+    }),
+  );
+  app.use("*", filterLists(ctx.authorizer));
 
   app.get("/", (c) => answer(c, {}));
   app.get("/topics", (c) => answer(c, topicNames(ctx)));

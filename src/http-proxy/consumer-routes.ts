@@ -14,6 +14,8 @@
  * An instance lives on the node that created it; its base_uri names that node's proxy. Another
  * node does not know it and answers 40403, as Confluent's proxies do.
  */
+import type { Authorizer } from "../security/authorizer.ts";
+import { requireTopicReads } from "./authorization.ts";
 import type { Context, Hono } from "hono";
 import { HTTP_PROXY_MAX_CONSUMER_PARTITIONS, HTTP_PROXY_MAX_RESPONSE_BYTES } from "../limits.ts";
 import { answer, noContent } from "./app.ts";
@@ -26,6 +28,8 @@ import type { TopicPartition } from "./group-member.ts";
 export interface ConsumerRouteDeps {
   consumers: ConsumerManager;
   baseUrl: () => string;
+  /** The ACLs a subscription's or assignment's topics are checked against (READ). */
+  authorizer: Authorizer;
 }
 
 function partitionList(v: unknown, field: string): TopicPartition[] {
@@ -87,6 +91,7 @@ export function consumerRoutes(app: Hono, deps: ConsumerRouteDeps): void {
       await ci.exclusive(() => ci.subscribe(null, pattern));
     } else {
       if (!Array.isArray(topics) || topics.length === 0 || topics.some((t) => typeof t !== "string" || t === "")) throw unprocessable("topics may not be empty");
+      requireTopicReads(c, deps.authorizer, topics as string[]);
       await ci.exclusive(() => ci.subscribe(topics as string[], null));
     }
     return noContent(c);
@@ -102,6 +107,7 @@ export function consumerRoutes(app: Hono, deps: ConsumerRouteDeps): void {
     checkPlainContentType(c.req.header("content-type"));
     const ci = inst(c);
     const parts = partitionList((await readObject(c.req.raw)).partitions, "partitions");
+    requireTopicReads(c, deps.authorizer, [...new Set(parts.map((p) => p.topic))]);
     await ci.exclusive(() => ci.assign(parts));
     return noContent(c);
   });

@@ -98,7 +98,7 @@ export class HttpProxyService implements Service {
       producer,
       registry,
       extend: (a) => {
-        consumerRoutes(a, { consumers, baseUrl: () => baseUrl });
+        consumerRoutes(a, { consumers, baseUrl: () => baseUrl, authorizer: this.deps.context.authorizer });
         v3Routes(a, { context: ctx, producer, registry, client: clientOf });
       },
     });

@@ -7,6 +7,10 @@
  * (errors.ts): malformed JSON or a field of the wrong JSON type 400/400, a body that is not an object 422/422, oversized 413/413,
  * another content type 415/415, unknown path 404/404, wrong method 405/405, unexpected 500/50001.
  */
+import { httpSecurity } from "../security/http-auth.ts";
+import type { Authorizer } from "../security/authorizer.ts";
+import type { SecurityContext } from "../security/security-context.ts";
+import { filterSubjects, registryChecks } from "./authorization.ts";
 import { Hono, type Context } from "hono";
 import { SCHEMA_REGISTRY_MAX_BODY_BYTES, SCHEMA_REGISTRY_MAX_REFERENCES } from "../limits.ts";
 import type { Logger } from "../util/log.ts";
@@ -137,8 +141,31 @@ const ROUTES: [RegExp, string[]][] = [
 /** Writes change `_schemas`: in a cluster they run on the registry leading it (forward.ts). */
 const isWrite = (method: string, path: string) => method === "PUT" || method === "DELETE" || (method === "POST" && /^\/subjects\/[^/]+\/versions\/?$/.test(path));
 
-export function schemaRegistryApp(registry: Registry, log: Logger, forwarder?: WriteForwarder): Hono {
+/** Identities and ACLs (src/security/http-auth.ts); absent: none (a registry outside a broker). */
+export interface RegistrySecurity {
+  security: SecurityContext;
+  authorizer: Authorizer;
+}
+
+export function schemaRegistryApp(registry: Registry, log: Logger, forwarder?: WriteForwarder, guard?: RegistrySecurity): Hono {
   const app = new Hono({ strict: false });
+
+  if (guard) {
+    app.use(
+      "*",
+      httpSecurity({
+        security: guard.security,
+        authorizer: guard.authorizer,
+        open: () => false,
+        checks: registryChecks,
+        refuse: (_c, status, message) => {
+          const e = new E.RegistryError(status === 401 ? 401 : 40301, message);
+          return new Response(JSON.stringify(e.body()), { status, headers: { "content-type": "application/vnd.schemaregistry.v1+json" } });
+        },
+      }),
+    );
+    app.use("*", filterSubjects(guard.authorizer));
+  }
 
   if (forwarder) {
     app.use("*", async (c, next) => {

@@ -46,7 +46,7 @@ export class SchemaRegistryService implements Service {
     registry.attach(log, forwarder);
     const t0 = performance.now();
     log.catchUp();
-    const app = schemaRegistryApp(registry, ctx.log, forwarder);
+    const app = schemaRegistryApp(registry, ctx.log, forwarder, { security: ctx.security, authorizer: ctx.authorizer });
     try {
       this.server = Bun.serve({
         hostname: host,
