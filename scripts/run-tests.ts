@@ -3,9 +3,21 @@ export {};
  * The README's test command (`bun run test`): runs the whole `bun test` suite, passes its output
  * through, and ends with one plain line `N passed, N failed` that CI reads. Extra arguments go to
  * `bun test` (a path filter, `--timeout`, ...). Exits non-zero when any test failed or none ran.
+ *
+ * Test files run in TAKHIN_TEST_PARALLEL worker processes (default 2; 1 runs them in one process as
+ * plain `bun test` does). Most of the suite's wall time is spent waiting — JVMs starting, group
+ * session timeouts, client retries — so two files at once roughly halve the run on 2 cores. Each
+ * file gets its own process (`--parallel` implies `--isolate`), every broker takes port 0, and the
+ * per-machine build caches (test/java, test/clients/scripts/go-newest.ts) write to a temporary
+ * directory renamed into place, so concurrent files do not collide. test/timings.json (per-file
+ * durations from a CI run) makes the slowest files start first; refresh it with
+ * `bun test --parallel=2 --timings=test/timings.json --update-timings`.
  */
 const args = process.argv.slice(2);
-const child = Bun.spawn(["bun", "test", ...args], {
+const parallel = Number(process.env.TAKHIN_TEST_PARALLEL ?? "2");
+const parallelArgs =
+  Number.isInteger(parallel) && parallel > 1 ? [`--parallel=${parallel}`, "--timings=test/timings.json"] : [];
+const child = Bun.spawn(["bun", "test", ...parallelArgs, ...args], {
   stdout: "pipe",
   stderr: "pipe",
   env: { ...process.env, FORCE_COLOR: "0" },
