@@ -17,6 +17,9 @@ const args = process.argv.slice(2);
 const parallel = Number(process.env.TAKHIN_TEST_PARALLEL ?? "2");
 const parallelArgs =
   Number.isInteger(parallel) && parallel > 1 ? [`--parallel=${parallel}`, "--timings=test/timings.json"] : [];
+// Two files share two cores, so a test without its own limit gets 30 s instead of bun's 5 s (a
+// limit bounds a hang; the tests check behaviour, not speed). `--timeout` given here wins.
+if (!args.some((a) => a.startsWith("--timeout"))) parallelArgs.push("--timeout=30000");
 const child = Bun.spawn(["bun", "test", ...parallelArgs, ...args], {
   stdout: "pipe",
   stderr: "pipe",
