@@ -229,6 +229,8 @@ export const CONSOLE_FILTER_TIMEOUT_MS = 2_000;
 export const CONSOLE_FILTER_MEMORY_BYTES = 64 * 1024 * 1024;
 /** Console: live-tail (SSE) streams one session (or one address in development mode) may hold open. */
 export const CONSOLE_MAX_STREAMS_PER_CLIENT = 4;
+/** Console: a live tail with nothing new sends an SSE comment this often (the server closes sockets idle for 120 s). */
+export const CONSOLE_SSE_KEEPALIVE_MS = 15_000;
 /** Console: live-tail streams in all. */
 export const CONSOLE_MAX_STREAMS = 64;
 /** Console: topics and groups one list answer carries at most (the rest are counted, not listed). */

@@ -13,7 +13,7 @@ export function serveConsole(c: ConsoleApp, host: string, port: number, onError:
       hostname: host,
       port,
       maxRequestBodySize: 4 * 1024 * 1024,
-      // SSE streams send a comment every 15 s (hono's streamSSE keeps writes flowing); idle sockets close after this.
+      // Live tails send a comment every CONSOLE_SSE_KEEPALIVE_MS when quiet; sockets idle this long close.
       idleTimeout: 120,
       fetch: c.app.fetch,
       error(e) {

@@ -25,6 +25,7 @@ import {
   CONSOLE_MAX_MESSAGES_PER_PAGE,
   CONSOLE_MAX_STREAMS,
   CONSOLE_MAX_STREAMS_PER_CLIENT,
+  CONSOLE_SSE_KEEPALIVE_MS,
 } from "../../limits.ts";
 import type { Role } from "../auth.ts";
 import { runFilter, type FilterMessage } from "../filter-sandbox/index.ts";
@@ -235,6 +236,8 @@ export function messageRoutes(app: App, deps: ConsoleDeps, need: (r: Role) => an
     const abort = new AbortController();
     return streamSSE(c, async (stream) => {
       stream.onAbort(() => abort.abort());
+      // A comment line now and then keeps a quiet tail's socket from being closed as idle.
+      const keepAlive = setInterval(() => void stream.write(": keep-alive\n\n").catch(() => abort.abort()), CONSOLE_SSE_KEEPALIVE_MS);
       try {
         await stream.writeSSE({ event: "ready", data: JSON.stringify({ positions: pos.map((p) => ({ partition: p.partition, next: p.offset.toString() })) }) });
         for await (const batch of scan(client, topic, pos, { follow: true, followWaitMs: 500, signal: abort.signal, stats: deps.stats })) {
@@ -246,6 +249,7 @@ export function messageRoutes(app: App, deps: ConsoleDeps, need: (r: Role) => an
       } catch (e) {
         if (!abort.signal.aborted) await stream.writeSSE({ event: "error", data: JSON.stringify({ message: (e as Error).message }) }).catch(() => {});
       } finally {
+        clearInterval(keepAlive);
         abort.abort();
         const n = (streams.get(key) ?? 1) - 1;
         if (n <= 0) streams.delete(key);
