@@ -35,7 +35,14 @@ let ran = 0;
 for (let i = 0; i < rounds; i++) {
   if (minutes > 0 && Date.now() - started > minutes * 60_000) break;
   const seed = firstSeed + i;
-  const fc = await startFaultCluster({ nodes: 3, proxy: true, kafkaProxy: true, env: { TAKHIN_REPLICA_LAG_TIME_MAX_MS: String(lagMs) } });
+  let fc: Awaited<ReturnType<typeof startFaultCluster>>;
+  try {
+    fc = await startFaultCluster({ nodes: 3, proxy: true, kafkaProxy: true, env: { TAKHIN_REPLICA_LAG_TIME_MAX_MS: String(lagMs) } });
+  } catch (e) {
+    // Not a replication failure (e.g. a port taken by another process meanwhile): say so and go on.
+    console.log(`round ${i + 1} seed ${seed}: cluster did not start: ${(e as Error).message.split("\n").slice(-3).join(" ")}`);
+    continue;
+  }
   const t0 = Date.now();
   try {
     await fc.cluster.waitForBrokers([0, 1, 2]);

@@ -33,12 +33,17 @@ async function portFree(port: number): Promise<boolean> {
   });
 }
 
-/** A base port whose node ports (base+i) and controller ports (base+100+i) are all free now. */
+/**
+ * A base port whose node ports are all free now: every port family the launcher gives node i
+ * (src/cluster-launcher.ts): Kafka base+i, controller base+100+i, Admin API base+200+i, Schema
+ * Registry base+300+i, HTTP Proxy base+400+i, console base+500+i (a busy Admin API or console
+ * port made a node exit at start).
+ */
 export async function freeBasePort(nodes: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 400) * 100;
     let ok = true;
-    for (let i = 0; i < nodes && ok; i++) ok = (await portFree(base + i)) && (await portFree(base + 100 + i));
+    for (let i = 0; i < nodes && ok; i++) for (const family of [0, 100, 200, 300, 400, 500]) ok = ok && (await portFree(base + family + i));
     if (ok) return base;
   }
   throw new Error("no free port range for a local cluster");
