@@ -253,3 +253,13 @@ export const CONSOLE_MAX_HEADERS = 100;
 export const CONSOLE_CONNECT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 /** Default time a Kafka Connect REST call may take before it is abandoned. */
 export const CONSOLE_CONNECT_DEFAULT_TIMEOUT_MS = 30_000;
+/** Tiered storage (src/storage/remote): bytes of remote chunks cached in memory, and one chunk's size (a ranged GET). */
+export const REMOTE_CHUNK_CACHE_BYTES = 64 * 1024 * 1024;
+export const REMOTE_CHUNK_BYTES = 1024 * 1024;
+/** Tiered storage: remote segments' parsed offset indexes kept at once. */
+export const REMOTE_MAX_CACHED_INDEXES = 1024;
+/** Tiered storage: remote segments one partition's metadata view holds at most. */
+export const REMOTE_MAX_SEGMENTS_PER_PARTITION = 1_000_000;
+/** Tiered storage: remote reads (fetch, ListOffsets) under way at once, and waiting; past both a read fails retriably. */
+export const REMOTE_MAX_READS_IN_FLIGHT = 16;
+export const REMOTE_MAX_READS_QUEUED = 1024;

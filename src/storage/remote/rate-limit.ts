@@ -1,12 +1,12 @@
 /**
- * The uploader's bounds: a counting semaphore (uploads in flight at once) and a byte-rate limiter
- * (a token bucket refilled at bytesPerSecond, holding at most one second of tokens). Both are
- * bounded: waiters queue in arrival order, at most maxWaiters of them.
+ * The uploader's bounds: a counting semaphore (uploads in flight at once; a partition that finds
+ * no place tries again on the next pass, nothing queues) and a byte-rate limiter (a token bucket
+ * refilled at bytesPerSecond, holding at most one second of tokens; one uploader per partition
+ * waits on it, so at most maxConcurrentUploads wait).
  */
 
 export class Semaphore {
   private inUse = 0;
-  private readonly waiters: (() => void)[] = [];
 
   constructor(readonly permits: number) {}
 
@@ -17,9 +17,7 @@ export class Semaphore {
   }
 
   release(): void {
-    const next = this.waiters.shift();
-    if (next) next();
-    else this.inUse--;
+    if (this.inUse > 0) this.inUse--;
   }
 
   get available(): number {

@@ -29,6 +29,7 @@ import type { Logger } from "../../util/log.ts";
 import type { PartitionLog } from "../partition-log.ts";
 import type { Segment } from "../segment.ts";
 import type { AbortedTxn } from "../txn-index.ts";
+import { REMOTE_CHUNK_BYTES, REMOTE_CHUNK_CACHE_BYTES, REMOTE_MAX_READS_IN_FLIGHT, REMOTE_MAX_READS_QUEUED } from "../../limits.ts";
 import { ChunkCache } from "./chunk-cache.ts";
 import { objectKey, type RemoteFileKind } from "./object-keys.ts";
 import { RemoteStorageError, type ObjectStore } from "./object-store.ts";
@@ -116,12 +117,15 @@ export class RemoteLogManager {
   private timer: ReturnType<typeof setInterval> | null = null;
   private closed = false;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Remote reads under way and waiting (bounded: REMOTE_MAX_READS_IN_FLIGHT / _QUEUED). */
+  private readsRunning = 0;
+  private readonly readQueue: (() => void)[] = [];
 
   constructor(private readonly o: RemoteLogManagerOptions) {
     this.clock = o.clock ?? Date.now;
     this.uploads = new Semaphore(o.maxConcurrentUploads ?? 2);
     this.rate = new ByteRateLimiter(o.uploadBytesPerSecond ?? Infinity, this.clock);
-    this.reader = new RemoteLogReader(o.store, new ChunkCache(o.cacheBytes ?? 64 * 1024 * 1024, o.chunkBytes ?? 1024 * 1024), o.prefix);
+    this.reader = new RemoteLogReader(o.store, new ChunkCache(o.cacheBytes ?? REMOTE_CHUNK_CACHE_BYTES, o.chunkBytes ?? REMOTE_CHUNK_BYTES), o.prefix);
   }
 
   start(): void {
@@ -327,6 +331,7 @@ export class RemoteLogManager {
     const segment = this.metadata.segmentFor(topicId, partition, offset);
     if (!segment) throw new RemoteStorageError(`offset ${offset} is not in the remote tier`);
     this.stats.remoteReads++;
+    await this.readSlot();
     try {
       const r = await this.reader.read(segment, offset, maxBytes, minOneBatch, maxOffsetExclusive);
       this.stats.remoteReadBytes += r.bytes.length;
@@ -353,7 +358,28 @@ export class RemoteLogManager {
     } catch (error) {
       this.stats.remoteReadFailures++;
       throw error;
+    } finally {
+      this.releaseReadSlot();
     }
+  }
+
+  /** Waits for one of REMOTE_MAX_READS_IN_FLIGHT places (Kafka's remote.log.reader.threads); a full queue fails at once. */
+  private readSlot(): Promise<void> {
+    if (this.readsRunning < REMOTE_MAX_READS_IN_FLIGHT) {
+      this.readsRunning++;
+      return Promise.resolve();
+    }
+    if (this.readQueue.length >= REMOTE_MAX_READS_QUEUED) {
+      this.stats.remoteReadFailures++;
+      return Promise.reject(new RemoteStorageError(`${REMOTE_MAX_READS_QUEUED} remote reads already wait`));
+    }
+    return new Promise((resolve) => this.readQueue.push(resolve));
+  }
+
+  private releaseReadSlot(): void {
+    const next = this.readQueue.shift();
+    if (next) next();
+    else this.readsRunning--;
   }
 
   /** ListOffsets by timestamp in the remote tier: the first batch with maxTimestamp >= ts, or null. */

@@ -79,8 +79,7 @@ export function decodeMetadataRecord(key: Uint8Array | null, value: Uint8Array |
   }
 }
 
-/** Most segments one partition's view holds (a bound on what the metadata topic can make us keep). */
-export const MAX_REMOTE_SEGMENTS_PER_PARTITION = 1_000_000;
+import { REMOTE_MAX_SEGMENTS_PER_PARTITION as MAX_REMOTE_SEGMENTS_PER_PARTITION } from "../../limits.ts";
 
 export function partitionKey(topicId: string, partition: number): string {
   return `${topicId}:${partition}`;

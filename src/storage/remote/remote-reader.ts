@@ -29,8 +29,7 @@ import { objectKey, type RemoteFileKind } from "./object-keys.ts";
 import { RemoteStorageError, type ObjectStore } from "./object-store.ts";
 import type { RemoteSegmentMetadata } from "./remote-metadata.ts";
 
-/** Parsed offset indexes kept at once (each a few KiB per GiB of segment). */
-const MAX_CACHED_INDEXES = 1024;
+import { REMOTE_MAX_CACHED_INDEXES as MAX_CACHED_INDEXES } from "../../limits.ts";
 
 export interface RemoteRead {
   /** Whole verified batches, back to back. */
