@@ -164,6 +164,11 @@ export class Partition {
   get writtenEndOffset(): number {
     return this.log.writtenEndOffset;
   }
+  /**
+   * A corrupt range is being healed (corruption-healer.ts): the follower's fetcher leaves it alone
+   * until the damaged tail is cut, so the leader learns no log end from before the cut.
+   */
+  healing = false;
   /** The partition's log directory failed: every operation answers KAFKA_STORAGE_ERROR. */
   get offline(): boolean {
     return this.log.isOffline;

@@ -27,6 +27,13 @@ import type { PartitionManager } from "../partition-manager.ts";
 import type { TopicRegistry } from "../topics.ts";
 
 export const HEAL_CHECK_INTERVAL_MS = 250;
+/**
+ * After a follower found damage it stops fetching (Partition.healing) and waits this long before
+ * it leaves the ISR or cuts its log: its last fetch, and an ISR expansion the leader may have
+ * proposed from it, settle first, so no ISR decision after the cut rests on the log end before it
+ * (the replication simulator's bit-rot fault found that race).
+ */
+export const HEAL_SETTLE_MS = 2 * 500 + 1000;
 export const MAX_PENDING_HEALS = 10_000;
 export const RESIGN_RPC = "resignCorruptLeader";
 
@@ -73,6 +80,8 @@ interface Pending {
   /** The leader epoch a resignation was asked at (not asked twice in one epoch). */
   resignedAtEpoch: number;
   saidCannot: boolean;
+  /** When fetching stopped (Date.now). */
+  quietSinceMs: number;
 }
 
 export class CorruptionHealer {
@@ -100,7 +109,9 @@ export class CorruptionHealer {
   private found(log: PartitionLog, range: CorruptRange): void {
     const key = `${log.topic}-${log.partition}`;
     if (!this.pending.has(key) && this.pending.size < MAX_PENDING_HEALS) {
-      this.pending.set(key, { log, topic: log.topic, partition: log.partition, resignedAtEpoch: -1, saidCannot: false });
+      this.pending.set(key, { log, topic: log.topic, partition: log.partition, resignedAtEpoch: -1, saidCannot: false, quietSinceMs: Date.now() });
+      const p = this.o.partitions.hosted(log.topic, log.partition);
+      if (p && p.log === log) p.healing = true;
       this.o.log.warn("corrupt range: healing from a replica", { topic: log.topic, partition: log.partition, firstOffset: range.firstOffset, endOffset: range.endOffset, file: range.file, position: range.position });
     }
     queueMicrotask(() => this.check());
@@ -111,6 +122,7 @@ export class CorruptionHealer {
     for (const [key, w] of this.pending) {
       const p = this.o.partitions.hosted(w.topic, w.partition);
       if (!p || p.log !== w.log || w.log.isClosed || w.log.isOffline || w.log.corrupt.size === 0) {
+        if (p) p.healing = false;
         this.pending.delete(key);
         continue;
       }
@@ -119,6 +131,11 @@ export class CorruptionHealer {
       const first = Math.min(...w.log.corrupt.list().map((r) => r.firstOffset));
       if (reg.leader !== this.o.nodeId) {
         if (p.leaderState !== null) continue; // the role change is not applied yet
+        if (!p.healing) {
+          p.healing = true;
+          w.quietSinceMs = Date.now();
+        }
+        if (Date.now() - w.quietSinceMs < HEAL_SETTLE_MS) continue;
         if (reg.isr.includes(this.o.nodeId)) {
           // Out of the ISR first: a truncated copy must not count for acknowledged records.
           this.resign(w, reg.leaderEpoch, first);
@@ -127,7 +144,10 @@ export class CorruptionHealer {
         this.o.log.warn("follower truncates to its first corrupt offset and fetches the rest again from the leader", { topic: w.topic, partition: w.partition, from: p.logEndOffset, to: first, leader: reg.leader });
         p.truncateTo(first);
         this.totals.followerTruncations++;
-        if (w.log.corrupt.size === 0) this.pending.delete(key);
+        if (w.log.corrupt.size === 0) {
+          p.healing = false;
+          this.pending.delete(key);
+        }
         continue;
       }
       this.resign(w, reg.leaderEpoch, first);

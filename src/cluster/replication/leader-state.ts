@@ -301,6 +301,15 @@ export class LeaderState {
       // A member the controller put back counts as caught up from now (as at become-leader).
       if (f && !this.isrNow.includes(id)) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, nowMs);
     }
+    for (const id of this.isrNow) {
+      const f = this.followers.get(id);
+      // A member that left the ISR shows its log end again with a fetch before it can rejoin: it
+      // may have left because its copy was damaged and is being cut (issue 26, corruption-healer.ts).
+      if (f && !isr.includes(id)) {
+        f.logEndOffset = UNKNOWN_OFFSET;
+        f.lastCaughtUpMs = -Infinity;
+      }
+    }
     this.isrNow = [...isr];
     this.partitionEpochNow = partitionEpoch;
     return this.recomputeHighWatermark();

@@ -121,7 +121,7 @@ export class ReplicaFetcher {
   private async loop(): Promise<void> {
     while (this.running) {
       const now = Date.now();
-      const batch = [...this.followed.values()].filter((f) => f.backoffUntil <= now && !f.partition.offline && !f.partition.log.isClosed);
+      const batch = [...this.followed.values()].filter((f) => f.backoffUntil <= now && !f.partition.offline && !f.partition.log.isClosed && !f.partition.healing);
       const conn = batch.length > 0 ? this.connection() : null;
       if (batch.length === 0 || conn === null) {
         await this.sleep(batch.length === 0 && this.followed.size === 0 ? 1000 : FETCH_BACKOFF_MS);

@@ -125,6 +125,8 @@ interface Node {
   followerEpochs: Map<number, bigint>;
   /** Issue 26: the first corrupt offset found in this broker's log, waiting to be healed; -1 none. */
   rotAt: number;
+  /** Tick the damage was found: fetches stop then, and the ISR exit waits for the last one to drain. */
+  rotFoundAt: number;
   alterSentAt: number;
   /** The AlterPartition in flight (answers to any other, e.g. a duplicated earlier one, are ignored). */
   alterSent: { id: number; le: number; pe: number; isr: number[]; epochs: [number, bigint][] } | null;
@@ -191,7 +193,7 @@ export class ReplicationSim {
     for (let id = 0; id < this.opts.brokers; id++) {
       const drift = f ? 0.9 + this.rng.nextFloat() * 0.2 : 1;
       this.nodes.push({
-        id, rotAt: -1, up: true, downUntil: 0, log: new SimLog(), hw: 0, rate: drift, skewMs: f ? this.rng.nextInt(500) : 0, incarnation: 0,
+        id, rotAt: -1, rotFoundAt: -1, up: true, downUntil: 0, log: new SimLog(), hw: 0, rate: drift, skewMs: f ? this.rng.nextInt(500) : 0, incarnation: 0,
         brokerEpoch: this.ctl.brokerEpochs.get(id)!, imageOffset: -1, ls: null, followLeader: NO_LEADER, followEpoch: -1,
         fetchReq: 0, fetchSentAt: -1, fetchOffset: -1, fetchCount: 0, skipEpochCheck: false, pending: [], followerEpochs: new Map(), alterSentAt: -1, alterSent: null, diskSlow: false, diskFailing: false,
       });
@@ -306,6 +308,7 @@ export class ReplicationSim {
 
   private corruptFound(n: Node, offset: number, by: string): void {
     if (n.rotAt >= 0 && n.rotAt <= offset) return;
+    if (n.rotAt < 0) n.rotFoundAt = this.tick;
     n.rotAt = offset;
     this.t(`b${n.id} finds a corrupt record at ${offset} (${by})`);
   }
@@ -316,6 +319,10 @@ export class ReplicationSim {
       n.rotAt = -1;
       return;
     }
+    // Fetches stopped when the damage was found; what the leader learnt from earlier ones (an
+    // expansion in flight, a fetch still on the wire) settles first, so no ISR decision made
+    // after the cut can rest on the log end before it.
+    if (!n.ls && this.tick - n.rotFoundAt <= FETCH_TIMEOUT_TICKS + ALTER_TIMEOUT_TICKS + 6) return;
     if (this.ctl.partition.isr.includes(n.id)) {
       if (this.ctl.resignCorrupt(n.id)) this.publish();
       return;
@@ -620,6 +627,7 @@ export class ReplicationSim {
       return;
     }
     if (n.followLeader === NO_LEADER) return;
+    if (n.rotAt >= 0) return; // healing: no fetch until the damaged tail is cut (heal())
     if (n.fetchSentAt >= 0 && this.tick - n.fetchSentAt <= FETCH_TIMEOUT_TICKS) return;
     n.fetchReq++;
     n.fetchSentAt = this.tick;
