@@ -70,7 +70,7 @@ async function newPage(width = 1280, height = 800): Promise<{ page: Page; errors
     if (m.type() === "error") errors.push(m.text());
   });
   page.on("pageerror", (e) => errors.push(e.message));
-  page.setDefaultTimeout(10_000);
+  page.setDefaultTimeout(20_000);
   return { page, errors };
 }
 
@@ -137,7 +137,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await page.getByRole("table", { name: "Configs" }).waitFor();
     expect(await page.getByRole("tab", { name: "Configs" }).getAttribute("aria-selected")).toBe("true");
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   test("create a topic", async () => {
     const { page, errors } = await newPage();
@@ -154,7 +154,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     expect(await page.getByRole("table", { name: "Partitions" }).locator("tbody tr").count()).toBe(4);
     await shot(page, "topic-created");
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   test("produce a message and find it with a JS filter", async () => {
     const { page, errors } = await newPage();
@@ -176,7 +176,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     expect(await rows.first().textContent()).toContain("needle-key");
     await shot(page, "filter-found");
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   test("live tail shows a message produced meanwhile; the shown messages export as JSON and CSV", async () => {
     const { page, errors } = await newPage();
@@ -200,7 +200,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await page.getByRole("button", { name: "Stop tail" }).click();
     await shot(page, "live-tail");
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   test("reset a group's offsets (dry run first) and see the lag change", async () => {
     const { page, errors } = await newPage();
@@ -224,7 +224,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     expect(records).not.toBe(before);
     await shot(page, "group-reset");
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   test("register a schema version; an incompatible one is refused", async () => {
     const { page, errors } = await newPage();
@@ -246,7 +246,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await shot(page, "schema-refused");
     // The refused registration's 409 is the one console error expected here.
     expect(errors.filter((e) => !e.includes("409"))).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   test("create an ACL", async () => {
     const { page, errors } = await newPage();
@@ -260,7 +260,7 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await page.getByRole("table", { name: "ACLs" }).getByText("User:carol").waitFor();
     await shot(page, "acl-created");
     expect(errors).toEqual([]);
-  }, 30_000);
+  }, 60_000);
 
   test("log in and out; a viewer cannot delete", async () => {
     const { page, errors } = await newPage();
@@ -297,5 +297,5 @@ describe.skipIf(!have)("the console in Chromium", () => {
     await page.getByRole("button", { name: "Delete topic" }).waitFor();
     // The failed login's 401, the viewer's 403 and the logged-out 401 are the console errors expected.
     expect(errors.filter((e) => !/40[13]/.test(e))).toEqual([]);
-  }, 40_000);
+  }, 60_000);
 });
