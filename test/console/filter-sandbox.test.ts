@@ -1,16 +1,19 @@
 /**
  * The console's JavaScript filter sandbox under attack (src/console/filter-sandbox): every test
- * runs a hostile or broken filter through runFilter — the real worker thread and QuickJS engine —
+ * runs a hostile or broken filter through runFilter — the real sandbox process and QuickJS engine —
  * and checks both the reported error and that the host is untouched and keeps serving.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { closeFilterSandbox, runFilter, warmFilterSandbox, type FilterLimits, type FilterMessage } from "../../src/console/filter-sandbox/index.ts";
+import { closeFilterSandbox, filterSandboxPids, runFilter, warmFilterSandbox, type FilterLimits, type FilterMessage } from "../../src/console/filter-sandbox/index.ts";
+import { processAlive } from "../../src/util/process.ts";
 import { CONSOLE_FILTER_MAX_CODE_BYTES } from "../../src/limits.ts";
 
-const LIMITS: FilterLimits = { timeoutMs: 500, memoryBytes: 16 * 1024 * 1024, maxScanned: 100_000 };
+const LIMITS: FilterLimits = { timeoutMs: 10_000, memoryBytes: 16 * 1024 * 1024, maxScanned: 100_000 };
+/** For the runs meant to time out (the loaded CI machine gets the long LIMITS for the others). */
+const SHORT: FilterLimits = { ...LIMITS, timeoutMs: 500 };
 
 function messages(n: number): FilterMessage[] {
   return Array.from({ length: n }, (_, i) => ({
@@ -74,7 +77,7 @@ describe("filter semantics", () => {
 
 describe("attacks", () => {
   test("an endless loop times out and the host keeps serving", async () => {
-    const { result, ticks } = await hostTicksDuring(runFilter("for (;;) {}", MSGS, LIMITS));
+    const { result, ticks } = await hostTicksDuring(runFilter("for (;;) {}", MSGS, SHORT));
     expect(result.error?.kind).toBe("timeout");
     expect(result.scanned).toBe(0);
     expect(ticks).toBeGreaterThan(0);
@@ -83,14 +86,14 @@ describe("attacks", () => {
   });
 
   test("a loop in the middle of the scan reports what was scanned before it", async () => {
-    const r = await runFilter("if (offset === '1010') for (;;) {} return true", MSGS, LIMITS);
+    const r = await runFilter("if (offset === '1010') for (;;) {} return true", MSGS, SHORT);
     expect(r.error?.kind).toBe("timeout");
     expect(r.scanned).toBe(10);
     expect(r.matched).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
   });
 
   test("catastrophic regex backtracking times out", async () => {
-    const r = await runFilter("return /(a+)+$/.test('a'.repeat(40) + 'b')", MSGS, LIMITS);
+    const r = await runFilter("return /(a+)+$/.test('a'.repeat(40) + 'b')", MSGS, SHORT);
     expect(r.error?.kind).toBe("timeout");
   });
 
@@ -174,7 +177,7 @@ describe("attacks", () => {
   });
 
   test("throwing a non-Error value is reported too", async () => {
-    const r = await runFilter("throw { toString() { for (;;) {} } }", MSGS, LIMITS);
+    const r = await runFilter("throw { toString() { for (;;) {} } }", MSGS, SHORT);
     expect(r.error?.kind).toBe("runtime");
   });
 
@@ -227,7 +230,7 @@ describe("attacks", () => {
 
   test("runs at the same time each get their own answer", async () => {
     const results = await Promise.all([
-      runFilter("for (;;) {}", MSGS, LIMITS),
+      runFilter("for (;;) {}", MSGS, SHORT),
       runFilter("return partition === 0", MSGS, LIMITS),
       runFilter("return partition === 1", MSGS, LIMITS),
       runFilter("return (", MSGS, LIMITS),
@@ -238,3 +241,36 @@ describe("attacks", () => {
     expect(results[3]!.error?.kind).toBe("syntax");
   });
 });
+
+describe("the host's outer guard", () => {
+  test("a sandbox process that never answers is killed with SIGKILL after the deadline and a grace period", async () => {
+    // The one fault that cannot be produced from a filter: a run the interrupt handler cannot stop.
+    // TAKHIN_FILTER_SANDBOX_NO_INTERRUPT=1 makes new sandbox processes run without one.
+    closeFilterSandbox();
+    process.env.TAKHIN_FILTER_SANDBOX_NO_INTERRUPT = "1";
+    try {
+      await warmFilterSandbox();
+      const before = filterSandboxPids();
+      expect(before.length).toBeGreaterThan(0);
+      const { result, ticks } = await hostTicksDuring(runFilter("for (;;) {}", MSGS, { ...LIMITS, timeoutMs: 200 }));
+      expect(result.error).toEqual({ kind: "timeout", message: "the filter ran out of time" });
+      expect(ticks).toBeGreaterThan(0);
+      const killed = before.filter((pid) => !filterSandboxPids().includes(pid));
+      expect(killed.length).toBe(1);
+      await until(() => !processAlive(killed[0]!));
+    } finally {
+      delete process.env.TAKHIN_FILTER_SANDBOX_NO_INTERRUPT;
+      closeFilterSandbox();
+    }
+    // Fresh processes (with the interrupt handler) serve the next run.
+    expect(await runFilter("return true", MSGS.slice(0, 2), LIMITS)).toEqual({ matched: [0, 1], scanned: 2 });
+  });
+});
+
+async function until(probe: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error("timed out");
+    await Bun.sleep(20);
+  }
+}

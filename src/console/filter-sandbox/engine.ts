@@ -6,11 +6,11 @@
  * ArrayBuffers copied across. Each run gets a fresh runtime and context, so nothing a filter changes
  * (Object.prototype included) survives it.
  *
- * Bounds: the runtime's memory limit (QuickJS's malloc refuses past memoryBytes: "out of memory"),
+ * Bounds: the wasm instance's memory maximum (./worker.ts; past it malloc fails: "out of memory"),
  * its stack limit, and an interrupt handler QuickJS calls every few thousand bytecodes (also inside
- * RegExp matching) that stops the run at its deadline or when the shared abort flag is set. The
- * worker around this (./worker.ts) is terminated by the host if it still has not answered shortly
- * after that — the outer guard for anything the interrupt handler cannot reach.
+ * RegExp matching) that stops the run at its deadline or when the host's abort flag is set. The
+ * sandbox process around this (./worker.ts) is killed by the host if it still has not answered
+ * shortly after that — the outer guard for anything the interrupt handler cannot reach.
  *
  * The filter is compiled with the VM's own `new Function("value", "key", "headers", "offset",
  * "partition", "timestamp", code)`, so the code is a function body and is never spliced into
@@ -64,8 +64,13 @@ export interface EngineRun {
   chunks: Chunk[];
   timeoutMs: number;
   memoryBytes: number;
-  /** Int32Array over a SharedArrayBuffer: [0] != 0 means the host aborted the run. */
+  /** [0] != 0 means the host aborted the run (a view of memory the host writes). */
   abortFlag: Int32Array;
+  /**
+   * False only in the test of the host's outer guard (TAKHIN_FILTER_SANDBOX_NO_INTERRUPT=1 in the
+   * sandbox process): no interrupt handler, so only the host's SIGKILL can end an endless loop.
+   */
+  interrupts?: boolean;
 }
 
 class FilterFailure extends Error {
@@ -104,7 +109,7 @@ function classify(vm: QuickJSContext, errorHandle: QuickJSHandle, aborted: () =>
 
 /**
  * Runs the filter over every chunk in order; stops at the first error. Never throws: a failure of
- * the engine itself is reported as a runtime error (and `broken` is set so the worker is replaced).
+ * the engine itself is reported as a runtime error (and `broken` is set so the process is replaced).
  */
 export function runInEngine(mod: QuickJSWASMModule, run: EngineRun): FilterResult & { broken?: boolean } {
   const state: { rt?: QuickJSRuntime; vm?: QuickJSContext; handles: QuickJSHandle[] } = { handles: [] };
@@ -114,7 +119,7 @@ export function runInEngine(mod: QuickJSWASMModule, run: EngineRun): FilterResul
     state.vm?.dispose();
     state.rt?.dispose();
   } catch {
-    // A runtime that cannot be freed cleanly is abandoned with its worker (the host replaces it).
+    // A runtime that cannot be freed cleanly is abandoned with its process (the host replaces it).
     result.broken = true;
   }
   return result;
@@ -132,7 +137,7 @@ function attempt(mod: QuickJSWASMModule, run: EngineRun, state: { rt?: QuickJSRu
     const rt = (state.rt = mod.newRuntime());
     rt.setMemoryLimit(run.memoryBytes);
     rt.setMaxStackSize(MAX_STACK_BYTES);
-    rt.setInterruptHandler(() => interruptible && (aborted() || Date.now() > deadline));
+    if (run.interrupts !== false) rt.setInterruptHandler(() => interruptible && (aborted() || Date.now() > deadline));
     const vm = (state.vm = rt.newContext());
     interruptible = true;
     const harness = vm.evalCode(HARNESS, "harness.js");

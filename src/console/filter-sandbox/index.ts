@@ -1,6 +1,6 @@
 /**
  * JavaScript message filters for the console, run in a sandbox: QuickJS compiled to WebAssembly
- * (./engine.ts) on a worker thread (./pool.ts). Why this mechanism, and the figures behind it, are
+ * (./engine.ts) in a child process (./worker.ts, ./pool.ts). Why this mechanism, and the figures behind it, are
  * in docs/console-filters.md.
  *
  * `runFilter(code, messages, limits, signal)`: `code` is a function body that sees `value`, `key`,
@@ -21,7 +21,7 @@ import { runOnWorker } from "./pool.ts";
 import type { FilterLimits, FilterMessage, FilterResult } from "./types.ts";
 
 export type { FilterErrorKind, FilterLimits, FilterMessage, FilterResult } from "./types.ts";
-export { closeFilterSandbox, warmFilterSandbox } from "./pool.ts";
+export { closeFilterSandbox, filterSandboxPids, warmFilterSandbox } from "./pool.ts";
 
 /** The smallest heap a run may have: QuickJS's own runtime and context need about this much. */
 const MIN_MEMORY_BYTES = 1024 * 1024;

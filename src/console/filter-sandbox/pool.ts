@@ -1,13 +1,19 @@
 /**
- * The host side of the sandbox workers: at most CONSOLE_FILTER_WORKERS worker threads (made on
- * demand, kept idle between runs, unref'd so they never keep the process alive), a bounded queue of
- * runs waiting for one, and the outer guard — a worker that has not answered
- * CONSOLE_FILTER_TERMINATE_GRACE_MS after its run's deadline or abort is terminated and replaced.
- * The filter runs on the worker's thread, so the host's event loop keeps serving meanwhile.
- * Measured (Bun 1.4.5): terminate() does not interrupt a thread inside WebAssembly; the thread
- * ends when its run returns. The bound that holds is QuickJS's interrupt handler (engine.ts); the
- * guard makes the host answer and stop using that worker (docs/console-filters.md).
+ * The host side of the sandbox processes: at most CONSOLE_FILTER_WORKERS `bun` child processes
+ * (./worker.ts; made on demand, kept idle between runs, unref'd so they never keep the host alive),
+ * a bounded queue of runs waiting for one, and the outer guard — a process that has not answered
+ * CONSOLE_FILTER_TERMINATE_GRACE_MS after its run's deadline or abort is killed with SIGKILL and
+ * replaced. The filter runs in the child, so the host's event loop keeps serving meanwhile.
+ *
+ * Why processes and not Worker threads: measured in Bun 1.4.5, Worker.terminate() does not stop a
+ * thread that is inside WebAssembly (a QuickJS `for(;;){}` without an interrupt handler kept its core
+ * busy after terminate(), and no close event came); SIGKILL ends a process wherever it is.
+ * Abort: each process shares a 4 KiB file with the host (Bun.mmap); the host writes 1 to abort.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Subprocess } from "bun";
 import {
   CONSOLE_FILTER_MAX_QUEUED_RUNS,
   CONSOLE_FILTER_TERMINATE_GRACE_MS,
@@ -24,40 +30,65 @@ export interface PoolRun {
   signal?: AbortSignal;
 }
 
+type Message = { ready?: boolean; id?: number; result?: FilterResult; broken?: boolean };
+
 interface Slot {
-  worker: Worker;
+  proc: Subprocess;
+  /** The first int32 of the file the child maps: 1 aborts its run in progress. */
+  flag: Int32Array;
+  flagFile: string;
   ready: Promise<void>;
   busy: boolean;
+  exited: boolean;
+  onMessage?: (m: Message) => void;
+  onExit?: () => void;
 }
 
-const WORKER_URL = new URL("./worker.ts", import.meta.url).href;
+const WORKER_PATH = new URL("./worker.ts", import.meta.url).pathname;
 
 let slots: Slot[] = [];
 const waiting: Array<() => void> = [];
 let nextId = 1;
+let flagDir: string | undefined;
+let flagSeq = 0;
 
 function spawn(): Slot {
-  const worker = new Worker(WORKER_URL);
-  worker.unref();
+  flagDir ??= mkdtempSync(join(tmpdir(), "takhin-filter-"));
+  const flagFile = join(flagDir, `abort-${flagSeq++}`);
+  writeFileSync(flagFile, new Uint8Array(4096));
+  const flag = new Int32Array(Bun.mmap(flagFile).buffer, 0, 1);
+  let markReady: () => void = () => {};
+  let markFailed: (e: Error) => void = () => {};
   const ready = new Promise<void>((resolve, reject) => {
-    const onMessage = (e: MessageEvent) => {
-      if ((e.data as { ready?: boolean })?.ready) {
-        worker.removeEventListener("message", onMessage);
-        resolve();
-      }
-    };
-    worker.addEventListener("message", onMessage);
-    worker.addEventListener("error", (e) => reject(new Error(`filter sandbox worker failed to start: ${(e as ErrorEvent).message}`)), { once: true });
+    markReady = resolve;
+    markFailed = reject;
   });
   ready.catch(() => {});
-  const slot: Slot = { worker, ready, busy: false };
+  const slot = { flag, flagFile, ready, busy: false, exited: false } as Slot;
+  slot.proc = Bun.spawn([process.execPath, WORKER_PATH, flagFile], {
+    stdio: ["ignore", "ignore", "inherit"],
+    serialization: "advanced",
+    env: { ...process.env },
+    ipc(message: Message) {
+      if (message?.ready) markReady();
+      else slot.onMessage?.(message);
+    },
+    onExit() {
+      slot.exited = true;
+      markFailed(new Error("the filter sandbox process exited while starting"));
+      slot.onExit?.();
+      slots = slots.filter((s) => s !== slot);
+      rmSync(slot.flagFile, { force: true });
+    },
+  });
+  slot.proc.unref();
   slots.push(slot);
   return slot;
 }
 
 function retire(slot: Slot): void {
   slots = slots.filter((s) => s !== slot);
-  slot.worker.terminate();
+  if (!slot.exited) slot.proc.kill("SIGKILL");
 }
 
 function release(slot: Slot): void {
@@ -112,9 +143,8 @@ export async function runOnWorker(run: PoolRun): Promise<FilterResult> {
     release(slot);
     return failure("runtime", e instanceof Error ? e.message : String(e));
   }
-  const abort = new SharedArrayBuffer(4);
-  const flag = new Int32Array(abort);
   const id = nextId++;
+  Atomics.store(slot.flag, 0, 0);
   return await new Promise<FilterResult>((resolve) => {
     let settled = false;
     let guard: ReturnType<typeof setTimeout> | undefined;
@@ -122,43 +152,46 @@ export async function runOnWorker(run: PoolRun): Promise<FilterResult> {
       if (settled) return;
       settled = true;
       clearTimeout(guard);
-      slot.worker.removeEventListener("message", onMessage);
-      slot.worker.removeEventListener("error", onError);
+      slot.onMessage = undefined;
+      slot.onExit = undefined;
       run.signal?.removeEventListener("abort", onAbort);
       if (replace) retire(slot);
       release(slot);
       resolve(result);
     };
-    const onMessage = (e: MessageEvent) => {
-      const data = e.data as { id?: number; result?: FilterResult; broken?: boolean };
+    slot.onMessage = (data) => {
       if (data.id !== id || !data.result) return;
       finish(data.result, data.broken === true);
     };
-    const onError = (e: Event) => finish(failure("runtime", `filter sandbox worker failed: ${(e as ErrorEvent).message ?? "unknown"}`), true);
+    slot.onExit = () => finish(failure("runtime", "the filter sandbox process exited during the run"), true);
     const onAbort = () => {
-      Atomics.store(flag, 0, 1);
+      Atomics.store(slot.flag, 0, 1);
       clearTimeout(guard);
       guard = setTimeout(() => finish(failure("aborted", "the filter run was cancelled"), true), CONSOLE_FILTER_TERMINATE_GRACE_MS);
     };
-    slot.worker.addEventListener("message", onMessage);
-    slot.worker.addEventListener("error", onError);
-    if (run.signal?.aborted) Atomics.store(flag, 0, 1);
+    if (run.signal?.aborted) Atomics.store(slot.flag, 0, 1);
     else run.signal?.addEventListener("abort", onAbort, { once: true });
     guard = setTimeout(() => finish(failure("timeout", "the filter ran out of time"), true), run.timeoutMs + CONSOLE_FILTER_TERMINATE_GRACE_MS);
-    slot.worker.postMessage(
-      { id, code: run.code, chunks: run.chunks, timeoutMs: run.timeoutMs, memoryBytes: run.memoryBytes, abort },
-      run.chunks.map((c) => c.table.buffer as ArrayBuffer),
-    );
+    if (slot.exited) {
+      finish(failure("runtime", "the filter sandbox process exited"), true);
+      return;
+    }
+    slot.proc.send({ id, code: run.code, chunks: run.chunks, timeoutMs: run.timeoutMs, memoryBytes: run.memoryBytes });
   });
 }
 
-/** Terminates every sandbox worker (tests; a server shutting down). Runs in progress are not waited for. */
+/** Pids of the sandbox processes alive now (tests of the outer guard). */
+export function filterSandboxPids(): number[] {
+  return slots.filter((s) => !s.exited).map((s) => s.proc.pid);
+}
+
+/** Kills every sandbox process (tests; a server shutting down). Runs in progress are not waited for. */
 export function closeFilterSandbox(): void {
-  for (const s of slots) s.worker.terminate();
+  for (const s of slots) if (!s.exited) s.proc.kill("SIGKILL");
   slots = [];
 }
 
-/** Starts the workers ahead of the first run (the QuickJS module takes tens of milliseconds to load). */
+/** Starts the processes ahead of the first run (a process and the QuickJS module take ~100 ms). */
 export async function warmFilterSandbox(): Promise<void> {
   while (slots.length < CONSOLE_FILTER_WORKERS) spawn();
   await Promise.all(slots.map((s) => s.ready));
