@@ -3,9 +3,11 @@
  * a corrupt range (read path or scrubber: src/storage/scrub) and tells the log manager's
  * listeners; this healer, one per broker, acts on each partition it hosts, without operator action:
  *
- *   follower  first leaves the ISR (controller RPC "resignCorruptLeader", resignLeaderRecords below:
- *             a truncated copy must not count for acknowledged records), then truncates its log to
- *             the range's first offset (Partition.truncateTo: whole batches,
+ *   follower  stops fetching (Partition.healing) for HEAL_SETTLE_MS, leaves the ISR (controller
+ *             RPC "resignCorruptLeader", resignLeaderRecords below: a truncated copy must not count
+ *             for acknowledged records; the partition epoch moves even when it was not in the ISR,
+ *             so an expansion proposed from its old log end is refused), and once its own image
+ *             shows that epoch, truncates its log to the range's first offset (Partition.truncateTo: whole batches,
  *             producer state rebuilt); its replica fetcher, whose fetch offset is the log end,
  *             fetches the range and everything after it again from the leader, verified on
  *             receipt (PartitionLog verifies replicated batches).
@@ -59,7 +61,9 @@ export function resignLeaderRecords(image: MetadataImage, body: Record<string, u
   const p = image.topicsById.get(topicId)?.partitions[partitionId];
   if (!p) throw new ResignError(`unknown partition ${topicId}/${partitionId}`, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   if (p.leaderEpoch !== leaderEpoch) throw new ResignError(`${topicId}/${partitionId} is at leader epoch ${p.leaderEpoch}, not ${leaderEpoch}`, ErrorCode.FENCED_LEADER_EPOCH);
-  if (!p.isr.includes(from)) throw new ResignError(`broker ${from} is not in the ISR of ${topicId}/${partitionId}`, ErrorCode.INELIGIBLE_REPLICA);
+  // Not in the ISR: the change only bumps the partition epoch, so an ISR expansion the leader
+  // proposed from this replica's log end before the cut is refused as stale.
+  if (!p.isr.includes(from)) return [{ type: "PartitionChange", topicId, partitionId, leader: LEADER_UNCHANGED, isr: null, replicas: null }];
   const next = p.isr.find((id) => id !== from && live(id));
   if (next === undefined) throw new ResignError("no other live in-sync replica", ErrorCode.NOT_ENOUGH_REPLICAS);
   return [{ type: "PartitionChange", topicId, partitionId, leader: p.leader === from ? next : LEADER_UNCHANGED, isr: p.isr.filter((id) => id !== from), replicas: null }];
@@ -82,6 +86,8 @@ interface Pending {
   saidCannot: boolean;
   /** When fetching stopped (Date.now). */
   quietSinceMs: number;
+  /** The partition epoch the controller's answer to the resignation was at or above (-1: not answered yet). */
+  resignedPartitionEpoch: number;
 }
 
 export class CorruptionHealer {
@@ -109,7 +115,7 @@ export class CorruptionHealer {
   private found(log: PartitionLog, range: CorruptRange): void {
     const key = `${log.topic}-${log.partition}`;
     if (!this.pending.has(key) && this.pending.size < MAX_PENDING_HEALS) {
-      this.pending.set(key, { log, topic: log.topic, partition: log.partition, resignedAtEpoch: -1, saidCannot: false, quietSinceMs: Date.now() });
+      this.pending.set(key, { log, topic: log.topic, partition: log.partition, resignedAtEpoch: -1, saidCannot: false, quietSinceMs: Date.now(), resignedPartitionEpoch: -1 });
       const p = this.o.partitions.hosted(log.topic, log.partition);
       if (p && p.log === log) p.healing = true;
       this.o.log.warn("corrupt range: healing from a replica", { topic: log.topic, partition: log.partition, firstOffset: range.firstOffset, endOffset: range.endOffset, file: range.file, position: range.position });
@@ -136,9 +142,10 @@ export class CorruptionHealer {
           w.quietSinceMs = Date.now();
         }
         if (Date.now() - w.quietSinceMs < HEAL_SETTLE_MS) continue;
-        if (reg.isr.includes(this.o.nodeId)) {
-          // Out of the ISR first: a truncated copy must not count for acknowledged records.
-          this.resign(w, reg.leaderEpoch, first);
+        // Out of the ISR first (a truncated copy must not count for acknowledged records), and the
+        // partition epoch bumped after the settle (a stale expansion is refused): then cut.
+        if (w.resignedPartitionEpoch < 0 || reg.partitionEpoch < w.resignedPartitionEpoch || reg.isr.includes(this.o.nodeId)) {
+          this.resign(w, reg.leaderEpoch, first, reg.partitionEpoch);
           continue;
         }
         this.o.log.warn("follower truncates to its first corrupt offset and fetches the rest again from the leader", { topic: w.topic, partition: w.partition, from: p.logEndOffset, to: first, leader: reg.leader });
@@ -150,20 +157,21 @@ export class CorruptionHealer {
         }
         continue;
       }
-      this.resign(w, reg.leaderEpoch, first);
+      this.resign(w, reg.leaderEpoch, first, reg.partitionEpoch);
     }
   }
 
   /** Asks the controller to take this replica out of the ISR (and its leadership, if it leads); once per leader epoch. */
-  private resign(w: Pending, leaderEpoch: number, first: number): void {
+  private resign(w: Pending, leaderEpoch: number, first: number, partitionEpoch: number): void {
     const reg = { leaderEpoch };
     {
-      if (w.resignedAtEpoch === reg.leaderEpoch) return;
+      if (w.resignedAtEpoch === reg.leaderEpoch || w.resignedPartitionEpoch > partitionEpoch) return;
       w.resignedAtEpoch = reg.leaderEpoch;
       const topicId = this.o.topics.get(w.topic)?.id;
       if (!topicId) return;
       this.o.controllerCall(RESIGN_RPC, { topicId, partitionId: w.partition, leaderEpoch: reg.leaderEpoch }).then(
         () => {
+          w.resignedPartitionEpoch = partitionEpoch + 1;
           this.totals.resignations++;
           this.o.log.warn("corrupt replica left the ISR (and its leadership, if it led): it heals as a follower", { topic: w.topic, partition: w.partition, leaderEpoch: reg.leaderEpoch });
         },

@@ -301,11 +301,12 @@ export class LeaderState {
       // A member the controller put back counts as caught up from now (as at become-leader).
       if (f && !this.isrNow.includes(id)) f.lastCaughtUpMs = Math.max(f.lastCaughtUpMs, nowMs);
     }
-    for (const id of this.isrNow) {
-      const f = this.followers.get(id);
-      // A member that left the ISR shows its log end again with a fetch before it can rejoin: it
-      // may have left because its copy was damaged and is being cut (issue 26, corruption-healer.ts).
-      if (f && !isr.includes(id)) {
+    if (partitionEpoch > this.partitionEpochNow) {
+      for (const f of this.followers.values()) {
+        // A replica outside the new ISR shows its log end again with a fetch before it can
+        // (re)join: it may be cutting a damaged copy (issue 26, corruption-healer.ts), and what
+        // it fetched before that no longer holds.
+        if (isr.includes(f.id)) continue;
         f.logEndOffset = UNKNOWN_OFFSET;
         f.lastCaughtUpMs = -Infinity;
       }

@@ -127,6 +127,12 @@ interface Node {
   rotAt: number;
   /** Tick the damage was found: fetches stop then, and the ISR exit waits for the last one to drain. */
   rotFoundAt: number;
+  /** Leader and ISR in the image this broker applied last (the healer acts on its own image). */
+  seenLeader: number;
+  seenIsr: readonly number[];
+  seenPartitionEpoch: number;
+  /** The partition epoch the resignation made (the cut waits for the broker's image to reach it); -1 none. */
+  rotResignedPe: number;
   alterSentAt: number;
   /** The AlterPartition in flight (answers to any other, e.g. a duplicated earlier one, are ignored). */
   alterSent: { id: number; le: number; pe: number; isr: number[]; epochs: [number, bigint][] } | null;
@@ -193,7 +199,7 @@ export class ReplicationSim {
     for (let id = 0; id < this.opts.brokers; id++) {
       const drift = f ? 0.9 + this.rng.nextFloat() * 0.2 : 1;
       this.nodes.push({
-        id, rotAt: -1, rotFoundAt: -1, up: true, downUntil: 0, log: new SimLog(), hw: 0, rate: drift, skewMs: f ? this.rng.nextInt(500) : 0, incarnation: 0,
+        id, rotAt: -1, rotFoundAt: -1, seenLeader: NO_LEADER, seenIsr: [], seenPartitionEpoch: -1, rotResignedPe: -1, up: true, downUntil: 0, log: new SimLog(), hw: 0, rate: drift, skewMs: f ? this.rng.nextInt(500) : 0, incarnation: 0,
         brokerEpoch: this.ctl.brokerEpochs.get(id)!, imageOffset: -1, ls: null, followLeader: NO_LEADER, followEpoch: -1,
         fetchReq: 0, fetchSentAt: -1, fetchOffset: -1, fetchCount: 0, skipEpochCheck: false, pending: [], followerEpochs: new Map(), alterSentAt: -1, alterSent: null, diskSlow: false, diskFailing: false,
       });
@@ -317,21 +323,29 @@ export class ReplicationSim {
   private heal(n: Node): void {
     if (n.rotAt >= n.log.logEnd) {
       n.rotAt = -1;
+      n.rotResignedPe = -1;
       return;
     }
     // Fetches stopped when the damage was found; what the leader learnt from earlier ones (an
     // expansion in flight, a fetch still on the wire) settles first, so no ISR decision made
     // after the cut can rest on the log end before it.
     if (!n.ls && this.tick - n.rotFoundAt <= FETCH_TIMEOUT_TICKS + ALTER_TIMEOUT_TICKS + 6) return;
-    if (this.ctl.partition.isr.includes(n.id)) {
-      if (this.ctl.resignCorrupt(n.id)) this.publish();
+    if (n.rotResignedPe < 0 || this.ctl.partition.isr.includes(n.id)) {
+      if (this.ctl.resignCorrupt(n.id)) {
+        n.rotResignedPe = this.ctl.partition.partitionEpoch;
+        this.publish();
+      }
       return;
     }
-    if (n.ls) return; // still leading by its own image: heals once it follows
+    if (n.seenPartitionEpoch < n.rotResignedPe) return;
+    // Cut only once its own image says it is out of the ISR and not leading (as the real healer,
+    // which reads the broker's image): a leadership granted before the exit may still arrive.
+    if (n.ls || n.seenLeader === n.id || n.seenIsr.includes(n.id)) return;
     this.t(`b${n.id} truncates its corrupt tail ${n.log.logEnd} -> ${n.rotAt} and fetches again`);
     n.log.truncateTo(n.rotAt);
     n.hw = Math.min(n.hw, n.log.logEnd);
     n.rotAt = -1;
+    n.rotResignedPe = -1;
     this.stats.heals++;
   }
 
@@ -351,6 +365,7 @@ export class ReplicationSim {
     this.t(`${why} b${n.id}: log ${lost.to} -> ${lost.from} (durable), hw ${n.hw} -> ${Math.min(n.log.durableHw, n.log.logEnd)}`);
     n.up = false;
     n.rotAt = -1;
+    n.rotResignedPe = -1;
     n.downUntil = this.tick + 1 + this.rng.nextInt(30);
     n.ls = null;
     n.pending = [];
@@ -476,6 +491,9 @@ export class ReplicationSim {
     if (image.brokers.get(n.id)?.epoch !== n.brokerEpoch) return;
     n.imageOffset = image.offset;
     const p = image.topicsById.get(TOPIC_ID)!.partitions[0]!;
+    n.seenLeader = p.leader;
+    n.seenIsr = p.isr;
+    n.seenPartitionEpoch = p.partitionEpoch;
     const now = this.localMs(n);
     if (p.leader === n.id) {
       if (n.ls && n.ls.leaderEpoch === p.leaderEpoch) {
