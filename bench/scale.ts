@@ -6,7 +6,8 @@
  *
  * Steps, each with a deadline (the whole run stops by itself):
  *   1. start on an empty data directory: spawn → first accepted connection; RSS empty (after 2 s)
- *   2. one topic of N partitions (CreateTopics), one 100 B record produced to every partition (so
+ *   2. topics of 1,000 partitions (N in all; CreateTopics refuses more than 10,000 partitions at
+ *      once, as Kafka does), one 100 B record produced to every partition (so
  *      every partition has a segment on disk); RSS after 5 s idle → memory per partition
  *   3. C connections opened from this process, each answered one ApiVersions (so it is a served
  *      connection, not a backlog entry); RSS → memory per connection; then all closed
@@ -27,6 +28,7 @@ import { KafkaConnection } from "./e2e/wire.ts";
 
 const LOADGEN = join(import.meta.dir, "e2e", "loadgen.ts");
 const STEP_TIMEOUT_MS = 300_000;
+const PARTITIONS_PER_TOPIC = 1000;
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -123,6 +125,7 @@ if (import.meta.main) {
     console.log(`${k}: ${typeof v === "number" ? v.toFixed(2) : v}${unit} (load ${load()})`);
   };
   let b: BrokerProcess | null = null;
+  let topics: [string, number][] = [];
   try {
     b = await spawnBroker({ dataDir, env, timeoutMs: 60_000 });
     say("startupEmptyMs", b.startupMs, " ms");
@@ -131,7 +134,9 @@ if (import.meta.main) {
     say("rssEmptyMB", rssEmpty, " MB");
 
     const t0 = performance.now();
-    await withDeadline("create and touch partitions", setupTopic(b.port, "scale", partitions));
+    topics = [];
+    for (let left = partitions, i = 0; left > 0; left -= PARTITIONS_PER_TOPIC, i++) topics.push([`scale-${i}`, Math.min(PARTITIONS_PER_TOPIC, left)]);
+    for (const [t, n] of topics) await withDeadline("create and touch partitions", setupTopic(b.port, t, n));
     say("createAndTouchMs", performance.now() - t0, " ms");
     await Bun.sleep(5000);
     const rssParts = rss(b.pid);
@@ -157,7 +162,12 @@ if (import.meta.main) {
     b = await spawnBroker({ dataDir, env, timeoutMs: STEP_TIMEOUT_MS });
     say("restartToFirstConnectionMs", b.startupMs, " ms");
     const deadline = Date.now() + STEP_TIMEOUT_MS;
-    while ((await ledPartitions(b.port, "scale")) < partitions) {
+    const led = async () => {
+      let n = 0;
+      for (const [t] of topics) n += await ledPartitions(b!.port, t);
+      return n;
+    };
+    while ((await led()) < partitions) {
       if (Date.now() > deadline) throw new Error("not every partition led after the restart");
       await Bun.sleep(25);
     }
