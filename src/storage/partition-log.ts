@@ -692,10 +692,32 @@ export class PartitionLog {
     const known = this.corrupt.inSegment(segment.baseOffset, end - 1);
     const checkTo = known !== undefined && known.position >= position ? known.position - position : view.length;
     if (segment.verified.covers(position, position + checkTo)) return checkTo === view.length ? view : view.subarray(0, checkTo);
-    const r = verifyBatches(view, 0, checkTo, { afterOffset: -1, offsetLimit: segment.nextOffset, maxLeaderEpoch: this.epochs.latestEpoch() });
+    // The read's position was found by walking headers from the nearest index entry: the batches
+    // walked over are verified too (a rotten length or last offset there would have skipped
+    // offsets silently), and the last of them bounds the range's first base offset.
+    let after: number | null = null;
+    let walkFrom = 0;
+    let walkAfter = segment.baseOffset - 1;
+    for (const e of segment.indexEntries()) {
+      if (e.position > position) break;
+      walkFrom = e.position;
+      walkAfter = e.offset - 1;
+    }
+    if (walkFrom < position && !segment.verified.covers(walkFrom, position)) {
+      const w = verifyBatches(segment.mappedLog(), walkFrom, position, { afterOffset: walkAfter, offsetLimit: segment.nextOffset, maxLeaderEpoch: this.epochs.latestEpoch() });
+      segment.verified.add(walkFrom, w.end);
+      if (w.fault !== null) {
+        this.recordCorruption(segment, w.fault.position, w.batchCount > 0 ? w.lastOffset + 1 : walkAfter + 1, w.fault, "read");
+        return view.subarray(0, 0);
+      }
+      after = w.lastOffset;
+    } else {
+      after = walkFrom === position ? walkAfter : lastOffsetBefore(segment, position);
+    }
+    const r = verifyBatches(view, 0, checkTo, { afterOffset: after ?? -1, offsetLimit: segment.nextOffset, maxLeaderEpoch: this.epochs.latestEpoch() });
     segment.verified.add(position, position + r.end);
     if (r.fault !== null) {
-      const before = r.batchCount > 0 ? r.lastOffset : lastOffsetBefore(segment, position);
+      const before = r.batchCount > 0 ? r.lastOffset : after;
       const firstOffset = before !== null ? before + 1 : readOffset;
       this.recordCorruption(segment, position + r.fault.position, firstOffset, r.fault, "read");
     }

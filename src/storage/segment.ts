@@ -431,7 +431,11 @@ export class Segment implements BudgetedFile {
     while (position < this.sizeBytes) {
       if (this.sizeBytes - position < BATCH_HEADER_BYTES) return position; // corrupt framing: a read there reports it
       const { buf, at } = this.header(position);
-      if (lastOffsetAt(buf, at) >= offset) return position;
+      const base = baseOffsetAt(buf, at);
+      // A rotten base offset (outside the segment) stops the walk here: the read reports it.
+      const last = lastOffsetAt(buf, at);
+      if (base < this.baseOffset || base >= this.nextOffset || last < base) return position;
+      if (last >= offset) return position;
       const size = batchSizeAt(buf, at);
       if (!this.plausibleBatch(position, size)) return position;
       position += size;

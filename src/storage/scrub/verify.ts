@@ -68,6 +68,10 @@ export function verifyBatches(buf: Uint8Array, from: number, to: number, rules: 
   let pos = from;
   let last = rules.afterOffset;
   let count = 0;
+  // The previous batch of this range (position, and the last offset before it): an offset rule
+  // broken between two batches does not say which of them changed, so neither is served.
+  let prevAt = -1;
+  let lastBeforePrev = rules.afterOffset;
   while (pos < to) {
     const n = scanBatches(bounded, pos, -1, -1, true, scanOut);
     for (let i = 0; i < n; i++) {
@@ -76,7 +80,9 @@ export function verifyBatches(buf: Uint8Array, from: number, to: number, rules: 
       const base = scanOut[s + 2];
       const lastOffset = scanOut[s + 3];
       if ((last >= 0 || rules.afterOffset >= 0) && base <= last) {
-        return { end: at, lastOffset: last, batchCount: count, fault: { position: at, reason: "offsets", detail: `baseOffset ${base} is not above the previous last offset ${last}` } };
+        const detail = `baseOffset ${base} is not above the previous last offset ${last}`;
+        if (prevAt >= 0) return { end: prevAt, lastOffset: lastBeforePrev, batchCount: count - 1, fault: { position: prevAt, reason: "offsets", detail: `${detail} (the batch before it, or this one, changed)` } };
+        return { end: at, lastOffset: last, batchCount: count, fault: { position: at, reason: "offsets", detail } };
       }
       if (rules.offsetLimit >= 0 && lastOffset >= rules.offsetLimit) {
         return { end: at, lastOffset: last, batchCount: count, fault: { position: at, reason: "offsets", detail: `lastOffset ${lastOffset} is not below ${rules.offsetLimit}` } };
@@ -88,6 +94,8 @@ export function verifyBatches(buf: Uint8Array, from: number, to: number, rules: 
       if (rules.maxLeaderEpoch >= 0 && epoch > rules.maxLeaderEpoch) {
         return { end: at, lastOffset: last, batchCount: count, fault: { position: at, reason: "leader-epoch", detail: `partitionLeaderEpoch ${epoch} is above the latest epoch ${rules.maxLeaderEpoch}` } };
       }
+      lastBeforePrev = last;
+      prevAt = at;
       last = lastOffset;
       count++;
       pos = at + scanOut[s + 1];
