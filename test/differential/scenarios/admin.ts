@@ -1,6 +1,7 @@
 /**
  * Corpus: ApiVersions, Metadata, CreateTopics, DeleteTopics, CreatePartitions, DescribeConfigs,
- * AlterConfigs and IncrementalAlterConfigs, DescribeCluster, FindCoordinator, unsupported versions.
+ * AlterConfigs and IncrementalAlterConfigs, DescribeCluster, FindCoordinator, unsupported versions,
+ * AlterPartitionReassignments / ListPartitionReassignments refusals.
  */
 import type { Scenario } from "../scenario.ts";
 import { awaitConfig, awaitPartitions, awaitTopic, createTopic, describeConfigs, metadata, topic, ZERO_UUID } from "./steps.ts";
@@ -371,6 +372,46 @@ export const ADMIN: Scenario[] = [
   {
     name: "find-coordinator-bad-key-type",
     steps: [{ api: "FindCoordinator", version: 4, body: { keyType: 7, coordinatorKeys: ["${group}"] } }],
+  },
+  // ---- AlterPartitionReassignments (45) / ListPartitionReassignments (46) on one broker (node 1)
+  ...[0, 1].map((v): Scenario => ({
+    name: `alter-partition-reassignments-v${v}-refusals`,
+    steps: [
+      ...topic(),
+      {
+        api: "AlterPartitionReassignments",
+        version: v,
+        body: {
+          timeoutMs: 10_000,
+          allowReplicationFactorChange: v === 0,
+          topics: [
+            { name: "${topic}", partitions: [{ partitionIndex: 9, replicas: [1] }, { partitionIndex: 0, replicas: [] }] },
+            { name: "${topic2}", partitions: [{ partitionIndex: 0, replicas: [1] }] },
+          ],
+        },
+      },
+      { api: "AlterPartitionReassignments", version: v, body: { timeoutMs: 10_000, allowReplicationFactorChange: true, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, replicas: [1, 1] }] }] } },
+      { api: "AlterPartitionReassignments", version: v, body: { timeoutMs: 10_000, allowReplicationFactorChange: true, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, replicas: [1, 7] }] }] } },
+      { api: "AlterPartitionReassignments", version: v, body: { timeoutMs: 10_000, allowReplicationFactorChange: true, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, replicas: [7, 7] }] }] } },
+      { api: "AlterPartitionReassignments", version: v, body: { timeoutMs: 10_000, allowReplicationFactorChange: true, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, replicas: null }] }] } },
+      // The same replicas: nothing to move, NONE; an empty request.
+      { api: "AlterPartitionReassignments", version: v, body: { timeoutMs: 10_000, allowReplicationFactorChange: true, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, replicas: [1] }] }] } },
+      { api: "AlterPartitionReassignments", version: v, body: { timeoutMs: 10_000, allowReplicationFactorChange: true, topics: [] } },
+    ],
+  })),
+  {
+    name: "alter-partition-reassignments-v1-replication-factor-change-refused",
+    steps: [
+      ...topic(),
+      { api: "AlterPartitionReassignments", version: 1, body: { timeoutMs: 10_000, allowReplicationFactorChange: false, topics: [{ name: "${topic}", partitions: [{ partitionIndex: 0, replicas: [1, 7] }] }] } },
+    ],
+  },
+  {
+    name: "list-partition-reassignments",
+    steps: [
+      ...topic(),
+      { api: "ListPartitionReassignments", version: 0, body: { timeoutMs: 10_000, topics: [{ name: "${topic}", partitionIndexes: [0, 5] }, { name: "${topic2}", partitionIndexes: [0] }] } },
+    ],
   },
 ];
 
