@@ -65,6 +65,9 @@ test.skipIf(!prometheus)("a real Prometheus scrapes the broker and answers a que
     expect(value).toBe(String(b.broker.context.metadata.image.partitionCount));
     const up = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=up`)).json()) as any;
     expect(up.data.result[0].value[1]).toBe("1");
+    // The scrape as Prometheus answers it (kept in the CI log).
+    const series = (await (await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent('{__name__=~"takhin_partitions|takhin_topics|up"}')}`)).json()) as any;
+    console.log(`prometheus: ${JSON.stringify(series.data.result.map((r: any) => ({ metric: r.metric, value: r.value[1] })))}`);
   } finally {
     proc.kill();
     await proc.exited;
