@@ -46,3 +46,5 @@ export * from "../../src/protocol/messages/describe-user-scram-credentials.ts";
 export * from "../../src/protocol/messages/alter-user-scram-credentials.ts";
 export * from "../../src/protocol/messages/describe-client-quotas.ts";
 export * from "../../src/protocol/messages/alter-client-quotas.ts";
+export * from "../../src/protocol/messages/alter-partition-reassignments.ts";
+export * from "../../src/protocol/messages/list-partition-reassignments.ts";

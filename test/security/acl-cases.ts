@@ -171,6 +171,14 @@ export const CASES: Record<number, Case> = {
     body: () => ({ resources: [{ resourceType: 2, resourceName: "t", configs: [{ name: "retention.ms", configOperation: 0, value: "100000" }] }], validateOnly: true }),
     refused: (r) => expect(r.responses[0].errorCode).toBe(TOPIC_AUTH),
   },
+  // Reassignments: ALTER (45) and DESCRIBE (46) on the cluster, refused at the top level.
+  45: {
+    api: M.AlterPartitionReassignments,
+    version: 0,
+    body: () => ({ timeoutMs: 5000, topics: [{ name: "t", partitions: [{ partitionIndex: 0, replicas: null }] }] }),
+    refused: (r) => expect(r.errorCode).toBe(CLUSTER_AUTH),
+  },
+  46: { api: M.ListPartitionReassignments, version: 0, body: () => ({ timeoutMs: 5000, topics: null }), refused: (r) => expect(r.errorCode).toBe(CLUSTER_AUTH) },
   47: { api: M.OffsetDelete, version: 0, body: () => ({ groupId: "g", topics: [{ name: "t", partitions: [{ partitionIndex: 0 }] }] }), refused: (r) => expect(r.errorCode).toBe(GROUP_AUTH) },
   55: { api: M.DescribeQuorum, version: 1, body: () => ({ topics: [{ topicName: "__cluster_metadata", partitions: [{ partitionIndex: 0 }] }] }), refused: (r) => expect(r.errorCode).toBe(CLUSTER_AUTH) },
   65: { api: M.DescribeTransactions, version: 0, body: () => ({ transactionalIds: ["tx"] }), refused: (r) => expect(r.transactionStates[0].errorCode).toBe(TXN_AUTH) },
