@@ -29,15 +29,17 @@ async function settled(partition, want) {
 
 /**
  * kafkajs does not retry AddOffsetsToTxn's CONCURRENT_TRANSACTIONS (the previous transaction's
- * markers are still being completed: Kafka answers so too, and the Java client retries it): retry
- * the send here, bounded.
+ * markers are still being completed: Kafka answers so too, and the Java client retries it), nor
+ * TxnOffsetCommit's COORDINATOR_LOAD_IN_PROGRESS (a group coordinator that is still loading its
+ * offsets partition, e.g. just after a cluster starts; Kafka answers so too): retry the send here,
+ * bounded.
  */
 async function sendOffsets(txn, args) {
   for (let attempt = 0; ; attempt++) {
     try {
       return await txn.sendOffsets(args);
     } catch (e) {
-      if (!/concurrent operation/.test(e.message) || attempt >= 100) throw e;
+      if (!/concurrent operation|coordinator is loading/.test(e.message) || attempt >= 100) throw e;
       out.concurrentRetries = (out.concurrentRetries ?? 0) + 1;
       await sleep(100);
     }
