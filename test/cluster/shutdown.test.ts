@@ -190,10 +190,13 @@ test(
     expect(created.topics[0].errorCode).toBe(0);
     const ask = cluster.nodes[1]!.kafkaPort;
     await waitFor("the topic is led by its first replica", async () => ((await partitions(ask, "unclean"))?.[0]?.leader === a ? true : undefined));
-    // b leaves the ISR by a controlled shutdown and comes back outside it; then a, the last ISR member, stops.
+    // b leaves the ISR by a controlled shutdown; then a, the last ISR member, stops too (a and node 1
+    // still make a controller majority while a's shutdown is written). b comes back only then: had it
+    // restarted while a led, it would have caught up (the log is empty) and rejoined the ISR, and a's
+    // shutdown would have moved the leadership to it instead of leaving the partition leaderless.
     await cluster.kill(b, "SIGTERM");
-    await cluster.start(b);
     await cluster.kill(a, "SIGTERM");
+    await cluster.start(b);
     const leaderless = (await waitFor("the partition is leaderless", async () => {
       const p = (await partitions(ask, "unclean"))?.[0];
       return p && p.leader === -1 ? p : undefined;
