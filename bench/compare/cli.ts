@@ -14,7 +14,8 @@
  *   --client librdkafka|kafkajs         producer/consumer family (default librdkafka)
  *   --broker-facts                      also time startup / idle RSS with N partitions / restart of local targets
  *   --facts-partitions N --facts-idle 10s   (default 1000 partitions, 10 s idle)
- *   --perf-tools                        also run kafka-producer-perf-test / kafka-consumer-perf-test (perf-tools.ts)
+ *   --perf-tools                        also run kafka-producer-perf-test / kafka-consumer-perf-test (perf-tools.ts),
+ *                                       and rdkafka_performance when built (rdkafka-perf.ts)
  *   --perf-scale X --perf-cases a,b --perf-repeats N   scale their record counts; pick cases (default all); rounds
  *   --no-settle                         do not drop the page cache before write phases (default: sync; drop_caches)
  *   --title TEXT   --data-dir DIR   --samples N   --list   --help
@@ -30,7 +31,7 @@ import { abortAll, CLIENTS, defaultWorkDir, PYTHON, runPlan, type ClientFamily }
 import { listWorkloads, loadWorkload, WorkloadError } from "./workload.ts";
 import { localKind } from "./driver.ts";
 import { runFacts, type BrokerFacts } from "./facts.ts";
-import { PERF_CASES, runPerfTools, type PerfRun } from "./perf-tools.ts";
+import { availablePerfCases, PERF_CASES, runPerfTools, type PerfRun } from "./perf-tools.ts";
 import { aggregateFacts, aggregatePerf, FACTS_METRICS, pairUp, PERF_METRICS, WORKLOAD_METRICS } from "./report.ts";
 import { kafkaVersion } from "../../peer/kafka/classpath.ts";
 
@@ -271,7 +272,7 @@ export async function runCompare(argv: string[]): Promise<number> {
   log(`${o.targets.map((t) => t.name).join(" vs ")}; workloads ${workloads.map((w) => w.id).join(", ")}; ${o.repeats} round(s); work dir ${workDir}`);
   try {
     let perfRuns: PerfRun[] | null = null;
-    const perfCases = o.perfCases.length ? PERF_CASES.filter((c) => o.perfCases.includes(c.id)) : PERF_CASES;
+    const perfCases = o.perfTools ? availablePerfCases(o.perfCases.length ? PERF_CASES.filter((c) => o.perfCases.includes(c.id)) : PERF_CASES, log) : [];
     const after = o.perfTools ? async (rts: Parameters<NonNullable<Parameters<typeof runPlan>[0]["after"]>>[0]) => {
       perfRuns = await runPerfTools({ runtimes: rts, cases: perfCases, scale: o.perfScale, repeats: o.perfRepeats, settleCache: o.settle, log });
     } : undefined;

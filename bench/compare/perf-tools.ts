@@ -3,7 +3,8 @@
  * (org.apache.kafka.tools.ProducerPerformance) and kafka-consumer-perf-test
  * (org.apache.kafka.tools.ConsumerPerformance), run as `java -Xmx512m -cp <kafkaClasspath()> <main>`
  * (the heap the kafka-*-perf-test.sh scripts give them) against every target, with the settings of
- * the published Kafka benchmarks (PERF_CASES). Per case and round, targets interleaved (A B A B):
+ * the published Kafka benchmarks (PERF_CASES); and librdkafka's rdkafka_performance (rdkafka-perf.ts)
+ * with the settings issue 23 was measured with, when the binary is built. Per case and round, targets interleaved (A B A B):
  * a fresh topic, the page cache settled, the producer flat out (--throughput -1), then the consumer
  * reading the same records from the start, then the topic deleted.
  *
@@ -17,11 +18,14 @@ import { join } from "node:path";
 import { kafkaClasspath } from "../../peer/kafka/classpath.ts";
 import { cpuPerGB, readCpu, type CpuReading } from "../e2e/procstat.ts";
 import { settlePageCache } from "./brokers.ts";
+import { parseRdkafkaPerformance, rdkafkaConsumerArgs, rdkafkaPerformancePath, rdkafkaProducerArgs } from "./rdkafka-perf.ts";
 import type { TargetRuntime } from "./runner.ts";
 import { track, worker } from "./runner.ts";
 
 export interface PerfCase {
   id: string;
+  /** Which benchmark runs it: Kafka's perf tools (the default) or librdkafka's rdkafka_performance. */
+  tool?: "kafka-perf-test" | "rdkafka_performance";
   /** Where the settings come from. */
   source: string;
   recordSize: number;
@@ -33,12 +37,27 @@ export interface PerfCase {
 const LINKEDIN = "LinkedIn, J. Kreps, “Benchmarking Apache Kafka: 2 Million Writes Per Second (On Three Cheap Machines)”, 2014: 100-byte records, 6 partitions, batch.size=8196, buffer.memory=67108864, acks=1 (async replication) and acks=-1 (sync)";
 const CONFLUENT = "Confluent, “Benchmarking Apache Kafka, Apache Pulsar, and RabbitMQ: Which is the Fastest?”, 2020 (OMB Kafka driver): 1 KiB records, 100 partitions, batch.size=1048576, linger.ms=10, acks=all";
 
+const RDKAFKA = "librdkafka's rdkafka_performance, as issue 23 measured Takhin: 2,000,000 records of 1 KiB, one partition, linger.ms=5, batch.size=1000000 (1 MB)";
+
 export const PERF_CASES: PerfCase[] = [
   { id: "linkedin-100b-acks1", source: LINKEDIN, recordSize: 100, records: 2_000_000, partitions: 6, producerProps: { acks: "1", "batch.size": "8196", "buffer.memory": "67108864" } },
   { id: "linkedin-100b-acksall", source: LINKEDIN, recordSize: 100, records: 2_000_000, partitions: 6, producerProps: { acks: "all", "batch.size": "8196", "buffer.memory": "67108864" } },
   { id: "confluent-1kib-acks1", source: CONFLUENT, recordSize: 1024, records: 500_000, partitions: 100, producerProps: { acks: "1", "batch.size": "1048576", "linger.ms": "10" } },
   { id: "confluent-1kib-acksall", source: CONFLUENT, recordSize: 1024, records: 500_000, partitions: 100, producerProps: { acks: "all", "batch.size": "1048576", "linger.ms": "10" } },
+  { id: "rdkafka-1kib-1p-acks1", tool: "rdkafka_performance", source: RDKAFKA, recordSize: 1024, records: 2_000_000, partitions: 1, producerProps: { acks: "1", "batch.size": "1000000", "linger.ms": "5" } },
+  { id: "rdkafka-1kib-1p-acksall", tool: "rdkafka_performance", source: RDKAFKA, recordSize: 1024, records: 2_000_000, partitions: 1, producerProps: { acks: "all", "batch.size": "1000000", "linger.ms": "5" } },
 ];
+
+/**
+ * The cases that can run here: Kafka's perf tools always (the peer's classpath), rdkafka_performance
+ * only when its binary is built (a note says how otherwise).
+ */
+export function availablePerfCases(cases: PerfCase[], log: (m: string) => void): PerfCase[] {
+  if (rdkafkaPerformancePath() !== null) return cases;
+  const skipped = cases.filter((c) => c.tool === "rdkafka_performance");
+  if (skipped.length) log(`rdkafka_performance is not built (bun bench/compare/build-rdkafka-performance.ts, or TAKHIN_RDKAFKA_PERFORMANCE=path): skipping ${skipped.map((c) => c.id).join(", ")}`);
+  return cases.filter((c) => c.tool !== "rdkafka_performance");
+}
 
 export const PERF_TOOL_HEAP = "-Xmx512m";
 
@@ -123,12 +142,34 @@ function java(): string {
 }
 
 async function runTool(args: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
-  const proc = Bun.spawn([java(), PERF_TOOL_HEAP, "-cp", kafkaClasspath(), ...args], { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
+  return runCommand([java(), PERF_TOOL_HEAP, "-cp", kafkaClasspath(), ...args], timeoutMs);
+}
+
+async function runCommand(cmd: string[], timeoutMs: number): Promise<{ code: number; out: string }> {
+  const proc = Bun.spawn(cmd, { stdout: "pipe", stderr: "pipe", stdin: "ignore" });
   track(proc);
   const timer = setTimeout(() => proc.kill("SIGKILL"), timeoutMs);
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
   return { code, out: out + "\n" + err };
+}
+
+/**
+ * rdkafka_performance's producer totals in ProducerPerformance's shape. It reports no latency
+ * percentiles without -l (which costs throughput), so those are NaN ("–" in the report); a run with
+ * failed deliveries or fewer acknowledged records than sent is no result.
+ */
+function rdkafkaProducerResult(out: string, records: number): ProducerPerfResult | null {
+  const t = parseRdkafkaPerformance(out, "producer");
+  if (!t || t.errors > 0 || t.records < records) return null;
+  return { records: t.records, recordsPerSec: t.recordsPerSec, MBps: t.MBps, avgMs: NaN, maxMs: NaN, p50Ms: NaN, p95Ms: NaN, p99Ms: NaN, p999Ms: NaN };
+}
+
+/** rdkafka_performance's consumer totals in ConsumerPerformance's shape (no group: it reads partition 0). */
+function rdkafkaConsumerResult(out: string): ConsumerPerfResult | null {
+  const t = parseRdkafkaPerformance(out, "consumer");
+  if (!t || t.errors > 0) return null;
+  return { MB: t.bytes / 1e6, MBps: t.MBps, records: t.records, recordsPerSec: t.recordsPerSec, rebalanceMs: 0, fetchMs: t.elapsedMs, fetchMBps: t.MBps, fetchRecordsPerSec: t.recordsPerSec };
 }
 
 export async function runPerfTools(opts: { runtimes: TargetRuntime[]; cases: PerfCase[]; scale: number; repeats: number; settleCache: boolean; log: (m: string) => void }): Promise<PerfRun[]> {
@@ -151,15 +192,19 @@ export async function runPerfTools(opts: { runtimes: TargetRuntime[]; cases: Per
           }
           const props = Object.entries({ "bootstrap.servers": rt.bootstrap, ...c.producerProps }).map(([k, v]) => `${k}=${v}`);
           const cpuA = rt.broker ? readCpu(rt.broker.pid) : null;
-          const p = await runTool(["org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", String(records), "--record-size", String(c.recordSize), "--throughput", "-1", "--producer-props", ...props], 300_000);
+          const p = c.tool === "rdkafka_performance"
+            ? await runCommand([rdkafkaPerformancePath()!, ...rdkafkaProducerArgs({ bootstrap: rt.bootstrap, topic, records, recordSize: c.recordSize, props: c.producerProps })], 300_000)
+            : await runTool(["org.apache.kafka.tools.ProducerPerformance", "--topic", topic, "--num-records", String(records), "--record-size", String(c.recordSize), "--throughput", "-1", "--producer-props", ...props], 300_000);
           const cpuB = rt.broker ? readCpu(rt.broker.pid) : null;
-          run.producer = parseProducerPerf(p.out);
+          run.producer = c.tool === "rdkafka_performance" ? rdkafkaProducerResult(p.out, records) : parseProducerPerf(p.out);
           if (p.code !== 0 || !run.producer) throw new Error(`ProducerPerformance exited ${p.code}: ${p.out.trim().split("\n").slice(-3).join(" | ").slice(0, 400)}`);
           run.brokerCpuSecondsPerGB = cpuSecondsPerGB(cpuA, cpuB, records * c.recordSize);
           const cpuC = rt.broker ? readCpu(rt.broker.pid) : null;
-          const q = await runTool(["org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", rt.bootstrap, "--topic", topic, "--num-records", String(records), "--timeout", "30000", "--group", `perf-${tag}`], 300_000);
+          const q = c.tool === "rdkafka_performance"
+            ? await runCommand([rdkafkaPerformancePath()!, ...rdkafkaConsumerArgs({ bootstrap: rt.bootstrap, topic, records })], 120_000)
+            : await runTool(["org.apache.kafka.tools.ConsumerPerformance", "--bootstrap-server", rt.bootstrap, "--topic", topic, "--num-records", String(records), "--timeout", "30000", "--group", `perf-${tag}`], 300_000);
           const cpuD = rt.broker ? readCpu(rt.broker.pid) : null;
-          run.consumer = parseConsumerPerf(q.out);
+          run.consumer = c.tool === "rdkafka_performance" ? rdkafkaConsumerResult(q.out) : parseConsumerPerf(q.out);
           // The consumer run includes its group join and its final empty polls: the broker's whole cost of serving it.
           if (run.consumer) run.brokerConsumeCpuSecondsPerGB = cpuSecondsPerGB(cpuC, cpuD, run.consumer.records * c.recordSize);
           if (q.code !== 0 || !run.consumer) throw new Error(`ConsumerPerformance exited ${q.code}: ${q.out.trim().split("\n").slice(-3).join(" | ").slice(0, 400)}`);

@@ -301,7 +301,7 @@ function sideBySide(r: Report): string[] {
     const perfPick = ["producer MB/s", "producer p99", "consumer MB/s", "broker CPU s/GB (produce)", "broker CPU s/GB (consume)"];
     const a = r.perf.pairs[0]!.a;
     const b = r.perf.pairs[0]!.b;
-    out.push("### Kafka's perf tools (kafka-producer-perf-test, kafka-consumer-perf-test)", "");
+    out.push("### Kafka's perf tools (kafka-producer-perf-test, kafka-consumer-perf-test) and rdkafka_performance", "");
     const head = ["case"];
     for (const k of perfPick) head.push(`${k} ${a}`, `${k} ${b}`, "÷");
     out.push(
@@ -463,7 +463,7 @@ export function markdown(r: Report): string {
     const p = r.perf;
     out.push("## Kafka's own perf tools", "");
     out.push(
-      `kafka-producer-perf-test (org.apache.kafka.tools.ProducerPerformance, flat out: --throughput -1) then kafka-consumer-perf-test (org.apache.kafka.tools.ConsumerPerformance) reading the same records (${p.repeats} round(s), targets interleaved, median), both from Apache Kafka's jars (\`java ${"-Xmx512m"} -cp <peer/kafka classpath>\`), a fresh topic per run, page cache settled before each producer run${p.scale !== 1 ? `, record counts × ${p.scale}` : ""}. Latencies are ProducerPerformance's (send → acknowledged, whole ms). Settings as published:`,
+      `kafka-producer-perf-test (org.apache.kafka.tools.ProducerPerformance, flat out: --throughput -1) then kafka-consumer-perf-test (org.apache.kafka.tools.ConsumerPerformance) reading the same records (${p.repeats} round(s), targets interleaved, median), both from Apache Kafka's jars (\`java ${"-Xmx512m"} -cp <peer/kafka classpath>\`), a fresh topic per run, page cache settled before each producer run${p.scale !== 1 ? `, record counts × ${p.scale}` : ""}. Latencies are ProducerPerformance's (send → acknowledged, whole ms). The rdkafka-* cases run librdkafka's rdkafka_performance instead (\`-P\` flat out to partition 0, then \`-C -p 0 -o beginning\` reading the same records, no group; no latency percentiles: its \`-l\` costs throughput; its MB are 10^6 bytes where the Java tools' are 2^20). Settings as published:`,
       "",
     );
     out.push(mdTable(["case", "records", "record", "partitions", "producer settings", "from"], p.cases.map((c) => [c.id, Math.max(1000, Math.round(c.records * p.scale)).toLocaleString("en-US"), fmtBytes(c.recordSize), String(c.partitions), props(c.producerProps), c.source])), "");

@@ -18,6 +18,7 @@ import { cpuSecondsPerGB, parseConsumerPerf, parseProducerPerf, PERF_CASES } fro
 import { aggregatePerf, pairUp, PERF_METRICS, type Report } from "../../bench/compare/report.ts";
 import type { PerfRun } from "../../bench/compare/perf-tools.ts";
 import { WorkloadError } from "../../bench/compare/workload.ts";
+import { parseRdkafkaPerformance, rdkafkaConsumerArgs, rdkafkaProducerArgs } from "../../bench/compare/rdkafka-perf.ts";
 import { javaAvailable } from "../../peer/kafka/classpath.ts";
 
 const ROOT = join(import.meta.dir, "..", "..");
@@ -48,6 +49,35 @@ describe("perf tools output", () => {
     expect(cpuSecondsPerGB({ atMs: 0, cpuSeconds: 10 }, { atMs: 5000, cpuSeconds: 12.5 }, 500e6)).toBe(5);
     expect(cpuSecondsPerGB(null, { atMs: 1, cpuSeconds: 1 }, 1e9)).toBeNull();
     expect(cpuSecondsPerGB({ atMs: 0, cpuSeconds: 1 }, { atMs: 1, cpuSeconds: 2 }, 0)).toBeNull();
+  });
+
+  // Captured from rdkafka_performance 2.14.2 (`-u`) against a local Takhin.
+  const RDKAFKA_PRODUCER_OUT = [
+    "% Sending 30000 messages of size 1024 bytes",
+    "|    elapsed |       msgs |      bytes |        rtt |         dr |     dr_m/s |    dr_MB/s |     dr_err |     tx_err |       outq |     offset ",
+    "|         65 |      30000 |   30720000 |          0 |      30000 |     457205 |     468.18 |          0 |          0 |          0 |      29999 ",
+  ].join("\n");
+  const RDKAFKA_CONSUMER_OUT = [
+    "|    elapsed |       msgs |      bytes |        rtt |        m/s |       MB/s |     rx_err |     offset ",
+    "|          0 |          0 |          0 |          0 |          0 |       0.00 |          0 |          0 ",
+    "|         34 |      30000 |   30720000 |          0 |     870827 |     891.73 |          0 |      29999 ",
+    "% Average application fetch latency: 17us",
+  ].join("\n");
+
+  test("rdkafka_performance's table output: the totals line by column name", () => {
+    expect(parseRdkafkaPerformance(RDKAFKA_PRODUCER_OUT, "producer")).toEqual({ elapsedMs: 65, records: 30000, bytes: 30720000, recordsPerSec: 457205, MBps: 468.18, errors: 0 });
+    expect(parseRdkafkaPerformance(RDKAFKA_CONSUMER_OUT, "consumer")).toEqual({ elapsedMs: 34, records: 30000, bytes: 30720000, recordsPerSec: 870827, MBps: 891.73, errors: 0 });
+    // A header with no line after it, or no table at all, is no result.
+    expect(parseRdkafkaPerformance(RDKAFKA_PRODUCER_OUT.split("\n").slice(0, 2).join("\n"), "producer")).toBeNull();
+    expect(parseRdkafkaPerformance("% ERROR: Failed to create producer", "producer")).toBeNull();
+    // Columns are found by name: a consumer table does not parse as a producer's.
+    expect(parseRdkafkaPerformance(RDKAFKA_CONSUMER_OUT, "producer")).toBeNull();
+  });
+
+  test("rdkafka_performance's arguments: partition 0, acks as -a (all is -1), the other settings as -X", () => {
+    expect(rdkafkaProducerArgs({ bootstrap: "h:1", topic: "t", records: 10, recordSize: 1024, props: { acks: "all", "linger.ms": "5" } })).toEqual(["-P", "-t", "t", "-p", "0", "-b", "h:1", "-s", "1024", "-c", "10", "-a", "-1", "-u", "-X", "linger.ms=5"]);
+    expect(rdkafkaProducerArgs({ bootstrap: "h:1", topic: "t", records: 10, recordSize: 1, props: { acks: "1" } })).toContain("1");
+    expect(rdkafkaConsumerArgs({ bootstrap: "h:1", topic: "t", records: 10 })).toEqual(["-C", "-t", "t", "-p", "0", "-b", "h:1", "-o", "beginning", "-c", "10", "-u"]);
   });
 
   test("the cases carry the published settings: 100 B and 1 KiB, acks 1 and all", () => {
