@@ -8,8 +8,16 @@ import { SCAN_FIELDS, scanBatches } from "../native/index.ts";
 import { BATCH_HEADER_BYTES, baseOffsetAt, batchSizeAt } from "./batch-header.ts";
 import { SCAN_CHUNK_BATCHES } from "./config.ts";
 
-/** Bytes read per step while scanning a file. */
+/** Bytes read per step while scanning a file, at most. */
 export const SCAN_READ_CHUNK_BYTES = 16 * 1024 * 1024;
+/**
+ * Bytes of the first read; each further read of the same scan is 4× larger, up to
+ * SCAN_READ_CHUNK_BYTES. A segment's file is often longer than its batches (preallocated space of
+ * zeros left by a clean shutdown): starting small keeps its scan from reading and allocating the
+ * whole preallocation (1 MiB per active segment; 10 GB of zeros at a restart with 10,000
+ * partitions), while a long scan still reaches full-size reads after a few steps.
+ */
+export const SCAN_FIRST_READ_BYTES = 64 * 1024;
 /** Largest batch a scan accepts (a bigger declared size is treated as corruption). */
 export const MAX_SCANNED_BATCH_BYTES = 256 * 1024 * 1024;
 
@@ -43,7 +51,7 @@ export function scanLogFile(
   visit: BatchVisitor,
 ): ScanResult {
   const out = new Float64Array(SCAN_CHUNK_BATCHES * SCAN_FIELDS);
-  let buffer = new Uint8Array(Math.min(SCAN_READ_CHUNK_BYTES, Math.max(fileSizeBytes - fromPosition, 0)));
+  let buffer = new Uint8Array(Math.min(SCAN_FIRST_READ_BYTES, Math.max(fileSizeBytes - fromPosition, 0)));
   let chunkStart = fromPosition;
   let expected = expectedBaseOffset;
   let nextOffset = expectedBaseOffset;
@@ -81,6 +89,10 @@ export function scanLogFile(
         return { endPosition: stopPosition, nextOffset, batchCount };
       }
       if (size > buffer.length) buffer = new Uint8Array(size);
+    }
+    // The scan goes on past this chunk: read more at once next time.
+    if (buffer.length < SCAN_READ_CHUNK_BYTES && buffer.length < fileSizeBytes - stopPosition) {
+      buffer = new Uint8Array(Math.min(SCAN_READ_CHUNK_BYTES, buffer.length * 4, fileSizeBytes - stopPosition));
     }
     chunkStart = stopPosition;
   }
